@@ -1,0 +1,43 @@
+# Two commands set up everything on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test worker beat install messages bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The site with demo data and in-process jobs, at http://127.0.0.1:8000 (admin: admin / demo-admin-password).
+demo: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+# ruff, then the whole suite (PostgreSQL/Redis/worker/SMTP/Chromium tests run when configured).
+test: install
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+worker: install
+	$(PY) -m celery -A privacy_portal worker --loglevel=INFO --concurrency=2
+
+# Run exactly one beat process per deployment.
+beat: install
+	$(PY) -m celery -A privacy_portal beat --loglevel=INFO
+
+messages: install
+	$(PY) manage.py makemessages -l sw --ignore=.venv --ignore=var --ignore=tests
+	$(PY) manage.py makemessages -d djangojs -l sw --ignore=.venv --ignore=var --ignore=staticfiles
+	$(PY) manage.py compilemessages -l sw
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,29 @@
+"""Demo data for the parts that exist. Idempotent: running it twice changes nothing."""
+
+from importlib import import_module
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import module_has_submodule
+
+
+class Command(BaseCommand):
+    help = "Create demo data (idempotent). Refuses to run with DEBUG off."
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError("seed_demo only runs with DEBUG=1: it creates a known admin password.")
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True, "email": "admin@example.org"}
+        )
+        if created:
+            user.set_password("demo-admin-password")
+            user.save(update_fields=["password"])
+        self.stdout.write(f"admin user: {'created' if created else 'present'} (username admin)")
+        # Each app may have a `seed.py` with `seed_demo(stdout)`; apps run in INSTALLED_APPS order.
+        for app_config in apps.get_app_configs():
+            if module_has_submodule(app_config.module, "seed"):
+                import_module(f"{app_config.name}.seed").seed_demo(self.stdout)

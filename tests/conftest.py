@@ -1,0 +1,241 @@
+"""The test harness: real PostgreSQL/Redis when configured, a Celery worker process, an SMTP
+server on loopback and headless Chromium.
+
+A real-service fixture whose service is missing skips its test on a developer's machine and
+fails it in CI (CI=true), where a skipped test counts as a failed one.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _missing(what: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI")
+    pytest.skip(f"{what} is not available here")
+
+
+# --- a skip is a failure in CI --------------------------------------------------------------
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if IN_CI and _skipped and session.exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if IN_CI and _skipped:
+        terminalreporter.write_line(f"CI: {len(_skipped)} skipped test(s) count as failures", red=True)
+
+
+# --- jobs run in-process unless a test asks for the worker ------------------------------------
+@pytest.fixture(autouse=True)
+def _eager_jobs() -> Iterator[None]:
+    from privacy_portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path_factory: pytest.TempPathFactory, settings) -> None:
+    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "media")
+
+
+# --- SMTP server on loopback -------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+        msg = message_from_bytes(envelope.content)
+        msg["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        self.messages.append(msg)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[_Collector, int]]:
+    from aiosmtpd.controller import Controller
+
+    collector = _Collector()
+    port = _free_port()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield collector, port
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server, settings) -> list[Message]:
+    """Messages received by the real SMTP server; the app (and the worker) send to it."""
+    collector, port = smtp_server
+    collector.messages.clear()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    return collector.messages
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
+    """Poll until predicate() is truthy; return its value or fail with a clear message."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout}s")
+
+
+# --- a real Celery worker process -----------------------------------------------------------
+def _test_database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+class WorkerProcess:
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")  # noqa: SIM115 (closed with the process)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "privacy_portal", "worker", "--pool=prefork",
+             "--concurrency=2", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+             f"--hostname=test-{uuid.uuid4().hex[:8]}@%h"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        from apps.core.tasks import ping
+        from privacy_portal.celery import app
+
+        token = uuid.uuid4().hex
+        with app.connection_for_write():
+            result = ping.apply_async((token,))
+        assert result.get(timeout=timeout) == token, "worker did not answer the ping"
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its children, as a crash or OOM kill would."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, 9)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture(scope="session")
+def _worker_process(django_db_setup, django_db_blocker, smtp_server, tmp_path_factory) -> Iterator[WorkerProcess]:
+    if not settings.REDIS_URL:
+        _missing("REDIS_URL (a Redis broker for the worker process)")
+    from privacy_portal.celery import app
+
+    app.conf.task_always_eager = False
+    with django_db_blocker.unblock():
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=_test_database_url(),
+            EMAIL_URL=f"smtp://127.0.0.1:{smtp_server[1]}",
+            MEDIA_ROOT=str(tmp_path_factory.getbasetemp() / "media"),
+            PYTHONUNBUFFERED="1",
+        )
+    app.control.purge()  # leftovers of an earlier run must not reach this database
+    log_path = ROOT / "var" / "test-worker.log"
+    log_path.write_bytes(b"")
+    worker = WorkerProcess(env, log_path)
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def celery_worker(_worker_process: WorkerProcess, transactional_db, mailbox) -> Iterator[WorkerProcess]:
+    """A real worker process; the test talks to it only through the broker and the database."""
+    from privacy_portal.celery import app
+
+    app.conf.task_always_eager = False
+    if _worker_process.proc.poll() is not None:  # a previous test killed it
+        _worker_process.start()
+    yield _worker_process
+    app.conf.task_always_eager = True
+
+
+# --- headless Chromium ------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def _browser() -> Iterator:
+    if not Path(CHROMIUM).exists():
+        _missing(f"Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(_browser, live_server) -> Iterator:
+    """A fresh browser context; console errors and requests to other origins are collected."""
+    context = _browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.console_errors = []
+    page.foreign_requests = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    page.on("request", lambda r: r.url.startswith(live_server.url) or r.url.startswith("data:")
+            or page.foreign_requests.append(r.url))
+    yield page
+    context.close()
+

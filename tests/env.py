@@ -1,0 +1,14 @@
+"""Loaded with `-p tests.env` before Django reads its settings: the test environment's defaults.
+
+Anything set by the caller (CI's DATABASE_URL, REDIS_URL) wins. Secrets are random per run and
+inherited by the worker process the harness starts, so both sides read the same keys.
+"""
+
+import os
+import secrets
+
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# around it are still synchronous, so Django's async-safety guard does not apply.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
