@@ -37,7 +37,7 @@ beat: install
 messages: install
 	$(PY) manage.py makemessages -l sw --ignore=.venv --ignore=var --ignore=tests
 	$(PY) manage.py makemessages -d djangojs -l sw --ignore=.venv --ignore=var --ignore=staticfiles
-	$(PY) manage.py compilemessages -l sw
+	$(PY) manage.py compilemessages -l sw --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.vault.middleware.VaultKeyScopeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -118,6 +119,33 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / "test.sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- The vault: master keys, blind-index key, key store -----------------------------
+# The key store (wrapped data keys, deletion certificates) may live in its own database so the
+# main database can be backed up for the long term without it. Unset: the main database.
+if env.str("VAULT_DATABASE_URL", default=""):
+    DATABASES["vault"] = env.db_url("VAULT_DATABASE_URL")
+DATABASE_ROUTERS = ["apps.vault.routers.VaultRouter"]
+
+
+def _dev_pii_keys() -> str:
+    import base64
+    import os
+
+    def key() -> str:
+        return base64.b64encode(os.urandom(32)).decode()
+
+    return f"dev1:{key()}\n{key()}"
+
+
+PII_MASTER_KEYS = _file_or_env("PII_MASTER_KEYS", default="") or ""
+PII_INDEX_KEY = _file_or_env("PII_INDEX_KEY", default="") or ""
+if DEBUG and not PII_MASTER_KEYS and not PII_INDEX_KEY:
+    PII_MASTER_KEYS, PII_INDEX_KEY = _dev_secret("dev_pii_keys", _dev_pii_keys).split("\n")
+# With DEBUG off, missing or malformed keys stop start-up (system check vault.E001).
+
+# Audit events are spread over this many hash chains so writers do not queue on one lock.
+AUDIT_CHAINS = env.int("AUDIT_CHAINS", default=16)
+
 # --- Cache and jobs -----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -144,9 +172,18 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request never waits long on a broker outage: the job row is already written and the sweep
+# re-drives it (see apps/core/jobs.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="Africa/Nairobi")
 # Exactly one beat process runs this schedule (`make beat`); each entry is a thin trigger of a service.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "erasure-redrive": {"task": "apps.subjects.tasks.erasure_redrive_task", "schedule": 30.0},
+    "enforce-retention": {"task": "apps.subjects.tasks.enforce_retention_task", "schedule": 3600.0},
+}
+# Records left without a service (never confirmed, abandoned) are erased after this many days.
+ABANDONED_RECORD_DAYS = env.int("ABANDONED_RECORD_DAYS", default=90)
 
 # --- Email ----------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url(

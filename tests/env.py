@@ -4,6 +4,7 @@ Anything set by the caller (CI's DATABASE_URL, REDIS_URL) wins. Secrets are rand
 inherited by the worker process the harness starts, so both sides read the same keys.
 """
 
+import base64
 import os
 import secrets
 
@@ -12,3 +13,11 @@ os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # around it are still synchronous, so Django's async-safety guard does not apply.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+def _key() -> str:
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+os.environ.setdefault("PII_MASTER_KEYS", f"test1:{_key()}")
+os.environ.setdefault("PII_INDEX_KEY", _key())

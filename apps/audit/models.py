@@ -1,0 +1,69 @@
+"""Append-only, hash-chained audit events. No personal data: ids and verbs only.
+
+Events are spread over a fixed number of chains so that concurrent writers do not queue
+behind one lock (see bench/audit.py). Each chain has a head row holding its last sequence
+number and hash; an event stores its predecessor's hash and its own hash over a canonical
+serialisation. Editing, deleting or dropping the newest event of a chain all break it.
+"""
+
+from django.db import models
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+    def delete(self):
+        raise PermissionError("audit events are append-only")
+
+    def bulk_update(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    class ActorType(models.TextChoices):
+        STAFF = "staff", "Staff user"
+        SUBJECT = "subject", "Data subject"
+        SYSTEM = "system", "System"
+        CONTROLLER = "controller", "Controller (client company)"
+
+    chain = models.PositiveSmallIntegerField()
+    seq = models.PositiveBigIntegerField()
+    at = models.DateTimeField()
+    actor_type = models.CharField(max_length=16, choices=ActorType.choices)
+    actor_id = models.CharField(max_length=64, blank=True)  # staff user id, controller id, subject public id
+    verb = models.CharField(max_length=64)
+    target = models.CharField(max_length=64, blank=True)  # a public id
+    detail = models.JSONField(default=dict, blank=True)  # ids, counts, field names; never values
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "chain", "seq"]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq_unique")]
+        indexes = [
+            # admin and subject history: events about one public id
+            models.Index(fields=["target", "at"], name="audit_target_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.target}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+
+class AuditChainHead(models.Model):
+    chain = models.PositiveSmallIntegerField(primary_key=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"chain {self.chain} at {self.seq}"

@@ -1,0 +1,216 @@
+"""People whose data we hold, their encrypted record and documents, and their engagements."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from apps.vault.fields import (
+    EncryptedCharField,
+    EncryptedJSONField,
+    EncryptedPhoneNumberField,
+    EncryptedTextField,
+)
+from apps.vault.models import DeletionCertificate
+
+
+class Controller(models.Model):
+    """A client company on whose behalf we process data."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DataSubject(models.Model):
+    """A person. The UUID is the only identifier that leaves the database."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ERASED = "erased", "Erased"
+
+    id = models.UUIDField("public id", primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # enforce_retention: active people created before a cut-off
+            models.Index(fields=["status", "created_at"], name="subject_status_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+    @property
+    def public_id(self) -> uuid.UUID:
+        return self.pk
+
+    @property
+    def is_erased(self) -> bool:
+        return self.status == self.Status.ERASED
+
+
+class PersonalRecord(models.Model):
+    class LegalIdType(models.TextChoices):
+        NATIONAL_ID = "national-id", "National ID card"
+        PASSPORT = "passport", "Passport"
+        ALIEN_ID = "alien-id", "Alien ID card"
+        DRIVING_LICENCE = "driving-licence", "Driving licence"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.OneToOneField(DataSubject, on_delete=models.CASCADE, related_name="record")
+    full_name = EncryptedCharField(max_length=200)
+    email = EncryptedCharField(max_length=254)
+    mobile = EncryptedPhoneNumberField(region="KE", null=True, blank=True)
+    address = EncryptedTextField(max_length=1000, blank=True)
+    # [{"name": ..., "phone": "+2547...", "relationship": ...}]
+    referees = EncryptedJSONField(default=list, blank=True)
+    legal_id_type = EncryptedCharField(max_length=32, blank=True)
+    legal_id_number = EncryptedCharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"record of {self.subject_id}"
+
+    def vault_subject_id(self) -> uuid.UUID:
+        return self.subject_id
+
+
+class SubjectLookup(models.Model):
+    """Blind index: HMAC of a normalised email or phone, to find a person without decrypting."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone"
+
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="lookups")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["subject", "kind"], name="lookup_subject_kind_unique")]
+        indexes = [
+            # subjects_find_by_email / _phone
+            models.Index(fields=["kind", "digest"], name="lookup_kind_digest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} lookup of {self.subject_id}"
+
+
+class IdentityDocument(models.Model):
+    class ContentType(models.TextChoices):
+        PDF = "application/pdf", "PDF"
+        JPEG = "image/jpeg", "JPEG image"
+        PNG = "image/png", "PNG image"
+
+    MAX_BYTES = 10 * 1024 * 1024
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="documents")
+    stored_name = models.CharField(max_length=100, editable=False)  # random; reveals nothing
+    content_type = models.CharField(max_length=32, choices=ContentType.choices)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(size__lte=10 * 1024 * 1024), name="document_size_limit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"document {self.pk}"
+
+
+class ServiceEngagement(models.Model):
+    class Service(models.TextChoices):
+        RECRUITMENT = "recruitment", "Recruitment for a client"
+        ENQUIRY = "enquiry", "Website enquiry"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETED = "completed", "Completed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="engagements")
+    service = models.CharField(max_length=32, choices=Service.choices)
+    reference = models.CharField(max_length=64, blank=True, help_text="The client's reference; no personal data.")
+    controller = models.ForeignKey(Controller, null=True, blank=True, on_delete=models.PROTECT)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # engagement_complete: does this person have another open engagement?
+            models.Index(fields=["subject", "status"], name="engagement_subject_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_service_display()} {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class LegalHold(models.Model):
+    """Data the law makes us keep after the service: named fields, until a date."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="legal_holds")
+    basis = models.CharField(max_length=200, help_text="The legal obligation, e.g. an Act and section.")
+    fields = models.JSONField(help_text="PersonalRecord field names to keep, or 'documents'.")
+    until = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            # enforce_retention: holds that have ended
+            models.Index(fields=["until"], name="legalhold_until_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"hold on {self.subject_id} until {self.until:%Y-%m-%d}"
+
+
+class ErasureJob(models.Model):
+    """An erasure that must happen. Written before it is queued; the sweep re-drives it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="erasure_jobs")
+    reason = models.CharField(max_length=32, choices=DeletionCertificate.Reason.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    certificate_id = models.UUIDField(null=True, blank=True)
+    # Partial erasure under a legal hold: the rest waits for the hold to end.
+    held = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject"], condition=~Q(state="done"), name="one_unfinished_erasure_per_subject"
+            ),
+        ]
+        indexes = [
+            # erasure_jobs_redrive: unfinished jobs older than a cut-off
+            models.Index(fields=["state", "created_at"], name="erasurejob_state_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"erasure {self.pk} ({self.state})"

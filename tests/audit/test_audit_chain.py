@@ -1,0 +1,77 @@
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from apps.audit.models import AuditEvent
+from apps.audit.services import Actor, audit_record
+
+pytestmark = pytest.mark.django_db
+
+
+def _events(n: int = 20) -> list[AuditEvent]:
+    return [audit_record(actor=Actor.system("test"), verb="test.event", target=f"t{i}", detail={"i": i})
+            for i in range(n)]
+
+
+def test_an_intact_log_verifies(capsys):
+    _events()
+    call_command("verify_audit_chain")
+    assert "OK: 20 events verified" in capsys.readouterr().out
+
+
+def test_events_spread_over_several_chains_each_linked_to_the_last():
+    events = _events(40)
+    chains = {e.chain for e in events}
+    assert len(chains) > 1
+    for chain in chains:
+        in_chain = sorted((e for e in events if e.chain == chain), key=lambda e: e.seq)
+        assert [e.seq for e in in_chain] == list(range(1, len(in_chain) + 1))
+        assert all(b.prev_hash == a.hash for a, b in zip(in_chain, in_chain[1:], strict=False))
+
+
+def test_the_orm_and_admin_cannot_change_or_delete_events(admin_client):
+    event = _events(1)[0]
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.filter(pk=event.pk).update(verb="x")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    assert admin_client.post(f"/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def _raw(sql: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # an attacker with the superuser's rights
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
+
+
+@pytest.mark.parametrize("tamper", ["edit-detail", "edit-verb", "delete-middle", "delete-newest"])
+def test_verify_finds_the_first_tampered_event(tamper, capsys):
+    events = _events(30)
+    chain = events[10].chain
+    in_chain = sorted((e for e in events if e.chain == chain), key=lambda e: e.seq)
+    victim = in_chain[-1] if tamper == "delete-newest" else in_chain[0]
+    if tamper == "edit-detail":
+        _raw("UPDATE audit_auditevent SET detail = %s WHERE id = %s", ['{"i": 999}', victim.pk])
+    elif tamper == "edit-verb":
+        _raw("UPDATE audit_auditevent SET verb = %s WHERE id = %s", ["nothing.happened", victim.pk])
+    else:
+        _raw("DELETE FROM audit_auditevent WHERE id = %s", [victim.pk])
+    with pytest.raises(CommandError, match=f"Audit chain broken at .*chain {chain}"):
+        call_command("verify_audit_chain")
+
+
+def test_postgresql_itself_refuses_update_and_delete():
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only")
+    event = _events(1)[0]
+    for sql in ["UPDATE audit_auditevent SET verb = 'x' WHERE id = %s", "DELETE FROM audit_auditevent WHERE id = %s"]:
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [event.pk])

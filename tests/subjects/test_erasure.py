@@ -1,0 +1,219 @@
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from apps.audit.models import AuditEvent
+from apps.audit.services import Actor
+from apps.subjects import services
+from apps.subjects.models import DataSubject, ErasureJob, IdentityDocument, PersonalRecord, SubjectLookup
+from apps.vault.models import DataKey, DeletionCertificate
+from apps.vault.services import KeyDestroyed
+from tests.factories import PDF_BYTES, EngagementFactory, SubjectFactory
+
+pytestmark = pytest.mark.django_db
+
+SYSTEM = Actor.system("test")
+
+
+def _files(settings) -> list[Path]:
+    return [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+
+
+def test_erasure_destroys_key_rows_files_and_leaves_a_certificate(settings):
+    subject = SubjectFactory(email="gone@example.org")
+    services.document_add(subject=subject, actor=SYSTEM, data=PDF_BYTES)
+    stored = _files(settings)
+    assert len(stored) == 1 and b"passport scan" not in stored[0].read_bytes()
+
+    certificate = services.subject_erase(subject=subject, reason="subject-request")
+
+    assert not DataKey.objects.filter(subject_id=subject.pk).exists()
+    assert not PersonalRecord.objects.filter(subject=subject).exists()
+    assert not IdentityDocument.objects.filter(subject=subject).exists()
+    assert not SubjectLookup.objects.filter(subject=subject).exists()
+    assert _files(settings) == []
+    assert services.subjects_find(email="gone@example.org") is None
+    subject.refresh_from_db()
+    assert subject.status == DataSubject.Status.ERASED
+    assert certificate.subject_id == subject.pk and certificate.reason == "subject-request"
+    assert certificate.counts == {"documents": 1, "records": 1, "lookups": 2, "legal_holds": 0}
+    assert "id-documents" in certificate.categories
+    assert AuditEvent.objects.filter(verb="subject.erased", target=str(subject.pk)).count() == 1
+
+
+def test_erasing_twice_changes_nothing_and_keeps_one_certificate():
+    subject = SubjectFactory()
+    first = services.subject_erase(subject=subject, reason="subject-request")
+    second = services.subject_erase(subject=subject, reason="retention")
+    assert first.pk == second.pk
+    assert DeletionCertificate.objects.filter(subject_id=subject.pk).count() == 1
+    assert AuditEvent.objects.filter(verb="subject.erased").count() == 1
+
+
+def test_nothing_in_the_certificate_or_audit_is_personal():
+    subject = SubjectFactory(full_name="Zawadi Njeri", email="zawadi@example.org")
+    services.subject_erase(subject=subject, reason="subject-request")
+    texts = [repr(list(DeletionCertificate.objects.values())), repr(list(AuditEvent.objects.values()))]
+    assert not any("Zawadi" in t or "zawadi" in t for t in texts)
+
+
+def test_completing_the_last_engagement_queues_an_erasure_that_runs_on_commit(django_capture_on_commit_callbacks):
+    engagement = EngagementFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.engagement_complete(engagement=engagement, actor=SYSTEM)
+    job.refresh_from_db()
+    assert job.state == ErasureJob.State.DONE
+    assert DeletionCertificate.objects.get(subject_id=engagement.subject_id).reason == "service-complete"
+
+
+def test_erasure_waits_for_the_persons_last_open_engagement(django_capture_on_commit_callbacks):
+    first = EngagementFactory()
+    second = EngagementFactory(subject=first.subject)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.engagement_complete(engagement=first, actor=SYSTEM) is None
+    assert PersonalRecord.objects.filter(subject=first.subject).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.engagement_complete(engagement=second, actor=SYSTEM) is not None
+    assert not PersonalRecord.objects.filter(subject=first.subject).exists()
+
+
+def test_completing_an_engagement_twice_queues_one_erasure(django_capture_on_commit_callbacks):
+    engagement = EngagementFactory()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.engagement_complete(engagement=engagement, actor=SYSTEM)
+        services.engagement_complete(engagement=engagement, actor=SYSTEM)
+    assert len(callbacks) == 1
+    assert ErasureJob.objects.count() == 1
+
+
+def test_a_job_delivered_twice_runs_once(django_capture_on_commit_callbacks):
+    engagement = EngagementFactory()
+    with django_capture_on_commit_callbacks(execute=False):
+        job = services.engagement_complete(engagement=engagement, actor=SYSTEM)
+    assert services.erasure_job_run(job_id=job.pk) is not None
+    assert services.erasure_job_run(job_id=job.pk) is None
+    assert ErasureJob.objects.get().attempts == 1
+
+
+def test_the_sweep_redrives_a_job_whose_queueing_was_lost(django_capture_on_commit_callbacks):
+    engagement = EngagementFactory()
+    with django_capture_on_commit_callbacks(execute=False):  # the broker never got the message
+        job = services.engagement_complete(engagement=engagement, actor=SYSTEM)
+    assert services.erasure_jobs_redrive() == 0  # not yet a minute old
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.erasure_jobs_redrive() == 1
+    job.refresh_from_db()
+    assert job.state == ErasureJob.State.DONE
+
+
+def test_the_sweep_hands_back_a_job_whose_worker_died(django_capture_on_commit_callbacks):
+    engagement = EngagementFactory()
+    with django_capture_on_commit_callbacks(execute=False):
+        job = services.engagement_complete(engagement=engagement, actor=SYSTEM)
+    ErasureJob.objects.filter(pk=job.pk).update(state=ErasureJob.State.RUNNING, started_at=timezone.now())
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.erasure_jobs_redrive()
+    assert DeletionCertificate.objects.filter(subject_id=engagement.subject_id).count() == 1
+
+
+def test_a_legal_hold_keeps_named_fields_until_it_ends(django_capture_on_commit_callbacks, settings):
+    subject = SubjectFactory(full_name="Held Person", legal_id_number="11112222")
+    services.document_add(subject=subject, actor=SYSTEM, data=PDF_BYTES)
+    engagement = EngagementFactory(subject=subject)
+    services.legal_hold_place(subject=subject, actor=SYSTEM, basis="Tax Procedures Act s.23",
+                              fields=["full_name", "legal_id_number"], until=timezone.now() + timedelta(days=30))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.engagement_complete(engagement=engagement, actor=SYSTEM)
+    record = PersonalRecord.objects.get(subject=subject)
+    assert (record.full_name, record.legal_id_number) == ("Held Person", "11112222")
+    assert record.address == "" and record.mobile is None and record.referees == []
+    assert not IdentityDocument.objects.filter(subject=subject).exists() and _files(settings) == []
+    assert DataKey.objects.filter(subject_id=subject.pk).exists()
+    assert not DeletionCertificate.objects.filter(subject_id=subject.pk).exists()
+
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.enforce_retention() == 1
+    assert DeletionCertificate.objects.get(subject_id=subject.pk).reason == "retention"
+    assert not DataKey.objects.filter(subject_id=subject.pk).exists()
+
+
+def test_retention_erases_records_left_without_a_service(settings, django_capture_on_commit_callbacks):
+    settings.ABANDONED_RECORD_DAYS = 30
+    abandoned = SubjectFactory()
+    busy = EngagementFactory().subject
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        recent = SubjectFactory()
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("enforce_retention")
+    assert DeletionCertificate.objects.get(subject_id=abandoned.pk).reason == "retention"
+    assert not DeletionCertificate.objects.filter(subject_id__in=[busy.pk, recent.pk]).exists()
+
+
+def test_erase_subject_command_prints_the_certificate(capsys):
+    subject = SubjectFactory()
+    call_command("erase_subject", str(subject.pk), "--reason", "subject-request")
+    certificate = DeletionCertificate.objects.get(subject_id=subject.pk)
+    assert str(certificate.pk) in capsys.readouterr().out
+
+
+def test_a_restored_row_of_an_erased_person_cannot_be_read_and_reapply_removes_it(capsys):
+    subject, survivor = SubjectFactory(), SubjectFactory(full_name="Still Here")
+    with connection.cursor() as cursor:  # the "backup": raw rows, as a dump would hold them
+        cursor.execute("SELECT * FROM subjects_personalrecord")
+        columns = [c[0] for c in cursor.description]
+        backup = cursor.fetchall()
+    services.subject_erase(subject=subject, reason="subject-request")
+    with connection.cursor() as cursor:  # the "restore"
+        cursor.execute("DELETE FROM subjects_personalrecord")
+        for row in backup:
+            cursor.execute(f"INSERT INTO subjects_personalrecord ({', '.join(columns)}) "  # noqa: S608
+                           f"VALUES ({', '.join(['%s'] * len(columns))})", row)
+    with pytest.raises(KeyDestroyed):
+        PersonalRecord.objects.get(subject=subject).full_name  # noqa: B018
+
+    call_command("reapply_erasures")
+    assert "1 people erased again" in capsys.readouterr().out
+    assert not PersonalRecord.objects.filter(subject=subject).exists()
+    assert PersonalRecord.objects.get(subject=survivor).full_name == "Still Here"
+
+
+@pytest.mark.parametrize(("data", "code"), [(b"MZ\x90\x00" * 10, "type"), (b"", "empty"),
+                                             (b"%PDF-" + b"0" * (10 * 1024 * 1024), "too-large")])
+def test_documents_are_sniffed_and_bounded(data, code):
+    subject = SubjectFactory()
+    with pytest.raises(services.DocumentRejected) as excinfo:
+        services.document_add(subject=subject, actor=SYSTEM, data=data)
+    assert excinfo.value.code == code
+    assert not IdentityDocument.objects.exists()
+
+
+def test_a_document_reads_back_decrypted():
+    subject = SubjectFactory()
+    document = services.document_add(subject=subject, actor=SYSTEM, data=PDF_BYTES)
+    assert document.content_type == "application/pdf"
+    assert b"".join(services.document_read(document=document)) == PDF_BYTES
+
+
+def test_people_are_found_by_email_or_phone_without_decrypting():
+    subject = SubjectFactory(email="Find.Me@Example.org", mobile="+254712000999")
+    assert services.subjects_find(email="  find.me@example.ORG ") == subject
+    assert services.subjects_find(phone="0712 000999") == subject
+    assert services.subjects_find(email="other@example.org") is None
+
+
+def test_correcting_the_email_moves_the_lookup_and_audits_field_names_only():
+    subject = SubjectFactory(email="old@example.org")
+    changed = services.record_update(subject=subject, actor=SYSTEM, changes={"email": "new@example.org"})
+    assert changed == ["email"]
+    assert services.subjects_find(email="old@example.org") is None
+    assert services.subjects_find(email="new@example.org") == subject
+    event = AuditEvent.objects.get(verb="record.corrected")
+    assert event.detail == {"fields": ["email"]}
