@@ -1,0 +1,132 @@
+"""Erasure through the real parts: PostgreSQL, Redis, a Celery worker process, pg_dump/pg_restore."""
+
+import shutil
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from apps.audit.services import Actor
+from apps.subjects import services
+from apps.subjects.models import DataSubject, ErasureJob, IdentityDocument, PersonalRecord, ServiceEngagement
+from apps.vault.models import DeletionCertificate
+from apps.vault.services import KeyDestroyed
+from tests.conftest import wait_for
+from tests.factories import PDF_BYTES, EngagementFactory
+
+pytestmark = pytest.mark.real_services
+STAFF = Actor.system("test")
+
+
+def _complete(engagements: list[ServiceEngagement]) -> None:
+    with transaction.atomic():  # all at once, as one admin action or API batch does
+        for engagement in engagements:
+            services.engagement_complete(engagement=engagement, actor=STAFF)
+
+
+def test_completing_an_engagement_leads_to_the_certificate_within_seconds(celery_worker):
+    engagement = EngagementFactory()
+    services.document_add(subject=engagement.subject, actor=STAFF, data=PDF_BYTES)
+    _complete([engagement])
+    certificate = wait_for(lambda: DeletionCertificate.objects.filter(subject_id=engagement.subject_id).first(),
+                           timeout=15)
+    assert certificate.reason == "service-complete"
+    assert not PersonalRecord.objects.filter(subject_id=engagement.subject_id).exists()
+    assert not IdentityDocument.objects.filter(subject_id=engagement.subject_id).exists()
+    assert not list(Path(settings.MEDIA_ROOT).rglob("vault/*"))
+
+
+def test_killing_the_worker_mid_batch_still_erases_everyone_exactly_once(celery_worker):
+    engagements = [EngagementFactory() for _ in range(120)]
+    _complete(engagements)
+    wait_for(lambda: DeletionCertificate.objects.count() >= 5, timeout=30, interval=0.01)
+    celery_worker.kill()  # SIGKILL, as the OOM killer would
+    done_at_kill = DeletionCertificate.objects.count()
+    assert done_at_kill < len(engagements), "the batch finished before the kill; make it bigger"
+
+    celery_worker.start()
+    services.erasure_jobs_redrive(older_than=timedelta(0))  # what beat does a minute later
+    wait_for(lambda: not ErasureJob.objects.exclude(state=ErasureJob.State.DONE).exists(), timeout=60)
+
+    subject_ids = [e.subject_id for e in engagements]
+    assert DeletionCertificate.objects.filter(subject_id__in=subject_ids).count() == len(engagements)
+    assert not PersonalRecord.objects.filter(subject_id__in=subject_ids).exists()
+    assert DataSubject.objects.filter(pk__in=subject_ids, status=DataSubject.Status.ERASED).count() == len(engagements)
+
+
+def _redis_port() -> int:
+    return urlparse(settings.REDIS_URL).port or 6379
+
+
+def _start_redis() -> None:
+    subprocess.run(
+        ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", str(_redis_port()),
+         "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"],
+        check=True,
+    )
+    wait_for(lambda: subprocess.run(["redis-cli", "-p", str(_redis_port()), "ping"], capture_output=True,
+                                    text=True).stdout.strip() == "PONG", timeout=20)
+
+
+def test_with_the_broker_down_at_completion_the_sweep_erases_once_it_is_back(celery_worker):
+    engagement = EngagementFactory()
+    subprocess.run(["redis-cli", "-p", str(_redis_port()), "shutdown", "nosave"], capture_output=True)
+    try:
+        _complete([engagement])  # the request still succeeds: the job row is written
+        job = ErasureJob.objects.get(subject_id=engagement.subject_id)
+        assert job.state == ErasureJob.State.PENDING
+        assert PersonalRecord.objects.filter(subject_id=engagement.subject_id).exists()
+    finally:
+        _start_redis()
+    celery_worker.wait_ready(timeout=60)  # the worker reconnects by itself
+    services.erasure_jobs_redrive(older_than=timedelta(0))
+    wait_for(lambda: DeletionCertificate.objects.filter(subject_id=engagement.subject_id).exists(), timeout=30)
+    assert DeletionCertificate.objects.filter(subject_id=engagement.subject_id).count() == 1
+
+
+def _pg(*args: str) -> list[str]:
+    db = connection.settings_dict
+    return [*args, "-h", db.get("HOST") or "127.0.0.1", "-p", str(db.get("PORT") or 5432),
+            "-U", db.get("USER") or "postgres"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_taken_as_the_readme_says_is_unreadable_after_erasure_and_reapply_removes_it(tmp_path, capsys):
+    if connection.vendor != "postgresql":
+        pytest.skip("the backup procedure is pg_dump; run with DATABASE_URL=postgres://…")
+    gone, kept = EngagementFactory(), EngagementFactory()
+    services.document_add(subject=gone.subject, actor=STAFF, data=PDF_BYTES)
+    media = Path(settings.MEDIA_ROOT)
+    dump = tmp_path / "main.dump"
+    # The README's long-term backup: the main database without the key store, plus the files.
+    subprocess.run(_pg("pg_dump", "-Fc", "--exclude-table=vault_datakey", "--exclude-table=vault_deletioncertificate",
+                       "-f", str(dump), "-d", connection.settings_dict["NAME"]), check=True)
+    shutil.copytree(media, tmp_path / "media-backup")
+
+    services.subject_erase(subject=gone.subject, reason="subject-request")
+
+    # Disaster: restore the main database and the files from that backup.
+    connection.close()
+    subprocess.run(_pg("pg_restore", "--clean", "--if-exists", "--single-transaction", "-d",
+                       connection.settings_dict["NAME"], str(dump)), check=True)
+    shutil.copytree(tmp_path / "media-backup", media, dirs_exist_ok=True)
+
+    restored = PersonalRecord.objects.get(subject_id=gone.subject_id)  # the ciphertext is back...
+    with pytest.raises(KeyDestroyed):  # ...and unreadable with the full keyring and current key store
+        restored.full_name  # noqa: B018
+    document = IdentityDocument.objects.get(subject_id=gone.subject_id)
+    with pytest.raises(KeyDestroyed):
+        b"".join(services.document_read(document=document))
+    raw_files = b"".join(p.read_bytes() for p in media.rglob("*") if p.is_file())
+    assert b"passport scan" not in raw_files
+
+    call_command("reapply_erasures")
+    assert "1 people erased again" in capsys.readouterr().out
+    assert not PersonalRecord.objects.filter(subject_id=gone.subject_id).exists()
+    assert not [p for p in media.rglob("*") if p.is_file()]
+    assert PersonalRecord.objects.get(subject_id=kept.subject_id).full_name  # others are untouched
