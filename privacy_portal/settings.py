@@ -5,6 +5,7 @@ needs relaxed (plain HTTP, generated development secrets under var/).
 """
 
 import logging
+import os
 import secrets
 from pathlib import Path
 
@@ -69,15 +70,22 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "phonenumber_field",
+    "django_ratelimit",
+    "csp",
     "apps.core",
     "apps.audit",
     "apps.vault",
     "apps.subjects",
+    "apps.notifications",
     "apps.cookies",
+    "apps.policies",
+    "apps.consent",
+    "apps.selfservice",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -85,7 +93,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.cookies.middleware.CookieConsentMiddleware",
     "apps.vault.middleware.VaultKeyScopeMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",  # answers a blocked request with RATELIMIT_VIEW (429)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -115,8 +125,9 @@ DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR 
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("TEST", {})
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # A file, not :memory:, so that a worker process can open the test database too.
-    DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / "test.sqlite3")
+    # A file, not :memory:, so that a worker process can open the test database too; one per
+    # test run, so that two runs on one machine do not share it.
+    DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- The vault: master keys, blind-index key, key store -----------------------------
@@ -129,7 +140,6 @@ DATABASE_ROUTERS = ["apps.vault.routers.VaultRouter"]
 
 def _dev_pii_keys() -> str:
     import base64
-    import os
 
     def key() -> str:
         return base64.b64encode(os.urandom(32)).decode()
@@ -248,6 +258,62 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # --- Site identity (shown on every form, as the law asks) ----------------------------
 CONTROLLER_NAME = env.str("CONTROLLER_NAME", default="Jamii Talent Ltd")
 PRIVACY_OFFICER_EMAIL = env.str("PRIVACY_OFFICER_EMAIL", default="privacy@example.org")
+
+# --- Cookies and CSP ---------------------------------------------------------------
+# A visitor's cookie choice stands this long; then (or when the cookie declaration changes) we ask again.
+COOKIE_CONSENT_MAX_AGE_DAYS = env.int("COOKIE_CONSENT_MAX_AGE_DAYS", default=365)
+COOKIE_CONSENT_COOKIE_NAME = "pp_consent"
+# Nothing from another origin, no inline script or style: what the page may load is exactly what we serve.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# --- Notifications ------------------------------------------------------------------
+# SMS goes through a backend chosen like EMAIL_BACKEND. The console backend prints messages (and so
+# personal data) to stdout: development only. Production sends through Africa's Talking.
+SMS_BACKEND = env.str(
+    "SMS_BACKEND",
+    default="apps.notifications.backends.ConsoleSmsBackend"
+    if DEBUG
+    else "apps.notifications.backends.AfricasTalkingSmsBackend",
+)
+AFRICASTALKING_USERNAME = env.str("AFRICASTALKING_USERNAME", default="")
+AFRICASTALKING_API_KEY = _file_or_env("AFRICASTALKING_API_KEY", default="") or ""
+# An alphanumeric sender id or short code registered with Africa's Talking; unset: their default.
+AFRICASTALKING_SENDER_ID = env.str("AFRICASTALKING_SENDER_ID", default="")
+# A send is tried this many times (with backoff) before it is marked failed.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+CELERY_BEAT_SCHEDULE["notifications-redrive"] = {
+    "task": "apps.notifications.tasks.notifications_redrive_task",
+    "schedule": 30.0,
+}
+
+# --- Forms and self-service -----------------------------------------------------------
+SELF_SERVICE_LINK_DAYS = env.int("SELF_SERVICE_LINK_DAYS", default=30)
+STEPUP_CODE_MINUTES = 10
+STEPUP_MAX_TRIES = 5
+STEPUP_SESSION_MINUTES = 15  # how long a verified code keeps data visible in this browser
+FORM_POST_RATE = env.str("FORM_POST_RATE", default="20/h")
+RESEND_RATE = env.str("RESEND_RATE", default="5/h")
+TOKEN_PAGE_RATE = env.str("TOKEN_PAGE_RATE", default="120/h")
+RATELIMIT_VIEW = "apps.core.views.rate_limited"
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# django-ratelimit lists only django-redis among Redis caches; Django's own RedisCache increments
+# atomically too (INCR), which is all it needs.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if not REDIS_URL:
+    # Embedded mode (no Redis): limits are counted per process. Deployments that scale out set
+    # REDIS_URL, and then the check applies in full.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # --- Logging: ids, never values ----------------------------------------------------
 LOGGING = {

@@ -3,6 +3,10 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("apps.core.urls")),
+    path("", include("apps.cookies.urls")),
+    path("", include("apps.policies.urls")),
+    path("", include("apps.consent.urls")),
+    path("me/", include("apps.selfservice.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -62,6 +62,16 @@ def _eager_jobs() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request in Swahili leaves the thread's language set; each test starts in English."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(tmp_path_factory: pytest.TempPathFactory, settings) -> None:
     settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "media")
 

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CookiesConfig(AppConfig):
     name = "apps.cookies"
     label = "cookies"
+    verbose_name = _("Cookies")

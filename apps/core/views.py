@@ -11,11 +11,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
 
 
-@require_GET
-def privacy_policy(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/privacy.html")
-
-
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -23,3 +18,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if failed:
         return JsonResponse({"status": "fail", "failed": failed}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "core/rate_limited.html", status=429)

@@ -7,18 +7,9 @@ from django.utils.html import format_html
 
 from apps.audit.services import Actor
 
+from .masking import mask
 from .models import Controller, DataSubject, ErasureJob, IdentityDocument, PersonalRecord, ServiceEngagement
 from .services import engagement_complete
-
-
-def mask(value: object) -> str:
-    text = str(value or "")
-    if not text:
-        return ""
-    if "@" in text:
-        local, _, domain = text.partition("@")
-        return f"{local[:1]}•••@{domain}"
-    return f"{text[:2]}{'•' * min(8, max(len(text) - 4, 3))}{text[-2:] if len(text) > 6 else ''}"
 
 
 class EngagementInline(admin.TabularInline):

@@ -34,6 +34,8 @@ class DataSubject(models.Model):
 
     id = models.UUIDField("public id", primary_key=True, default=uuid.uuid4, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # Bumped by "sign out all links" and by an email correction: older private links stop working.
+    link_version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     erased_at = models.DateTimeField(null=True, blank=True)
 
@@ -77,6 +79,21 @@ class PersonalRecord(models.Model):
 
     def __str__(self) -> str:
         return f"record of {self.subject_id}"
+
+    def vault_subject_id(self) -> uuid.UUID:
+        return self.subject_id
+
+
+class Enquiry(models.Model):
+    """A message sent through the contact form."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="enquiries")
+    message = EncryptedTextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"enquiry {self.pk}"
 
     def vault_subject_id(self) -> uuid.UUID:
         return self.subject_id

@@ -21,6 +21,7 @@ from apps.vault.services import blind_index_for, datakey_create, datakey_destroy
 
 from .models import (
     DataSubject,
+    Enquiry,
     ErasureJob,
     IdentityDocument,
     LegalHold,
@@ -94,8 +95,29 @@ def record_update(*, subject: DataSubject, actor: Actor, changes: dict) -> list[
     record.save(update_fields=[*changed, "updated_at"])
     if {"email", "mobile"} & set(changed):
         _lookups_refresh(subject=subject, email=record.email, mobile=record.mobile)
+    if "email" in changed:  # links sent to the old address stop working
+        DataSubject.objects.filter(pk=subject.pk).update(link_version=F("link_version") + 1)
+        subject.refresh_from_db(fields=["link_version"])
     audit_record(actor=actor, verb="record.corrected", target=subject.pk, detail={"fields": sorted(changed)})
     return changed
+
+
+@transaction.atomic
+def enquiry_add(*, subject: DataSubject, actor: Actor, message: str) -> Enquiry:
+    enquiry = Enquiry(subject=subject, message=message)
+    enquiry.full_clean(exclude=["subject"])
+    enquiry.save()
+    audit_record(actor=actor, verb="enquiry.received", target=subject.pk, detail={"enquiry": str(enquiry.pk)})
+    return enquiry
+
+
+@transaction.atomic
+def subject_links_revoke(*, subject: DataSubject, actor: Actor) -> int:
+    """Every private link issued so far stops working. Returns the new link version."""
+    DataSubject.objects.filter(pk=subject.pk).update(link_version=F("link_version") + 1)
+    subject.refresh_from_db(fields=["link_version"])
+    audit_record(actor=actor, verb="links.revoked", target=subject.pk)
+    return subject.link_version
 
 
 def subjects_find(*, email: str | None = None, phone: str | None = None) -> DataSubject | None:
@@ -266,18 +288,27 @@ def subject_erase(*, subject: DataSubject, reason: str, job_id: str = "") -> Del
 
 def _categories(counts: dict[str, int]) -> list[str]:
     kinds = {"records": ["identity", "contact", "address", "referees", "legal-id"], "documents": ["id-documents"],
+             "enquiries": ["messages"],
              "lookups": ["lookup-indexes"], "legal_holds": ["legal-holds"]}
     return [c for key, cats in kinds.items() if counts.get(key) for c in cats]
 
 
 def _erase_rows(*, subject_id: uuid.UUID) -> dict[str, int]:
     """Delete files first (their names come from the rows), then the rows, in one transaction."""
+    from apps.consent.services import submissions_erase_for
+    from apps.notifications.services import notifications_erase_for
+    from apps.selfservice.services import stepup_codes_erase_for
+
     for name in IdentityDocument.objects.filter(subject_id=subject_id).values_list("stored_name", flat=True):
         vault_files.file_delete(name=name)
     with transaction.atomic():
         return {
+            "notifications": notifications_erase_for(subject_id=subject_id),
+            "stepup_codes": stepup_codes_erase_for(subject_id=subject_id),
+            "submissions": submissions_erase_for(subject_id=subject_id),
             "documents": IdentityDocument.objects.filter(subject_id=subject_id).delete()[0],
             "records": PersonalRecord.objects.filter(subject_id=subject_id).delete()[0],
+            "enquiries": Enquiry.objects.filter(subject_id=subject_id).delete()[0],
             "lookups": SubjectLookup.objects.filter(subject_id=subject_id).delete()[0],
             "legal_holds": LegalHold.objects.filter(subject_id=subject_id).delete()[0],
         }
@@ -382,6 +413,7 @@ def erasures_reapply() -> int:
             or PersonalRecord.objects.filter(subject_id=subject_id).exists()
             or IdentityDocument.objects.filter(subject_id=subject_id).exists()
             or SubjectLookup.objects.filter(subject_id=subject_id).exists()
+            or Enquiry.objects.filter(subject_id=subject_id).exists()
         )
         if not has_rows:
             continue

@@ -41,7 +41,8 @@ def test_erasure_destroys_key_rows_files_and_leaves_a_certificate(settings):
     subject.refresh_from_db()
     assert subject.status == DataSubject.Status.ERASED
     assert certificate.subject_id == subject.pk and certificate.reason == "subject-request"
-    assert certificate.counts == {"documents": 1, "records": 1, "lookups": 2, "legal_holds": 0}
+    assert certificate.counts == {"notifications": 0, "stepup_codes": 0, "submissions": 0, "documents": 1,
+                                  "records": 1, "enquiries": 0, "lookups": 2, "legal_holds": 0}
     assert "id-documents" in certificate.categories
     assert AuditEvent.objects.filter(verb="subject.erased", target=str(subject.pk)).count() == 1
 

@@ -1,0 +1,126 @@
+"""The public collection forms. Consent boxes are built from the active purposes, never pre-ticked."""
+
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from apps.subjects.models import IdentityDocument, PersonalRecord
+from apps.subjects.services import sniff_content_type
+
+from .models import Purpose
+
+FORM_VERSIONS = {"apply": "apply-2026-11", "contact": "contact-2026-11"}
+
+
+class ConsentFormMixin:
+    """Adds one unticked checkbox per purpose: `consent_<slug>`."""
+
+    def add_purposes(self, purposes: list[Purpose]) -> None:
+        self.purposes = purposes
+        for purpose in purposes:
+            self.fields[f"consent_{purpose.slug}"] = forms.BooleanField(
+                required=False, initial=False, label=purpose.name,
+                help_text=purpose.explanation,
+            )
+
+    def clean_purposes(self) -> None:
+        for purpose in self.purposes:
+            if purpose.required and not self.cleaned_data.get(f"consent_{purpose.slug}"):
+                self.add_error(f"consent_{purpose.slug}", _(
+                    "We cannot process this form without this consent. Tick the box to agree, or do not send "
+                    "the form."))
+
+    def purposes_given(self) -> list[Purpose]:
+        return [p for p in self.purposes if self.cleaned_data.get(f"consent_{p.slug}")]
+
+    def consent_fields(self) -> list:
+        return [self[f"consent_{p.slug}"] for p in self.purposes]
+
+
+class ContactForm(ConsentFormMixin, forms.Form):
+    key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    full_name = forms.CharField(label=_("Your name"), max_length=200,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(label=_("Email address"), max_length=254,
+                             help_text=_("Required: we reply here and send your private link here."),
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    mobile = PhoneNumberField(label=_("Mobile number (optional)"), required=False, region="KE",
+                              help_text=_("Optional. If you give it, we also send your link by SMS."),
+                              widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    message = forms.CharField(label=_("Your message"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args, purposes: list[Purpose], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_purposes(purposes)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.clean_purposes()
+        return cleaned
+
+
+id_number_validator = RegexValidator(r"^[A-Za-z0-9-]{4,20}$", _("Enter the number as printed: 4 to 20 letters, "
+                                                                "digits or dashes."))
+
+
+class PersonalDetailsForm(forms.Form):
+    """The fields of a personal record, validated the same way wherever they are entered."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=200,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(label=_("Email address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    mobile = PhoneNumberField(label=_("Mobile number"), region="KE",
+                              help_text=_("For example 0712 345 678 or +254 712 345 678."),
+                              widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    address = forms.CharField(label=_("Postal or physical address"), max_length=1000,
+                              widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}))
+    legal_id_type = forms.ChoiceField(label=_("Type of ID"), choices=PersonalRecord.LegalIdType.choices)
+    legal_id_number = forms.CharField(label=_("ID number"), max_length=20, validators=[id_number_validator])
+    referee_1_name = forms.CharField(label=_("Name"), max_length=200)
+    referee_1_phone = PhoneNumberField(label=_("Phone number"), region="KE")
+    referee_1_relationship = forms.CharField(label=_("How they know you"), max_length=100)
+    referee_2_name = forms.CharField(label=_("Name"), max_length=200)
+    referee_2_phone = PhoneNumberField(label=_("Phone number"), region="KE")
+    referee_2_relationship = forms.CharField(label=_("How they know you"), max_length=100)
+
+    def record_data(self) -> dict:
+        c = self.cleaned_data
+        return {
+            "full_name": c["full_name"], "email": c["email"], "mobile": c["mobile"], "address": c["address"],
+            "legal_id_type": c["legal_id_type"], "legal_id_number": c["legal_id_number"],
+            "referees": [{"name": c[f"referee_{i}_name"], "phone": c[f"referee_{i}_phone"].as_e164,
+                          "relationship": c[f"referee_{i}_relationship"]} for i in (1, 2)],
+        }
+
+
+class ApplicationForm(ConsentFormMixin, PersonalDetailsForm):
+    key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    id_document = forms.FileField(
+        label=_("Scan or photo of your ID"),
+        help_text=_("PDF, JPEG or PNG, at most 10 MB. It is encrypted before it is stored."),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+
+    def __init__(self, *args, purposes: list[Purpose], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_purposes(purposes)
+
+    def clean_id_document(self) -> bytes:
+        upload = self.cleaned_data["id_document"]
+        if upload.size > IdentityDocument.MAX_BYTES:
+            raise ValidationError(_("The file is larger than 10 MB. Please send a smaller scan or photo."))
+        data = upload.read()
+        if sniff_content_type(data[:16]) is None:
+            raise ValidationError(_("This file is not a PDF, JPEG or PNG. Please send a scan or photo in one of "
+                                    "these formats."))
+        return data
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.clean_purposes()
+        return cleaned

@@ -1,0 +1,97 @@
+"""Purposes we collect for, and the append-only consent receipts."""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.policies.models import PolicyVersion
+from apps.subjects.models import DataSubject
+from apps.vault.fields import EncryptedCharField
+
+
+class Purpose(models.Model):
+    class LegalBasis(models.TextChoices):
+        CONSENT = "consent", _("Your consent")
+        CONTRACT = "contract", _("A contract with you, or steps you asked for before one")
+        LEGAL_OBLIGATION = "legal-obligation", _("A legal obligation we must meet")
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    explanation = models.TextField(help_text="What a visitor reads: what we do with the data and why.")
+    legal_basis = models.CharField(max_length=24, choices=LegalBasis.choices, default=LegalBasis.CONSENT)
+    required = models.BooleanField(default=False, help_text="The form cannot be sent without this consent.")
+    recipients = models.CharField(max_length=300, blank=True, help_text="Who receives the data, if anyone.")
+    retention_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty: kept until the service is complete, then deleted."
+    )
+    # Which forms ask for it: "apply", "contact".
+    collection_points = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConsentRecord(models.Model):
+    """A receipt: who agreed to (or withdrew) which purpose, under which policy, seeing which words.
+    Never updated; the current state is the newest receipt per purpose."""
+
+    class Action(models.TextChoices):
+        GIVEN = "given", _("Given")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Source(models.TextChoices):
+        WEB_FORM = "web-form", _("Web form")
+        API = "api", _("API")
+        SELF_SERVICE = "self-service", _("Self-service page")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.ForeignKey(DataSubject, on_delete=models.PROTECT, related_name="consents")
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="consents")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    policy_version = models.ForeignKey(PolicyVersion, null=True, on_delete=models.PROTECT)
+    collection_point = models.CharField(max_length=32)
+    form_version = models.CharField(max_length=16)
+    wording_sha256 = models.CharField(max_length=64)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Keyed hash of the IP address, sealed with the person's key so erasure makes it unreadable.
+    ip_hmac = EncryptedCharField(max_length=64, blank=True)
+    user_agent_summary = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            # consents_current_for: a person's receipts, newest per purpose
+            models.Index(fields=["subject", "purpose", "created_at"], name="consent_subject_purpose_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.purpose_id} by {self.subject_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionError("consent receipts are never updated; withdrawal is a new receipt")
+        super().save(*args, **kwargs)
+
+    def vault_subject_id(self) -> uuid.UUID:
+        return self.subject_id
+
+
+class Submission(models.Model):
+    """One sent form, keyed by the token the form carried, so a resubmission makes no second person."""
+
+    key = models.UUIDField(primary_key=True)
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="submissions")
+    kind = models.CharField(max_length=16)
+    purposes = models.JSONField(default=list)  # slugs consented to
+    fields = models.JSONField(default=list)  # names of the fields given, never values
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} submission {self.pk}"

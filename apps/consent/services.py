@@ -1,0 +1,204 @@
+"""Consent receipts, and receiving a sent form (person, record, consents, confirmation)."""
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import get_language, gettext_noop
+
+from apps.audit.services import Actor, audit_record
+from apps.policies.models import PolicyVersion
+from apps.policies.selectors import policy_in_force
+from apps.subjects import services as subject_services
+from apps.subjects.models import DataSubject, ServiceEngagement
+from apps.vault.services import blind_index_for
+
+from .models import ConsentRecord, Purpose, Submission
+from .selectors import consents_current_for
+
+
+def purpose_wording(purpose: Purpose) -> str:
+    """The exact words a visitor is shown for a purpose; the receipt keeps their SHA-256."""
+    retention = (f"Kept for {purpose.retention_days} days." if purpose.retention_days
+                 else "Kept until the service is complete, then deleted.")
+    parts = [purpose.name, purpose.explanation, f"Legal basis: {purpose.get_legal_basis_display()}.", retention]
+    if purpose.recipients:
+        parts.append(f"Shared with: {purpose.recipients}.")
+    return "\n".join(str(p) for p in parts)
+
+
+def wording_hash(purpose: Purpose) -> str:
+    return hashlib.sha256(purpose_wording(purpose).encode()).hexdigest()
+
+
+def user_agent_summary(user_agent: str) -> str:
+    """Coarse: browser family and platform only, never the full string."""
+    ua = user_agent or ""
+    browser = next((name for token, name in [("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+                                              ("Chrome/", "Chrome"), ("Safari/", "Safari")] if token in ua), "Other")
+    platform = next((name for token, name in [("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iOS"),
+                                               ("Windows", "Windows"), ("Mac OS", "macOS"), ("Linux", "Linux")]
+                     if token in ua), "Other")
+    return f"{browser} on {platform}"
+
+
+@dataclass(frozen=True)
+class CollectionContext:
+    """Where and how consent was collected."""
+
+    collection_point: str
+    form_version: str
+    source: str
+    ip: str = ""
+    user_agent: str = ""
+
+
+@transaction.atomic
+def consent_give(*, subject: DataSubject, purpose: Purpose, context: CollectionContext,
+                 policy: PolicyVersion | None = None) -> ConsentRecord:
+    record = ConsentRecord(
+        subject=subject, purpose=purpose, action=ConsentRecord.Action.GIVEN, policy_version=policy or policy_in_force(),
+        collection_point=context.collection_point, form_version=context.form_version,
+        wording_sha256=wording_hash(purpose), source=context.source,
+        ip_hmac=blind_index_for(kind="ip", normalised=context.ip) if context.ip else "",
+        user_agent_summary=user_agent_summary(context.user_agent),
+    )
+    record.save()
+    audit_record(actor=Actor.subject(subject), verb="consent.given", target=subject.pk,
+                 detail={"purpose": purpose.slug, "receipt": str(record.pk)})
+    return record
+
+
+@transaction.atomic
+def consent_withdraw(*, subject: DataSubject, purpose: Purpose, context: CollectionContext) -> ConsentRecord | None:
+    """A new receipt; returns None if there was no consent to withdraw."""
+    current = consents_current_for(subject=subject).get(purpose.slug)
+    if current is None or current.action != ConsentRecord.Action.GIVEN:
+        return None
+    record = ConsentRecord(
+        subject=subject, purpose=purpose, action=ConsentRecord.Action.WITHDRAWN, policy_version=policy_in_force(),
+        collection_point=context.collection_point, form_version=context.form_version,
+        wording_sha256=wording_hash(purpose), source=context.source,
+        ip_hmac=blind_index_for(kind="ip", normalised=context.ip) if context.ip else "",
+        user_agent_summary=user_agent_summary(context.user_agent),
+    )
+    record.save()
+    audit_record(actor=Actor.subject(subject), verb="consent.withdrawn", target=subject.pk,
+                 detail={"purpose": purpose.slug, "receipt": str(record.pk)})
+    return record
+
+
+@transaction.atomic
+def consent_withdraw_and_end_service(*, subject: DataSubject, purpose: Purpose,
+                                     context: CollectionContext) -> None:
+    """Withdrawing a consent the service depends on ends the service, and so erases the data."""
+    consent_withdraw(subject=subject, purpose=purpose, context=context)
+    for engagement in ServiceEngagement.objects.filter(subject=subject, status=ServiceEngagement.Status.OPEN):
+        subject_services.engagement_complete(engagement=engagement, actor=Actor.subject(subject))
+    if not ServiceEngagement.objects.filter(subject=subject, status=ServiceEngagement.Status.OPEN).exists():
+        subject_services.erasure_request(subject_id=subject.pk, reason="subject-request",
+                                         actor=Actor.subject(subject))
+
+
+# --- receiving a form ----------------------------------------------------------------------------
+# Labels, not values: what a person is told we hold. Marked for translation, translated when shown.
+FIELD_LABELS = {
+    "full_name": gettext_noop("Full name"), "email": gettext_noop("Email address"),
+    "mobile": gettext_noop("Mobile number"), "address": gettext_noop("Address"),
+    "legal_id": gettext_noop("Legal ID type and number"), "document": gettext_noop("ID document"),
+    "referees": gettext_noop("Two referees"), "message": gettext_noop("Your message"),
+}
+
+
+@dataclass
+class Received:
+    submission: Submission
+    created: bool
+
+
+def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose],
+                       context: CollectionContext, document: bytes | None = None) -> Received:
+    """Store one sent form. The same key twice (double click, back button) creates nothing new."""
+    existing = Submission.objects.filter(pk=key).first()
+    if existing:
+        return Received(existing, False)
+    try:
+        with transaction.atomic():
+            submission = _receive(key=key, kind=kind, data=data, purposes=purposes, context=context,
+                                  document=document)
+    except IntegrityError:  # the same form sent twice at the same moment
+        return Received(Submission.objects.get(pk=key), False)
+    return Received(submission, True)
+
+
+def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], context: CollectionContext,
+             document: bytes | None) -> Submission:
+    from apps.notifications.services import notification_queue
+    from apps.selfservice.tokens import link_url, referee_url
+
+    referees = [{"id": uuid.uuid4().hex, **r} for r in data.get("referees", [])]
+    subject = subject_services.subject_create(
+        actor=Actor.system(f"{kind}-form"), full_name=data["full_name"], email=data["email"],
+        mobile=data.get("mobile") or None, address=data.get("address", ""), referees=referees,
+        legal_id_type=data.get("legal_id_type", ""), legal_id_number=data.get("legal_id_number", ""),
+    )
+    given_fields = ["full_name", "email"] + [f for f in ["mobile", "address"] if data.get(f)]
+    if kind == "apply":
+        given_fields += ["legal_id", "referees"]
+    if document is not None:
+        subject_services.document_add(subject=subject, actor=Actor.subject(subject), data=document)
+        given_fields.append("document")
+    if data.get("message"):
+        subject_services.enquiry_add(subject=subject, actor=Actor.subject(subject), message=data["message"])
+        given_fields.append("message")
+    subject_services.engagement_open(
+        subject=subject, actor=Actor.subject(subject),
+        service=ServiceEngagement.Service.RECRUITMENT if kind == "apply" else ServiceEngagement.Service.ENQUIRY,
+    )
+    policy = policy_in_force()
+    for purpose in purposes:
+        consent_give(subject=subject, purpose=purpose, context=context, policy=policy)
+    submission = Submission.objects.create(key=key, subject=subject, kind=kind,
+                                           purposes=[p.slug for p in purposes], fields=given_fields)
+
+    language = get_language() or settings.LANGUAGE_CODE
+    message = {"fields": [FIELD_LABELS[f] for f in given_fields], "purposes": [p.name for p in purposes],
+               "link": link_url(subject), "link_expires_days": settings.SELF_SERVICE_LINK_DAYS,
+               "full_name": data["full_name"]}
+    notification_queue(subject=subject, channel="email", template="confirmation", recipient=data["email"],
+                       context=message, language=language)
+    if data.get("mobile"):
+        notification_queue(subject=subject, channel="sms", template="confirmation", recipient=str(data["mobile"]),
+                           context=message, language=language)
+    for referee in referees:
+        notification_queue(
+            subject=subject, channel="sms", template="referee_notice", recipient=str(referee["phone"]),
+            language=language,
+            context={"applicant_name": data["full_name"], "referee_name": referee["name"],
+                     "purpose": "checking a job application as a referee",
+                     "retention": "until the recruitment is complete, then deleted",
+                     "object_link": referee_url(subject, referee["id"])},
+        )
+    return submission
+
+
+@transaction.atomic
+def referee_remove(*, subject: DataSubject, referee_id: str) -> bool:
+    """A referee objected: their details leave the application. Returns False if already gone."""
+    from apps.subjects.models import PersonalRecord
+
+    record = PersonalRecord.objects.select_for_update().get(subject=subject)
+    remaining = [r for r in record.referees if r.get("id") != referee_id]
+    if len(remaining) == len(record.referees):
+        return False
+    subject_services.record_update(subject=subject, actor=Actor.system("referee-objection"),
+                                   changes={"referees": remaining})
+    audit_record(actor=Actor.system("referee-objection"), verb="referee.objected", target=subject.pk,
+                 detail={"referee": referee_id})
+    return True
+
+
+def submissions_erase_for(*, subject_id: uuid.UUID) -> int:
+    return Submission.objects.filter(subject_id=subject_id).delete()[0]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "consent"
+urlpatterns = [
+    path("apply/", views.apply, name="apply"),
+    path("contact/", views.contact, name="contact"),
+    path("sent/", views.done, name="done"),
+]

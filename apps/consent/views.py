@@ -1,0 +1,85 @@
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.decorators import ratelimit
+
+from apps.policies.selectors import policy_in_force
+
+from .forms import FORM_VERSIONS, ApplicationForm, ContactForm
+from .models import ConsentRecord, Submission
+from .selectors import purposes_for
+from .services import FIELD_LABELS, CollectionContext, submission_receive
+
+SESSION_KEY = "last_submission"
+
+
+def _context(request: HttpRequest, kind: str) -> CollectionContext:
+    return CollectionContext(
+        collection_point=f"{kind}-form", form_version=FORM_VERSIONS[kind], source=ConsentRecord.Source.WEB_FORM,
+        ip=request.META.get("REMOTE_ADDR", ""), user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
+    )
+
+
+def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str) -> HttpResponse:
+    purposes = purposes_for(kind)
+    if request.method == "POST":
+        key = request.POST.get("key", "")
+        # A resubmission (double click, back button) of a form already received: no second person.
+        existing = Submission.objects.filter(pk=key).first() if _is_uuid(key) else None
+        if existing:
+            request.session[SESSION_KEY] = str(existing.pk)
+            return redirect("consent:done")
+        form = form_class(request.POST, request.FILES, purposes=purposes)
+        if form.is_valid():
+            data = form.record_data() if kind == "apply" else {
+                "full_name": form.cleaned_data["full_name"], "email": form.cleaned_data["email"],
+                "mobile": form.cleaned_data.get("mobile"), "message": form.cleaned_data["message"]}
+            received = submission_receive(
+                key=form.cleaned_data["key"], kind=kind, data=data, purposes=form.purposes_given(),
+                context=_context(request, kind), document=form.cleaned_data.get("id_document"),
+            )
+            request.session[SESSION_KEY] = str(received.submission.pk)
+            return redirect("consent:done")
+        status = 400
+    else:
+        form, status = form_class(purposes=purposes), 200
+    return render(request, template, {"form": form, "purposes": purposes, "policy": policy_in_force()}, status=status)
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@ratelimit(key="ip", rate=settings.FORM_POST_RATE, method="POST", block=True)
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest) -> HttpResponse:
+    return _collect(request, kind="apply", form_class=ApplicationForm, template="consent/apply.html")
+
+
+@ratelimit(key="ip", rate=settings.FORM_POST_RATE, method="POST", block=True)
+@require_http_methods(["GET", "POST"])
+def contact(request: HttpRequest) -> HttpResponse:
+    return _collect(request, kind="contact", form_class=ContactForm, template="consent/contact.html")
+
+
+@require_GET
+def done(request: HttpRequest) -> HttpResponse:
+    submission = Submission.objects.filter(pk=request.session.get(SESSION_KEY)).first() \
+        if _is_uuid(request.session.get(SESSION_KEY, "")) else None
+    if submission is None:
+        return redirect("home")
+    purposes = purposes_for(submission.kind)
+    response = render(request, "consent/done.html", {
+        "fields": [FIELD_LABELS[f] for f in submission.fields],
+        "purposes": [p for p in purposes if p.slug in submission.purposes],
+        "sms": "mobile" in submission.fields,
+    })
+    response["Cache-Control"] = "no-store"
+    return response

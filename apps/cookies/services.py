@@ -1,0 +1,96 @@
+"""Writes: recording a visitor's cookie choice, and the categories and declarations themselves."""
+
+import uuid
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils.crypto import salted_hmac
+
+from .models import CookieCategory, CookieConsent, CookieDeclaration
+from .selectors import categories_all, declaration_version
+
+_IP_HASH_SALT = "apps.cookies.consent.ip"
+
+
+def _ip_hash(ip_address: str | None) -> str:
+    # Keyed, so the log cannot be reversed by hashing the IPv4 space; lets an auditor match a
+    # choice to a server log line when they hold the key, and nobody else.
+    if not ip_address:
+        return ""
+    return salted_hmac(_IP_HASH_SALT, ip_address, algorithm="sha256").hexdigest()
+
+
+@transaction.atomic
+def cookie_consent_record(
+    *,
+    visitor_id: uuid.UUID | None,
+    action: str,
+    requested: Iterable[str] = (),
+    gpc: bool,
+    ip_address: str | None,
+) -> CookieConsent:
+    """Log a visitor's choice and return it; the caller stores it in the visitor's cookie.
+
+    - accept_all allows every category, reject_all only the necessary ones;
+    - custom allows the requested categories (unknown keys are ignored);
+    - gpc keeps the requested categories except those Global Privacy Control turns off, and is
+      only valid when the signal is present.
+    Necessary categories are always allowed. The declaration version is the one in force now.
+    """
+    action = CookieConsent.Action(action)
+    if action == CookieConsent.Action.GPC and not gpc:
+        raise ValueError("a Global Privacy Control entry needs the GPC signal")
+    categories = categories_all()
+    known = {c.slug for c in categories}
+    necessary = {c.slug for c in categories if c.is_necessary}
+    gpc_slugs = {c.slug for c in categories if c.off_under_gpc}
+
+    if action == CookieConsent.Action.ACCEPT_ALL:
+        allowed = set(known)
+    elif action == CookieConsent.Action.REJECT_ALL:
+        allowed = set(necessary)
+    elif action == CookieConsent.Action.GPC:
+        allowed = ((set(requested) & known) | necessary) - gpc_slugs
+    else:
+        allowed = (set(requested) & known) | necessary
+
+    choices = {c.slug: c.slug in allowed for c in categories}
+    # GPC "decided" a value when the signal set the default (or overrode an earlier choice) and
+    # the visitor left it off, rather than pressing "Reject all" or choosing otherwise.
+    gpc_decided = (
+        gpc
+        and action in (CookieConsent.Action.CUSTOM, CookieConsent.Action.GPC)
+        and any(not choices[slug] for slug in gpc_slugs)
+    )
+    return CookieConsent.objects.create(
+        visitor_id=visitor_id or uuid.uuid4(),
+        ip_hash=_ip_hash(ip_address),
+        action=action,
+        choices=choices,
+        declaration_version=declaration_version(categories=categories),
+        gpc=gpc,
+        gpc_decided=gpc_decided,
+    )
+
+
+def cookie_category_ensure(
+    *, slug: str, name: str, description: str, is_necessary: bool = False, off_under_gpc: bool = False,
+    order: int = 0,
+) -> tuple[CookieCategory, bool]:
+    """Create the category unless one with this key exists (whose staff edits are kept)."""
+    return CookieCategory.objects.get_or_create(
+        slug=slug,
+        defaults={"name": name, "description": description, "is_necessary": is_necessary,
+                  "off_under_gpc": off_under_gpc, "order": order},
+    )
+
+
+def cookie_declaration_ensure(
+    *, name: str, provider: str, category: CookieCategory, purpose: str, duration: str,
+    party: str = CookieDeclaration.Party.FIRST,
+) -> tuple[CookieDeclaration, bool]:
+    """Create the declaration unless this provider already declares a cookie of this name."""
+    return CookieDeclaration.objects.get_or_create(
+        name=name, provider=provider,
+        defaults={"category": category, "purpose": purpose, "duration": duration, "party": party},
+    )

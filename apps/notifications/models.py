@@ -1,0 +1,71 @@
+"""Every email and SMS we send is a row, written before it is queued."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from apps.subjects.models import DataSubject
+from apps.vault.fields import EncryptedCharField, EncryptedJSONField
+
+
+class Notification(models.Model):
+    """One message to one recipient. The address and the template's context (which can hold a
+    private link or a one-time code) are sealed with the person's key, so erasing them shreds these too."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # notifications_erase_for filters on this foreign key's own index.
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="notifications")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    template = models.SlugField(max_length=64, db_index=False)
+    language = models.CharField(max_length=16, default="en")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    # The exception's class name only: messages from SMTP servers and SMS gateways can quote the address.
+    last_error = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When the send was last handed to the broker; after a transient failure, when its retry is due.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # When a worker last claimed it (status SENDING); a claim this old means the worker died.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipient = EncryptedCharField(max_length=254)
+    context = EncryptedJSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(channel__in=["email", "sms"]), name="notification_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sending", "sent", "failed"]), name="notification_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="notification_sent_has_sent_at"
+            ),
+        ]
+        indexes = [
+            # notifications_redrive: pending rows queued before a cut-off (and the few sending ones by status)
+            models.Index(fields=["status", "queued_at"], name="notification_status_queued_idx"),
+            # the admin list, newest first
+            models.Index(fields=["-created_at"], name="notification_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.template} {self.pk} ({self.status})"
+
+    def vault_subject_id(self) -> uuid.UUID:
+        return self.subject_id
+
+    @property
+    def is_sent(self) -> bool:
+        return self.status == self.Status.SENT

@@ -1,0 +1,252 @@
+"""Queueing and sending notifications. Other apps call notification_queue inside their transaction.
+
+A send is claimed with a conditional UPDATE, so two deliveries of the same task (a retry, the
+sweep, a redelivered message) never send twice while the first is in flight, and a SENT row is
+never sent again. If a worker dies after the provider accepted the message but before the row
+says SENT, the sweep sends it again after SENDING_TIMEOUT: for email the Message-ID is derived
+from the row, so receiving servers can drop the duplicate.
+"""
+
+import json
+import logging
+import smtplib
+import uuid
+from datetime import timedelta
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.utils import DNS_NAME
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import validate_email, validate_slug
+from django.db import transaction
+from django.db.models import F, Q
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.template.loader import get_template
+from django.utils import timezone, translation
+from phonenumber_field.phonenumber import PhoneNumber
+from phonenumber_field.phonenumber import to_python as phone_to_python
+
+from apps.audit.services import Actor, audit_record
+from apps.core.jobs import enqueue_on_commit
+from apps.subjects.models import DataSubject
+from apps.vault.services import KeyDestroyed
+
+from .backends import SmsMessage, SmsRejected, get_sms_backend
+from .models import Notification
+from .rendering import render_message, template_names
+
+logger = logging.getLogger(__name__)
+
+SYSTEM = Actor.system("notifications")
+# A claim older than this lost its worker (the task hard time limit is far shorter).
+SENDING_TIMEOUT = timedelta(minutes=10)
+RETRY_BACKOFF_MAX = 600  # seconds
+
+
+class TransientSendError(Exception):
+    """The send may succeed later; the row is PENDING again. Carries ids and a class name only."""
+
+    def __init__(self, *, notification_id: uuid.UUID, error: str, countdown: int) -> None:
+        super().__init__(f"notification {notification_id} failed with {error}; retry in {countdown}s")
+        self.notification_id = notification_id
+        self.error = error
+        self.countdown = countdown
+
+
+# --- queueing ---------------------------------------------------------------------------------------
+def _normalise_recipient(channel: str, recipient: str) -> str:
+    """Raise ValueError (without quoting the value) if the address cannot be sent to."""
+    recipient = str(recipient or "").strip()
+    if channel == Notification.Channel.EMAIL:
+        try:
+            validate_email(recipient)
+        except ValidationError:
+            raise ValueError("recipient is not a valid email address") from None
+        return recipient
+    number = phone_to_python(recipient, region=settings.PHONENUMBER_DEFAULT_REGION)
+    if not isinstance(number, PhoneNumber) or not number.is_valid():
+        raise ValueError("recipient is not a valid phone number")
+    return number.as_e164
+
+
+def _supported_language(language: str) -> str:
+    try:
+        return translation.get_supported_language_variant(language)
+    except LookupError:
+        raise ValueError(f"language {language!r} is not in settings.LANGUAGES") from None
+
+
+@transaction.atomic
+def notification_queue(*, subject: DataSubject, channel: str, template: str, recipient: str,
+                       context: dict | None = None, language: str = "en") -> Notification:
+    """Write the notification (address and context sealed), then queue its send after commit."""
+    from .tasks import notification_send_task
+
+    if channel not in Notification.Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    try:
+        validate_slug(template)
+        for name in template_names(template, channel):
+            get_template(name)
+    except (ValidationError, TemplateDoesNotExist):
+        raise ValueError(f"no {channel} template {template!r}") from None
+    if subject.is_erased:
+        raise ValueError("this person's data has been erased")
+    language = _supported_language(language)
+    with translation.override(language):
+        # Plain JSON from here on; lazy translations become text in the message's language.
+        context = json.loads(json.dumps(context or {}, cls=DjangoJSONEncoder))
+    notification = Notification.objects.create(
+        subject=subject, channel=channel, template=template, language=language,
+        recipient=_normalise_recipient(channel, recipient), context=context, queued_at=timezone.now(),
+    )
+    audit_record(actor=SYSTEM, verb="notification.queued", target=subject.pk,
+                 detail={"notification": str(notification.pk), "channel": channel, "template": template})
+    enqueue_on_commit(notification_send_task, str(notification.pk))
+    return notification
+
+
+# --- sending ----------------------------------------------------------------------------------------
+def message_id_for(notification: Notification) -> str:
+    """Stable per row, so a message sent twice (worker died after sending) can be de-duplicated."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or str(DNS_NAME)
+    return f"<{notification.pk}@{domain}>"
+
+
+def _deliver(notification: Notification) -> str:
+    """Render in the notification's language and hand it to the channel. Returns the provider id."""
+    with translation.override(notification.language):
+        subject_line, text, html = render_message(notification.template, notification.context, notification.channel)
+    if notification.channel == Notification.Channel.SMS:
+        return get_sms_backend().send(
+            SmsMessage(to=notification.recipient, text=text, reference=str(notification.pk))
+        )
+    message_id = message_id_for(notification)
+    email = EmailMultiAlternatives(
+        subject=subject_line, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[notification.recipient],
+        reply_to=[settings.PRIVACY_OFFICER_EMAIL],
+        # Auto-Submitted keeps auto-responders from replying (RFC 3834).
+        headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated"},
+    )
+    email.attach_alternative(html, "text/html")
+    email.send()
+    return message_id
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """Whether retrying cannot help. Anything not known to be permanent is retried."""
+    if isinstance(exc, SmsRejected | KeyDestroyed | TemplateDoesNotExist | TemplateSyntaxError):
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPDataError):
+        return exc.smtp_code >= 500
+    return False
+
+
+def _backoff(attempts: int) -> int:
+    return min(RETRY_BACKOFF_MAX, 10 * 2 ** max(attempts - 1, 0))
+
+
+def notification_send(*, notification_id: uuid.UUID) -> bool:
+    """Claim the row, send it, record the outcome. Returns True if this call sent it.
+
+    On a transient failure the row goes back to PENDING and TransientSendError is raised so the
+    task retries with backoff; after NOTIFICATION_MAX_ATTEMPTS, or on a permanent failure, the
+    row is FAILED and nothing is raised.
+    """
+    claimed = Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING).update(
+        status=Notification.Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    if not claimed:  # sent, failed, erased, or another worker has it
+        return False
+    notification = Notification.objects.filter(pk=notification_id).first()
+    if notification is None:  # erased in the meantime
+        return False
+    try:
+        provider_message_id = _deliver(notification)
+    except Exception as exc:  # classified below; its message (which may quote the address) is never kept
+        _record_failure(notification, exc)
+        return False
+    with transaction.atomic():
+        Notification.objects.filter(pk=notification_id).exclude(status=Notification.Status.SENT).update(
+            status=Notification.Status.SENT, sent_at=timezone.now(), last_error="",
+            provider_message_id=str(provider_message_id or "")[:255],
+        )
+        audit_record(actor=SYSTEM, verb="notification.sent", target=notification.subject_id,
+                     detail={"notification": str(notification.pk), "channel": notification.channel,
+                             "template": notification.template, "attempts": notification.attempts})
+    logger.info("notification sent id=%s channel=%s attempts=%s", notification.pk, notification.channel,
+                notification.attempts)
+    return True
+
+
+def _record_failure(notification: Notification, exc: Exception) -> None:
+    """Mark FAILED (and return) or PENDING again (and raise TransientSendError)."""
+    error = type(exc).__name__[:100]
+    rows = Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING)
+    if _is_permanent(exc) or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        with transaction.atomic():
+            rows.update(status=Notification.Status.FAILED, last_error=error)
+            audit_record(actor=SYSTEM, verb="notification.failed", target=notification.subject_id,
+                         detail={"notification": str(notification.pk), "channel": notification.channel,
+                                 "template": notification.template, "attempts": notification.attempts,
+                                 "error": error})
+        logger.warning("notification failed id=%s error=%s attempts=%s", notification.pk, error,
+                       notification.attempts)
+        return
+    countdown = _backoff(notification.attempts)
+    rows.update(status=Notification.Status.PENDING, last_error=error,
+                queued_at=timezone.now() + timedelta(seconds=countdown))
+    logger.info("notification retry id=%s error=%s attempts=%s in=%ss", notification.pk, error,
+                notification.attempts, countdown)
+    # `from None`: the original exception's text may quote the address; it must not reach the logs.
+    raise TransientSendError(notification_id=notification.pk, error=error, countdown=countdown) from None
+
+
+# --- the sweep and erasure --------------------------------------------------------------------------
+def notifications_redrive(*, older_than: timedelta = timedelta(minutes=1), limit: int = 1000) -> int:
+    """Re-queue PENDING rows queued longer ago than older_than (broker down, task lost) and hand
+    back SENDING rows claimed more than SENDING_TIMEOUT ago (worker died mid-send). Beat runs this.
+
+    At most `limit` rows, oldest first, per run, so a large backlog is not published twice over.
+    """
+    from .tasks import notification_send_task
+
+    now = timezone.now()
+    cutoff, stuck_cutoff = now - older_than, now - SENDING_TIMEOUT
+    stale = (
+        Notification.objects.filter(
+            Q(status=Notification.Status.PENDING, queued_at__lt=cutoff)
+            | Q(status=Notification.Status.PENDING, queued_at__isnull=True)
+            | Q(status=Notification.Status.SENDING, claimed_at__lt=stuck_cutoff)
+        )
+        .order_by(F("queued_at").asc(nulls_first=True))
+        .values_list("pk", flat=True)[:limit]
+    )
+    count = 0
+    for notification_id in list(stale):
+        with transaction.atomic():
+            Notification.objects.filter(
+                pk=notification_id, status=Notification.Status.SENDING, claimed_at__lt=stuck_cutoff
+            ).update(status=Notification.Status.PENDING)
+            requeued = Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING).update(
+                queued_at=timezone.now()
+            )
+            if requeued:
+                enqueue_on_commit(notification_send_task, str(notification_id))
+                count += 1
+    if count:
+        logger.info("notifications re-queued count=%s", count)
+    return count
+
+
+@transaction.atomic
+def notifications_erase_for(*, subject_id: uuid.UUID) -> int:
+    """Delete every notification of this person (erasure calls this). Returns how many."""
+    count, _ = Notification.objects.filter(subject_id=subject_id).delete()
+    if count:
+        audit_record(actor=SYSTEM, verb="notifications.erased", target=subject_id, detail={"count": count})
+    return count

@@ -1,0 +1,28 @@
+"""Thin tasks: ids in, a service call, Celery retries. No personal data in arguments."""
+
+import uuid
+
+from celery import shared_task
+
+from apps.vault.services import key_scope
+
+from . import services
+
+
+# max_retries=None: the row counts attempts and stops raising after NOTIFICATION_MAX_ATTEMPTS.
+@shared_task(bind=True, max_retries=None)
+def notification_send_task(self, notification_id: str) -> bool:
+    try:
+        with key_scope():
+            return services.notification_send(notification_id=uuid.UUID(notification_id))
+    except services.TransientSendError as exc:
+        if self.request.is_eager:
+            # Run in-process (no broker configured): the request that queued it must not fail
+            # after its commit. The row is PENDING with its retry time; the sweep sends it.
+            return False
+        raise self.retry(countdown=exc.countdown, exc=exc) from None
+
+
+@shared_task
+def notifications_redrive_task() -> int:
+    return services.notifications_redrive()

@@ -1,0 +1,53 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.consent.forms import PersonalDetailsForm
+from apps.subjects.models import PersonalRecord
+
+APPLY_ONLY = ["address", "legal_id_type", "legal_id_number", "referee_1_name", "referee_1_phone",
+              "referee_1_relationship", "referee_2_name", "referee_2_phone", "referee_2_relationship"]
+
+
+class CorrectionForm(PersonalDetailsForm):
+    """Edit what we hold, with the same validation as the application form."""
+
+    def __init__(self, *args, record: PersonalRecord, **kwargs) -> None:
+        self.record = record
+        initial = {"full_name": record.full_name, "email": record.email, "mobile": record.mobile,
+                   "address": record.address, "legal_id_type": record.legal_id_type,
+                   "legal_id_number": record.legal_id_number}
+        for i, referee in enumerate(record.referees[:2], start=1):
+            initial.update({f"referee_{i}_name": referee.get("name"), f"referee_{i}_phone": referee.get("phone"),
+                            f"referee_{i}_relationship": referee.get("relationship")})
+        super().__init__(*args, initial=initial, **kwargs)
+        if not record.legal_id_number:  # an enquiry: no application details to correct
+            for name in APPLY_ONLY:
+                del self.fields[name]
+            self.fields["mobile"].required = False
+        else:  # a referee who objected is gone; their slot is not asked for again
+            for i in range(len(record.referees) + 1, 3):
+                for part in ("name", "phone", "relationship"):
+                    del self.fields[f"referee_{i}_{part}"]
+
+    def changes(self) -> dict:
+        c = self.cleaned_data
+        changes = {name: c[name] for name in ["full_name", "email", "mobile", "address", "legal_id_type",
+                                              "legal_id_number"] if name in self.fields}
+        if "address" in self.fields:
+            referees = []
+            for i, old in enumerate(self.record.referees[:2], start=1):
+                referees.append({**old, "name": c[f"referee_{i}_name"], "phone": c[f"referee_{i}_phone"].as_e164,
+                                 "relationship": c[f"referee_{i}_relationship"]})
+            changes["referees"] = referees
+        return changes
+
+
+class StepUpForm(forms.Form):
+    code = forms.CharField(label=_("6-digit code"), min_length=6, max_length=6,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
+                                                         "pattern": "[0-9]{6}"}))
+
+
+class ResendForm(forms.Form):
+    address = forms.CharField(label=_("Your email address or mobile number"), max_length=254,
+                              help_text=_("The one you gave us when you sent the form."))

@@ -1,0 +1,27 @@
+import uuid
+
+from django.db import models
+
+from apps.subjects.models import DataSubject
+
+
+class StepUpCode(models.Model):
+    """A 6-digit code sent to the address on file before data is shown in clear.
+    Only its keyed hash is stored; single use, 10 minutes, at most 5 tries."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="stepup_codes")
+    code_hmac = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    tries = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # stepup_verify: the person's newest code
+            models.Index(fields=["subject", "created_at"], name="stepup_subject_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"code for {self.subject_id}"

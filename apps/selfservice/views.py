@@ -1,0 +1,312 @@
+"""The pages behind a private link. Every page that can show personal data is no-store and
+never sends its address to another site; showing data in clear needs a code sent to the address
+on file."""
+
+import base64
+import functools
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from apps.audit.services import Actor, audit_record
+from apps.consent.forms import FORM_VERSIONS
+from apps.consent.models import ConsentRecord, Purpose
+from apps.consent.selectors import consents_current_for
+from apps.consent.services import CollectionContext, consent_withdraw, consent_withdraw_and_end_service, referee_remove
+from apps.policies.selectors import policies_published
+from apps.subjects import services as subject_services
+from apps.subjects.masking import mask
+from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord, ServiceEngagement
+from apps.vault.models import DeletionCertificate
+
+from .forms import CorrectionForm, ResendForm, StepUpForm
+from .services import StepUpResult, stepup_issue, stepup_verify
+from .tokens import LinkProblem, link_resolve, link_url, referee_resolve
+
+PROBLEM_STATUS = {LinkProblem.INVALID: 404, LinkProblem.EXPIRED: 410, LinkProblem.REVOKED: 410,
+                  LinkProblem.ERASED: 410}
+
+
+def private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    # The token must never reach another site in a Referer. "no-referrer" would do that too, but
+    # browsers then send `Origin: null` on our own form posts and CSRF protection refuses them;
+    # "same-origin" sends the Referer only to us.
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def link_problem(request: HttpRequest, problem: LinkProblem) -> HttpResponse:
+    return private(render(request, "selfservice/link_problem.html", {"problem": problem.value},
+                          status=PROBLEM_STATUS[problem]))
+
+
+def with_subject(view: Callable) -> Callable:
+    """Resolve the token in the URL to one active person, or answer with a clear 4xx page."""
+
+    @ratelimit(key="ip", rate=settings.TOKEN_PAGE_RATE, block=True)
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
+        resolved = link_resolve(token)
+        if resolved.problem:
+            return link_problem(request, resolved.problem)
+        request.subject = resolved.subject
+        request.token = token
+        return private(view(request, resolved.subject, *args, **kwargs))
+
+    return wrapper
+
+
+def _stepup_key(subject: DataSubject) -> str:
+    return f"stepup:{subject.pk}"
+
+
+def stepped_up(request: HttpRequest, subject: DataSubject) -> bool:
+    until = request.session.get(_stepup_key(subject))
+    return bool(until) and timezone.now().timestamp() < until
+
+
+def needs_stepup(view: Callable) -> Callable:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, subject: DataSubject, *args, **kwargs) -> HttpResponse:
+        if not stepped_up(request, subject):
+            return redirect(reverse("selfservice:stepup", args=[request.token]) + f"?next={view.__name__}")
+        return view(request, subject, *args, **kwargs)
+
+    return wrapper
+
+
+def _context(request: HttpRequest) -> CollectionContext:
+    return CollectionContext(collection_point="self-service", form_version=FORM_VERSIONS["apply"],
+                             source=ConsentRecord.Source.SELF_SERVICE, ip=request.META.get("REMOTE_ADDR", ""),
+                             user_agent=request.META.get("HTTP_USER_AGENT", "")[:512])
+
+
+def _page(request: HttpRequest, subject: DataSubject, template: str, status: int = 200, **context) -> HttpResponse:
+    return render(request, template, {"subject": subject, "token": request.token, **context}, status=status)
+
+
+# --- pages ---------------------------------------------------------------------------------------
+@with_subject
+def home(request: HttpRequest, subject: DataSubject) -> HttpResponse:
+    record = PersonalRecord.objects.filter(subject=subject).first()
+    masked = []
+    if record:
+        masked = [(_("Full name"), mask(record.full_name)), (_("Email address"), mask(record.email)),
+                  (_("Mobile number"), mask(record.mobile))]
+        if record.address:
+            masked.append((_("Address"), mask(record.address)))
+        if record.legal_id_number:
+            masked.append((_("ID number"), mask(record.legal_id_number)))
+        for referee in record.referees:
+            masked.append((_("Referee"), mask(referee.get("name"))))
+    consents = consents_current_for(subject=subject)
+    receipts = ConsentRecord.objects.filter(subject=subject).select_related("purpose", "policy_version")
+    return _page(request, subject, "selfservice/home.html", masked=masked, receipts=receipts,
+                 given=[c for c in consents.values() if c.action == ConsentRecord.Action.GIVEN],
+                 documents=IdentityDocument.objects.filter(subject=subject).count(),
+                 engagements=ServiceEngagement.objects.filter(subject=subject),
+                 stepped_up=stepped_up(request, subject))
+
+
+@require_http_methods(["GET", "POST"])
+@with_subject
+def stepup(request: HttpRequest, subject: DataSubject) -> HttpResponse:
+    form = StepUpForm()
+    next_page = request.GET.get("next", "data")
+    if next_page not in {"data", "correct", "export"}:
+        next_page = "data"
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "send":
+        stepup_issue(subject=subject, channel=request.POST.get("channel", "email"), language=get_language())
+        messages.info(request, _("We have sent a 6-digit code to the address we hold. It is valid for 10 minutes."))
+        return redirect(reverse("selfservice:stepup", args=[request.token]) + f"?next={next_page}")
+    if request.method == "POST":
+        form = StepUpForm(request.POST)
+        if form.is_valid():
+            result = stepup_verify(subject=subject, code=form.cleaned_data["code"])
+            if result is StepUpResult.OK:
+                until = timezone.now() + timedelta(minutes=settings.STEPUP_SESSION_MINUTES)
+                request.session.cycle_key()
+                request.session[_stepup_key(subject)] = until.timestamp()
+                return redirect("selfservice:" + next_page, token=request.token)
+            form.add_error("code", {
+                StepUpResult.WRONG: _("That code is not right. Check the message and try again."),
+                StepUpResult.EXPIRED: _("This code can no longer be used (too old, or too many tries). "
+                                        "Ask for a new code."),
+                StepUpResult.NONE: _("Ask for a code first."),
+            }[result])
+        status = 400
+    has_mobile = bool(PersonalRecord.objects.filter(subject=subject).first().mobile)
+    return _page(request, subject, "selfservice/stepup.html", form=form, next=next_page, has_mobile=has_mobile,
+                 status=status)
+
+
+@with_subject
+@needs_stepup
+def data(request: HttpRequest, subject: DataSubject) -> HttpResponse:
+    record = get_object_or_404(PersonalRecord, subject=subject)
+    audit_record(actor=Actor.subject(subject), verb="pii.viewed_by_subject", target=subject.pk)
+    return _page(request, subject, "selfservice/data.html", record=record,
+                 documents=IdentityDocument.objects.filter(subject=subject))
+
+
+@require_http_methods(["GET", "POST"])
+@with_subject
+@needs_stepup
+def correct(request: HttpRequest, subject: DataSubject) -> HttpResponse:
+    record = get_object_or_404(PersonalRecord, subject=subject)
+    old_email = record.email
+    form = CorrectionForm(request.POST or None, record=record)
+    if request.method == "POST" and form.is_valid():
+        changed = subject_services.record_update(subject=subject, actor=Actor.subject(subject),
+                                                 changes=form.changes())
+        if "email" in changed:
+            _email_changed(subject=subject, old_email=old_email)
+            return render(request, "selfservice/email_changed.html")
+        messages.success(request, _("Your changes are saved.") if changed else _("Nothing was changed."))
+        return redirect("selfservice:home", token=request.token)
+    return _page(request, subject, "selfservice/correct.html", form=form,
+                 status=400 if request.method == "POST" else 200)
+
+
+def _email_changed(*, subject: DataSubject, old_email: str) -> None:
+    from apps.notifications.services import notification_queue
+
+    subject.refresh_from_db()
+    record = PersonalRecord.objects.get(subject=subject)
+    notification_queue(subject=subject, channel="email", template="email_changed_notice", recipient=old_email,
+                       context={}, language=get_language())
+    notification_queue(subject=subject, channel="email", template="new_link", recipient=record.email,
+                       context={"link": link_url(subject)}, language=get_language())
+
+
+@with_subject
+@needs_stepup
+def export(request: HttpRequest, subject: DataSubject) -> HttpResponse:
+    record = get_object_or_404(PersonalRecord, subject=subject)
+    documents = []
+    for document in IdentityDocument.objects.filter(subject=subject):
+        content = b"".join(subject_services.document_read(document=document))
+        documents.append({"id": str(document.pk), "content_type": document.content_type, "size": document.size,
+                          "uploaded_at": document.uploaded_at.isoformat(),
+                          "content_base64": base64.b64encode(content).decode()})
+    body = {
+        "generated_at": timezone.now().isoformat(),
+        "controller": settings.CONTROLLER_NAME,
+        "subject_id": str(subject.pk),
+        "record": {"full_name": record.full_name, "email": record.email,
+                   "mobile": record.mobile.as_e164 if record.mobile else None, "address": record.address,
+                   "legal_id_type": record.legal_id_type, "legal_id_number": record.legal_id_number,
+                   "referees": [{k: v for k, v in r.items() if k != "id"} for r in record.referees]},
+        "enquiries": [{"message": e.message, "sent_at": e.created_at.isoformat()} for e in subject.enquiries.all()],
+        "documents": documents,
+        "consents": [{"purpose": c.purpose.slug, "action": c.action, "at": c.created_at.isoformat(),
+                      "policy_version": c.policy_version.version if c.policy_version else None,
+                      "source": c.source, "wording_sha256": c.wording_sha256}
+                     for c in ConsentRecord.objects.filter(subject=subject)
+                     .select_related("purpose", "policy_version")],
+        "engagements": [{"service": e.service, "status": e.status, "opened_at": e.opened_at.isoformat(),
+                         "completed_at": e.completed_at.isoformat() if e.completed_at else None}
+                        for e in ServiceEngagement.objects.filter(subject=subject)],
+        "policy_versions": [{"version": p.version, "effective_at": p.effective_at.isoformat(),
+                             "url": settings.SITE_URL + reverse("privacy-policy-version", args=[p.version])}
+                            for p in policies_published()],
+    }
+    audit_record(actor=Actor.subject(subject), verb="data.exported", target=subject.pk)
+    response = HttpResponse(json.dumps(body, ensure_ascii=False, indent=2), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@with_subject
+def withdraw(request: HttpRequest, subject: DataSubject, slug: str) -> HttpResponse:
+    purpose = get_object_or_404(Purpose, slug=slug)
+    current = consents_current_for(subject=subject).get(slug)
+    if current is None or current.action != ConsentRecord.Action.GIVEN:
+        messages.info(request, _("You have not given this consent, so there is nothing to withdraw."))
+        return redirect("selfservice:home", token=request.token)
+    if request.method == "POST" and (not purpose.required or request.POST.get("confirm") == "yes"):
+        if purpose.required:
+            consent_withdraw_and_end_service(subject=subject, purpose=purpose, context=_context(request))
+            return render(request, "selfservice/service_ended.html")
+        consent_withdraw(subject=subject, purpose=purpose, context=_context(request))
+        messages.success(request, _("Your consent is withdrawn: %(purpose)s.") % {"purpose": purpose.name})
+        return redirect("selfservice:home", token=request.token)
+    return _page(request, subject, "selfservice/withdraw_confirm.html", purpose=purpose)
+
+
+@require_http_methods(["GET", "POST"])
+@with_subject
+def delete(request: HttpRequest, subject: DataSubject) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        job = subject_services.erasure_request(subject_id=subject.pk, reason="subject-request",
+                                               actor=Actor.subject(subject))
+        subject_services.erasure_job_run(job_id=job.pk)  # at once; a worker that got there first is fine too
+        certificate = DeletionCertificate.objects.filter(subject_id=subject.pk).first()
+        return render(request, "selfservice/deleted.html", {"certificate": certificate, "job": job})
+    return _page(request, subject, "selfservice/delete_confirm.html")
+
+
+@require_POST
+@with_subject
+def signout(request: HttpRequest, subject: DataSubject) -> HttpResponse:
+    from apps.notifications.services import notification_queue
+
+    subject_services.subject_links_revoke(subject=subject, actor=Actor.subject(subject))
+    request.session.pop(_stepup_key(subject), None)
+    record = PersonalRecord.objects.get(subject=subject)
+    notification_queue(subject=subject, channel="email", template="new_link", recipient=record.email,
+                       context={"link": link_url(subject)}, language=get_language())
+    return render(request, "selfservice/signed_out.html")
+
+
+@ratelimit(key="ip", rate=settings.RESEND_RATE, method="POST", block=True)
+@require_http_methods(["GET", "POST"])
+def resend(request: HttpRequest) -> HttpResponse:
+    """The answer is the same whether or not we hold data for the address."""
+    form = ResendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        from apps.notifications.services import notification_queue
+
+        address = form.cleaned_data["address"].strip()
+        is_email = "@" in address
+        subject = subject_services.subjects_find(email=address) if is_email \
+            else subject_services.subjects_find(phone=address)
+        if subject is not None:
+            record = PersonalRecord.objects.get(subject=subject)
+            recipient = record.email if is_email else record.mobile.as_e164
+            notification_queue(subject=subject, channel="email" if is_email else "sms", template="new_link",
+                               recipient=recipient, context={"link": link_url(subject)}, language=get_language())
+        return private(render(request, "selfservice/resend_sent.html"))
+    return private(render(request, "selfservice/resend.html", {"form": form},
+                          status=400 if request.method == "POST" else 200))
+
+
+@ratelimit(key="ip", rate=settings.TOKEN_PAGE_RATE, block=True)
+@require_http_methods(["GET", "POST"])
+def referee(request: HttpRequest, token: str) -> HttpResponse:
+    subject, referee_id, problem = referee_resolve(token)
+    if problem:
+        return link_problem(request, problem)
+    if request.method == "POST":
+        referee_remove(subject=subject, referee_id=referee_id)
+        return private(render(request, "selfservice/referee_done.html"))
+    record = PersonalRecord.objects.get(subject=subject)
+    listed = any(r.get("id") == referee_id for r in record.referees)
+    if not listed:
+        return private(render(request, "selfservice/referee_done.html"))
+    return private(render(request, "selfservice/referee.html", {"applicant": record.full_name}))

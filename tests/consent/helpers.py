@@ -1,0 +1,20 @@
+import uuid
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.factories import PDF_BYTES
+
+
+def application_post(**overrides) -> dict:
+    data = {
+        "key": str(uuid.uuid4()),
+        "full_name": "Amani Wekesa", "email": "amani.wekesa@example.org", "mobile": "0712 345 678",
+        "address": "P.O. Box 100-00200, Ngong Road, Nairobi",
+        "legal_id_type": "national-id", "legal_id_number": "27654321",
+        "id_document": SimpleUploadedFile("scan.pdf", PDF_BYTES, content_type="application/pdf"),
+        "referee_1_name": "Jane Muthoni", "referee_1_phone": "0722 111 222", "referee_1_relationship": "Manager",
+        "referee_2_name": "Peter Odhiambo", "referee_2_phone": "0733 444 555", "referee_2_relationship": "Lecturer",
+        "consent_recruitment": "on", "consent_share-with-employer": "on",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}

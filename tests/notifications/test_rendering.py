@@ -1,0 +1,74 @@
+"""Every message template renders, says what it must, and loads nothing from elsewhere."""
+
+import pytest
+
+from apps.notifications.rendering import render_message
+
+CONTEXT = {
+    "full_name": "Amina O'Brien <b>",
+    "fields": ["Full name", "Email address", "Mobile number"],
+    "purposes": ["Recruitment for a client", "Sharing with the employer"],
+    "link": "https://portal.example.org/me/tok-123/",
+    "link_expires_days": 30,
+    "code": "493817",
+    "minutes": 10,
+    "applicant_name": "Amina O'Brien <b>",
+    "referee_name": "Juma",
+    "purpose": "checking a job application as a referee",
+    "retention": "until the recruitment is complete, then deleted",
+    "object_link": "https://portal.example.org/me/referee/tok-456/",
+}
+EMAIL_TEMPLATES = ["confirmation", "stepup_code", "new_link", "email_changed_notice", "referee_notice"]
+SMS_TEMPLATES = ["confirmation", "stepup_code", "new_link", "referee_notice"]
+MUST_SAY = {
+    "confirmation": ["Full name", "Mobile number", "Recruitment for a client", CONTEXT["link"], "30 days",
+                     "correct", "export", "delete", "Keep this message"],
+    "stepup_code": ["493817", "10 minutes"],
+    "new_link": [CONTEXT["link"]],
+    "email_changed_notice": ["was just changed", "privacy@example.org"],
+    "referee_notice": ["Amina O'Brien", CONTEXT["purpose"], CONTEXT["retention"], CONTEXT["object_link"]],
+}
+
+
+@pytest.mark.parametrize("template", EMAIL_TEMPLATES)
+def test_each_email_has_a_one_line_subject_a_text_and_an_html_part(template):
+    subject, text, html = render_message(template, CONTEXT)
+    assert subject and "\n" not in subject
+    for part in (subject, text, html):
+        assert "{{" not in part and "{%" not in part
+    for phrase in MUST_SAY[template]:
+        assert phrase in text
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
+
+
+@pytest.mark.parametrize("template", EMAIL_TEMPLATES)
+def test_the_html_escapes_the_context_and_loads_nothing_remote(template):
+    _, text, html = render_message(template, CONTEXT)
+    for tag in ("<img", "<script", "<link", "<style", "url(", "@import"):
+        assert tag not in html
+    assert "<b>" not in html
+    if "Amina" in text:
+        assert "Amina O&#x27;Brien &lt;b&gt;" in html
+        assert "Amina O'Brien <b>" in text  # the plain text is not HTML-escaped
+
+
+def test_the_confirmation_lists_field_labels_and_never_values():
+    _, text, html = render_message("confirmation", {**CONTEXT, "fields": ["Address"]})
+    assert "- Address" in text and "<li>Address</li>" in html
+
+
+def test_the_stepup_code_is_valid_ten_minutes_unless_told_otherwise():
+    _, text, _ = render_message("stepup_code", {"code": "111222"})
+    assert "valid for 10 minutes" in text
+
+
+@pytest.mark.parametrize("template", SMS_TEMPLATES)
+def test_each_sms_is_short_and_says_what_it_must(template):
+    subject, text, html = render_message(template, CONTEXT, channel="sms")
+    assert subject == "" and html == ""
+    assert "{{" not in text and "&#x27;" not in text
+    must = {"confirmation": [CONTEXT["link"]], "stepup_code": ["493817"], "new_link": [CONTEXT["link"]],
+            "referee_notice": [CONTEXT["object_link"], "Amina O'Brien"]}[template]
+    for phrase in must:
+        assert phrase in text
+    assert len(text) <= 320  # two SMS segments at most

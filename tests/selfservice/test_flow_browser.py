@@ -1,0 +1,112 @@
+"""Flows 1 and 2 of DESIGN.md through the real parts: Chromium, the live server, a Celery worker
+process on Redis, the SMTP server, and (in CI) PostgreSQL."""
+
+import json
+import re
+from email.message import Message
+from pathlib import Path
+
+import pytest
+
+from apps.consent.models import ConsentRecord, Submission
+from apps.notifications.models import Notification
+from apps.selfservice.models import StepUpCode
+from apps.subjects.models import DataSubject, Enquiry, IdentityDocument, PersonalRecord, SubjectLookup
+from apps.vault.models import DataKey, DeletionCertificate
+from tests.conftest import wait_for
+from tests.factories import PDF_BYTES
+
+pytestmark = pytest.mark.real_services
+
+
+def _body(message: Message) -> str:
+    part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    return part.get_payload(decode=True).decode()
+
+
+def _mail_to(mailbox: list[Message], address: str, subject_contains: str = "") -> Message:
+    return wait_for(lambda: next((m for m in mailbox if address in m["X-Envelope-To"]
+                                  and subject_contains in m["Subject"]), None), timeout=30)
+
+
+def test_apply_confirm_view_correct_export_withdraw_and_delete(page, live_server, celery_worker, mailbox,
+                                                              settings, demo_purposes, tmp_path):
+    settings.SITE_URL = live_server.url
+    settings.SMS_BACKEND = "apps.notifications.backends.ConsoleSmsBackend"
+    scan = tmp_path / "id-scan.pdf"
+    scan.write_bytes(PDF_BYTES)
+
+    # Flow 1: the visitor reads the purposes, ticks consent, fills the form and uploads an ID scan.
+    page.goto("/apply/")
+    assert page.get_by_text("Before you start: what happens to your information").is_visible()
+    page.get_by_label("Full name").fill("Wanjiru Kamau")
+    page.get_by_label("Email address").fill("wanjiru@example.org")
+    page.get_by_label("Mobile number").fill("0712 345 678")
+    page.get_by_label("Postal or physical address").fill("P.O. Box 1-00100, Nairobi")
+    page.get_by_label("Type of ID").select_option("national-id")
+    page.get_by_label("ID number").fill("31234567")
+    page.get_by_label("Scan or photo of your ID").set_input_files(str(scan))
+    for n, (name, phone) in enumerate([("Otieno Ouma", "0722 000 111"), ("Akinyi Adhiambo", "0733 000 222")], 1):
+        fieldset = page.get_by_role("group", name="First referee" if n == 1 else "Second referee")
+        fieldset.get_by_label("Name").fill(name)
+        fieldset.get_by_label("Phone number").fill(phone)
+        fieldset.get_by_label("How they know you").fill("Former supervisor")
+    page.get_by_label("I agree: Recruitment").check()
+    page.get_by_label("I agree: Sharing with the hiring company").check()
+    page.get_by_label("I agree: News about new jobs").check()
+    page.get_by_role("button", name="Send my application").click()
+    assert page.get_by_role("heading", name="Thank you — we have received it").is_visible()
+
+    subject = DataSubject.objects.get()
+    assert ConsentRecord.objects.filter(subject=subject).count() == 3
+    confirmation = _mail_to(mailbox, "wanjiru@example.org")
+    link = re.search(r"https?://\S+/me/\S+/", _body(confirmation)).group(0)
+    assert any(p.get_content_type() == "text/html" for p in confirmation.walk())
+
+    # Flow 2: the person follows the link, steps up with a code, sees and corrects the data.
+    page.goto(link)
+    assert page.get_by_role("heading", name="The data we hold about you").is_visible()
+    assert "Wanjiru Kamau" not in page.content()
+    page.get_by_role("link", name="Show my data in full").click()
+    page.get_by_role("button", name="Send me a code").click()
+    code_mail = _mail_to(mailbox, "wanjiru@example.org", "code")
+    code = re.search(r"\b(\d{6})\b", _body(code_mail)).group(1)
+    page.get_by_label("6-digit code").fill(code)
+    page.get_by_role("button", name="Continue").click()
+    assert page.locator("#v-full_name").inner_text() == "Wanjiru Kamau"
+    assert "P.O. Box 1-00100" in page.locator("#v-address").inner_text()
+
+    page.get_by_role("link", name="Correct my data").click()
+    page.get_by_label("Postal or physical address").fill("Plot 12, Kenyatta Avenue, Nakuru")
+    page.get_by_role("button", name="Save my changes").click()
+    assert page.get_by_text("Your changes are saved.").is_visible()
+    assert PersonalRecord.objects.get(subject=subject).address == "Plot 12, Kenyatta Avenue, Nakuru"
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download my data (JSON)").first.click()
+    export = json.loads(Path(download_info.value.path()).read_text())
+    assert export["record"]["address"] == "Plot 12, Kenyatta Avenue, Nakuru"
+    assert export["documents"][0]["content_type"] == "application/pdf"
+
+    page.get_by_role("button", name="Withdraw consent: News about new jobs").click()
+    assert page.get_by_text("Your consent is withdrawn: News about new jobs.").is_visible()
+    assert ConsentRecord.objects.filter(subject=subject, purpose__slug="marketing").latest("created_at").action \
+        == "withdrawn"
+
+    page.get_by_role("link", name="Delete all my data now").click()
+    page.get_by_role("button", name="Yes, delete everything").click()
+    certificate = DeletionCertificate.objects.get(subject_id=subject.pk)
+    assert page.locator("#certificate-id").inner_text() == str(certificate.pk)
+
+    page.goto(link)
+    assert page.get_by_role("heading", name="The data behind this link has been deleted").is_visible()
+    # The only console message is the browser noting the 410 status of that page.
+    assert [e for e in page.console_errors if "410 (Gone)" not in e] == []
+    assert page.foreign_requests == []
+
+    # Nothing of that person is left but the certificate and the receipts' non-personal fields.
+    for model in [PersonalRecord, IdentityDocument, SubjectLookup, Enquiry, Notification, StepUpCode, Submission]:
+        assert not model.objects.filter(subject_id=subject.pk).exists(), model.__name__
+    assert not DataKey.objects.filter(subject_id=subject.pk).exists()
+    assert not [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+    # Celery may still be delivering the queued confirmations: they find no row and do nothing.

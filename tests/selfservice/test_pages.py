@@ -1,0 +1,210 @@
+import json
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from apps.audit.models import AuditEvent
+from apps.consent.models import ConsentRecord
+from apps.subjects.models import DataSubject, PersonalRecord
+from apps.vault.models import DeletionCertificate
+from tests.consent.helpers import application_post
+
+# Jobs are queued on commit, so these tests commit (as a real request does).
+pytestmark = pytest.mark.django_db(transaction=True)
+LINK_RE = re.compile(r"https?://[^\s\"<>]+/me/[^\s\"<>]+/")
+
+
+def _apply(client, mailoutbox, **overrides) -> str:
+    """Send an application; return the path of the private link from the confirmation email."""
+    mailoutbox.clear()
+    assert client.post("/apply/", application_post(**overrides)).status_code == 302
+    link = LINK_RE.search(mailoutbox[-1].body).group(0)
+    mailoutbox.clear()
+    return "/" + link.split("/", 3)[3]
+
+
+def _step_up(client, mailoutbox, link: str) -> None:
+    client.post(link + "code/", {"action": "send"})
+    code = re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
+    assert client.post(link + "code/?next=data", {"action": "verify", "code": code}).status_code == 302
+
+
+@pytest.fixture
+def applicant(client, mailoutbox, demo_purposes):
+    return _apply(client, mailoutbox, **{"consent_marketing": "on"})
+
+
+def test_the_link_shows_masked_data_with_private_headers(client, applicant):
+    response = client.get(applicant)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store" and response["Referrer-Policy"] == "same-origin"
+    assert "Amani Wekesa" not in body and "Am••••••••sa" in body
+    assert "amani.wekesa@example.org" not in body and "a•••@example.org" in body
+    assert "Recruitment" in body and "Withdraw consent: News about new jobs" in body
+
+
+def test_a_forwarded_link_cannot_read_the_data_without_the_code(client, applicant, mailoutbox):
+    response = client.get(applicant + "data/")
+    assert response.status_code == 302 and "/code/" in response["Location"]
+    assert client.get(applicant + "export/").status_code == 302
+    _step_up(client, mailoutbox, applicant)
+    body = client.get(applicant + "data/").content.decode()
+    assert "Amani Wekesa" in body and "Ngong Road" in body
+
+
+def test_a_code_is_single_use_and_allows_five_tries(client, applicant, mailoutbox):
+    client.post(applicant + "code/", {"action": "send"})
+    code = re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(4):
+        assert "That code is not right" in client.post(applicant + "code/", {"action": "verify", "code": wrong}
+                                                       ).content.decode()
+    assert "Ask for a new code" in client.post(applicant + "code/", {"action": "verify", "code": wrong}
+                                               ).content.decode()
+    # the right code no longer works after five tries
+    assert client.post(applicant + "code/", {"action": "verify", "code": code}).status_code == 400
+
+
+def test_a_code_expires_after_ten_minutes(client, applicant, mailoutbox):
+    client.post(applicant + "code/", {"action": "send"})
+    code = re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        response = client.post(applicant + "code/", {"action": "verify", "code": code})
+    assert response.status_code == 400 and "Ask for a new code" in response.content.decode()
+
+
+def test_correcting_the_address_is_saved_and_audited_without_values(client, applicant, mailoutbox):
+    _step_up(client, mailoutbox, applicant)
+    form = client.get(applicant + "correct/").context["form"]
+    data = {name: (field.value() if not hasattr(field.value(), "as_e164") else field.value().as_e164)
+            for name, field in ((n, form[n]) for n in form.fields)}
+    data["address"] = "Plot 7, Oginga Odinga Street, Kisumu"
+    assert client.post(applicant + "correct/", data).status_code == 302
+    assert PersonalRecord.objects.get().address == "Plot 7, Oginga Odinga Street, Kisumu"
+    event = AuditEvent.objects.filter(verb="record.corrected").last()
+    assert event.detail == {"fields": ["address"]} and "Kisumu" not in json.dumps(event.detail)
+
+
+def test_changing_the_email_revokes_the_link_and_tells_both_addresses(client, applicant, mailoutbox):
+    _step_up(client, mailoutbox, applicant)
+    form = client.get(applicant + "correct/").context["form"]
+    data = {n: (form[n].value().as_e164 if hasattr(form[n].value(), "as_e164") else form[n].value())
+            for n in form.fields}
+    data["email"] = "amani.new@example.org"
+    mailoutbox.clear()
+    assert "new private link" in client.post(applicant + "correct/", data).content.decode()
+    recipients = sorted(m.to[0] for m in mailoutbox)
+    assert recipients == ["amani.new@example.org", "amani.wekesa@example.org"]
+    assert client.get(applicant).status_code == 410
+    new_link = "/" + LINK_RE.search(next(m for m in mailoutbox if m.to == ["amani.new@example.org"]).body
+                                    ).group(0).split("/", 3)[3]
+    assert client.get(new_link).status_code == 200
+
+
+def test_the_export_holds_everything(client, applicant, mailoutbox):
+    _step_up(client, mailoutbox, applicant)
+    response = client.get(applicant + "export/")
+    assert response["Content-Disposition"] == 'attachment; filename="my-data.json"'
+    export = json.loads(response.content)
+    assert export["record"]["full_name"] == "Amani Wekesa"
+    assert export["documents"][0]["content_type"] == "application/pdf"
+    assert {c["purpose"] for c in export["consents"]} >= {"recruitment", "marketing"}
+    assert export["policy_versions"][0]["version"] == "1"
+    assert export["engagements"][0]["status"] == "open"
+
+
+def test_withdrawing_marketing_writes_a_new_receipt(client, applicant):
+    assert client.post(applicant + "withdraw/marketing/").status_code == 302
+    receipts = ConsentRecord.objects.filter(purpose__slug="marketing").order_by("created_at")
+    assert [r.action for r in receipts] == ["given", "withdrawn"]
+    assert "Withdraw consent: News about new jobs" not in client.get(applicant).content.decode()
+
+
+def test_withdrawing_a_consent_the_service_needs_asks_then_ends_it(client, applicant,
+                                                                   django_capture_on_commit_callbacks):
+    page = client.post(applicant + "withdraw/recruitment/")
+    assert "the service ends and we delete all your data" in page.content.decode()
+    assert PersonalRecord.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(applicant + "withdraw/recruitment/", {"confirm": "yes"})
+    assert not PersonalRecord.objects.exists()
+    assert client.get(applicant).status_code == 410
+
+
+def test_delete_everything_shows_the_certificate_and_the_link_then_says_deleted(client, applicant):
+    assert "Delete all your data now?" in client.get(applicant + "delete/").content.decode()
+    body = client.post(applicant + "delete/", {"confirm": "yes"}).content.decode()
+    certificate = DeletionCertificate.objects.get()
+    assert str(certificate.pk) in body
+    after = client.get(applicant)
+    assert after.status_code == 410
+    text = after.content.decode()
+    assert "has been deleted" in text and "Amani" not in text
+
+
+@pytest.mark.parametrize("problem", ["tampered", "garbage", "expired", "revoked"])
+def test_bad_links_get_a_clear_4xx_page_and_change_nothing(client, applicant, problem):
+    events = AuditEvent.objects.count()
+    if problem == "tampered":
+        link = applicant[:-3] + ("A" if applicant[-3] != "A" else "B") + applicant[-2:]
+        expected = 404
+    elif problem == "garbage":
+        link, expected = "/me/not-a-token/", 404
+    elif problem == "expired":
+        link, expected = applicant, 410
+    else:
+        client.post(applicant + "signout/")
+        link, expected = applicant, 410
+        events = AuditEvent.objects.count()
+    with time_machine.travel(timezone.now() + timedelta(days=31 if problem == "expired" else 0)):
+        response = client.get(link)
+        assert client.post(link + "delete/", {"confirm": "yes"}).status_code == expected
+    assert response.status_code == expected
+    assert response["Cache-Control"] == "no-store"
+    assert PersonalRecord.objects.count() == 1 and AuditEvent.objects.count() == events
+
+
+def test_resend_answers_the_same_whether_or_not_we_hold_the_address(client, applicant, mailoutbox):
+    known = client.post("/me/resend/", {"address": "AMANI.wekesa@example.org"})
+    assert len(mailoutbox) == 1 and "/me/" in mailoutbox[0].body
+    unknown = client.post("/me/resend/", {"address": "nobody@example.org"})
+    assert len(mailoutbox) == 1
+    assert known.status_code == unknown.status_code == 200
+    def main(response) -> str:
+        return response.content.decode().split("<main")[1].split("</main>")[0]
+
+    assert main(known) == main(unknown)
+
+
+def test_resend_is_rate_limited(client, demo_purposes, settings):
+    settings.RATELIMIT_ENABLE = True
+    statuses = [client.post("/me/resend/", {"address": f"x{i}@example.org"}).status_code for i in range(7)]
+    assert statuses[:5] == [200] * 5 and statuses[-1] == 429
+
+
+def test_a_referee_can_object_and_their_details_leave_the_application(client, applicant, settings):
+    from apps.notifications import backends
+
+    subject = DataSubject.objects.get()
+    referee_id = PersonalRecord.objects.get().referees[0]["id"]
+    from apps.selfservice.tokens import referee_token
+
+    link = f"/me/referee/{referee_token(subject, referee_id)}/"
+    assert "Amani Wekesa named you as a referee" in client.get(link).content.decode()
+    assert client.post(link).status_code == 200
+    assert [r["name"] for r in PersonalRecord.objects.get().referees] == ["Peter Odhiambo"]
+    assert backends is not None
+
+
+def test_one_persons_link_never_shows_another_persons_data(client, applicant, mailoutbox, admin_client):
+    other = _apply(client, mailoutbox, email="other@example.org", full_name="Other Person")
+    assert "Other Person" not in client.get(applicant).content.decode()
+    assert "Am••••••••sa" not in client.get(other).content.decode()
+    # staff see masked data only in the admin
+    subject = DataSubject.objects.order_by("created_at").first()
+    admin_page = admin_client.get(f"/admin/subjects/datasubject/{subject.pk}/change/").content.decode()
+    assert "Amani Wekesa" not in admin_page and "Am••••••••sa" in admin_page
