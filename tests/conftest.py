@@ -71,9 +71,14 @@ def _default_language() -> Iterator[None]:
     translation.deactivate()
 
 
+def _shared_media_root(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The media directory the worker process writes to (one per test session)."""
+    return str(tmp_path_factory.getbasetemp() / "media")
+
+
 @pytest.fixture(autouse=True)
-def _media_root(tmp_path_factory: pytest.TempPathFactory, settings) -> None:
-    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "media")
+def _media_root(tmp_path: Path, settings) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # each test sees only its own files
 
 
 # --- SMTP server on loopback -------------------------------------------------------------------
@@ -194,7 +199,7 @@ def _worker_process(django_db_setup, django_db_blocker, smtp_server, tmp_path_fa
         env.update(
             DATABASE_URL=_test_database_url(),
             EMAIL_URL=f"smtp://127.0.0.1:{smtp_server[1]}",
-            MEDIA_ROOT=str(tmp_path_factory.getbasetemp() / "media"),
+            MEDIA_ROOT=_shared_media_root(tmp_path_factory),
             PYTHONUNBUFFERED="1",
         )
     app.control.purge()  # leftovers of an earlier run must not reach this database
@@ -207,10 +212,13 @@ def _worker_process(django_db_setup, django_db_blocker, smtp_server, tmp_path_fa
 
 
 @pytest.fixture
-def celery_worker(_worker_process: WorkerProcess, transactional_db, mailbox) -> Iterator[WorkerProcess]:
-    """A real worker process; the test talks to it only through the broker and the database."""
+def celery_worker(_worker_process: WorkerProcess, transactional_db, mailbox, settings,
+                  tmp_path_factory) -> Iterator[WorkerProcess]:
+    """A real worker process; the test talks to it only through the broker and the database.
+    Files are shared with it in the session's media directory: assert on a person's own files."""
     from privacy_portal.celery import app
 
+    settings.MEDIA_ROOT = _shared_media_root(tmp_path_factory)
     app.conf.task_always_eager = False
     if _worker_process.proc.poll() is not None:  # a previous test killed it
         _worker_process.start()

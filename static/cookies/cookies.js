@@ -66,10 +66,11 @@
       var status = d.getElementById(form.dataset.ccForm), banner = form.closest("[data-cc-banner]");
       status.textContent = res.message;
       if (banner) {
-        // Focus was in the banner, which is gone: continue from the page's main content.
+        // Focus was in the banner, which is gone: continue from the main content, without
+        // scrolling the confirmation (where the banner was) out of view.
         var had = banner.contains(d.activeElement), main = d.getElementById("main");
         banner.remove();
-        if (had && main) main.focus();
+        if (had && main) main.focus({ preventScroll: true });
       }
     }, function () {
       // The request failed: fall back to an ordinary post, which saves and redirects back.

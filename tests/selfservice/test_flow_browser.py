@@ -93,6 +93,9 @@ def test_apply_confirm_view_correct_export_withdraw_and_delete(page, live_server
     assert ConsentRecord.objects.filter(subject=subject, purpose__slug="marketing").latest("created_at").action \
         == "withdrawn"
 
+    stored = [Path(settings.MEDIA_ROOT) / name
+              for name in IdentityDocument.objects.filter(subject=subject).values_list("stored_name", flat=True)]
+    assert stored and all(p.exists() for p in stored)
     page.get_by_role("link", name="Delete all my data now").click()
     page.get_by_role("button", name="Yes, delete everything").click()
     certificate = DeletionCertificate.objects.get(subject_id=subject.pk)
@@ -108,5 +111,29 @@ def test_apply_confirm_view_correct_export_withdraw_and_delete(page, live_server
     for model in [PersonalRecord, IdentityDocument, SubjectLookup, Enquiry, Notification, StepUpCode, Submission]:
         assert not model.objects.filter(subject_id=subject.pk).exists(), model.__name__
     assert not DataKey.objects.filter(subject_id=subject.pk).exists()
-    assert not [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+    assert not any(p.exists() for p in stored)
     # Celery may still be delivering the queued confirmations: they find no row and do nothing.
+
+
+def test_the_browser_shows_clear_errors_and_nothing_is_stored(page, demo_purposes, tmp_path):
+    disguised = tmp_path / "cv.pdf"
+    disguised.write_bytes(b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 256)  # a Windows executable
+    page.goto("/apply/")
+    page.get_by_label("Full name").fill("Kipchoge Rono")
+    page.get_by_label("Email address").fill("kipchoge@example.org")
+    page.get_by_label("Mobile number").fill("0712 345 678")
+    page.get_by_label("Postal or physical address").fill("Eldoret")
+    page.get_by_label("ID number").fill("22334455")
+    page.get_by_label("Scan or photo of your ID").set_input_files(str(disguised))
+    page.get_by_label("I agree: Recruitment").check()  # but not the sharing consent
+    page.get_by_role("button", name="Send my application").click()
+
+    assert page.get_by_text("This file is not a PDF, JPEG or PNG.").is_visible()
+    assert page.locator("#id_consent_share-with-employer_error").inner_text().startswith(
+        "We cannot process this form without this consent")
+    assert page.get_by_label("Full name").input_value() == "Kipchoge Rono"  # what was typed is kept
+    assert DataSubject.objects.count() == 0 and ConsentRecord.objects.count() == 0
+
+    response = page.goto("/me/eyJzIjoiMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAiLCJ2IjoxfQ:1xWE:forged/")
+    assert response.status == 404
+    assert page.get_by_role("heading", name="This link is not valid").is_visible()

@@ -31,14 +31,16 @@ def _complete(engagements: list[ServiceEngagement]) -> None:
 
 def test_completing_an_engagement_leads_to_the_certificate_within_seconds(celery_worker):
     engagement = EngagementFactory()
-    services.document_add(subject=engagement.subject, actor=STAFF, data=PDF_BYTES)
+    document = services.document_add(subject=engagement.subject, actor=STAFF, data=PDF_BYTES)
+    stored = Path(settings.MEDIA_ROOT) / document.stored_name
+    assert stored.exists()
     _complete([engagement])
     certificate = wait_for(lambda: DeletionCertificate.objects.filter(subject_id=engagement.subject_id).first(),
                            timeout=15)
     assert certificate.reason == "service-complete"
     assert not PersonalRecord.objects.filter(subject_id=engagement.subject_id).exists()
     assert not IdentityDocument.objects.filter(subject_id=engagement.subject_id).exists()
-    assert not list(Path(settings.MEDIA_ROOT).rglob("vault/*"))
+    assert not stored.exists()
 
 
 def test_killing_the_worker_mid_batch_still_erases_everyone_exactly_once(celery_worker):
@@ -100,7 +102,7 @@ def test_a_backup_taken_as_the_readme_says_is_unreadable_after_erasure_and_reapp
     if connection.vendor != "postgresql":
         pytest.skip("the backup procedure is pg_dump; run with DATABASE_URL=postgres://…")
     gone, kept = EngagementFactory(), EngagementFactory()
-    services.document_add(subject=gone.subject, actor=STAFF, data=PDF_BYTES)
+    gone_file = services.document_add(subject=gone.subject, actor=STAFF, data=PDF_BYTES).stored_name
     media = Path(settings.MEDIA_ROOT)
     dump = tmp_path / "main.dump"
     # The README's long-term backup: the main database without the key store, plus the files.
@@ -128,5 +130,5 @@ def test_a_backup_taken_as_the_readme_says_is_unreadable_after_erasure_and_reapp
     call_command("reapply_erasures")
     assert "1 people erased again" in capsys.readouterr().out
     assert not PersonalRecord.objects.filter(subject_id=gone.subject_id).exists()
-    assert not [p for p in media.rglob("*") if p.is_file()]
+    assert not (media / gone_file).exists()
     assert PersonalRecord.objects.get(subject_id=kept.subject_id).full_name  # others are untouched
