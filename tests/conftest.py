@@ -257,3 +257,17 @@ def page(_browser, live_server) -> Iterator:
     yield page
     context.close()
 
+
+
+# --- demo data ---------------------------------------------------------------------------------
+@pytest.fixture
+def demo_purposes(db, settings) -> None:
+    """The demo purposes and policy v1, as seed_demo makes them; rate limits off for form tests."""
+    from io import StringIO
+
+    from apps.consent.seed import seed_demo as seed_purposes
+    from apps.policies.seed import seed_demo as seed_policy
+
+    seed_policy(StringIO())
+    seed_purposes(StringIO())
+    settings.RATELIMIT_ENABLE = False

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from apps.core.admin import ReadOnlyAdmin
+
 from .models import ConsentRecord, Purpose
 
 
@@ -11,19 +13,10 @@ class PurposeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
+class ConsentRecordAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["created_at", "subject", "purpose", "action", "policy_version", "source", "collection_point"]
     list_filter = ["action", "purpose", "source"]
     list_select_related = ["purpose", "policy_version"]
     exclude = ["ip_hmac"]
     readonly_fields = ["subject", "purpose", "action", "policy_version", "collection_point", "form_version",
                        "wording_sha256", "source", "created_at", "user_agent_summary"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

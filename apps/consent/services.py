@@ -55,20 +55,26 @@ class CollectionContext:
     user_agent: str = ""
 
 
-@transaction.atomic
-def consent_give(*, subject: DataSubject, purpose: Purpose, context: CollectionContext,
-                 policy: PolicyVersion | None = None) -> ConsentRecord:
+def _receipt(*, subject: DataSubject, purpose: Purpose, action: str, context: CollectionContext,
+             policy: PolicyVersion | None) -> ConsentRecord:
     record = ConsentRecord(
-        subject=subject, purpose=purpose, action=ConsentRecord.Action.GIVEN, policy_version=policy or policy_in_force(),
+        subject=subject, purpose=purpose, action=action, policy_version=policy or policy_in_force(),
         collection_point=context.collection_point, form_version=context.form_version,
         wording_sha256=wording_hash(purpose), source=context.source,
         ip_hmac=blind_index_for(kind="ip", normalised=context.ip) if context.ip else "",
         user_agent_summary=user_agent_summary(context.user_agent),
     )
     record.save()
-    audit_record(actor=Actor.subject(subject), verb="consent.given", target=subject.pk,
+    audit_record(actor=Actor.subject(subject), verb=f"consent.{action}", target=subject.pk,
                  detail={"purpose": purpose.slug, "receipt": str(record.pk)})
     return record
+
+
+@transaction.atomic
+def consent_give(*, subject: DataSubject, purpose: Purpose, context: CollectionContext,
+                 policy: PolicyVersion | None = None) -> ConsentRecord:
+    return _receipt(subject=subject, purpose=purpose, action=ConsentRecord.Action.GIVEN, context=context,
+                    policy=policy)
 
 
 @transaction.atomic
@@ -77,17 +83,8 @@ def consent_withdraw(*, subject: DataSubject, purpose: Purpose, context: Collect
     current = consents_current_for(subject=subject).get(purpose.slug)
     if current is None or current.action != ConsentRecord.Action.GIVEN:
         return None
-    record = ConsentRecord(
-        subject=subject, purpose=purpose, action=ConsentRecord.Action.WITHDRAWN, policy_version=policy_in_force(),
-        collection_point=context.collection_point, form_version=context.form_version,
-        wording_sha256=wording_hash(purpose), source=context.source,
-        ip_hmac=blind_index_for(kind="ip", normalised=context.ip) if context.ip else "",
-        user_agent_summary=user_agent_summary(context.user_agent),
-    )
-    record.save()
-    audit_record(actor=Actor.subject(subject), verb="consent.withdrawn", target=subject.pk,
-                 detail={"purpose": purpose.slug, "receipt": str(record.pk)})
-    return record
+    return _receipt(subject=subject, purpose=purpose, action=ConsentRecord.Action.WITHDRAWN, context=context,
+                    policy=None)
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -20,5 +21,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def notice(request: HttpRequest, *, heading: str, text: str, status: int = 200) -> HttpResponse:
+    """A page that says one thing: a heading and a sentence (both already translated)."""
+    return render(request, "core/notice.html", {"heading": heading, "text": text}, status=status)
+
+
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(request, "core/rate_limited.html", status=429)
+    return notice(request, heading=_("Too many attempts"), status=429, text=_(
+        "You have tried this many times in a short while. Nothing was changed. Please wait a little and try again."))

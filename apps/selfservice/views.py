@@ -24,6 +24,7 @@ from apps.consent.forms import FORM_VERSIONS
 from apps.consent.models import ConsentRecord, Purpose
 from apps.consent.selectors import consents_current_for
 from apps.consent.services import CollectionContext, consent_withdraw, consent_withdraw_and_end_service, referee_remove
+from apps.core.views import notice
 from apps.policies.selectors import policies_published
 from apps.subjects import services as subject_services
 from apps.subjects.masking import mask
@@ -175,7 +176,9 @@ def correct(request: HttpRequest, subject: DataSubject) -> HttpResponse:
                                                  changes=form.changes())
         if "email" in changed:
             _email_changed(subject=subject, old_email=old_email)
-            return render(request, "selfservice/email_changed.html")
+            return notice(request, heading=_("Your email address is changed"), text=_(
+                "This link no longer works. We have sent a new private link to your new address, and a notice to "
+                "the old one."))
         messages.success(request, _("Your changes are saved.") if changed else _("Nothing was changed."))
         return redirect("selfservice:home", token=request.token)
     return _page(request, subject, "selfservice/correct.html", form=form,
@@ -242,7 +245,9 @@ def withdraw(request: HttpRequest, subject: DataSubject, slug: str) -> HttpRespo
     if request.method == "POST" and (not purpose.required or request.POST.get("confirm") == "yes"):
         if purpose.required:
             consent_withdraw_and_end_service(subject=subject, purpose=purpose, context=_context(request))
-            return render(request, "selfservice/service_ended.html")
+            return notice(request, heading=_("Your consent is withdrawn and the service has ended"), text=_(
+                "We are deleting your data now. Your private link will then only say that the data has been "
+                "deleted."))
         consent_withdraw(subject=subject, purpose=purpose, context=_context(request))
         messages.success(request, _("Your consent is withdrawn: %(purpose)s.") % {"purpose": purpose.name})
         return redirect("selfservice:home", token=request.token)
@@ -271,7 +276,8 @@ def signout(request: HttpRequest, subject: DataSubject) -> HttpResponse:
     record = PersonalRecord.objects.get(subject=subject)
     notification_queue(subject=subject, channel="email", template="new_link", recipient=record.email,
                        context={"link": link_url(subject)}, language=get_language())
-    return render(request, "selfservice/signed_out.html")
+    return notice(request, heading=_("All your private links are signed out"), text=_(
+        "Every link sent so far has stopped working. We have emailed a new link to the address we hold."))
 
 
 @ratelimit(key="ip", rate=settings.RESEND_RATE, method="POST", block=True)
@@ -291,7 +297,9 @@ def resend(request: HttpRequest) -> HttpResponse:
             recipient = record.email if is_email else record.mobile.as_e164
             notification_queue(subject=subject, channel="email" if is_email else "sms", template="new_link",
                                recipient=recipient, context={"link": link_url(subject)}, language=get_language())
-        return private(render(request, "selfservice/resend_sent.html"))
+        return private(notice(request, heading=_("Check your messages"), text=_(
+            "If we hold data for that address, we have just sent a new private link to it. If nothing arrives, "
+            "we do not hold any data for that address.")))
     return private(render(request, "selfservice/resend.html", {"form": form},
                           status=400 if request.method == "POST" else 200))
 
@@ -302,11 +310,10 @@ def referee(request: HttpRequest, token: str) -> HttpResponse:
     subject, referee_id, problem = referee_resolve(token)
     if problem:
         return link_problem(request, problem)
+    record = PersonalRecord.objects.get(subject=subject)
     if request.method == "POST":
         referee_remove(subject=subject, referee_id=referee_id)
-        return private(render(request, "selfservice/referee_done.html"))
-    record = PersonalRecord.objects.get(subject=subject)
-    listed = any(r.get("id") == referee_id for r in record.referees)
-    if not listed:
-        return private(render(request, "selfservice/referee_done.html"))
+    if request.method == "POST" or not any(r.get("id") == referee_id for r in record.referees):
+        return private(notice(request, heading=_("Your details are removed"), text=_(
+            "We no longer hold your details as a referee for this application.")))
     return private(render(request, "selfservice/referee.html", {"applicant": record.full_name}))
