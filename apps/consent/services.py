@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 
 from apps.audit.services import Actor, audit_record
 from apps.policies.models import PolicyVersion
@@ -174,8 +174,8 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
             subject=subject, channel="sms", template="referee_notice", recipient=str(referee["phone"]),
             language=language,
             context={"applicant_name": data["full_name"], "referee_name": referee["name"],
-                     "purpose": "checking a job application as a referee",
-                     "retention": "until the recruitment is complete, then deleted",
+                     "purpose": gettext_lazy("checking a job application as a referee"),
+                     "retention": gettext_lazy("until the recruitment is complete, then deleted"),
                      "object_link": referee_url(subject, referee["id"])},
         )
     return submission
