@@ -1,11 +1,16 @@
 """Staff see masked data by default; revealing a record is a permission and is audited."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
-from apps.audit.services import Actor
+from apps.audit.services import Actor, audit_record
 
 from .masking import mask
 from .models import Controller, DataSubject, ErasureJob, IdentityDocument, PersonalRecord, ServiceEngagement
@@ -28,6 +33,7 @@ class DataSubjectAdmin(admin.ModelAdmin):
     search_fields = ["id"]
     readonly_fields = ["id", "status", "created_at", "erased_at", "masked_record"]
     fields = readonly_fields
+    change_form_template = "admin/subjects/datasubject_change_form.html"
     inlines = [EngagementInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -35,6 +41,31 @@ class DataSubjectAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # erasure goes through the vault, never a row delete
+
+    def get_urls(self) -> list:
+        reveal = self.admin_site.admin_view(self.reveal_view)
+        return [path("<uuid:pk>/reveal/", reveal, name="subjects_datasubject_reveal"), *super().get_urls()]
+
+    def reveal_view(self, request: HttpRequest, pk) -> HttpResponse:
+        """Show one person's record in clear: needs the permission, a POST, and leaves an audit event."""
+        if not request.user.has_perm("subjects.reveal_personal_data"):
+            raise PermissionDenied
+        subject = get_object_or_404(DataSubject, pk=pk)
+        record = PersonalRecord.objects.filter(subject=subject).first()
+        if request.method != "POST" or record is None:
+            return redirect("admin:subjects_datasubject_change", pk)
+        reason = request.POST.get("reason", "").strip()[:200]
+        if not reason:
+            self.message_user(request, _("Say why you need to see this person's data."), messages.ERROR)
+            return redirect("admin:subjects_datasubject_change", pk)
+        with transaction.atomic():
+            audit_record(actor=Actor.staff(request.user), verb="pii.revealed", target=subject.pk,
+                         detail={"reason_given": True})
+        # admin_view() marks the response never_cache (no-store).
+        return TemplateResponse(request, "admin/subjects/reveal.html", {
+            **self.admin_site.each_context(request), "subject": subject, "record": record,
+            "title": _("Personal data (revealed)"), "opts": self.model._meta,
+        })
 
     @admin.display(description="Record (masked)")
     def masked_record(self, obj: DataSubject) -> str:
@@ -61,7 +92,7 @@ class ServiceEngagementAdmin(admin.ModelAdmin):
             with transaction.atomic():
                 if engagement_complete(engagement=engagement, actor=Actor.staff(request.user)):
                     queued += 1
-        self.message_user(request, f"Completed; {queued} erasure(s) queued.", messages.SUCCESS)
+        self.message_user(request, _("Completed; %(n)d erasure(s) queued.") % {"n": queued}, messages.SUCCESS)
 
 
 @admin.register(ErasureJob)

@@ -44,6 +44,7 @@ class DataSubject(models.Model):
             # enforce_retention: active people created before a cut-off
             models.Index(fields=["status", "created_at"], name="subject_status_created_idx"),
         ]
+        permissions = [("reveal_personal_data", "Can reveal a person's data in clear (audited)")]
 
     def __str__(self) -> str:
         return str(self.pk)
