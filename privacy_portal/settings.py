@@ -151,7 +151,12 @@ PII_MASTER_KEYS = _file_or_env("PII_MASTER_KEYS", default="") or ""
 PII_INDEX_KEY = _file_or_env("PII_INDEX_KEY", default="") or ""
 if DEBUG and not PII_MASTER_KEYS and not PII_INDEX_KEY:
     PII_MASTER_KEYS, PII_INDEX_KEY = _dev_secret("dev_pii_keys", _dev_pii_keys).split("\n")
-# With DEBUG off, missing or malformed keys stop start-up (system check vault.E001).
+# With DEBUG off, missing or malformed keys stop start-up: here for every process (web, worker,
+# beat), and as system check vault.E001 for manage.py.
+if not DEBUG:
+    from apps.vault.keyring import parse_keyring
+
+    parse_keyring(PII_MASTER_KEYS, PII_INDEX_KEY)
 
 # Audit events are spread over this many hash chains so writers do not queue on one lock.
 AUDIT_CHAINS = env.int("AUDIT_CHAINS", default=16)
@@ -320,7 +325,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_links": {"()": "apps.core.logging.RedactPrivateLinks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_links"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Request bodies never reach the log; a 500 is logged with its path only.

@@ -63,7 +63,14 @@ def _digest_of(event: AuditEvent) -> str:
 def audit_record(*, actor: Actor, verb: str, target: str | uuid.UUID = "", detail: dict | None = None,
                  chain: int | None = None) -> AuditEvent:
     """Append an event. Locks one chain head (of AUDIT_CHAINS) until the caller's transaction ends."""
-    chain = random.randrange(_chain_count()) if chain is None else chain  # noqa: S311 (spreading load, not security)
+    if chain is None:
+        # One chain per database connection: a transaction then locks a single chain head (no
+        # deadlock between two transactions taking heads in different orders), while different
+        # connections (processes, threads) spread over the chains.
+        conn = transaction.get_connection()
+        if getattr(conn, "audit_chain", None) is None or conn.audit_chain >= _chain_count():
+            conn.audit_chain = random.randrange(_chain_count())  # noqa: S311 (spreading load, not security)
+        chain = conn.audit_chain
     head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
     if head is None:
         AuditChainHead.objects.get_or_create(chain=chain, defaults={"seq": 0, "hash": GENESIS})

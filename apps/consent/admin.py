@@ -16,7 +16,7 @@ class PurposeAdmin(admin.ModelAdmin):
 class ConsentRecordAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["created_at", "subject", "purpose", "action", "policy_version", "source", "collection_point"]
     list_filter = ["action", "purpose", "source"]
-    list_select_related = ["purpose", "policy_version"]
+    list_select_related = ["subject", "purpose", "policy_version"]
     exclude = ["ip_hmac"]
     readonly_fields = ["subject", "purpose", "action", "policy_version", "collection_point", "form_version",
                        "wording_sha256", "source", "created_at", "user_agent_summary"]

@@ -127,7 +127,7 @@ def home(request: HttpRequest, subject: DataSubject) -> HttpResponse:
 def stepup(request: HttpRequest, subject: DataSubject) -> HttpResponse:
     form = StepUpForm()
     next_page = request.GET.get("next", "data")
-    if next_page not in {"data", "correct", "export"}:
+    if next_page not in {"data", "correct", "export", "delete", "home"}:
         next_page = "data"
     status = 200
     if request.method == "POST" and request.POST.get("action") == "send":
@@ -242,6 +242,9 @@ def withdraw(request: HttpRequest, subject: DataSubject, slug: str) -> HttpRespo
     if current is None or current.action != ConsentRecord.Action.GIVEN:
         messages.info(request, _("You have not given this consent, so there is nothing to withdraw."))
         return redirect("selfservice:home", token=request.token)
+    if purpose.required and not stepped_up(request, subject):
+        # Ending the service erases everything: a forwarded link alone must not be able to.
+        return redirect(reverse("selfservice:stepup", args=[request.token]) + "?next=home")
     if request.method == "POST" and (not purpose.required or request.POST.get("confirm") == "yes"):
         if purpose.required:
             consent_withdraw_and_end_service(subject=subject, purpose=purpose, context=_context(request))
@@ -256,6 +259,7 @@ def withdraw(request: HttpRequest, subject: DataSubject, slug: str) -> HttpRespo
 
 @require_http_methods(["GET", "POST"])
 @with_subject
+@needs_stepup
 def delete(request: HttpRequest, subject: DataSubject) -> HttpResponse:
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         job = subject_services.erasure_request(subject_id=subject.pk, reason="subject-request",

@@ -84,6 +84,9 @@ class ServiceEngagementAdmin(admin.ModelAdmin):
     readonly_fields = ["subject", "status", "opened_at", "completed_at"]
     actions = ["complete_selected"]
 
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # an engagement ends by completion, which queues the erasure
+
     @admin.action(description="Mark the service complete (erases the person's data)",
                   permissions=["change"])
     def complete_selected(self, request: HttpRequest, queryset) -> None:
@@ -116,6 +119,9 @@ class IdentityDocumentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # documents go with their person's erasure, never one row at a time
 
 
 admin.site.register(Controller)

@@ -189,6 +189,9 @@ def engagement_open(*, subject: DataSubject, actor: Actor, service: str, referen
 @transaction.atomic
 def engagement_complete(*, engagement: ServiceEngagement, actor: Actor) -> ErasureJob | None:
     """Mark the service complete. If it was the person's last open one, their erasure is queued."""
+    # Lock the person first: two of their engagements completed at once must not each see the
+    # other still open and both skip the erasure.
+    DataSubject.objects.select_for_update().get(pk=engagement.subject_id)
     engagement = ServiceEngagement.objects.select_for_update().get(pk=engagement.pk)
     if not engagement.is_open:
         return None
@@ -352,22 +355,28 @@ def legal_hold_place(*, subject: DataSubject, actor: Actor, basis: str, fields: 
     return hold
 
 
-def erasure_jobs_redrive(*, older_than: timedelta = timedelta(minutes=1)) -> int:
-    """Re-queue erasures not done in time (broker down, worker killed). Beat runs this."""
+def erasure_jobs_redrive(*, older_than: timedelta = timedelta(minutes=1),
+                         running_for: timedelta | None = None) -> int:
+    """Re-queue erasures not done in time (broker down, worker killed). Beat runs this.
+
+    A pending job is re-queued after `older_than`; a running one is handed back only after the
+    task's hard time limit, when its worker must be gone."""
     from .tasks import subject_erase_task
 
-    cutoff = timezone.now() - older_than
+    now = timezone.now()
+    cutoff = now - older_than
+    running_cutoff = now - (running_for if running_for is not None
+                            else timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30))
     stale = ErasureJob.objects.filter(
         Q(state=ErasureJob.State.PENDING, queued_at__lt=cutoff)
-        | Q(state=ErasureJob.State.RUNNING, started_at__lt=cutoff)
+        | Q(state=ErasureJob.State.RUNNING, started_at__lt=running_cutoff)
     )
     count = 0
     for job_id in stale.values_list("pk", flat=True):
         with transaction.atomic():
             # A running job older than the cut-off lost its worker; hand it back.
-            ErasureJob.objects.filter(pk=job_id, state=ErasureJob.State.RUNNING, started_at__lt=cutoff).update(
-                state=ErasureJob.State.PENDING
-            )
+            ErasureJob.objects.filter(pk=job_id, state=ErasureJob.State.RUNNING,
+                                      started_at__lt=running_cutoff).update(state=ErasureJob.State.PENDING)
             ErasureJob.objects.filter(pk=job_id).update(queued_at=timezone.now())
             enqueue_on_commit(subject_erase_task, str(job_id))
         count += 1

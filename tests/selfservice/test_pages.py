@@ -124,8 +124,11 @@ def test_withdrawing_marketing_writes_a_new_receipt(client, applicant):
     assert "Withdraw consent: News about new jobs" not in client.get(applicant).content.decode()
 
 
-def test_withdrawing_a_consent_the_service_needs_asks_then_ends_it(client, applicant,
+def test_withdrawing_a_consent_the_service_needs_asks_then_ends_it(client, applicant, mailoutbox,
                                                                    django_capture_on_commit_callbacks):
+    assert "/code/" in client.post(applicant + "withdraw/recruitment/", {"confirm": "yes"})["Location"]
+    assert PersonalRecord.objects.exists()  # a forwarded link alone cannot end the service
+    _step_up(client, mailoutbox, applicant)
     page = client.post(applicant + "withdraw/recruitment/")
     assert "the service ends and we delete all your data" in page.content.decode()
     assert PersonalRecord.objects.exists()
@@ -135,7 +138,11 @@ def test_withdrawing_a_consent_the_service_needs_asks_then_ends_it(client, appli
     assert client.get(applicant).status_code == 410
 
 
-def test_delete_everything_shows_the_certificate_and_the_link_then_says_deleted(client, applicant):
+def test_delete_everything_shows_the_certificate_and_the_link_then_says_deleted(client, applicant, mailoutbox):
+    refused = client.post(applicant + "delete/", {"confirm": "yes"})
+    assert refused.status_code == 302 and "/code/" in refused["Location"]
+    assert PersonalRecord.objects.exists()  # a forwarded link alone cannot delete
+    _step_up(client, mailoutbox, applicant)
     assert "Delete all your data now?" in client.get(applicant + "delete/").content.decode()
     body = client.post(applicant + "delete/", {"confirm": "yes"}).content.decode()
     certificate = DeletionCertificate.objects.get()
@@ -208,3 +215,25 @@ def test_one_persons_link_never_shows_another_persons_data(client, applicant, ma
     subject = DataSubject.objects.order_by("created_at").first()
     admin_page = admin_client.get(f"/admin/subjects/datasubject/{subject.pk}/change/").content.decode()
     assert "Amani Wekesa" not in admin_page and "Am••••••••sa" in admin_page
+
+
+def test_tokens_never_reach_the_log(client, applicant, caplog):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    with caplog.at_level("INFO"):
+        assert strict.post(applicant + "delete/", {"confirm": "yes"}).status_code == 403
+    token = applicant.split("/")[2]
+    assert caplog.records, "the CSRF refusal is logged"
+    import logging
+
+    from apps.core.logging import RedactPrivateLinks
+
+    # The handler the settings configure for the site's logs carries the redacting filter.
+    console = next(h for h in logging.getLogger().handlers
+                   if any(isinstance(f, RedactPrivateLinks) for f in h.filters))
+    lines = [r for r in caplog.records if "/me/" in r.getMessage()]
+    assert lines
+    for record in lines:
+        console.filter(record)
+        assert token not in record.getMessage() and "/me/[token]/delete/" in record.getMessage()

@@ -118,7 +118,9 @@ def test_the_sweep_hands_back_a_job_whose_worker_died(django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=False):
         job = services.engagement_complete(engagement=engagement, actor=SYSTEM)
     ErasureJob.objects.filter(pk=job.pk).update(state=ErasureJob.State.RUNNING, started_at=timezone.now())
-    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):  # may still be running
+        assert services.erasure_jobs_redrive() == 0
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):  # past the hard time limit
         with django_capture_on_commit_callbacks(execute=True):
             services.erasure_jobs_redrive()
     assert DeletionCertificate.objects.filter(subject_id=engagement.subject_id).count() == 1
