@@ -255,7 +255,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env.bool("BEHIND_PROXY", default=False):
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -311,6 +312,8 @@ FORM_POST_RATE = env.str("FORM_POST_RATE", default="20/h")
 RESEND_RATE = env.str("RESEND_RATE", default="5/h")
 TOKEN_PAGE_RATE = env.str("TOKEN_PAGE_RATE", default="120/h")
 RATELIMIT_VIEW = "apps.core.views.rate_limited"
+RATELIMIT_IP_META_KEY = "apps.core.http.client_ip"  # the visitor, not the proxy (BEHIND_PROXY)
+STEPUP_SEND_RATE = env.str("STEPUP_SEND_RATE", default="5/h")  # codes one person can be sent
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # django-ratelimit lists only django-redis among Redis caches; Django's own RedisCache increments
 # atomically too (INCR), which is all it needs.

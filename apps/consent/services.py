@@ -184,12 +184,16 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
 @transaction.atomic
 def referee_remove(*, subject: DataSubject, referee_id: str) -> bool:
     """A referee objected: their details leave the application. Returns False if already gone."""
+    from apps.notifications.services import notifications_erase_to
     from apps.subjects.models import PersonalRecord
 
     record = PersonalRecord.objects.select_for_update().get(subject=subject)
     remaining = [r for r in record.referees if r.get("id") != referee_id]
     if len(remaining) == len(record.referees):
         return False
+    removed = next(r for r in record.referees if r.get("id") == referee_id)
+    # The message we sent them holds their number and name too.
+    notifications_erase_to(subject_id=subject.pk, recipient=removed["phone"], channel="sms")
     subject_services.record_update(subject=subject, actor=Actor.system("referee-objection"),
                                    changes={"referees": remaining})
     audit_record(actor=Actor.system("referee-objection"), verb="referee.objected", target=subject.pk,

@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
+from apps.core.http import client_ip
 from apps.policies.selectors import policy_in_force
 
 from .forms import FORM_VERSIONS, ApplicationForm, ContactForm
@@ -17,7 +18,7 @@ SESSION_KEY = "last_submission"
 def _context(request: HttpRequest, kind: str) -> CollectionContext:
     return CollectionContext(
         collection_point=f"{kind}-form", form_version=FORM_VERSIONS[kind], source=ConsentRecord.Source.WEB_FORM,
-        ip=request.META.get("REMOTE_ADDR", ""), user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
+        ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
     )
 
 

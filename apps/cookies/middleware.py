@@ -5,6 +5,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
+from apps.core.http import client_ip
+
 from . import consent_cookie
 from .http import consent_apply, django_cookie_names, refused_cookies_delete, refused_patterns
 from .models import CookieConsent
@@ -41,7 +43,7 @@ class CookieConsentMiddleware:
         if state.gpc_overridden:
             consent = cookie_consent_record(
                 visitor_id=state.visitor_id, action=CookieConsent.Action.GPC, requested=state.allowed,
-                gpc=True, ip_address=request.META.get("REMOTE_ADDR"),
+                gpc=True, ip_address=client_ip(request),
             )
             consent_apply(response, request=request, consent=consent)
         else:

@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.core.http import client_ip
+
 from .forms import CookieChoiceForm
 from .http import consent_apply
 from .models import CookieConsent
@@ -54,7 +56,7 @@ def save(request: HttpRequest) -> HttpResponse:
         requested = state.allowed  # GPC only ever takes away from the choice we hold
     consent = cookie_consent_record(
         visitor_id=state.visitor_id, action=action, requested=requested, gpc=gpc,
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_ip(request),
     )
     if "application/json" in request.headers.get("Accept", ""):
         response = JsonResponse({

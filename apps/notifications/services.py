@@ -250,3 +250,15 @@ def notifications_erase_for(*, subject_id: uuid.UUID) -> int:
     if count:
         audit_record(actor=SYSTEM, verb="notifications.erased", target=subject_id, detail={"count": count})
     return count
+
+
+@transaction.atomic
+def notifications_erase_to(*, subject_id: uuid.UUID, recipient: str, channel: str) -> int:
+    """Delete this person's notifications addressed to one recipient (a referee who objected)."""
+    target = _normalise_recipient(channel, recipient)
+    doomed = [n.pk for n in Notification.objects.filter(subject_id=subject_id, channel=channel)
+              if n.recipient == target]
+    count, _ = Notification.objects.filter(pk__in=doomed).delete()
+    if count:
+        audit_record(actor=SYSTEM, verb="notifications.erased", target=subject_id, detail={"count": count})
+    return count

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from apps.audit.services import Actor, audit_record
@@ -24,6 +25,7 @@ from apps.consent.forms import FORM_VERSIONS
 from apps.consent.models import ConsentRecord, Purpose
 from apps.consent.selectors import consents_current_for
 from apps.consent.services import CollectionContext, consent_withdraw, consent_withdraw_and_end_service, referee_remove
+from apps.core.http import client_ip
 from apps.core.views import notice
 from apps.policies.selectors import policies_published
 from apps.subjects import services as subject_services
@@ -91,7 +93,7 @@ def needs_stepup(view: Callable) -> Callable:
 
 def _context(request: HttpRequest) -> CollectionContext:
     return CollectionContext(collection_point="self-service", form_version=FORM_VERSIONS["apply"],
-                             source=ConsentRecord.Source.SELF_SERVICE, ip=request.META.get("REMOTE_ADDR", ""),
+                             source=ConsentRecord.Source.SELF_SERVICE, ip=client_ip(request),
                              user_agent=request.META.get("HTTP_USER_AGENT", "")[:512])
 
 
@@ -131,8 +133,15 @@ def stepup(request: HttpRequest, subject: DataSubject) -> HttpResponse:
         next_page = "data"
     status = 200
     if request.method == "POST" and request.POST.get("action") == "send":
-        stepup_issue(subject=subject, channel=request.POST.get("channel", "email"), language=get_language())
-        messages.info(request, _("We have sent a 6-digit code to the address we hold. It is valid for 10 minutes."))
+        # Per person, not per address: a forwarded link used from many addresses gets no more codes.
+        if is_ratelimited(request, group="stepup-send", key=lambda group, req: str(subject.pk),
+                          rate=settings.STEPUP_SEND_RATE, increment=True):
+            messages.error(request, _("We have sent several codes in the last hour. Please use the newest one, "
+                                      "or wait an hour before asking again."))
+        else:
+            stepup_issue(subject=subject, channel=request.POST.get("channel", "email"), language=get_language())
+            messages.info(request, _("We have sent a 6-digit code to the address we hold. It is valid for 10 "
+                                     "minutes."))
         return redirect(reverse("selfservice:stepup", args=[request.token]) + f"?next={next_page}")
     if request.method == "POST":
         form = StepUpForm(request.POST)

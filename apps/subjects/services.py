@@ -340,15 +340,26 @@ def _erase_unheld(*, subject: DataSubject, holds: list[LegalHold], job_id: str) 
             transaction.on_commit(lambda name=document.stored_name: vault_files.file_delete(name=name))
             document.delete()
             erased.append("documents")
+    # Everything else that holds their data and no hold names: messages, notifications, codes.
+    from apps.consent.services import submissions_erase_for
+    from apps.notifications.services import notifications_erase_for
+    from apps.selfservice.services import stepup_codes_erase_for
+
+    if "message" not in kept and Enquiry.objects.filter(subject=subject).delete()[0]:
+        erased.append("message")
+    if notifications_erase_for(subject_id=subject.pk):
+        erased.append("notifications")
+    stepup_codes_erase_for(subject_id=subject.pk)
+    submissions_erase_for(subject_id=subject.pk)
     audit_record(actor=Actor.system(job_id), verb="subject.partially_erased", target=subject.pk,
                  detail={"erased": sorted(set(erased)), "held_until": max(h.until for h in holds).isoformat()})
 
 
 @transaction.atomic
 def legal_hold_place(*, subject: DataSubject, actor: Actor, basis: str, fields: list[str], until) -> LegalHold:
-    allowed = set(RECORD_FIELDS) | {"documents"}
+    allowed = set(RECORD_FIELDS) | {"documents", "message"}
     if not fields or set(fields) - allowed:
-        raise ValueError("a legal hold names record fields or 'documents'")
+        raise ValueError("a legal hold names record fields, 'documents' or 'message'")
     hold = LegalHold.objects.create(subject=subject, basis=basis, fields=sorted(fields), until=until)
     audit_record(actor=actor, verb="legal_hold.placed", target=subject.pk,
                  detail={"fields": sorted(fields), "until": until.isoformat()})
@@ -391,6 +402,7 @@ def enforce_retention(*, now=None) -> int:
     active = DataSubject.objects.filter(status=DataSubject.Status.ACTIVE)
     abandoned = (
         active.filter(created_at__lt=cutoff)
+        .exclude(legal_holds__until__gt=now)  # a hold keeps them until it ends
         .annotate(last_opened=Max("engagements__opened_at"))
         .filter(Q(last_opened__isnull=True) | Q(last_opened__lt=cutoff))
         .exclude(engagements__status=ServiceEngagement.Status.OPEN)

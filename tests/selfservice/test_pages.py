@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.consent.models import ConsentRecord
+from apps.notifications.models import Notification
 from apps.subjects.models import DataSubject, PersonalRecord
 from apps.vault.models import DeletionCertificate
 from tests.consent.helpers import application_post
@@ -202,8 +203,11 @@ def test_a_referee_can_object_and_their_details_leave_the_application(client, ap
 
     link = f"/me/referee/{referee_token(subject, referee_id)}/"
     assert "Amani Wekesa named you as a referee" in client.get(link).content.decode()
+    sms_before = Notification.objects.filter(template="referee_notice").count()
     assert client.post(link).status_code == 200
     assert [r["name"] for r in PersonalRecord.objects.get().referees] == ["Peter Odhiambo"]
+    # the message we sent them (their number and name) is gone too; the other referee's stays
+    assert Notification.objects.filter(template="referee_notice").count() == sms_before - 1
     assert backends is not None
 
 
@@ -237,3 +241,10 @@ def test_tokens_never_reach_the_log(client, applicant, caplog):
     for record in lines:
         console.filter(record)
         assert token not in record.getMessage() and "/me/[token]/delete/" in record.getMessage()
+
+
+def test_one_person_gets_a_limited_number_of_codes_whatever_their_address(client, applicant, mailoutbox, settings):
+    settings.RATELIMIT_ENABLE = True
+    for i in range(7):
+        client.post(applicant + "code/", {"action": "send"}, REMOTE_ADDR=f"10.0.0.{i}")
+    assert sum("code" in m.subject.lower() for m in mailoutbox) == 5

@@ -10,7 +10,9 @@ from django.utils import timezone
 from apps.audit.models import AuditEvent
 from apps.audit.services import Actor
 from apps.subjects import services
-from apps.subjects.models import DataSubject, ErasureJob, IdentityDocument, PersonalRecord, SubjectLookup
+from apps.notifications.models import Notification
+from apps.notifications.services import notification_queue
+from apps.subjects.models import DataSubject, Enquiry, ErasureJob, IdentityDocument, PersonalRecord, SubjectLookup
 from apps.vault.models import DataKey, DeletionCertificate
 from apps.vault.services import KeyDestroyed
 from tests.factories import PDF_BYTES, EngagementFactory, SubjectFactory
@@ -129,6 +131,10 @@ def test_the_sweep_hands_back_a_job_whose_worker_died(django_capture_on_commit_c
 def test_a_legal_hold_keeps_named_fields_until_it_ends(django_capture_on_commit_callbacks, settings):
     subject = SubjectFactory(full_name="Held Person", legal_id_number="11112222")
     services.document_add(subject=subject, actor=SYSTEM, data=PDF_BYTES)
+    services.enquiry_add(subject=subject, actor=SYSTEM, message="Please call me on 0712 000 111")
+    with django_capture_on_commit_callbacks(execute=False):
+        notification_queue(subject=subject, channel="email", template="new_link", recipient="held@example.org",
+                           context={"link": "https://example.org/me/x/"})
     engagement = EngagementFactory(subject=subject)
     services.legal_hold_place(subject=subject, actor=SYSTEM, basis="Tax Procedures Act s.23",
                               fields=["full_name", "legal_id_number"], until=timezone.now() + timedelta(days=30))
@@ -136,6 +142,8 @@ def test_a_legal_hold_keeps_named_fields_until_it_ends(django_capture_on_commit_
         services.engagement_complete(engagement=engagement, actor=SYSTEM)
     record = PersonalRecord.objects.get(subject=subject)
     assert (record.full_name, record.legal_id_number) == ("Held Person", "11112222")
+    assert not Enquiry.objects.filter(subject=subject).exists()
+    assert not Notification.objects.filter(subject=subject).exists()
     assert record.address == "" and record.mobile is None and record.referees == []
     assert not IdentityDocument.objects.filter(subject=subject).exists() and _files(settings) == []
     assert DataKey.objects.filter(subject_id=subject.pk).exists()
