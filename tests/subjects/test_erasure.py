@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import Actor
-from apps.subjects import services
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_queue
+from apps.subjects import services
 from apps.subjects.models import DataSubject, Enquiry, ErasureJob, IdentityDocument, PersonalRecord, SubjectLookup
 from apps.vault.models import DataKey, DeletionCertificate
 from apps.vault.services import KeyDestroyed
