@@ -196,6 +196,7 @@ CELERY_TIMEZONE = env.str("TIME_ZONE", default="Africa/Nairobi")
 CELERY_BEAT_SCHEDULE: dict = {
     "erasure-redrive": {"task": "apps.subjects.tasks.erasure_redrive_task", "schedule": 30.0},
     "enforce-retention": {"task": "apps.subjects.tasks.enforce_retention_task", "schedule": 3600.0},
+    "link-requests-redrive": {"task": "apps.selfservice.tasks.link_requests_redrive_task", "schedule": 30.0},
 }
 # Records left without a service (never confirmed, abandoned) are erased after this many days.
 ABANDONED_RECORD_DAYS = env.int("ABANDONED_RECORD_DAYS", default=90)
@@ -260,6 +261,9 @@ if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Uploads are held in memory only (never spooled to /tmp in clear), up to this many bytes.
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["apps.core.uploads.BoundedMemoryUploadHandler"]
 
 # --- Site identity (shown on every form, as the law asks) ----------------------------
 CONTROLLER_NAME = env.str("CONTROLLER_NAME", default="Jamii Talent Ltd")

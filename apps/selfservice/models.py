@@ -25,3 +25,23 @@ class StepUpCode(models.Model):
 
     def __str__(self) -> str:
         return f"code for {self.subject_id}"
+
+
+class LinkRequest(models.Model):
+    """Someone asked /me/resend/ for a new link. Looked up by a job, so that the page answers in the
+    same time whether or not the address is on file. Holds a keyed hash, never the address."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=8)  # "email" or "phone"
+    digest = models.CharField(max_length=64)
+    language = models.CharField(max_length=8, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            # link_requests_redrive: requests left behind by a broker outage
+            models.Index(fields=["created_at"], name="linkrequest_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"link request {self.pk}"

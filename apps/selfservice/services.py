@@ -14,7 +14,7 @@ from apps.audit.services import Actor, audit_record
 from apps.subjects.models import DataSubject, PersonalRecord
 from apps.vault.services import blind_index_for
 
-from .models import StepUpCode
+from .models import LinkRequest, StepUpCode
 
 
 class StepUpResult(Enum):
@@ -70,3 +70,52 @@ def stepup_verify(*, subject: DataSubject, code: str) -> StepUpResult:
 
 def stepup_codes_erase_for(*, subject_id) -> int:
     return StepUpCode.objects.filter(subject_id=subject_id).delete()[0]
+
+
+# --- new links on request (/me/resend/) -----------------------------------------------------------
+@transaction.atomic
+def link_request_create(*, address: str, language: str = "en") -> LinkRequest:
+    """Record the request and queue the lookup: the same work whatever the address."""
+    from apps.core.jobs import enqueue_on_commit
+    from apps.subjects.services import lookup_digest
+
+    from .tasks import link_request_task
+
+    kind, digest = lookup_digest(address.strip())
+    request = LinkRequest.objects.create(kind=kind, digest=digest, language=language)
+    enqueue_on_commit(link_request_task, str(request.pk))
+    return request
+
+
+def link_request_process(*, request_id) -> int:
+    """Send a fresh link to every active person the address belongs to. Returns how many."""
+    from apps.notifications.services import notification_queue
+    from apps.subjects.services import subjects_matching
+
+    from .tokens import link_url
+
+    with transaction.atomic():
+        request = LinkRequest.objects.select_for_update(skip_locked=True).filter(pk=request_id).first()
+        if request is None:  # done already, or another worker has it
+            return 0
+        subjects = subjects_matching(kind=request.kind, digest=request.digest) if request.kind else []
+        for subject in subjects:
+            record = PersonalRecord.objects.get(subject=subject)
+            is_email = request.kind == "email"
+            notification_queue(subject=subject, channel="email" if is_email else "sms", template="new_link",
+                               recipient=record.email if is_email else record.mobile.as_e164,
+                               context={"link": link_url(subject)}, language=request.language)
+        request.delete()
+    return len(subjects)
+
+
+def link_requests_redrive(*, older_than: timedelta = timedelta(minutes=1)) -> int:
+    from apps.core.jobs import enqueue_on_commit
+
+    from .tasks import link_request_task
+
+    stale = list(LinkRequest.objects.filter(created_at__lt=timezone.now() - older_than).values_list("pk", flat=True))
+    for request_id in stale:
+        with transaction.atomic():
+            enqueue_on_commit(link_request_task, str(request_id))
+    return len(stale)

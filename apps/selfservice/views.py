@@ -34,7 +34,7 @@ from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord, 
 from apps.vault.models import DeletionCertificate
 
 from .forms import CorrectionForm, ResendForm, StepUpForm
-from .services import StepUpResult, stepup_issue, stepup_verify
+from .services import StepUpResult, link_request_create, stepup_issue, stepup_verify
 from .tokens import LinkProblem, link_resolve, link_url, referee_resolve
 
 PROBLEM_STATUS = {LinkProblem.INVALID: 404, LinkProblem.EXPIRED: 410, LinkProblem.REVOKED: 410,
@@ -299,17 +299,7 @@ def resend(request: HttpRequest) -> HttpResponse:
     """The answer is the same whether or not we hold data for the address."""
     form = ResendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        from apps.notifications.services import notification_queue
-
-        address = form.cleaned_data["address"].strip()
-        is_email = "@" in address
-        subject = subject_services.subjects_find(email=address) if is_email \
-            else subject_services.subjects_find(phone=address)
-        if subject is not None:
-            record = PersonalRecord.objects.get(subject=subject)
-            recipient = record.email if is_email else record.mobile.as_e164
-            notification_queue(subject=subject, channel="email" if is_email else "sms", template="new_link",
-                               recipient=recipient, context={"link": link_url(subject)}, language=get_language())
+        link_request_create(address=form.cleaned_data["address"], language=get_language())
         return private(notice(request, heading=_("Check your messages"), text=_(
             "If we hold data for that address, we have just sent a new private link to it. If nothing arrives, "
             "we do not hold any data for that address.")))

@@ -120,6 +120,21 @@ def subject_links_revoke(*, subject: DataSubject, actor: Actor) -> int:
     return subject.link_version
 
 
+def lookup_digest(address: str) -> tuple[str, str]:
+    """(kind, blind index) of an email address or phone number; ("", "") if it is neither."""
+    if "@" in address:
+        return SubjectLookup.Kind.EMAIL, blind_index_for(kind="email", normalised=normalise_email(address))
+    if e164 := normalise_phone(address):
+        return SubjectLookup.Kind.PHONE, blind_index_for(kind="phone", normalised=e164)
+    return "", ""
+
+
+def subjects_matching(*, kind: str, digest: str) -> list[DataSubject]:
+    """Every active person with this email or phone (someone may have applied twice)."""
+    return list(DataSubject.objects.filter(status=DataSubject.Status.ACTIVE, lookups__kind=kind,
+                                           lookups__digest=digest).order_by("created_at"))
+
+
 def subjects_find(*, email: str | None = None, phone: str | None = None) -> DataSubject | None:
     """Find an active person by email or phone without decrypting anything."""
     if email:

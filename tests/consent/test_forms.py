@@ -125,3 +125,19 @@ def test_fuzzed_posts_never_fail_and_never_store_part_of_a_person(client, demo_p
     for subject in DataSubject.objects.order_by("created_at")[before:]:  # anything stored is complete
         assert PersonalRecord.objects.filter(subject=subject).exists()
         assert ConsentRecord.objects.filter(subject=subject).exists()
+
+
+def test_uploads_are_held_in_memory_never_in_a_temporary_file(rf):
+    from django.core.files.uploadedfile import InMemoryUploadedFile
+
+    scan = b"%PDF-" + b"1" * (4 * 1024 * 1024)  # Django's default handlers spool this to /tmp
+    request = rf.post("/apply/", {"id_document": SimpleUploadedFile("scan.pdf", scan)})
+    upload = request.FILES["id_document"]
+    assert isinstance(upload, InMemoryUploadedFile) and upload.read() == scan
+
+
+def test_an_oversized_upload_is_counted_but_not_kept(rf, settings):
+    settings.UPLOAD_MAX_BYTES = 1024
+    request = rf.post("/apply/", {"id_document": SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * 5000)})
+    upload = request.FILES["id_document"]
+    assert upload.size == 5005 and upload.read() == b""

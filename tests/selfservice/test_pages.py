@@ -9,6 +9,7 @@ from django.utils import timezone
 from apps.audit.models import AuditEvent
 from apps.consent.models import ConsentRecord
 from apps.notifications.models import Notification
+from apps.selfservice.models import LinkRequest
 from apps.subjects.models import DataSubject, PersonalRecord
 from apps.vault.models import DeletionCertificate
 from tests.consent.helpers import application_post
@@ -248,3 +249,11 @@ def test_one_person_gets_a_limited_number_of_codes_whatever_their_address(client
     for i in range(7):
         client.post(applicant + "code/", {"action": "send"}, REMOTE_ADDR=f"10.0.0.{i}")
     assert sum("code" in m.subject.lower() for m in mailoutbox) == 5
+
+
+def test_someone_who_applied_twice_gets_a_link_to_each_application(client, applicant, mailoutbox):
+    _apply(client, mailoutbox, full_name="Amani Wekesa")  # the same email address again
+    client.post("/me/resend/", {"address": "amani.wekesa@example.org"})
+    links = {LINK_RE.search(m.body).group(0) for m in mailoutbox}
+    assert len(links) == 2
+    assert not LinkRequest.objects.exists()  # the request row is gone once handled
