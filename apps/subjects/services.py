@@ -180,7 +180,11 @@ def document_add(*, subject: DataSubject, actor: Actor, data: bytes) -> Identity
         raise DocumentRejected("type")
     document = IdentityDocument(id=uuid.uuid4(), subject=subject, content_type=content_type, size=len(data))
     document.stored_name = vault_files.file_store(subject_id=subject.pk, document_id=document.pk, data=data)
-    document.save(force_insert=True)
+    try:
+        document.save(force_insert=True)
+    except Exception:
+        vault_files.file_delete(name=document.stored_name)
+        raise
     audit_record(actor=actor, verb="document.added", target=subject.pk,
                  detail={"document": str(document.pk), "type": content_type})
     return document
@@ -462,3 +466,23 @@ def erasures_reapply() -> int:
                          target=subject_id, detail={"counts": counts})
         count += 1
     return count
+
+
+def orphans_remove(*, older_than: timedelta = timedelta(hours=1)) -> dict[str, int]:
+    """Remove what a rolled-back submission can leave behind: stored files without a document row,
+    and (with a separate key store) data keys without a person. Beat runs this with retention."""
+    from apps.vault.models import DataKey
+
+    cutoff = timezone.now() - older_than
+    known = set(IdentityDocument.objects.values_list("stored_name", flat=True))
+    files = [name for name in vault_files.files_older_than(cutoff) if name not in known]
+    for name in files:
+        vault_files.file_delete(name=name)
+    people = set(DataSubject.objects.values_list("pk", flat=True))
+    keys = [k for k in DataKey.objects.using(vault_db()).filter(created_at__lt=cutoff)
+            .values_list("subject_id", flat=True) if k not in people]
+    for subject_id in keys:
+        datakey_destroy(subject_id=subject_id)
+    if files or keys:
+        logger.info("orphans removed files=%s keys=%s", len(files), len(keys))
+    return {"files": len(files), "keys": len(keys)}

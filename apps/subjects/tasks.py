@@ -23,4 +23,5 @@ def erasure_redrive_task() -> int:
 
 @shared_task
 def enforce_retention_task() -> int:
+    services.orphans_remove()
     return services.enforce_retention()

@@ -5,6 +5,7 @@ document row, so a file swapped for another person's or another document's does 
 """
 
 import uuid
+from datetime import datetime
 from collections.abc import Iterator
 
 from django.core.files.base import ContentFile
@@ -39,3 +40,14 @@ def file_open(*, subject_id: uuid.UUID, document_id: uuid.UUID, name: str) -> It
 
 def file_delete(*, name: str) -> None:
     storages["default"].delete(name)
+
+
+def files_older_than(cutoff: datetime) -> list[str]:
+    """Stored names of the vault's files last written before `cutoff`."""
+    storage = storages["default"]
+    try:
+        _, names = storage.listdir(STORAGE_DIR)
+    except FileNotFoundError:
+        return []
+    paths = [f"{STORAGE_DIR}/{name}" for name in names]
+    return [path for path in paths if storage.get_modified_time(path) < cutoff]

@@ -228,3 +228,23 @@ def test_correcting_the_email_moves_the_lookup_and_audits_field_names_only():
     assert services.subjects_find(email="new@example.org") == subject
     event = AuditEvent.objects.get(verb="record.corrected")
     assert event.detail == {"fields": ["email"]}
+
+
+def test_files_and_keys_left_by_a_rolled_back_submission_are_removed(settings):
+    from django.db import transaction
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), transaction.atomic():
+        subject = SubjectFactory()
+        services.document_add(subject=subject, actor=SYSTEM, data=PDF_BYTES)
+        raise Boom
+    kept = SubjectFactory()
+    kept_doc = services.document_add(subject=kept, actor=SYSTEM, data=PDF_BYTES)
+    assert len(_files(settings)) == 2  # the rolled-back one is still on disk
+    assert services.orphans_remove() == {"files": 0, "keys": 0}  # too young to be sure
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        removed = services.orphans_remove()
+    assert removed["files"] == 1
+    assert [p.name for p in _files(settings)] == [Path(kept_doc.stored_name).name]
