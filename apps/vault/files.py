@@ -5,8 +5,8 @@ document row, so a file swapped for another person's or another document's does 
 """
 
 import uuid
-from datetime import datetime
 from collections.abc import Iterator
+from datetime import datetime
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
