@@ -1,0 +1,39 @@
+"""WCAG 2.2 A/AA checks (axe-core, run inside Chromium) on the pages visitors and data subjects use."""
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.consent.helpers import application_post
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+        "resultTypes": ["violations"]}
+
+
+def _check(page, path: str) -> None:
+    page.goto(path)
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, f"{path}:\n{results.generate_report()}"
+
+
+@pytest.mark.parametrize("path", ["/", "/apply/", "/contact/", "/privacy/", "/cookies/", "/me/resend/",
+                                  "/me/not-a-token/"])
+def test_public_pages_meet_wcag_aa(page, demo_purposes, path):
+    _check(page, path)
+
+
+def test_a_form_with_errors_meets_wcag_aa(page, demo_purposes):
+    page.goto("/apply/")
+    page.get_by_role("button", name="Send my application").click()
+    assert page.get_by_text("Please correct the fields marked below").is_visible()
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_the_self_service_pages_meet_wcag_aa(page, demo_purposes, client, mailoutbox, settings, live_server):
+    settings.SITE_URL = live_server.url
+    assert client.post("/apply/", application_post()).status_code == 302
+    link = re.search(r"https?://\S+/me/\S+/", mailoutbox[-1].body).group(0)
+    for path in ["", "code/", "delete/"]:
+        _check(page, link + path)
