@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -137,8 +137,8 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
 
 
 # --- a real Celery worker process -----------------------------------------------------------
-def _test_database_url() -> str:
-    db = connection.settings_dict
+def _test_database_url(alias: str = "default") -> str:
+    db = connections[alias].settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{db['NAME']}"
     user = db.get("USER") or ""
@@ -198,6 +198,8 @@ def _worker_process(django_db_setup, django_db_blocker, smtp_server, tmp_path_fa
         env = dict(os.environ)
         env.update(
             DATABASE_URL=_test_database_url(),
+            # A separate key store (VAULT_DATABASE_URL) is its test database too, never the real one.
+            **({"VAULT_DATABASE_URL": _test_database_url("vault")} if "vault" in settings.DATABASES else {}),
             EMAIL_URL=f"smtp://127.0.0.1:{smtp_server[1]}",
             MEDIA_ROOT=_shared_media_root(tmp_path_factory),
             PYTHONUNBUFFERED="1",
