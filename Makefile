@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test worker beat install messages bench clean
+.PHONY: demo test worker beat install messages clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
