@@ -59,24 +59,48 @@ def _digest_of(event: AuditEvent) -> str:
     )
 
 
+def _ensure_heads() -> None:
+    missing = set(range(_chain_count())) - set(AuditChainHead.objects.values_list("chain", flat=True))
+    AuditChainHead.objects.bulk_create([AuditChainHead(chain=c, seq=0, hash=GENESIS) for c in missing],
+                                       ignore_conflicts=True)
+
+
+def _lock_head(chain: int | None) -> AuditChainHead:
+    """Lock one chain head for the rest of the transaction.
+
+    A transaction keeps the chain it first locked, so it never holds two heads (no deadlock between
+    transactions taking heads in different orders). Its first event takes a head nobody else holds
+    (skip_locked), so concurrent transactions spread over the chains instead of queueing."""
+    conn = transaction.get_connection()
+    this_transaction = id(conn.atomic_blocks[0])
+    memo = getattr(conn, "audit_chain_memo", None)
+    if chain is None and memo and memo[0] == this_transaction:
+        chain = memo[1]
+    if chain is not None:
+        head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
+        if head is None:
+            _ensure_heads()
+            head = AuditChainHead.objects.select_for_update().get(chain=chain)
+    else:
+        heads = AuditChainHead.objects.filter(chain__lt=_chain_count())
+        head = heads.select_for_update(skip_locked=True).order_by("?").first()
+        if head is None:  # none created yet, or all busy
+            _ensure_heads()
+            head = heads.select_for_update(skip_locked=True).order_by("?").first()
+        if head is None:  # all busy: wait for a random one
+            wanted = random.randrange(_chain_count())  # noqa: S311 (spreading load, not security)
+            head = heads.select_for_update().get(chain=wanted)
+    conn.audit_chain_memo = (this_transaction, head.chain)
+    return head
+
+
 @transaction.atomic
 def audit_record(*, actor: Actor, verb: str, target: str | uuid.UUID = "", detail: dict | None = None,
                  chain: int | None = None) -> AuditEvent:
     """Append an event. Locks one chain head (of AUDIT_CHAINS) until the caller's transaction ends."""
-    if chain is None:
-        # One chain per database connection: a transaction then locks a single chain head (no
-        # deadlock between two transactions taking heads in different orders), while different
-        # connections (processes, threads) spread over the chains.
-        conn = transaction.get_connection()
-        if getattr(conn, "audit_chain", None) is None or conn.audit_chain >= _chain_count():
-            conn.audit_chain = random.randrange(_chain_count())  # noqa: S311 (spreading load, not security)
-        chain = conn.audit_chain
-    head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
-    if head is None:
-        AuditChainHead.objects.get_or_create(chain=chain, defaults={"seq": 0, "hash": GENESIS})
-        head = AuditChainHead.objects.select_for_update().get(chain=chain)
+    head = _lock_head(chain)
     event = AuditEvent(
-        chain=chain, seq=head.seq + 1, at=timezone.now(), actor_type=actor.type, actor_id=actor.id,
+        chain=head.chain, seq=head.seq + 1, at=timezone.now(), actor_type=actor.type, actor_id=actor.id,
         verb=verb, target=str(target), detail=json.loads(json.dumps(detail or {})), prev_hash=head.hash,
     )
     event.hash = _digest_of(event)

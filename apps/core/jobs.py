@@ -5,6 +5,7 @@ down the publish fails here, is logged (ids only), and the sweep re-drives the r
 """
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from celery import Task
@@ -14,11 +15,17 @@ from kombu.exceptions import OperationalError
 logger = logging.getLogger(__name__)
 
 
-def enqueue_on_commit(task: Task, *args: Any, using: str | None = None) -> None:
+def enqueue_on_commit(task: Task, *args: Any, using: str | None = None,
+                      published: Callable[[], None] | None = None) -> None:
+    """Publish after commit; `published` runs once the broker has the message (e.g. to stamp the row)."""
+
     def publish() -> None:
         try:
             task.delay(*args)
         except OperationalError:
             logger.warning("broker unavailable; %s %s left for the sweep", task.name, args)
+            return
+        if published is not None:
+            published()
 
     transaction.on_commit(publish, using=using)

@@ -230,20 +230,29 @@ def engagement_complete(*, engagement: ServiceEngagement, actor: Actor) -> Erasu
 @transaction.atomic
 def erasure_request(*, subject_id: uuid.UUID, reason: str, actor: Actor) -> ErasureJob:
     """Write the erasure job, then queue it when the transaction commits. One unfinished job per person."""
-    from .tasks import subject_erase_task
-
     existing = ErasureJob.objects.filter(subject_id=subject_id).exclude(state=ErasureJob.State.DONE).first()
     if existing:
         return existing
     try:
         with transaction.atomic():
-            job = ErasureJob.objects.create(subject_id=subject_id, reason=reason, queued_at=timezone.now())
+            job = ErasureJob.objects.create(subject_id=subject_id, reason=reason)
     except IntegrityError:  # a concurrent request wrote it first
         return ErasureJob.objects.filter(subject_id=subject_id).exclude(state=ErasureJob.State.DONE).get()
     audit_record(actor=actor, verb="erasure.requested", target=subject_id,
                  detail={"job": str(job.pk), "reason": reason})
-    enqueue_on_commit(subject_erase_task, str(job.pk))
+    _publish_on_commit(job.pk)
     return job
+
+
+def _publish_on_commit(job_id: uuid.UUID) -> None:
+    """Queue the job after commit and stamp `queued_at` once the broker has it: the sweep can then
+    tell a job never published (broker down) from one merely waiting in a long queue."""
+    from .tasks import subject_erase_task
+
+    def stamp() -> None:
+        ErasureJob.objects.filter(pk=job_id).update(queued_at=timezone.now())
+
+    enqueue_on_commit(subject_erase_task, str(job_id), published=stamp)
 
 
 def erasure_job_run(*, job_id: uuid.UUID) -> DeletionCertificate | None:
@@ -385,30 +394,32 @@ def legal_hold_place(*, subject: DataSubject, actor: Actor, basis: str, fields: 
     return hold
 
 
-def erasure_jobs_redrive(*, older_than: timedelta = timedelta(minutes=1),
+def erasure_jobs_redrive(*, older_than: timedelta = timedelta(minutes=1), published_for: timedelta | None = None,
                          running_for: timedelta | None = None) -> int:
-    """Re-queue erasures not done in time (broker down, worker killed). Beat runs this.
+    """Re-queue erasures that will not happen by themselves. Beat runs this.
 
-    A pending job is re-queued after `older_than`; a running one is handed back only after the
-    task's hard time limit, when its worker must be gone."""
-    from .tasks import subject_erase_task
-
+    - never published (the broker was down) and older than `older_than`;
+    - published, still pending after the broker's visibility timeout (the message was lost);
+    - running past the task's hard time limit (its worker died).
+    A job merely waiting in a long queue is left alone, so a backlog is not published twice."""
     now = timezone.now()
-    cutoff = now - older_than
-    running_cutoff = now - (running_for if running_for is not None
-                            else timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30))
+    if published_for is None:
+        published_for = timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
+    if running_for is None:
+        running_for = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+    running_cutoff = now - running_for
     stale = ErasureJob.objects.filter(
-        Q(state=ErasureJob.State.PENDING, queued_at__lt=cutoff)
+        Q(state=ErasureJob.State.PENDING, queued_at__isnull=True, created_at__lt=now - older_than)
+        | Q(state=ErasureJob.State.PENDING, queued_at__lt=now - published_for)
         | Q(state=ErasureJob.State.RUNNING, started_at__lt=running_cutoff)
     )
     count = 0
-    for job_id in stale.values_list("pk", flat=True):
+    for job_id in stale.values_list("pk", flat=True).iterator(chunk_size=500):
         with transaction.atomic():
-            # A running job older than the cut-off lost its worker; hand it back.
+            # A running job past the cut-off lost its worker; hand it back.
             ErasureJob.objects.filter(pk=job_id, state=ErasureJob.State.RUNNING,
                                       started_at__lt=running_cutoff).update(state=ErasureJob.State.PENDING)
-            ErasureJob.objects.filter(pk=job_id).update(queued_at=timezone.now())
-            enqueue_on_commit(subject_erase_task, str(job_id))
+            _publish_on_commit(job_id)
         count += 1
     return count
 

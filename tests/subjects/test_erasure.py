@@ -248,3 +248,22 @@ def test_files_and_keys_left_by_a_rolled_back_submission_are_removed(settings):
         removed = services.orphans_remove()
     assert removed["files"] == 1
     assert [p.name for p in _files(settings)] == [Path(kept_doc.stored_name).name]
+
+
+def test_a_published_job_waiting_in_a_long_queue_is_not_published_again(django_capture_on_commit_callbacks,
+                                                                         settings):
+    from unittest import mock
+
+    engagement = EngagementFactory()
+    with mock.patch("apps.subjects.tasks.subject_erase_task.delay") as delay:  # the broker took it
+        with django_capture_on_commit_callbacks(execute=True):
+            job = services.engagement_complete(engagement=engagement, actor=SYSTEM)
+    assert delay.call_count == 1
+    job.refresh_from_db()
+    assert job.queued_at is not None and job.state == ErasureJob.State.PENDING
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):  # a backlog, not a loss
+        assert services.erasure_jobs_redrive() == 0
+    with time_machine.travel(timezone.now() + timedelta(minutes=20)):  # past the visibility timeout
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.erasure_jobs_redrive() == 1
+    assert DeletionCertificate.objects.filter(subject_id=engagement.subject_id).exists()

@@ -52,7 +52,8 @@ def test_killing_the_worker_mid_batch_still_erases_everyone_exactly_once(celery_
     assert done_at_kill < len(engagements), "the batch finished before the kill; make it bigger"
 
     celery_worker.start()
-    services.erasure_jobs_redrive(older_than=timedelta(0), running_for=timedelta(0))  # as beat does later
+    services.erasure_jobs_redrive(older_than=timedelta(0), published_for=timedelta(0),
+                                  running_for=timedelta(0))  # what beat does once the cut-offs pass
     wait_for(lambda: not ErasureJob.objects.exclude(state=ErasureJob.State.DONE).exists(), timeout=60)
 
     subject_ids = [e.subject_id for e in engagements]
