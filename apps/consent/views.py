@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -49,8 +51,6 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
 
 
 def _is_uuid(value: str) -> bool:
-    import uuid
-
     try:
         uuid.UUID(value)
     except ValueError:

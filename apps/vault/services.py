@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from django.db import transaction
 from django.utils import timezone
 
-from .crypto import DecryptionError, open_sealed, seal
+from .crypto import DecryptionError, blind_index, open_sealed, seal
 from .keyring import get_keyring
 from .models import DataKey
 from .routers import vault_db
@@ -50,12 +50,11 @@ def datakey_create(*, subject_id: uuid.UUID) -> None:
         cache[subject_id] = dek
 
 
+_unwraps = [0]  # how many data keys this process has unwrapped (for tests and benches)
+
+
 def unwrap_count() -> int:
-    """How many unwraps this process has done (for tests and benches)."""
     return _unwraps[0]
-
-
-_unwraps = [0]
 
 
 def datakey_get(*, subject_id: uuid.UUID) -> bytes:
@@ -129,6 +128,4 @@ def value_open(*, subject_id: uuid.UUID, sealed: bytes, aad: bytes) -> bytes:
 
 
 def blind_index_for(*, kind: str, normalised: str) -> str:
-    from .crypto import blind_index
-
     return blind_index(get_keyring().index_key, kind, normalised)
