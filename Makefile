@@ -22,9 +22,10 @@ demo: install
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-# ruff, then the whole suite (PostgreSQL/Redis/worker/SMTP/Chromium tests run when configured).
+# ruff, the apps' import layers, then the whole suite (PostgreSQL/Redis/worker/SMTP/Chromium tests run when configured).
 test: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 worker: install

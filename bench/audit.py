@@ -78,7 +78,7 @@ def main() -> None:
                     try:
                         with transaction.atomic():
                             for _ in range(events_per_tx):
-                                event = audit_record(actor=actor, verb="bench.append", target=uuid.uuid4(),
+                                event = audit_record(actor=actor, verb="links.revoked", target=uuid.uuid4(),
                                                      detail={"thread": k})
                                 used.add(event.chain)
                                 time.sleep(hold)

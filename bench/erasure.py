@@ -200,7 +200,7 @@ def main() -> None:
                 probe["issued"] = timezone.now()
                 began = time.perf_counter()
                 with transaction.atomic():
-                    event = audit_record(actor=Actor.system("bench probe"), verb="bench.probe", target=uuid.uuid4())
+                    event = audit_record(actor=Actor.system("bench probe"), verb="links.revoked", target=uuid.uuid4())
                 probe["waited"] = time.perf_counter() - began
                 probe["chain"] = event.chain
             finally:

@@ -198,8 +198,18 @@ CELERY_BEAT_SCHEDULE: dict = {
     "enforce-retention": {"task": "apps.subjects.tasks.enforce_retention_task", "schedule": 3600.0},
     "link-requests-redrive": {"task": "apps.selfservice.tasks.link_requests_redrive_task", "schedule": 30.0},
 }
-# Records left without a service (never confirmed, abandoned) are erased after this many days.
+CELERY_BEAT_SCHEDULE["retention-notices"] = {
+    "task": "apps.selfservice.tasks.retention_notices_task", "schedule": 3600.0}
+# An open service with no activity for this long (unless its purposes say otherwise), and a person
+# with no service at all, are erased.
 ABANDONED_RECORD_DAYS = env.int("ABANDONED_RECORD_DAYS", default=90)
+# People are told this many days before their data is erased for inactivity, with a link to keep it.
+RETENTION_NOTICE_DAYS = env.int("RETENTION_NOTICE_DAYS", default=14)
+# An erasure batch published but not started within this many seconds is published again by the sweep
+# (its first message expires unstarted): a broker restart delays erasure by about a minute, no more.
+ERASURE_REQUEUE_SECONDS = env.int("ERASURE_REQUEUE_SECONDS", default=60)
+# Celery workers log through LOGGING below (with the private-link redaction filter), not their own setup.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Email ----------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url(

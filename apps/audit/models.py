@@ -9,6 +9,44 @@ serialisation. Editing, deleting or dropping the newest event of a chain all bre
 from django.db import models
 
 
+class Verb(models.TextChoices):
+    """The closed set of things the audit log records; writing any other verb fails."""
+
+    SUBJECT_CREATED = "subject.created"
+    RECORD_CORRECTED = "record.corrected"
+    ENQUIRY_RECEIVED = "enquiry.received"
+    LINKS_REVOKED = "links.revoked"
+    DOCUMENT_ADDED = "document.added"
+    ENGAGEMENT_OPENED = "engagement.opened"
+    ENGAGEMENT_CHANGED = "engagement.changed"
+    ENGAGEMENT_COMPLETED = "engagement.completed"
+    ENGAGEMENT_EXPIRED = "engagement.expired"
+    ENGAGEMENT_KEPT = "engagement.kept"
+    ERASURE_REQUESTED = "erasure.requested"
+    SUBJECT_ERASED = "subject.erased"
+    SUBJECT_PARTIALLY_ERASED = "subject.partially_erased"
+    SUBJECT_ERASURE_REAPPLIED = "subject.erasure_reapplied"
+    LEGAL_HOLD_PLACED = "legal_hold.placed"
+    RETENTION_ROWS_DELETED = "retention.rows_deleted"
+    RETENTION_NOTICE_SENT = "retention.notice_sent"
+    PII_REVEALED = "pii.revealed"
+    PII_VIEWED_BY_SUBJECT = "pii.viewed_by_subject"
+    DATA_EXPORTED = "data.exported"
+    CONSENT_GIVEN = "consent.given"
+    CONSENT_WITHDRAWN = "consent.withdrawn"
+    PURPOSE_SAVED = "purpose.saved"
+    POLICY_VERSION_SAVED = "policy_version.saved"
+    REFEREE_OBJECTED = "referee.objected"
+    NOTIFICATION_QUEUED = "notification.queued"
+    NOTIFICATION_SENT = "notification.sent"
+    NOTIFICATION_FAILED = "notification.failed"
+    NOTIFICATIONS_ERASED = "notifications.erased"
+    STEPUP_SENT = "stepup.sent"
+    STEPUP_FAILED = "stepup.failed"
+    STEPUP_VERIFIED = "stepup.verified"
+    KEYS_REWRAPPED = "keys.rewrapped"
+
+
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("audit events are append-only")

@@ -1,8 +1,10 @@
 from django.contrib import admin
 
+from apps.audit.services import Actor
 from apps.core.admin import ReadOnlyAdmin
 
 from .models import ConsentRecord, Purpose
+from .services import purpose_save
 
 
 @admin.register(Purpose)
@@ -10,6 +12,12 @@ class PurposeAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "legal_basis", "required", "retention_days", "active"]
     list_filter = ["active", "legal_basis"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj: Purpose, form, change: bool) -> None:
+        purpose_save(purpose=obj, actor=Actor.staff(request.user), changed=form.changed_data)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # receipts point at purposes; retire one with "active" instead
 
 
 @admin.register(ConsentRecord)

@@ -8,11 +8,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import get_language, gettext_lazy, gettext_noop
 
-from apps.audit.services import Actor, audit_record
+from apps.audit.services import Actor, Verb, audit_record
+from apps.notifications.services import notification_queue, notifications_erase_to
 from apps.policies.models import PolicyVersion
 from apps.policies.selectors import policy_in_force
 from apps.subjects import services as subject_services
-from apps.subjects.models import DataSubject, ServiceEngagement
+from apps.subjects.links import link_url, referee_url
+from apps.subjects.models import DataSubject, PersonalRecord, ServiceEngagement
+from apps.vault.files import files_kept_only_if_committed
 from apps.vault.services import blind_index_for
 
 from .models import ConsentRecord, Purpose, Submission
@@ -65,7 +68,8 @@ def _receipt(*, subject: DataSubject, purpose: Purpose, action: str, context: Co
         user_agent_summary=user_agent_summary(context.user_agent),
     )
     record.save()
-    audit_record(actor=Actor.subject(subject), verb=f"consent.{action}", target=subject.pk,
+    verb = Verb.CONSENT_GIVEN if action == ConsentRecord.Action.GIVEN else Verb.CONSENT_WITHDRAWN
+    audit_record(actor=Actor.subject(subject), verb=verb, target=subject.pk,
                  detail={"purpose": purpose.slug, "receipt": str(record.pk)})
     return record
 
@@ -83,6 +87,7 @@ def consent_withdraw(*, subject: DataSubject, purpose: Purpose, context: Collect
     current = consents_current_for(subject=subject).get(purpose.slug)
     if current is None or current.action != ConsentRecord.Action.GIVEN:
         return None
+    subject_services.activity_touch(subject=subject)
     return _receipt(subject=subject, purpose=purpose, action=ConsentRecord.Action.WITHDRAWN, context=context,
                     policy=None)
 
@@ -90,13 +95,11 @@ def consent_withdraw(*, subject: DataSubject, purpose: Purpose, context: Collect
 @transaction.atomic
 def consent_withdraw_and_end_service(*, subject: DataSubject, purpose: Purpose,
                                      context: CollectionContext) -> None:
-    """Withdrawing a consent the service depends on ends the service, and so erases the data."""
+    """Withdrawing a consent the service depends on ends the service at the person's request, and so
+    erases the data (the certificate says: subject request)."""
     consent_withdraw(subject=subject, purpose=purpose, context=context)
-    for engagement in ServiceEngagement.objects.filter(subject=subject, status=ServiceEngagement.Status.OPEN):
-        subject_services.engagement_complete(engagement=engagement, actor=Actor.subject(subject))
-    if not ServiceEngagement.objects.filter(subject=subject, status=ServiceEngagement.Status.OPEN).exists():
-        subject_services.erasure_request(subject_id=subject.pk, reason="subject-request",
-                                         actor=Actor.subject(subject))
+    subject_services.erasure_request(subject_id=subject.pk, reason=subject_services.Reason.SUBJECT_REQUEST,
+                                     actor=Actor.subject(subject))
 
 
 # --- receiving a form ----------------------------------------------------------------------------
@@ -122,7 +125,8 @@ def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[
     if existing:
         return Received(existing, False)
     try:
-        with transaction.atomic():
+        # An ID scan is stored before the rows; if anything after it fails, the file goes too.
+        with files_kept_only_if_committed(), transaction.atomic():
             submission = _receive(key=key, kind=kind, data=data, purposes=purposes, context=context,
                                   document=document)
     except IntegrityError:  # the same form sent twice at the same moment
@@ -132,9 +136,6 @@ def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[
 
 def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], context: CollectionContext,
              document: bytes | None) -> Submission:
-    from apps.notifications.services import notification_queue
-    from apps.selfservice.tokens import link_url, referee_url
-
     referees = [{"id": uuid.uuid4().hex, **r} for r in data.get("referees", [])]
     subject = subject_services.subject_create(
         actor=Actor.system(f"{kind}-form"), full_name=data["full_name"], email=data["email"],
@@ -150,9 +151,11 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
     if data.get("message"):
         subject_services.enquiry_add(subject=subject, actor=Actor.subject(subject), message=data["message"])
         given_fields.append("message")
+    periods = [p.retention_days for p in purposes if p.retention_days]
     subject_services.engagement_open(
         subject=subject, actor=Actor.subject(subject),
         service=ServiceEngagement.Service.RECRUITMENT if kind == "apply" else ServiceEngagement.Service.ENQUIRY,
+        retention_days=max(periods) if periods else None,
     )
     policy = policy_in_force()
     for purpose in purposes:
@@ -184,9 +187,6 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
 @transaction.atomic
 def referee_remove(*, subject: DataSubject, referee_id: str) -> bool:
     """A referee objected: their details leave the application. Returns False if already gone."""
-    from apps.notifications.services import notifications_erase_to
-    from apps.subjects.models import PersonalRecord
-
     record = PersonalRecord.objects.select_for_update().get(subject=subject)
     remaining = [r for r in record.referees if r.get("id") != referee_id]
     if len(remaining) == len(record.referees):
@@ -196,10 +196,17 @@ def referee_remove(*, subject: DataSubject, referee_id: str) -> bool:
     notifications_erase_to(subject_id=subject.pk, recipient=removed["phone"], channel="sms")
     subject_services.record_update(subject=subject, actor=Actor.system("referee-objection"),
                                    changes={"referees": remaining})
-    audit_record(actor=Actor.system("referee-objection"), verb="referee.objected", target=subject.pk,
+    audit_record(actor=Actor.system("referee-objection"), verb=Verb.REFEREE_OBJECTED, target=subject.pk,
                  detail={"referee": referee_id})
     return True
 
 
-def submissions_erase_for(*, subject_id: uuid.UUID) -> int:
-    return Submission.objects.filter(subject_id=subject_id).delete()[0]
+@transaction.atomic
+def purpose_save(*, purpose: Purpose, actor: Actor, changed: list[str]) -> Purpose:
+    """Staff create or edit a purpose in the admin. Audited with the fields changed (never the texts)."""
+    created = purpose._state.adding
+    purpose.full_clean()
+    purpose.save()
+    audit_record(actor=actor, verb=Verb.PURPOSE_SAVED, target=purpose.slug,
+                 detail={"created": created, "fields": sorted(changed)})
+    return purpose

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from . import datamap  # noqa: F401 (registers the personal-data map's system check)
+
 
 class CoreConfig(AppConfig):
     name = "apps.core"

@@ -24,7 +24,7 @@ class Notification(models.Model):
         FAILED = "failed", "Failed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # notifications_erase_for filters on this foreign key's own index.
+    # Erasure (through the personal-data map) filters on this foreign key's own index.
     subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="notifications")
     channel = models.CharField(max_length=8, choices=Channel.choices)
     template = models.SlugField(max_length=64, db_index=False)

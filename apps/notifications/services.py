@@ -28,8 +28,9 @@ from django.utils import timezone, translation
 from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as phone_to_python
 
-from apps.audit.services import Actor, audit_record
+from apps.audit.services import Actor, Verb, audit_record
 from apps.core.jobs import enqueue_on_commit
+from apps.notifications import tasks
 from apps.subjects.models import DataSubject
 from apps.vault.services import KeyDestroyed
 
@@ -82,8 +83,6 @@ def _supported_language(language: str) -> str:
 def notification_queue(*, subject: DataSubject, channel: str, template: str, recipient: str,
                        context: dict | None = None, language: str = "en") -> Notification:
     """Write the notification (address and context sealed), then queue its send after commit."""
-    from .tasks import notification_send_task
-
     if channel not in Notification.Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
     try:
@@ -102,9 +101,9 @@ def notification_queue(*, subject: DataSubject, channel: str, template: str, rec
         subject=subject, channel=channel, template=template, language=language,
         recipient=_normalise_recipient(channel, recipient), context=context, queued_at=timezone.now(),
     )
-    audit_record(actor=SYSTEM, verb="notification.queued", target=subject.pk,
+    audit_record(actor=SYSTEM, verb=Verb.NOTIFICATION_QUEUED, target=subject.pk,
                  detail={"notification": str(notification.pk), "channel": channel, "template": template})
-    enqueue_on_commit(notification_send_task, str(notification.pk))
+    enqueue_on_commit(tasks.notification_send_task, str(notification.pk))
     return notification
 
 
@@ -175,7 +174,7 @@ def notification_send(*, notification_id: uuid.UUID) -> bool:
             status=Notification.Status.SENT, sent_at=timezone.now(), last_error="",
             provider_message_id=str(provider_message_id or "")[:255],
         )
-        audit_record(actor=SYSTEM, verb="notification.sent", target=notification.subject_id,
+        audit_record(actor=SYSTEM, verb=Verb.NOTIFICATION_SENT, target=notification.subject_id,
                      detail={"notification": str(notification.pk), "channel": notification.channel,
                              "template": notification.template, "attempts": notification.attempts})
     logger.info("notification sent id=%s channel=%s attempts=%s", notification.pk, notification.channel,
@@ -190,7 +189,7 @@ def _record_failure(notification: Notification, exc: Exception) -> None:
     if _is_permanent(exc) or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
         with transaction.atomic():
             rows.update(status=Notification.Status.FAILED, last_error=error)
-            audit_record(actor=SYSTEM, verb="notification.failed", target=notification.subject_id,
+            audit_record(actor=SYSTEM, verb=Verb.NOTIFICATION_FAILED, target=notification.subject_id,
                          detail={"notification": str(notification.pk), "channel": notification.channel,
                                  "template": notification.template, "attempts": notification.attempts,
                                  "error": error})
@@ -213,8 +212,6 @@ def notifications_redrive(*, older_than: timedelta = timedelta(minutes=1), limit
 
     At most `limit` rows, oldest first, per run, so a large backlog is not published twice over.
     """
-    from .tasks import notification_send_task
-
     now = timezone.now()
     cutoff, stuck_cutoff = now - older_than, now - SENDING_TIMEOUT
     stale = (
@@ -236,19 +233,10 @@ def notifications_redrive(*, older_than: timedelta = timedelta(minutes=1), limit
                 queued_at=timezone.now()
             )
             if requeued:
-                enqueue_on_commit(notification_send_task, str(notification_id))
+                enqueue_on_commit(tasks.notification_send_task, str(notification_id))
                 count += 1
     if count:
         logger.info("notifications re-queued count=%s", count)
-    return count
-
-
-@transaction.atomic
-def notifications_erase_for(*, subject_id: uuid.UUID) -> int:
-    """Delete every notification of this person (erasure calls this). Returns how many."""
-    count, _ = Notification.objects.filter(subject_id=subject_id).delete()
-    if count:
-        audit_record(actor=SYSTEM, verb="notifications.erased", target=subject_id, detail={"count": count})
     return count
 
 
@@ -260,5 +248,5 @@ def notifications_erase_to(*, subject_id: uuid.UUID, recipient: str, channel: st
               if n.recipient == target]
     count, _ = Notification.objects.filter(pk__in=doomed).delete()
     if count:
-        audit_record(actor=SYSTEM, verb="notifications.erased", target=subject_id, detail={"count": count})
+        audit_record(actor=SYSTEM, verb=Verb.NOTIFICATIONS_ERASED, target=subject_id, detail={"count": count})
     return count

@@ -4,8 +4,7 @@ import uuid
 
 from apps.consent.models import ConsentRecord, Purpose, Submission
 from apps.consent.services import CollectionContext, submission_receive
-
-from .tokens import link_url
+from apps.subjects.links import link_url
 
 DEMO_KEY = uuid.UUID("00000000-0000-4000-8000-00000000d3e0")
 PDF = b"%PDF-1.4\n% demo identity document\n%%EOF\n"

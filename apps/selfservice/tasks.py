@@ -16,3 +16,9 @@ def link_request_task(request_id: str) -> int:
 @shared_task
 def link_requests_redrive_task() -> int:
     return services.link_requests_redrive()
+
+
+@shared_task
+def retention_notices_task() -> int:
+    with key_scope():
+        return services.retention_notices_send()

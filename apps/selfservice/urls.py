@@ -14,4 +14,5 @@ urlpatterns = [
     path("<str:token>/withdraw/<slug:slug>/", views.withdraw, name="withdraw"),
     path("<str:token>/delete/", views.delete, name="delete"),
     path("<str:token>/signout/", views.signout, name="signout"),
+    path("<str:token>/keep/", views.keep, name="keep"),
 ]

@@ -2,7 +2,6 @@
 never sends its address to another site; showing data in clear needs a code sent to the address
 on file."""
 
-import base64
 import functools
 import json
 from collections.abc import Callable
@@ -20,22 +19,29 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
-from apps.audit.services import Actor, audit_record
 from apps.consent.forms import FORM_VERSIONS
 from apps.consent.models import ConsentRecord, Purpose
 from apps.consent.selectors import consents_current_for
 from apps.consent.services import CollectionContext, consent_withdraw, consent_withdraw_and_end_service, referee_remove
 from apps.core.http import client_ip
 from apps.core.views import notice
-from apps.policies.selectors import policies_published
-from apps.subjects import services as subject_services
+from apps.subjects.links import LinkProblem, link_resolve, referee_resolve
 from apps.subjects.masking import mask
 from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord, ServiceEngagement
-from apps.vault.models import DeletionCertificate
 
 from .forms import CorrectionForm, ResendForm, StepUpForm
-from .services import StepUpResult, link_request_create, stepup_issue, stepup_verify
-from .tokens import LinkProblem, link_resolve, link_url, referee_resolve
+from .services import (
+    StepUpResult,
+    data_export,
+    engagements_keep,
+    link_request_create,
+    links_sign_out,
+    record_correct,
+    stepup_issue,
+    stepup_verify,
+    subject_data_viewed,
+    subject_delete_now,
+)
 
 PROBLEM_STATUS = {LinkProblem.INVALID: 404, LinkProblem.EXPIRED: 410, LinkProblem.REVOKED: 410,
                   LinkProblem.ERASED: 410}
@@ -117,10 +123,12 @@ def home(request: HttpRequest, subject: DataSubject) -> HttpResponse:
             masked.append((_("Referee"), mask(referee.get("name"))))
     consents = consents_current_for(subject=subject)
     receipts = ConsentRecord.objects.filter(subject=subject).select_related("purpose", "policy_version")
+    engagements = list(ServiceEngagement.objects.filter(subject=subject))
     return _page(request, subject, "selfservice/home.html", masked=masked, receipts=receipts,
                  given=[c for c in consents.values() if c.action == ConsentRecord.Action.GIVEN],
                  documents=IdentityDocument.objects.filter(subject=subject).count(),
-                 engagements=ServiceEngagement.objects.filter(subject=subject),
+                 engagements=engagements,
+                 expiring=any(e.is_open and e.retention_notice_at for e in engagements),
                  stepped_up=stepped_up(request, subject))
 
 
@@ -168,7 +176,7 @@ def stepup(request: HttpRequest, subject: DataSubject) -> HttpResponse:
 @needs_stepup
 def data(request: HttpRequest, subject: DataSubject) -> HttpResponse:
     record = get_object_or_404(PersonalRecord, subject=subject)
-    audit_record(actor=Actor.subject(subject), verb="pii.viewed_by_subject", target=subject.pk)
+    subject_data_viewed(subject=subject)
     return _page(request, subject, "selfservice/data.html", record=record,
                  documents=IdentityDocument.objects.filter(subject=subject))
 
@@ -178,13 +186,10 @@ def data(request: HttpRequest, subject: DataSubject) -> HttpResponse:
 @needs_stepup
 def correct(request: HttpRequest, subject: DataSubject) -> HttpResponse:
     record = get_object_or_404(PersonalRecord, subject=subject)
-    old_email = record.email
     form = CorrectionForm(request.POST or None, record=record)
     if request.method == "POST" and form.is_valid():
-        changed = subject_services.record_update(subject=subject, actor=Actor.subject(subject),
-                                                 changes=form.changes())
+        changed = record_correct(subject=subject, changes=form.changes(), language=get_language())
         if "email" in changed:
-            _email_changed(subject=subject, old_email=old_email)
             return notice(request, heading=_("Your email address is changed"), text=_(
                 "This link no longer works. We have sent a new private link to your new address, and a notice to "
                 "the old one."))
@@ -194,50 +199,10 @@ def correct(request: HttpRequest, subject: DataSubject) -> HttpResponse:
                  status=400 if request.method == "POST" else 200)
 
 
-def _email_changed(*, subject: DataSubject, old_email: str) -> None:
-    from apps.notifications.services import notification_queue
-
-    subject.refresh_from_db()
-    record = PersonalRecord.objects.get(subject=subject)
-    notification_queue(subject=subject, channel="email", template="email_changed_notice", recipient=old_email,
-                       context={}, language=get_language())
-    notification_queue(subject=subject, channel="email", template="new_link", recipient=record.email,
-                       context={"link": link_url(subject)}, language=get_language())
-
-
 @with_subject
 @needs_stepup
 def export(request: HttpRequest, subject: DataSubject) -> HttpResponse:
-    record = get_object_or_404(PersonalRecord, subject=subject)
-    documents = []
-    for document in IdentityDocument.objects.filter(subject=subject):
-        content = b"".join(subject_services.document_read(document=document))
-        documents.append({"id": str(document.pk), "content_type": document.content_type, "size": document.size,
-                          "uploaded_at": document.uploaded_at.isoformat(),
-                          "content_base64": base64.b64encode(content).decode()})
-    body = {
-        "generated_at": timezone.now().isoformat(),
-        "controller": settings.CONTROLLER_NAME,
-        "subject_id": str(subject.pk),
-        "record": {"full_name": record.full_name, "email": record.email,
-                   "mobile": record.mobile.as_e164 if record.mobile else None, "address": record.address,
-                   "legal_id_type": record.legal_id_type, "legal_id_number": record.legal_id_number,
-                   "referees": [{k: v for k, v in r.items() if k != "id"} for r in record.referees]},
-        "enquiries": [{"message": e.message, "sent_at": e.created_at.isoformat()} for e in subject.enquiries.all()],
-        "documents": documents,
-        "consents": [{"purpose": c.purpose.slug, "action": c.action, "at": c.created_at.isoformat(),
-                      "policy_version": c.policy_version.version if c.policy_version else None,
-                      "source": c.source, "wording_sha256": c.wording_sha256}
-                     for c in ConsentRecord.objects.filter(subject=subject)
-                     .select_related("purpose", "policy_version")],
-        "engagements": [{"service": e.service, "status": e.status, "opened_at": e.opened_at.isoformat(),
-                         "completed_at": e.completed_at.isoformat() if e.completed_at else None}
-                        for e in ServiceEngagement.objects.filter(subject=subject)],
-        "policy_versions": [{"version": p.version, "effective_at": p.effective_at.isoformat(),
-                             "url": settings.SITE_URL + reverse("privacy-policy-version", args=[p.version])}
-                            for p in policies_published()],
-    }
-    audit_record(actor=Actor.subject(subject), verb="data.exported", target=subject.pk)
+    body = data_export(subject=subject)
     response = HttpResponse(json.dumps(body, ensure_ascii=False, indent=2), content_type="application/json")
     response["Content-Disposition"] = 'attachment; filename="my-data.json"'
     return response
@@ -271,26 +236,27 @@ def withdraw(request: HttpRequest, subject: DataSubject, slug: str) -> HttpRespo
 @needs_stepup
 def delete(request: HttpRequest, subject: DataSubject) -> HttpResponse:
     if request.method == "POST" and request.POST.get("confirm") == "yes":
-        job = subject_services.erasure_request(subject_id=subject.pk, reason="subject-request",
-                                               actor=Actor.subject(subject))
-        subject_services.erasure_job_run(job_id=job.pk)  # at once; a worker that got there first is fine too
-        certificate = DeletionCertificate.objects.filter(subject_id=subject.pk).first()
-        return render(request, "selfservice/deleted.html", {"certificate": certificate, "job": job})
+        outcome = subject_delete_now(subject=subject)
+        return render(request, "selfservice/deleted.html", {"certificate": outcome.certificate, "job": outcome.job,
+                                                            "outcome": outcome})
     return _page(request, subject, "selfservice/delete_confirm.html")
 
 
 @require_POST
 @with_subject
 def signout(request: HttpRequest, subject: DataSubject) -> HttpResponse:
-    from apps.notifications.services import notification_queue
-
-    subject_services.subject_links_revoke(subject=subject, actor=Actor.subject(subject))
+    links_sign_out(subject=subject, language=get_language())
     request.session.pop(_stepup_key(subject), None)
-    record = PersonalRecord.objects.get(subject=subject)
-    notification_queue(subject=subject, channel="email", template="new_link", recipient=record.email,
-                       context={"link": link_url(subject)}, language=get_language())
     return notice(request, heading=_("All your private links are signed out"), text=_(
         "Every link sent so far has stopped working. We have emailed a new link to the address we hold."))
+
+
+@require_POST
+@with_subject
+def keep(request: HttpRequest, subject: DataSubject) -> HttpResponse:
+    engagements_keep(subject=subject)
+    messages.success(request, _("Thank you: we will keep your data, and tell you again before it is deleted."))
+    return redirect("selfservice:home", token=request.token)
 
 
 @ratelimit(key="ip", rate=settings.RESEND_RATE, method="POST", block=True)

@@ -2,7 +2,6 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -10,11 +9,11 @@ from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from apps.audit.services import Actor, audit_record
+from apps.audit.services import Actor
 
 from .masking import mask
 from .models import Controller, DataSubject, ErasureJob, IdentityDocument, PersonalRecord, ServiceEngagement
-from .services import engagement_complete
+from .services import engagement_change, engagement_open, engagements_complete, subject_reveal
 
 
 class EngagementInline(admin.TabularInline):
@@ -58,9 +57,7 @@ class DataSubjectAdmin(admin.ModelAdmin):
         if not reason:
             self.message_user(request, _("Say why you need to see this person's data."), messages.ERROR)
             return redirect("admin:subjects_datasubject_change", pk)
-        with transaction.atomic():
-            audit_record(actor=Actor.staff(request.user), verb="pii.revealed", target=subject.pk,
-                         detail={"reason_given": True})
+        subject_reveal(subject=subject, actor=Actor.staff(request.user))
         # admin_view() marks the response never_cache (no-store).
         return TemplateResponse(request, "admin/subjects/reveal.html", {
             **self.admin_site.each_context(request), "subject": subject, "record": record,
@@ -81,8 +78,29 @@ class ServiceEngagementAdmin(admin.ModelAdmin):
     list_filter = ["status", "service", "controller"]
     search_fields = ["reference", "id"]
     list_select_related = ["controller"]
-    readonly_fields = ["subject", "status", "opened_at", "completed_at"]
+    raw_id_fields = ["subject"]
     actions = ["complete_selected"]
+
+    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return ["subject", "service", "reference", "controller", "status", "opened_at", "last_activity_at",
+                "completed_at"] if obj else ["subject", "service", "reference", "controller"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        if obj is None:
+            return []
+        return ["subject", "service", "status", "opened_at", "last_activity_at", "completed_at"]
+
+    def save_model(self, request: HttpRequest, obj: ServiceEngagement, form, change: bool) -> None:
+        """An application received by email or phone opens a service; an edit changes its reference."""
+        actor = Actor.staff(request.user)
+        if change:
+            engagement_change(engagement=obj, actor=actor,
+                              changes={name: form.cleaned_data[name] for name in form.changed_data})
+        else:
+            saved = engagement_open(subject=form.cleaned_data["subject"], actor=actor,
+                                    service=form.cleaned_data["service"], reference=form.cleaned_data["reference"],
+                                    controller=form.cleaned_data["controller"])
+            obj.pk = saved.pk
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # an engagement ends by completion, which queues the erasure
@@ -90,12 +108,9 @@ class ServiceEngagementAdmin(admin.ModelAdmin):
     @admin.action(description="Mark the service complete (erases the person's data)",
                   permissions=["change"])
     def complete_selected(self, request: HttpRequest, queryset) -> None:
-        queued = 0
-        for engagement in queryset.filter(status=ServiceEngagement.Status.OPEN):
-            with transaction.atomic():
-                if engagement_complete(engagement=engagement, actor=Actor.staff(request.user)):
-                    queued += 1
-        self.message_user(request, _("Completed; %(n)d erasure(s) queued.") % {"n": queued}, messages.SUCCESS)
+        jobs = engagements_complete(engagement_ids=list(queryset.values_list("pk", flat=True)),
+                                    actor=Actor.staff(request.user))
+        self.message_user(request, _("Completed; %(n)d erasure(s) queued.") % {"n": len(jobs)}, messages.SUCCESS)
 
 
 @admin.register(ErasureJob)

@@ -1,9 +1,12 @@
 """People whose data we hold, their encrypted record and documents, and their engagements."""
 
 import uuid
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from apps.vault.fields import (
     EncryptedCharField,
@@ -154,6 +157,10 @@ class ServiceEngagement(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         COMPLETED = "completed", "Completed"
+        # Closed by the retention sweep: nothing happened for the purpose's retention period.
+        EXPIRED = "expired", "Closed: retention period passed"
+        # Ended because the person asked for their data to be deleted (or withdrew a required consent).
+        ENDED_BY_SUBJECT = "ended-by-subject", "Ended at the person's request"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="engagements")
@@ -163,11 +170,19 @@ class ServiceEngagement(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     opened_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The longest retention period of the purposes it was opened for (None: ABANDONED_RECORD_DAYS):
+    # with no activity for this long, the retention sweep closes it and erases the person.
+    retention_days = models.PositiveIntegerField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    # When the person was told it will be closed for inactivity; cleared by any new activity.
+    retention_notice_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
             # engagement_complete: does this person have another open engagement?
             models.Index(fields=["subject", "status"], name="engagement_subject_status_idx"),
+            # enforce_retention: open engagements without activity since a cut-off
+            models.Index(fields=["status", "last_activity_at"], name="engagement_status_activity_idx"),
         ]
 
     def __str__(self) -> str:
@@ -176,6 +191,11 @@ class ServiceEngagement(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def expires_at(self) -> datetime:
+        """When the retention sweep closes it (and erases the person) if nothing happens before."""
+        return self.last_activity_at + timedelta(days=self.retention_days or settings.ABANDONED_RECORD_DAYS)
 
 
 class LegalHold(models.Model):

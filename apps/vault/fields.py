@@ -81,6 +81,7 @@ class EncryptedField(models.BinaryField):
     """Base class: subclasses say how a plaintext value becomes bytes and back."""
 
     empty_plain: Any = None
+    encrypted = True  # the personal-data map finds encrypted fields by this flag
 
     def __init__(self, *args: Any, max_length: int | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("editable", True)

@@ -6,6 +6,8 @@ document row, so a file swapped for another person's or another document's does 
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from django.core.files.base import ContentFile
@@ -25,7 +27,10 @@ def file_store(*, subject_id: uuid.UUID, document_id: uuid.UUID, data: bytes) ->
     """Seal and save; returns the stored name to keep on the document row."""
     sealed = services.value_seal(subject_id=subject_id, plaintext=data, aad=_aad(document_id))
     storage = storages["default"]
-    return storage.save(f"{STORAGE_DIR}/{uuid.uuid4().hex}", ContentFile(sealed))
+    name = storage.save(f"{STORAGE_DIR}/{uuid.uuid4().hex}", ContentFile(sealed))
+    if (unit := _stored_in_unit.get()) is not None:
+        unit.append(name)
+    return name
 
 
 def file_open(*, subject_id: uuid.UUID, document_id: uuid.UUID, name: str) -> Iterator[bytes]:
@@ -51,3 +56,27 @@ def files_older_than(cutoff: datetime) -> list[str]:
         return []
     paths = [f"{STORAGE_DIR}/{name}" for name in names]
     return [path for path in paths if storage.get_modified_time(path) < cutoff]
+
+
+# Names stored in the current unit of work, deleted again if it does not commit.
+_stored_in_unit: ContextVar[list[str] | None] = ContextVar("vault_files_stored", default=None)
+
+
+@contextmanager
+def files_kept_only_if_committed() -> Iterator[None]:
+    """Wrap a transaction that stores files: if it raises (and so rolls back), the files it stored go too.
+
+    Put it outside the transaction.atomic() block, so that a failing COMMIT is covered as well."""
+    outer = _stored_in_unit.get()
+    names: list[str] = []
+    token = _stored_in_unit.set(names)
+    try:
+        yield
+    except BaseException:
+        for name in names:
+            file_delete(name=name)
+        raise
+    finally:
+        _stored_in_unit.reset(token)
+        if outer is not None:
+            outer.extend(names)  # an enclosing unit may still roll back

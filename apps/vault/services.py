@@ -9,6 +9,8 @@ from contextvars import ContextVar
 from django.db import transaction
 from django.utils import timezone
 
+from apps.audit.services import Actor, Verb, audit_record
+
 from .crypto import DecryptionError, blind_index, open_sealed, seal
 from .keyring import get_keyring
 from .models import DataKey
@@ -74,12 +76,20 @@ def datakey_get(*, subject_id: uuid.UUID) -> bytes:
 
 def datakey_destroy(*, subject_id: uuid.UUID) -> bool:
     """Destroy the key in its own committed transaction. Returns False if it was already gone."""
+    return bool(datakeys_destroy(subject_ids=[subject_id]))
+
+
+def datakeys_destroy(*, subject_ids: list[uuid.UUID]) -> int:
+    """Destroy many people's keys in one committed statement. Returns how many existed."""
+    if not subject_ids:
+        return 0
     with transaction.atomic(using=vault_db()):
-        deleted, _ = DataKey.objects.using(vault_db()).filter(subject_id=subject_id).delete()
+        deleted, _ = DataKey.objects.using(vault_db()).filter(subject_id__in=list(subject_ids)).delete()
     cache = _unit_of_work.get()
     if cache is not None:
-        cache.pop(subject_id, None)
-    return bool(deleted)
+        for subject_id in subject_ids:
+            cache.pop(subject_id, None)
+    return deleted
 
 
 def datakey_exists(*, subject_id: uuid.UUID) -> bool:
@@ -114,6 +124,9 @@ def datakeys_rewrap(*, batch_size: int = 500) -> Iterator[tuple[int, int]]:
                 row.master_key_id = keyring.current_id
                 row.rewrapped_at = now
             DataKey.objects.using(db).bulk_update(batch, ["wrapped_key", "master_key_id", "rewrapped_at"])
+            with transaction.atomic():  # the audit log lives in the main database, the keys maybe not
+                audit_record(actor=Actor.system("rotate_master_key"), verb=Verb.KEYS_REWRAPPED,
+                             detail={"count": len(batch), "master_key_id": keyring.current_id})
         done += len(batch)
         remaining = DataKey.objects.using(db).exclude(master_key_id=keyring.current_id).count()
         yield done, remaining

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _events(n: int = 20) -> list[AuditEvent]:
-    return [audit_record(actor=Actor.system("test"), verb="test.event", target=f"t{i}", detail={"i": i})
+    return [audit_record(actor=Actor.system("test"), verb="links.revoked", target=f"t{i}", detail={"i": i})
             for i in range(n)]
 
 

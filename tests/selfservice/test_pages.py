@@ -1,3 +1,4 @@
+import base64
 import json
 import re
 from datetime import timedelta
@@ -112,11 +113,15 @@ def test_the_export_holds_everything(client, applicant, mailoutbox):
     response = client.get(applicant + "export/")
     assert response["Content-Disposition"] == 'attachment; filename="my-data.json"'
     export = json.loads(response.content)
-    assert export["record"]["full_name"] == "Amani Wekesa"
-    assert export["documents"][0]["content_type"] == "application/pdf"
-    assert {c["purpose"] for c in export["consents"]} >= {"recruitment", "marketing"}
+    data = {label: section["rows"] for label, section in export["data"].items()}
+    assert data["record"][0]["full_name"] == "Amani Wekesa"
+    assert data["documents"][0]["content_type"] == "application/pdf"
+    assert base64.b64decode(data["documents"][0]["content_base64"]).startswith(b"%PDF")
+    assert {c["purpose"] for c in data["consents"]} >= {"recruitment", "marketing"}
     assert export["policy_versions"][0]["version"] == "1"
-    assert export["engagements"][0]["status"] == "open"
+    assert data["engagements"][0]["status"] == "open"
+    assert {m["message"] for m in data["messages_sent"]} >= {"confirmation", "stepup_code"}
+    assert export["data"]["record"]["purposes"] and export["data"]["record"]["retention"]
 
 
 def test_withdrawing_marketing_writes_a_new_receipt(client, applicant):
@@ -200,7 +205,7 @@ def test_a_referee_can_object_and_their_details_leave_the_application(client, ap
 
     subject = DataSubject.objects.get()
     referee_id = PersonalRecord.objects.get().referees[0]["id"]
-    from apps.selfservice.tokens import referee_token
+    from apps.subjects.links import referee_token
 
     link = f"/me/referee/{referee_token(subject, referee_id)}/"
     assert "Amani Wekesa named you as a referee" in client.get(link).content.decode()

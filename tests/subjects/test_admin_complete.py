@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.selfservice.tokens import link_token
+from apps.subjects.links import link_token
 from apps.subjects.models import DataSubject, PersonalRecord
 from apps.vault.models import DataKey, DeletionCertificate
 from tests.conftest import wait_for

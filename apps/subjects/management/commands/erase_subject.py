@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.audit.services import Actor
 from apps.subjects.models import DataSubject
-from apps.subjects.services import erasure_job_run, erasure_request
+from apps.subjects.services import subject_erase_now
 from apps.vault.models import DeletionCertificate
 from apps.vault.services import key_scope
 
@@ -19,11 +19,13 @@ class Command(BaseCommand):
     def handle(self, *args, public_id: uuid.UUID, reason: str, **options) -> None:
         if not DataSubject.objects.filter(pk=public_id).exists():
             raise CommandError(f"No person with public id {public_id}.")
-        job = erasure_request(subject_id=public_id, reason=reason, actor=Actor.system("erase_subject command"))
         with key_scope():
-            erasure_job_run(job_id=job.pk)
-        certificate = DeletionCertificate.objects.filter(subject_id=public_id).first()
-        if certificate is None:
+            outcome = subject_erase_now(subject_id=public_id, reason=reason,
+                                        actor=Actor.system("erase_subject command"))
+        if outcome.certificate is not None:
+            self.stdout.write(f"{public_id}: erased, certificate {outcome.certificate.pk}")
+        elif outcome.held:
             self.stdout.write(f"{public_id}: partially erased; a legal hold keeps some fields until it ends.")
         else:
-            self.stdout.write(f"{public_id}: erased, certificate {certificate.pk}")
+            raise CommandError(f"{public_id}: erasure job {outcome.job.pk} is still {outcome.job.state}; "
+                               "a worker is running it. Run the command again to see the certificate.")

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from apps.subjects.models import DataSubject
+from .models import DataSubject
 
 SALT = "selfservice.link"
 REFEREE_SALT = "selfservice.referee"

@@ -1,0 +1,33 @@
+"""What this app holds about people, for the personal-data map (registered in ConsentConfig.ready)."""
+
+from django.db.models import QuerySet
+
+from apps.core.datamap import AsEvidence, Category, Days, Delete, Holding, Keep
+
+
+def _receipts(rows: QuerySet) -> list[dict]:
+    return [{"purpose": c.purpose.slug, "action": c.action, "at": c.created_at.isoformat(),
+             "policy_version": c.policy_version.version if c.policy_version else None, "source": c.source,
+             "collection_point": c.collection_point, "form_version": c.form_version,
+             "wording_sha256": c.wording_sha256, "browser": c.user_agent_summary}
+            for c in rows.select_related("purpose", "policy_version")]
+
+
+def _submissions(rows: QuerySet) -> list[dict]:
+    return [{"form": s.kind, "fields_given": s.fields, "purposes_agreed": s.purposes,
+             "sent_at": s.created_at.isoformat()} for s in rows]
+
+
+HOLDINGS = [
+    Holding(model="consent.ConsentRecord", categories=(Category.CONSENT_EVIDENCE,),
+            purposes=("proving who agreed to which purpose, under which policy, seeing which words",),
+            legal_basis="a legal obligation: a controller must be able to prove consent",
+            on_erasure=Keep("proof of consent: the person's key is destroyed, so the keyed hash of their IP "
+                            "address is unreadable and the receipt keeps only the pseudonymous id"),
+            retention=AsEvidence("proof of consent outlives the data it covered"),
+            export=_receipts, export_key="consents"),
+    Holding(model="consent.Submission", categories=(Category.SUBMISSION,),
+            purposes=("recognising a form sent twice, and confirming what was sent",),
+            legal_basis="consent, given on the form", on_erasure=Delete(), retention=Days(30),
+            export=_submissions, export_key="submissions"),
+]

@@ -1,0 +1,62 @@
+"""Everything done to a person's data, by sub-domain: people, documents, engagements, erasure, retention.
+
+Callers may import from here or from the sub-module; both name the same functions.
+"""
+
+from .documents import DocumentRejected, document_add, document_read, sniff_content_type
+from .engagements import (
+    engagement_change,
+    engagement_complete,
+    engagement_open,
+    engagements_complete,
+    engagements_keep,
+)
+from .erasure import (
+    Outcome,
+    Reason,
+    erasure_job_run,
+    erasure_jobs_redrive,
+    erasure_jobs_run,
+    erasure_request,
+    erasures_reapply,
+    erasures_request,
+    legal_hold_place,
+    lookups_erase_unheld,
+    orphans_remove,
+    record_erase_unheld,
+    subject_erase,
+    subject_erase_now,
+    subjects_erase,
+)
+from .people import (
+    RECORD_FIELDS,
+    activity_touch,
+    enquiry_add,
+    lookup_digest,
+    normalise_email,
+    normalise_phone,
+    record_update,
+    subject_create,
+    subject_links_revoke,
+    subject_reveal,
+    subjects_find,
+    subjects_matching,
+)
+from .retention import (
+    enforce_retention,
+    engagement_notice_claim,
+    engagements_due_notice,
+    engagements_expired,
+    rows_expire,
+)
+
+__all__ = [
+    "RECORD_FIELDS", "DocumentRejected", "Outcome", "Reason", "activity_touch", "document_add", "document_read",
+    "engagement_change", "engagement_complete", "engagement_notice_claim", "engagement_open", "engagements_complete",
+    "engagements_due_notice", "engagements_expired", "engagements_keep", "enforce_retention", "enquiry_add",
+    "erasure_job_run", "erasure_jobs_redrive", "erasure_jobs_run", "erasure_request", "erasures_reapply",
+    "erasures_request", "legal_hold_place", "lookup_digest", "lookups_erase_unheld", "normalise_email",
+    "normalise_phone", "orphans_remove", "record_erase_unheld", "record_update", "rows_expire", "sniff_content_type",
+    "subject_create", "subject_erase", "subject_erase_now", "subject_links_revoke", "subject_reveal", "subjects_erase",
+    "subjects_find", "subjects_matching",
+]

@@ -1,0 +1,95 @@
+"""Service engagements: opened when someone asks for a service, completed (one or thousands at once),
+kept alive by activity, closed by the retention sweep. Completing a person's last one erases them."""
+
+import uuid
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records
+
+from ..models import DataSubject, ErasureJob, ServiceEngagement
+from .erasure import Reason, erasures_request
+
+CHUNK = 500  # engagements completed per transaction
+
+
+def chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+@transaction.atomic
+def engagement_open(*, subject: DataSubject, actor: Actor, service: str, reference: str = "",
+                    controller=None, retention_days: int | None = None) -> ServiceEngagement:
+    engagement = ServiceEngagement.objects.create(subject=subject, service=service, reference=reference,
+                                                  controller=controller, retention_days=retention_days)
+    audit_record(actor=actor, verb=Verb.ENGAGEMENT_OPENED, target=subject.pk,
+                 detail={"engagement": str(engagement.pk), "service": service})
+    return engagement
+
+
+@transaction.atomic
+def engagement_change(*, engagement: ServiceEngagement, actor: Actor, changes: dict) -> list[str]:
+    """Staff correct an engagement's reference or controller. Returns the names changed."""
+    allowed = {"reference", "controller"}
+    if set(changes) - allowed:
+        raise ValueError(f"only {sorted(allowed)} can be changed")
+    engagement = ServiceEngagement.objects.select_for_update().get(pk=engagement.pk)
+    changed = [name for name, value in changes.items() if getattr(engagement, name) != value]
+    for name in changed:
+        setattr(engagement, name, changes[name])
+    if changed:
+        engagement.save(update_fields=changed)
+        audit_record(actor=actor, verb=Verb.ENGAGEMENT_CHANGED, target=engagement.subject_id,
+                     detail={"engagement": str(engagement.pk), "fields": sorted(changed)})
+    return changed
+
+
+def engagement_complete(*, engagement: ServiceEngagement, actor: Actor) -> ErasureJob | None:
+    """Mark one service complete. If it was the person's last open one, their erasure is queued."""
+    jobs = engagements_complete(engagement_ids=[engagement.pk], actor=actor)
+    return jobs[0] if jobs else None
+
+
+def engagements_complete(*, engagement_ids: Iterable[uuid.UUID], actor: Actor,
+                         status: str = ServiceEngagement.Status.COMPLETED,
+                         reason: str = Reason.SERVICE_COMPLETE) -> list[ErasureJob]:
+    """Complete many services, CHUNK per transaction; queue one erasure batch per chunk for the
+    people whose last open service this was. Returns the erasure jobs written."""
+    jobs: list[ErasureJob] = []
+    for chunk in chunks(sorted(set(engagement_ids)), CHUNK):
+        with transaction.atomic():
+            jobs += _complete_chunk(engagement_ids=chunk, actor=actor, status=status, reason=reason)
+    return jobs
+
+
+def _complete_chunk(*, engagement_ids: list[uuid.UUID], actor: Actor, status: str, reason: str) -> list[ErasureJob]:
+    subject_ids = set(ServiceEngagement.objects.filter(pk__in=engagement_ids).values_list("subject_id", flat=True))
+    # Lock the people first, always in the same order: two of one person's engagements completed at
+    # once must not each see the other still open and both skip the erasure.
+    list(DataSubject.objects.select_for_update().filter(pk__in=subject_ids).order_by("pk").values_list("pk"))
+    closing = list(ServiceEngagement.objects.filter(pk__in=engagement_ids, status=ServiceEngagement.Status.OPEN)
+                   .values_list("pk", "subject_id"))
+    if not closing:
+        return []
+    ServiceEngagement.objects.filter(pk__in=[pk for pk, _ in closing]).update(status=status,
+                                                                             completed_at=timezone.now())
+    verb = Verb.ENGAGEMENT_EXPIRED if status == ServiceEngagement.Status.EXPIRED else Verb.ENGAGEMENT_COMPLETED
+    audit_records(entries=[Entry(actor, verb, subject_id, {"engagement": str(pk)}) for pk, subject_id in closing])
+    affected = {subject_id for _, subject_id in closing}
+    still_open = set(ServiceEngagement.objects.filter(subject_id__in=affected, status=ServiceEngagement.Status.OPEN)
+                     .values_list("subject_id", flat=True))
+    return erasures_request(subject_ids=sorted(affected - still_open), reason=reason, actor=actor)
+
+
+@transaction.atomic
+def engagements_keep(*, subject: DataSubject, actor: Actor) -> int:
+    """The person asked us to keep their application: its retention period starts again."""
+    kept = ServiceEngagement.objects.filter(subject=subject, status=ServiceEngagement.Status.OPEN).update(
+        last_activity_at=timezone.now(), retention_notice_at=None)
+    if kept:
+        audit_record(actor=actor, verb=Verb.ENGAGEMENT_KEPT, target=subject.pk, detail={"engagements": kept})
+    return kept
+

@@ -1,0 +1,330 @@
+"""Erasure: crypto-shredding people one at a time or in batches, driven by the personal-data map.
+
+1. The people's data keys are destroyed in one committed statement: from that moment every copy of
+   their data (database, backups, replicas, stored files) is unreadable.
+2. Their files, then every mapped row that erasure deletes, set-based, in one transaction that also
+   marks them erased, writes their deletion certificates (no personal data) and the audit events.
+Nothing here knows the apps above `subjects`: they registered what they hold in the map.
+"""
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.audit.services import Actor, Entry, Verb, audit_records
+from apps.core import datamap
+from apps.core.jobs import enqueue_on_commit
+from apps.subjects import tasks
+from apps.vault import files as vault_files
+from apps.vault.models import DataKey, DeletionCertificate
+from apps.vault.routers import vault_db
+from apps.vault.services import datakeys_destroy
+
+from ..models import DataSubject, ErasureJob, IdentityDocument, LegalHold, PersonalRecord, ServiceEngagement
+from .people import RECORD_FIELDS
+
+logger = logging.getLogger(__name__)
+
+Reason = DeletionCertificate.Reason
+BATCH = 200  # people per erasure task
+HOLDABLE = set(RECORD_FIELDS) | {"documents", "message"}
+
+
+# --- asking for erasure -------------------------------------------------------------------------
+def erasure_request(*, subject_id: uuid.UUID, reason: str, actor: Actor) -> ErasureJob:
+    """Write the erasure job, then queue it when the transaction commits. One unfinished job per person."""
+    return erasures_request(subject_ids=[subject_id], reason=reason, actor=actor)[0]
+
+
+@transaction.atomic
+def erasures_request(*, subject_ids: list[uuid.UUID], reason: str, actor: Actor) -> list[ErasureJob]:
+    """Write an erasure job for each person who has no unfinished one, and publish them after commit
+    in batches. Asked by the person themself, their open services end now. Returns every person's job."""
+    if not subject_ids:
+        return []
+    if reason == Reason.SUBJECT_REQUEST:
+        ServiceEngagement.objects.filter(subject_id__in=subject_ids, status=ServiceEngagement.Status.OPEN).update(
+            status=ServiceEngagement.Status.ENDED_BY_SUBJECT, completed_at=timezone.now())
+    unfinished = ErasureJob.objects.filter(subject_id__in=subject_ids).exclude(state=ErasureJob.State.DONE)
+    have = set(unfinished.values_list("subject_id", flat=True))
+    new = [ErasureJob(subject_id=s, reason=reason) for s in subject_ids if s not in have]
+    # A concurrent request for the same person loses quietly (one unfinished job per person).
+    ErasureJob.objects.bulk_create(new, ignore_conflicts=True)
+    jobs = {job.subject_id: job for job in unfinished.all()}
+    created = [jobs[job.subject_id] for job in new if jobs.get(job.subject_id) and jobs[job.subject_id].pk == job.pk]
+    audit_records(entries=[Entry(actor, Verb.ERASURE_REQUESTED, job.subject_id,
+                                 {"job": str(job.pk), "reason": reason}) for job in created])
+    for batch in _batches([job.pk for job in created]):
+        _publish_on_commit(batch)
+    return [jobs[s] for s in subject_ids if s in jobs]
+
+
+def _batches(job_ids: list[uuid.UUID]) -> list[list[uuid.UUID]]:
+    return [job_ids[i:i + BATCH] for i in range(0, len(job_ids), BATCH)]
+
+
+def _publish_on_commit(job_ids: list[uuid.UUID]) -> None:
+    """Queue a batch after commit and stamp `queued_at` once the broker has it. The message expires
+    unstarted after ERASURE_REQUEUE_SECONDS, and the sweep then publishes it again: a message lost with
+    a broker restart is replaced within a minute, and a backlog never holds two live copies of a job."""
+
+    def stamp() -> None:
+        ErasureJob.objects.filter(pk__in=job_ids, state=ErasureJob.State.PENDING).update(queued_at=timezone.now())
+
+    enqueue_on_commit(tasks.subjects_erase_task, [str(pk) for pk in job_ids], published=stamp)
+
+
+# --- doing it -----------------------------------------------------------------------------------
+def erasure_job_run(*, job_id: uuid.UUID) -> DeletionCertificate | None:
+    """Run one person's job. Safe to deliver twice: returns None if it was not this call that ran it."""
+    return erasure_jobs_run(job_ids=[job_id]).get(job_id)
+
+
+def erasure_jobs_run(*, job_ids: list[uuid.UUID]) -> dict[uuid.UUID, DeletionCertificate | None]:
+    """Claim the pending jobs among these (only one worker can), erase their people, mark them done.
+    Returns {job id: certificate, or None under a legal hold} for the jobs this call ran."""
+    with transaction.atomic():
+        claimed = list(ErasureJob.objects.select_for_update(skip_locked=True)
+                       .filter(pk__in=job_ids, state=ErasureJob.State.PENDING)
+                       .values_list("pk", "subject_id", "reason"))
+        ErasureJob.objects.filter(pk__in=[pk for pk, _, _ in claimed]).update(
+            state=ErasureJob.State.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1)
+    if not claimed:
+        return {}
+    try:
+        return subjects_erase(jobs=claimed)
+    except Exception:
+        ErasureJob.objects.filter(pk__in=[pk for pk, _, _ in claimed], state=ErasureJob.State.RUNNING).update(
+            state=ErasureJob.State.PENDING)
+        raise
+
+
+def subject_erase(*, subject: DataSubject, reason: str, job_id: str = "") -> DeletionCertificate | None:
+    """Crypto-shred one person now (no job). Running it again returns the same certificate."""
+    job = uuid.UUID(job_id) if job_id else uuid.uuid4()
+    return subjects_erase(jobs=[(job, subject.pk, reason)], mark_jobs=bool(job_id))[job]
+
+
+def subjects_erase(*, jobs: list[tuple[uuid.UUID, uuid.UUID, str]],
+                   mark_jobs: bool = True) -> dict[uuid.UUID, DeletionCertificate | None]:
+    """Erase a batch of people: [(job id, subject id, reason)]. Idempotent per person.
+
+    Under an active legal hold, everything not held is erased now and the result is None; the key goes
+    when the hold ends."""
+    subject_ids = [subject_id for _, subject_id, _ in jobs]
+    certified = {c.subject_id: c for c in DeletionCertificate.objects.using(vault_db()).filter(
+        subject_id__in=subject_ids)}
+    holds: dict[uuid.UUID, list[LegalHold]] = {}
+    for hold in LegalHold.objects.filter(subject_id__in=subject_ids, until__gt=timezone.now()):
+        holds.setdefault(hold.subject_id, []).append(hold)
+    results: dict[uuid.UUID, DeletionCertificate | None] = {}
+    for job_id, subject_id, _ in jobs:
+        if subject_id in certified:
+            results[job_id] = certified[subject_id]
+        elif subject_id in holds:
+            _erase_unheld(subject_id=subject_id, holds=holds[subject_id], job_id=str(job_id))
+            results[job_id] = None
+    todo = [(j, s, r) for j, s, r in jobs if s not in certified and s not in holds]
+    if todo:
+        results.update(_shred(jobs=todo))
+    if mark_jobs:
+        _jobs_done(results)
+    return results
+
+
+def _shred(*, jobs: list[tuple[uuid.UUID, uuid.UUID, str]]) -> dict[uuid.UUID, DeletionCertificate]:
+    subject_ids = [s for _, s, _ in jobs]
+    key_destroyed_at = timezone.now()
+    datakeys_destroy(subject_ids=subject_ids)  # committed first: every copy is unreadable from here on
+    for name in datamap.files_of(subject_ids):
+        vault_files.file_delete(name=name)
+    with transaction.atomic():
+        counts = datamap.rows_count_by_person(subject_ids=subject_ids)
+        datamap.rows_erase(subject_ids=subject_ids)
+        now = timezone.now()
+        DataSubject.objects.filter(pk__in=subject_ids).update(status=DataSubject.Status.ERASED, erased_at=now)
+        certificates = [
+            DeletionCertificate(id=uuid.uuid4(), subject_id=s, reason=r, categories=datamap.categories_of(counts[s]),
+                                counts=counts[s], key_destroyed_at=key_destroyed_at, completed_at=now, job_id=str(j))
+            for j, s, r in jobs
+        ]
+        with transaction.atomic(using=vault_db()):
+            # A concurrent run (reapply, a second delivery) may have certified someone first: keep theirs.
+            DeletionCertificate.objects.using(vault_db()).bulk_create(certificates, ignore_conflicts=True)
+            stored = {c.subject_id: c for c in DeletionCertificate.objects.using(vault_db())
+                      .filter(subject_id__in=subject_ids)}
+        audit_records(entries=[
+            Entry(Actor.system(str(j)), Verb.SUBJECT_ERASED, s,
+                  {"reason": r, "certificate": str(stored[s].pk), "counts": counts[s]})
+            for j, s, r in jobs if stored[s].job_id == str(j)
+        ])
+    logger.info("erased subjects=%s first=%s", len(jobs), jobs[0][1])
+    return {j: stored[s] for j, s, _ in jobs}
+
+
+def _jobs_done(results: dict[uuid.UUID, DeletionCertificate | None]) -> None:
+    now = timezone.now()
+    done = list(ErasureJob.objects.filter(pk__in=list(results)))
+    for job in done:
+        certificate = results[job.pk]
+        job.state, job.finished_at = ErasureJob.State.DONE, now
+        job.held, job.certificate_id = certificate is None, certificate.pk if certificate else None
+    ErasureJob.objects.bulk_update(done, ["state", "finished_at", "held", "certificate_id"])
+
+
+@transaction.atomic
+def _erase_unheld(*, subject_id: uuid.UUID, holds: list[LegalHold], job_id: str) -> None:
+    kept = frozenset(name for hold in holds for name in hold.fields)
+    files = [] if "documents" in kept else list(
+        IdentityDocument.objects.filter(subject_id=subject_id).values_list("stored_name", flat=True))
+    counts = datamap.rows_erase(subject_ids=[subject_id], kept=kept)
+    for name in files:
+        transaction.on_commit(lambda name=name: vault_files.file_delete(name=name))
+    audit_records(entries=[Entry(Actor.system(job_id), Verb.SUBJECT_PARTIALLY_ERASED, subject_id, {
+        "erased": sorted(label for label, n in counts.items() if n),
+        "held_until": max(h.until for h in holds).isoformat()})])
+
+
+def record_erase_unheld(rows, kept: frozenset[str]) -> list[str]:
+    """Under a legal hold: clear the record's fields that no hold names (the personal-data map calls this)."""
+    erased: list[str] = []
+    for record in rows.select_for_update():
+        for name in RECORD_FIELDS:
+            if name in kept or getattr(record, name) in (None, "", []):
+                continue
+            field = PersonalRecord._meta.get_field(name)
+            setattr(record, name, None if field.null else field.get_default())
+            erased.append(name)
+        if erased:
+            record.save(update_fields=erased)
+    return erased
+
+
+def lookups_erase_unheld(rows, kept: frozenset[str]) -> list[str]:
+    """Under a legal hold: a held email or mobile stays findable; every other lookup goes."""
+    kinds = [kind for kind, field in (("email", "email"), ("phone", "mobile")) if field not in kept]
+    return [kind for kind in kinds if rows.filter(kind=kind).delete()[0]]
+
+
+@transaction.atomic
+def legal_hold_place(*, subject: DataSubject, actor: Actor, basis: str, fields: list[str], until) -> LegalHold:
+    if not fields or set(fields) - HOLDABLE:
+        raise ValueError("a legal hold names record fields, 'documents' or 'message'")
+    hold = LegalHold.objects.create(subject=subject, basis=basis, fields=sorted(fields), until=until)
+    audit_records(entries=[Entry(actor, Verb.LEGAL_HOLD_PLACED, subject.pk,
+                                 {"fields": sorted(fields), "until": until.isoformat()})])
+    return hold
+
+
+# --- erasing now, for a person or an operator ----------------------------------------------------
+@dataclass
+class Outcome:
+    job: ErasureJob
+    certificate: DeletionCertificate | None
+
+    @property
+    def held(self) -> bool:
+        return self.job.state == ErasureJob.State.DONE and self.job.held
+
+    @property
+    def finished(self) -> bool:
+        return self.job.state == ErasureJob.State.DONE
+
+
+def subject_erase_now(*, subject_id: uuid.UUID, reason: str, actor: Actor, wait: float = 10.0) -> Outcome:
+    """Request the erasure and run it here. If a worker got there first, wait (up to `wait` seconds)
+    for it to finish, so the answer says what really happened."""
+    job = erasure_request(subject_id=subject_id, reason=reason, actor=actor)
+    erasure_job_run(job_id=job.pk)
+    deadline = timezone.now() + timedelta(seconds=wait)
+    job.refresh_from_db()
+    while job.state != ErasureJob.State.DONE and timezone.now() < deadline:
+        time.sleep(0.1)
+        job.refresh_from_db()
+    certificate = DeletionCertificate.objects.using(vault_db()).filter(subject_id=subject_id).first()
+    return Outcome(job=job, certificate=certificate)
+
+
+# --- the sweep ----------------------------------------------------------------------------------
+def erasure_jobs_redrive(*, older_than: timedelta = timedelta(minutes=1), published_for: timedelta | None = None,
+                         running_for: timedelta | None = None) -> int:
+    """Publish again the erasures that will not happen by themselves. Beat runs this.
+
+    - never published (the broker was down) and older than `older_than`;
+    - published and not started after ERASURE_REQUEUE_SECONDS: the message expired unstarted or was
+      lost with a broker restart;
+    - running past the task's hard time limit (its worker died).
+    A second delivery is harmless: a job is claimed with a conditional UPDATE."""
+    now = timezone.now()
+    if published_for is None:
+        published_for = timedelta(seconds=settings.ERASURE_REQUEUE_SECONDS)
+    if running_for is None:
+        running_for = timedelta(seconds=tasks.ERASURE_TIME_LIMIT + 30)
+    running_cutoff = now - running_for
+    stale = list(ErasureJob.objects.filter(
+        Q(state=ErasureJob.State.PENDING, queued_at__isnull=True, created_at__lt=now - older_than)
+        | Q(state=ErasureJob.State.PENDING, queued_at__lt=now - published_for)
+        | Q(state=ErasureJob.State.RUNNING, started_at__lt=running_cutoff)
+    ).order_by("created_at").values_list("pk", flat=True)[:10_000])
+    for batch in _batches(stale):
+        with transaction.atomic():
+            # A running job past the cut-off lost its worker; hand it back.
+            ErasureJob.objects.filter(pk__in=batch, state=ErasureJob.State.RUNNING,
+                                      started_at__lt=running_cutoff).update(state=ErasureJob.State.PENDING)
+            _publish_on_commit(batch)
+    if stale:
+        logger.info("erasure jobs re-published count=%s", len(stale))
+    return len(stale)
+
+
+def erasures_reapply(*, chunk_size: int = 1000) -> int:
+    """After restoring the main database from a backup: erase again everyone with a certificate.
+
+    Certificates live in the key store, which is not restored, so they name exactly the people
+    who must not come back. Their keys are gone; this removes the unreadable rows and files."""
+    certified = list(DeletionCertificate.objects.using(vault_db()).values_list("subject_id", flat=True))
+    count = 0
+    for start in range(0, len(certified), chunk_size):
+        chunk = certified[start:start + chunk_size]
+        back = set(DataSubject.objects.filter(pk__in=chunk).exclude(status=DataSubject.Status.ERASED)
+                   .values_list("pk", flat=True)) | set(datamap.rows_remaining(subject_ids=chunk, by_person=True))
+        if not back:
+            continue
+        back_ids = sorted(back)
+        datakeys_destroy(subject_ids=back_ids)  # a restored key store must not bring a key back
+        for name in datamap.files_of(back_ids):
+            vault_files.file_delete(name=name)
+        with transaction.atomic():
+            counts = datamap.rows_count_by_person(subject_ids=back_ids)
+            datamap.rows_erase(subject_ids=back_ids)
+            DataSubject.objects.filter(pk__in=back_ids).update(status=DataSubject.Status.ERASED,
+                                                               erased_at=timezone.now())
+            audit_records(entries=[Entry(Actor.system("reapply_erasures"), Verb.SUBJECT_ERASURE_REAPPLIED, s,
+                                         {"counts": counts[s]}) for s in back_ids])
+        count += len(back_ids)
+    return count
+
+
+def orphans_remove(*, older_than: timedelta = timedelta(hours=1)) -> dict[str, int]:
+    """Remove what a rolled-back submission can leave behind: stored files without a document row,
+    and (with a separate key store) data keys without a person. Beat runs this with retention."""
+    cutoff = timezone.now() - older_than
+    known = set(IdentityDocument.objects.values_list("stored_name", flat=True))
+    files = [name for name in vault_files.files_older_than(cutoff) if name not in known]
+    for name in files:
+        vault_files.file_delete(name=name)
+    people = set(DataSubject.objects.values_list("pk", flat=True))
+    keys = [k for k in DataKey.objects.using(vault_db()).filter(created_at__lt=cutoff)
+            .values_list("subject_id", flat=True) if k not in people]
+    datakeys_destroy(subject_ids=keys)
+    if files or keys:
+        logger.info("orphans removed files=%s keys=%s", len(files), len(keys))
+    return {"files": len(files), "keys": len(keys)}
+

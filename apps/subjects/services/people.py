@@ -1,0 +1,139 @@
+"""People and their record: create, correct, find (blind indexes), messages, private-link versions."""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from phonenumber_field.phonenumber import PhoneNumber
+from phonenumber_field.phonenumber import to_python as phone_to_python
+
+from apps.audit.services import Actor, Verb, audit_record
+from apps.vault.services import blind_index_for, datakey_create
+
+from ..models import DataSubject, Enquiry, PersonalRecord, ServiceEngagement, SubjectLookup
+
+RECORD_FIELDS = ["full_name", "email", "mobile", "address", "referees", "legal_id_type", "legal_id_number"]
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def normalise_phone(phone: str | PhoneNumber) -> str | None:
+    number = phone_to_python(phone, region=settings.PHONENUMBER_DEFAULT_REGION)
+    if not isinstance(number, PhoneNumber) or not number.is_valid():
+        return None
+    return number.as_e164
+
+
+def lookups_refresh(*, subject: DataSubject, email: str | None, mobile: PhoneNumber | str | None) -> None:
+    wanted = {}
+    if email:
+        wanted[SubjectLookup.Kind.EMAIL] = blind_index_for(kind="email", normalised=normalise_email(email))
+    phone = normalise_phone(mobile) if mobile else None
+    if phone:
+        wanted[SubjectLookup.Kind.PHONE] = blind_index_for(kind="phone", normalised=phone)
+    SubjectLookup.objects.filter(subject=subject).exclude(kind__in=list(wanted)).delete()
+    for kind, digest in wanted.items():
+        SubjectLookup.objects.update_or_create(subject=subject, kind=kind, defaults={"digest": digest})
+
+
+def activity_touch(*, subject: DataSubject) -> None:
+    """Something happened on the person's open services: their retention clock starts again."""
+    ServiceEngagement.objects.filter(subject=subject, status=ServiceEngagement.Status.OPEN).update(
+        last_activity_at=timezone.now(), retention_notice_at=None)
+
+
+@transaction.atomic
+def subject_create(*, actor: Actor, full_name: str, email: str, mobile: PhoneNumber | str | None = None,
+                   address: str = "", referees: Iterable[dict] = (), legal_id_type: str = "",
+                   legal_id_number: str = "") -> DataSubject:
+    subject = DataSubject.objects.create()
+    datakey_create(subject_id=subject.pk)
+    record = PersonalRecord(
+        subject=subject, full_name=full_name, email=normalise_email(email), mobile=mobile or None,
+        address=address, referees=list(referees), legal_id_type=legal_id_type, legal_id_number=legal_id_number,
+    )
+    record.full_clean(exclude=["subject"])
+    record.save()
+    lookups_refresh(subject=subject, email=record.email, mobile=record.mobile)
+    audit_record(actor=actor, verb=Verb.SUBJECT_CREATED, target=subject.pk,
+                 detail={"fields": [f for f in RECORD_FIELDS if getattr(record, f)]})
+    return subject
+
+
+@transaction.atomic
+def record_update(*, subject: DataSubject, actor: Actor, changes: dict) -> list[str]:
+    """Correct fields of a person's record. Audits which fields changed, never the values."""
+    unknown = set(changes) - set(RECORD_FIELDS)
+    if unknown:
+        raise ValueError(f"not record fields: {sorted(unknown)}")
+    record = PersonalRecord.objects.select_for_update().get(subject=subject)
+    changed = [name for name, value in changes.items() if getattr(record, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(record, name, normalise_email(changes[name]) if name == "email" else changes[name])
+    record.full_clean(exclude=["subject"])
+    record.save(update_fields=[*changed, "updated_at"])
+    if {"email", "mobile"} & set(changed):
+        lookups_refresh(subject=subject, email=record.email, mobile=record.mobile)
+    if "email" in changed:  # links sent to the old address stop working
+        DataSubject.objects.filter(pk=subject.pk).update(link_version=F("link_version") + 1)
+        subject.refresh_from_db(fields=["link_version"])
+    audit_record(actor=actor, verb=Verb.RECORD_CORRECTED, target=subject.pk, detail={"fields": sorted(changed)})
+    return changed
+
+
+@transaction.atomic
+def enquiry_add(*, subject: DataSubject, actor: Actor, message: str) -> Enquiry:
+    enquiry = Enquiry(subject=subject, message=message)
+    enquiry.full_clean(exclude=["subject"])
+    enquiry.save()
+    audit_record(actor=actor, verb=Verb.ENQUIRY_RECEIVED, target=subject.pk, detail={"enquiry": str(enquiry.pk)})
+    return enquiry
+
+
+@transaction.atomic
+def subject_links_revoke(*, subject: DataSubject, actor: Actor) -> int:
+    """Every private link issued so far stops working. Returns the new link version."""
+    DataSubject.objects.filter(pk=subject.pk).update(link_version=F("link_version") + 1)
+    subject.refresh_from_db(fields=["link_version"])
+    audit_record(actor=actor, verb=Verb.LINKS_REVOKED, target=subject.pk)
+    return subject.link_version
+
+
+def lookup_digest(address: str) -> tuple[str, str]:
+    """(kind, blind index) of an email address or phone number; ("", "") if it is neither."""
+    if "@" in address:
+        return SubjectLookup.Kind.EMAIL, blind_index_for(kind="email", normalised=normalise_email(address))
+    if e164 := normalise_phone(address):
+        return SubjectLookup.Kind.PHONE, blind_index_for(kind="phone", normalised=e164)
+    return "", ""
+
+
+def subjects_matching(*, kind: str, digest: str) -> list[DataSubject]:
+    """Every active person with this email or phone (someone may have applied twice)."""
+    return list(DataSubject.objects.filter(status=DataSubject.Status.ACTIVE, lookups__kind=kind,
+                                           lookups__digest=digest).order_by("created_at"))
+
+
+def subjects_find(*, email: str | None = None, phone: str | None = None) -> DataSubject | None:
+    """Find an active person by email or phone without decrypting anything."""
+    if email:
+        kind, digest = SubjectLookup.Kind.EMAIL, blind_index_for(kind="email", normalised=normalise_email(email))
+    elif phone and (e164 := normalise_phone(phone)):
+        kind, digest = SubjectLookup.Kind.PHONE, blind_index_for(kind="phone", normalised=e164)
+    else:
+        return None
+    return (DataSubject.objects.filter(status=DataSubject.Status.ACTIVE, lookups__kind=kind, lookups__digest=digest)
+            .order_by("-created_at").first())
+
+
+@transaction.atomic
+def subject_reveal(*, subject: DataSubject, actor: Actor) -> PersonalRecord | None:
+    """A member of staff with the permission sees the record in clear: audited."""
+    audit_record(actor=actor, verb=Verb.PII_REVEALED, target=subject.pk, detail={"reason_given": True})
+    return PersonalRecord.objects.filter(subject=subject).first()
