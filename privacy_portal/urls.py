@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.core.views import records_of_processing_page
+
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("", include("apps.cookies.urls")),
@@ -8,5 +10,7 @@ urlpatterns = [
     path("", include("apps.consent.urls")),
     path("me/", include("apps.selfservice.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/records-of-processing/", admin.site.admin_view(records_of_processing_page),
+         name="records-of-processing"),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,8 @@ The map knows models by label ("consent.ConsentRecord") and reaches the person t
 ("subject"), never through an import.
 """
 
+import csv
+import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -293,6 +295,28 @@ def records_of_processing() -> list[dict[str, str]]:
             "in_export": str(_("yes")) if holding.export else holding.not_exported,
         })
     return rows
+
+
+COLUMNS = {"holding": _("Where (model)"), "description": _("What"), "categories": _("Categories"),
+           "purposes": _("Purposes"), "legal_basis": _("Legal basis"), "recipients": _("Recipients"),
+           "retention": _("Retention"), "where": _("Stored in"), "encrypted": _("Encrypted"),
+           "on_erasure": _("On erasure"), "in_export": _("In the person's export")}
+
+
+def render_records(rows: list[dict[str, str]], *, format: str) -> str:  # noqa: A002
+    """The records of processing as CSV or a Markdown table."""
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(COLUMNS))
+        writer.writerow({key: str(label) for key, label in COLUMNS.items()})
+        writer.writerows(rows)
+        return out.getvalue()
+    def cell(text: str) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+    lines = ["| " + " | ".join(str(label) for label in COLUMNS.values()) + " |",
+             "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(cell(row[key]) for key in COLUMNS) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def unmapped_models() -> list[str]:

@@ -96,6 +96,9 @@ class Enquiry(models.Model):
     message = EncryptedTextField(max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name_plural = "enquiries"
+
     def __str__(self) -> str:
         return f"enquiry {self.pk}"
 

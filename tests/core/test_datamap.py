@@ -1,0 +1,129 @@
+"""The personal-data map: complete, and really driving erasure, export and the records of processing."""
+
+import csv
+import io
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core import checks
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.audit.services import Actor
+from apps.consent.models import Purpose
+from apps.consent.services import CollectionContext, submission_receive
+from apps.core import datamap
+from apps.selfservice.services import stepup_issue
+from apps.subjects import services
+from apps.subjects.models import DataSubject, ErasureJob
+from apps.vault.models import DataKey, DeletionCertificate
+from tests.factories import PDF_BYTES, EngagementFactory
+
+pytestmark = pytest.mark.django_db
+SYSTEM = Actor.system("test")
+PERSON_HOLDINGS = [h for h in datamap.holdings() if h.person is not None]
+
+
+@pytest.fixture
+def everywhere(demo_purposes, django_capture_on_commit_callbacks) -> DataSubject:
+    """One person with at least one row in every mapped model that belongs to a person."""
+    with django_capture_on_commit_callbacks(execute=True):
+        received = submission_receive(
+            key=uuid.uuid4(), kind="apply",
+            data={"full_name": "Wanjiru Kamau", "email": "wanjiru@example.org", "mobile": "+254712345678",
+                  "address": "P.O. Box 42, Nyeri", "legal_id_type": "national-id", "legal_id_number": "23456789",
+                  "referees": [{"name": "Otieno Ouma", "phone": "+254722111222", "relationship": "Manager"}]},
+            purposes=list(Purpose.objects.filter(slug__in=["recruitment", "share-with-employer", "marketing"])),
+            context=CollectionContext(collection_point="apply-form", form_version="t", source="web-form",
+                                      ip="192.0.2.7", user_agent="Firefox/1"),
+            document=PDF_BYTES,
+        )
+        subject = received.submission.subject
+        services.enquiry_add(subject=subject, actor=SYSTEM, message="Please call me after 5pm")
+        stepup_issue(subject=subject)
+        services.legal_hold_place(subject=subject, actor=SYSTEM, basis="ended yesterday", fields=["full_name"],
+                                  until=timezone.now() - timedelta(days=1))
+        ErasureJob.objects.create(subject=subject, reason="retention", state=ErasureJob.State.DONE)
+    for holding in PERSON_HOLDINGS:
+        assert holding.rows_of([subject.pk]).exists(), f"extend this fixture: no {holding.model} row"
+    return subject
+
+
+def test_every_model_that_holds_personal_data_is_in_the_map():
+    assert datamap.unmapped_models() == []
+    assert not [m for m in checks.run_checks() if m.id == "core.E001"]
+
+
+def test_a_model_left_out_of_the_map_fails_the_system_check(monkeypatch):
+    left_out = {label: h for label, h in datamap._holdings.items() if label != "subjects.Enquiry"}
+    monkeypatch.setattr(datamap, "_holdings", left_out)
+    assert datamap.unmapped_models() == ["subjects.Enquiry"]
+    errors = [m for m in checks.run_checks() if m.id == "core.E001"]
+    assert len(errors) == 1 and "subjects.Enquiry" in errors[0].msg
+
+
+def test_erasure_leaves_no_row_of_the_person_in_any_mapped_table_but_the_pseudonymous_ones(everywhere, settings):
+    other = EngagementFactory().subject
+    certificate = services.subject_erase(subject=everywhere, reason="subject-request")
+
+    assert datamap.rows_remaining(subject_ids=[everywhere.pk]) == {}
+    kept = {h.model for h in PERSON_HOLDINGS if h.rows_of([everywhere.pk]).exists()}
+    assert kept == {h.model for h in PERSON_HOLDINGS if isinstance(h.on_erasure, datamap.Keep)}
+    assert not DataKey.objects.filter(subject_id=everywhere.pk).exists()
+    assert not [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+    assert set(certificate.categories) >= {"identity", "contact", "id-document", "message", "notification"}
+    assert datamap.rows_remaining(subject_ids=[other.pk]) != {}  # nobody else's
+
+
+def test_the_export_shows_every_category_the_map_holds_about_the_person(everywhere):
+    export = datamap.export_for(subject_id=everywhere.pk)
+
+    shown = {c for section in export["data"].values() for c in section["categories"]}
+    listed = {c for entry in export["also_held"] for c in entry["categories"]}
+    assert shown | listed == {c for h in PERSON_HOLDINGS for c in h.categories}
+    assert all(section["rows"] for section in export["data"].values())
+    assert all(entry["why_not_shown"] for entry in export["also_held"])
+    assert export["data"]["record"]["rows"][0]["full_name"] == "Wanjiru Kamau"
+    assert export["data"]["enquiries"]["rows"][0]["message"] == "Please call me after 5pm"
+
+
+def test_erasing_a_batch_takes_the_same_statements_for_ten_people_as_for_forty():
+    def statements(n: int) -> int:
+        people = [EngagementFactory().subject for _ in range(n)]
+        jobs = [(job.pk, job.subject_id, job.reason) for job in
+                services.erasures_request(subject_ids=[p.pk for p in people], reason="retention", actor=SYSTEM)]
+        with CaptureQueriesContext(connection) as queries:
+            services.subjects_erase(jobs=jobs)
+        assert DeletionCertificate.objects.filter(subject_id__in=[p.pk for p in people]).count() == n
+        return len(queries)
+
+    assert statements(40) == statements(10)
+
+
+def test_records_of_processing_name_every_holding_in_markdown_and_csv(capsys):
+    call_command("records_of_processing", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["Where (model)"] for r in rows] == [h.model for h in datamap.holdings()]
+    record = next(r for r in rows if r["Where (model)"] == "subjects.PersonalRecord")
+    assert "full_name" in record["Encrypted"] and record["On erasure"] == "deleted"
+
+    call_command("records_of_processing")
+    markdown = capsys.readouterr().out
+    assert markdown.startswith("| Where (model) |")
+    assert all(f"| {h.model} |" in markdown for h in datamap.holdings())
+
+
+def test_the_privacy_officer_reads_the_records_in_the_admin_and_outsiders_cannot(client, admin_user,
+                                                                                 django_user_model):
+    assert client.get("/admin/records-of-processing/").status_code == 302  # to the sign-in page
+    client.force_login(django_user_model.objects.create_user("visitor", password="x" * 14))
+    assert client.get("/admin/records-of-processing/").status_code == 302
+    client.force_login(admin_user)
+    page = client.get("/admin/records-of-processing/").content.decode()
+    assert all(h.model in page for h in datamap.holdings())
+    download = client.get("/admin/records-of-processing/?format=csv")
+    assert download["Content-Type"].startswith("text/csv")
