@@ -234,6 +234,8 @@ class ErasureJob(models.Model):
     reason = models.CharField(max_length=32, choices=DeletionCertificate.Reason.choices)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)
+    # A random token written by the run that claimed it, so a batch claim knows which rows it got.
+    claim = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -7,11 +7,19 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from apps.consent.models import ConsentRecord, Submission
 from apps.notifications.models import Notification
 from apps.selfservice.models import StepUpCode
-from apps.subjects.models import DataSubject, Enquiry, IdentityDocument, PersonalRecord, SubjectLookup
+from apps.subjects.models import (
+    DataSubject,
+    Enquiry,
+    IdentityDocument,
+    PersonalRecord,
+    ServiceEngagement,
+    SubjectLookup,
+)
 from apps.vault.models import DataKey, DeletionCertificate
 from tests.conftest import wait_for
 from tests.factories import PDF_BYTES
@@ -38,7 +46,7 @@ def test_apply_confirm_view_correct_export_withdraw_and_delete(page, live_server
 
     # Flow 1: the visitor reads the purposes, ticks consent, fills the form and uploads an ID scan.
     page.goto("/apply/")
-    assert page.get_by_text("Before you start: what happens to your information").is_visible()
+    expect(page.get_by_text("Before you start: what happens to your information")).to_be_visible()
     page.get_by_label("Full name").fill("Wanjiru Kamau")
     page.get_by_label("Email address").fill("wanjiru@example.org")
     page.get_by_label("Mobile number").fill("0712 345 678")
@@ -55,7 +63,7 @@ def test_apply_confirm_view_correct_export_withdraw_and_delete(page, live_server
     page.get_by_label("I agree: Sharing with the hiring company").check()
     page.get_by_label("I agree: News about new jobs").check()
     page.get_by_role("button", name="Send my application").click()
-    assert page.get_by_role("heading", name="Thank you — we have received it").is_visible()
+    expect(page.get_by_role("heading", name="Thank you — we have received it")).to_be_visible()
 
     subject = DataSubject.objects.get()
     assert ConsentRecord.objects.filter(subject=subject).count() == 3
@@ -65,7 +73,7 @@ def test_apply_confirm_view_correct_export_withdraw_and_delete(page, live_server
 
     # Flow 2: the person follows the link, steps up with a code, sees and corrects the data.
     page.goto(link)
-    assert page.get_by_role("heading", name="The data we hold about you").is_visible()
+    expect(page.get_by_role("heading", name="The data we hold about you")).to_be_visible()
     assert "Wanjiru Kamau" not in page.content()
     page.get_by_role("link", name="Show my data in full").click()
     page.get_by_role("button", name="Send me a code").click()
@@ -79,17 +87,17 @@ def test_apply_confirm_view_correct_export_withdraw_and_delete(page, live_server
     page.get_by_role("link", name="Correct my data").click()
     page.get_by_label("Postal or physical address").fill("Plot 12, Kenyatta Avenue, Nakuru")
     page.get_by_role("button", name="Save my changes").click()
-    assert page.get_by_text("Your changes are saved.").is_visible()
+    expect(page.get_by_text("Your changes are saved.")).to_be_visible()
     assert PersonalRecord.objects.get(subject=subject).address == "Plot 12, Kenyatta Avenue, Nakuru"
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download my data (JSON)").first.click()
-    export = json.loads(Path(download_info.value.path()).read_text())
-    assert export["record"]["address"] == "Plot 12, Kenyatta Avenue, Nakuru"
-    assert export["documents"][0]["content_type"] == "application/pdf"
+    export = json.loads(Path(download_info.value.path()).read_text())["data"]
+    assert export["record"]["rows"][0]["address"] == "Plot 12, Kenyatta Avenue, Nakuru"
+    assert export["documents"]["rows"][0]["content_type"] == "application/pdf"
 
     page.get_by_role("button", name="Withdraw consent: News about new jobs").click()
-    assert page.get_by_text("Your consent is withdrawn: News about new jobs.").is_visible()
+    expect(page.get_by_text("Your consent is withdrawn: News about new jobs.")).to_be_visible()
     assert ConsentRecord.objects.filter(subject=subject, purpose__slug="marketing").latest("created_at").action \
         == "withdrawn"
 
@@ -98,11 +106,14 @@ def test_apply_confirm_view_correct_export_withdraw_and_delete(page, live_server
     assert stored and all(p.exists() for p in stored)
     page.get_by_role("link", name="Delete all my data now").click()
     page.get_by_role("button", name="Yes, delete everything").click()
+    expect(page.locator("#certificate-id")).to_be_visible()  # the page has answered: now read the database
     certificate = DeletionCertificate.objects.get(subject_id=subject.pk)
     assert page.locator("#certificate-id").inner_text() == str(certificate.pk)
+    assert set(ServiceEngagement.objects.filter(subject=subject).values_list("status", flat=True)) == {
+        ServiceEngagement.Status.ENDED_BY_SUBJECT}  # the service ended with the deletion
 
     page.goto(link)
-    assert page.get_by_role("heading", name="The data behind this link has been deleted").is_visible()
+    expect(page.get_by_role("heading", name="The data behind this link has been deleted")).to_be_visible()
     # The only console message is the browser noting the 410 status of that page.
     assert [e for e in page.console_errors if "410 (Gone)" not in e] == []
     assert page.foreign_requests == []
@@ -128,7 +139,7 @@ def test_the_browser_shows_clear_errors_and_nothing_is_stored(page, demo_purpose
     page.get_by_label("I agree: Recruitment").check()  # but not the sharing consent
     page.get_by_role("button", name="Send my application").click()
 
-    assert page.get_by_text("This file is not a PDF, JPEG or PNG.").is_visible()
+    expect(page.get_by_text("This file is not a PDF, JPEG or PNG.")).to_be_visible()
     assert page.locator("#id_consent_share-with-employer_error").inner_text().startswith(
         "We cannot process this form without this consent")
     assert page.get_by_label("Full name").input_value() == "Kipchoge Rono"  # what was typed is kept
@@ -136,4 +147,4 @@ def test_the_browser_shows_clear_errors_and_nothing_is_stored(page, demo_purpose
 
     response = page.goto("/me/eyJzIjoiMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAiLCJ2IjoxfQ:1xWE:forged/")
     assert response.status == 404
-    assert page.get_by_role("heading", name="This link is not valid").is_visible()
+    expect(page.get_by_role("heading", name="This link is not valid")).to_be_visible()

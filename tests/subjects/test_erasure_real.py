@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from apps.audit.models import AuditEvent
 from apps.audit.services import Actor
 from apps.subjects import services
 from apps.subjects.models import DataSubject, ErasureJob, IdentityDocument, PersonalRecord, ServiceEngagement
@@ -133,3 +134,24 @@ def test_a_backup_taken_as_the_readme_says_is_unreadable_after_erasure_and_reapp
     assert not PersonalRecord.objects.filter(subject_id=gone.subject_id).exists()
     assert not (media / gone_file).exists()
     assert PersonalRecord.objects.get(subject_id=kept.subject_id).full_name  # others are untouched
+
+
+def test_a_batch_completion_killed_mid_way_still_erases_everyone_exactly_once(celery_worker):
+    engagements = [EngagementFactory() for _ in range(450)]  # three erasure batches
+    subject_ids = [e.subject_id for e in engagements]
+    jobs = services.engagements_complete(engagement_ids=[e.pk for e in engagements], actor=STAFF)
+    assert len(jobs) == 450
+    wait_for(lambda: DeletionCertificate.objects.exists(), timeout=30, interval=0.01)
+    celery_worker.kill()
+    assert DeletionCertificate.objects.count() < 450, "the batches finished before the kill"
+
+    celery_worker.start()
+
+    def all_done() -> bool:  # beat re-drives every 30 s; here, as soon as the cut-offs pass
+        services.erasure_jobs_redrive(older_than=timedelta(0), published_for=timedelta(0), running_for=timedelta(0))
+        return not ErasureJob.objects.exclude(state=ErasureJob.State.DONE).exists()
+
+    wait_for(all_done, timeout=90, interval=2)
+    assert DeletionCertificate.objects.filter(subject_id__in=subject_ids).count() == 450
+    assert not PersonalRecord.objects.filter(subject_id__in=subject_ids).exists()
+    assert AuditEvent.objects.filter(verb="subject.erased").count() == 450  # each person erased once

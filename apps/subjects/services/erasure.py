@@ -90,12 +90,12 @@ def erasure_job_run(*, job_id: uuid.UUID) -> DeletionCertificate | None:
 def erasure_jobs_run(*, job_ids: list[uuid.UUID]) -> dict[uuid.UUID, DeletionCertificate | None]:
     """Claim the pending jobs among these (only one worker can), erase their people, mark them done.
     Returns {job id: certificate, or None under a legal hold} for the jobs this call ran."""
-    with transaction.atomic():
-        claimed = list(ErasureJob.objects.select_for_update(skip_locked=True)
-                       .filter(pk__in=job_ids, state=ErasureJob.State.PENDING)
-                       .values_list("pk", "subject_id", "reason"))
-        ErasureJob.objects.filter(pk__in=[pk for pk, _, _ in claimed]).update(
-            state=ErasureJob.State.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1)
+    claim = uuid.uuid4()
+    # A conditional UPDATE: of two runs given the same job, exactly one moves it from pending.
+    ErasureJob.objects.filter(pk__in=job_ids, state=ErasureJob.State.PENDING).update(
+        state=ErasureJob.State.RUNNING, claim=claim, started_at=timezone.now(), attempts=F("attempts") + 1)
+    claimed = list(ErasureJob.objects.filter(claim=claim, state=ErasureJob.State.RUNNING)
+                   .values_list("pk", "subject_id", "reason"))
     if not claimed:
         return {}
     try:

@@ -64,13 +64,14 @@ def rows_expire(*, now: datetime) -> dict[str, int]:
 
 
 def engagements_due_notice(*, now: datetime) -> list[ServiceEngagement]:
-    """Open engagements that will expire within RETENTION_NOTICE_DAYS and whose person was not yet told."""
+    """Open engagements that will expire within RETENTION_NOTICE_DAYS (not already past: the sweep closes
+    those) and whose person was not yet told."""
     horizon = now + timedelta(days=settings.RETENTION_NOTICE_DAYS)
     candidates = ServiceEngagement.objects.filter(
         Q(retention_notice_at__isnull=True), status=ServiceEngagement.Status.OPEN,
         subject__status=DataSubject.Status.ACTIVE,
     ).select_related("subject")
-    return [e for e in candidates.iterator(chunk_size=2000) if e.expires_at <= horizon]
+    return [e for e in candidates.iterator(chunk_size=2000) if now < e.expires_at <= horizon]
 
 
 @transaction.atomic

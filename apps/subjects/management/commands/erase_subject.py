@@ -15,13 +15,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("public_id", type=uuid.UUID)
         parser.add_argument("--reason", choices=DeletionCertificate.Reason.values, default="subject-request")
+        parser.add_argument("--wait", type=float, default=30.0,
+                            help="seconds to wait for a worker that is already running this erasure")
 
-    def handle(self, *args, public_id: uuid.UUID, reason: str, **options) -> None:
+    def handle(self, *args, public_id: uuid.UUID, reason: str, wait: float, **options) -> None:
         if not DataSubject.objects.filter(pk=public_id).exists():
             raise CommandError(f"No person with public id {public_id}.")
         with key_scope():
             outcome = subject_erase_now(subject_id=public_id, reason=reason,
-                                        actor=Actor.system("erase_subject command"))
+                                        actor=Actor.system("erase_subject command"), wait=wait)
         if outcome.certificate is not None:
             self.stdout.write(f"{public_id}: erased, certificate {outcome.certificate.pk}")
         elif outcome.held:

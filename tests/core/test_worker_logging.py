@@ -1,0 +1,16 @@
+"""Celery workers log through the project's LOGGING, so the private-link redaction works there too."""
+
+import pytest
+
+from apps.core.tasks import ping
+
+pytestmark = pytest.mark.real_services
+
+
+def test_the_real_workers_log_never_holds_a_private_link_token(celery_worker):
+    token = "eyJzIjoiZmFrZSJ9.secret-token-5f3a9c"
+    assert ping.delay(f"https://portal.example.org/me/{token}/data/").get(timeout=20)
+    log = celery_worker.log_path.read_text(errors="replace")
+    assert "Task apps.core.tasks.ping" in log  # the worker did log the task and its result
+    assert token not in log
+    assert "/me/[token]/data/" in log

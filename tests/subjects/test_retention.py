@@ -1,0 +1,128 @@
+"""The retention sweep erases what is past its retention period, whether or not anyone marked it done."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from apps.audit.services import Actor
+from apps.consent.models import Purpose, Submission
+from apps.selfservice.models import LinkRequest, StepUpCode
+from apps.selfservice.services import link_request_create, retention_notices_send, stepup_issue
+from apps.subjects import services
+from apps.subjects.models import DataSubject, ServiceEngagement
+from apps.vault.models import DeletionCertificate
+from tests.consent.helpers import application_post
+from tests.factories import EngagementFactory
+
+SYSTEM = Actor.system("test")
+LINK_RE = re.compile(r"https?://[^\s\"<>]+/me/[^\s\"<>]+/")
+
+
+def _sweep(django_capture_on_commit_callbacks, days: float) -> None:
+    with time_machine.travel(timezone.now() + timedelta(days=days)):
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("enforce_retention")
+
+
+@pytest.mark.django_db
+def test_an_application_nobody_touched_for_its_retention_period_is_closed_and_erased(
+        settings, django_capture_on_commit_callbacks):
+    settings.ABANDONED_RECORD_DAYS = 90
+    idle = EngagementFactory()
+    _sweep(django_capture_on_commit_callbacks, days=89)
+    assert not DeletionCertificate.objects.filter(subject_id=idle.subject_id).exists()
+
+    _sweep(django_capture_on_commit_callbacks, days=91)
+    idle.refresh_from_db()
+    assert idle.status == ServiceEngagement.Status.EXPIRED
+    assert DeletionCertificate.objects.get(subject_id=idle.subject_id).reason == "retention"
+    assert DataSubject.objects.get(pk=idle.subject_id).is_erased
+
+
+@pytest.mark.django_db
+def test_activity_starts_the_retention_period_again(settings, django_capture_on_commit_callbacks):
+    settings.ABANDONED_RECORD_DAYS = 90
+    busy = EngagementFactory()
+    with time_machine.travel(timezone.now() + timedelta(days=60)):
+        services.activity_touch(subject=busy.subject)  # e.g. they corrected their address
+    _sweep(django_capture_on_commit_callbacks, days=100)
+    assert not DeletionCertificate.objects.filter(subject_id=busy.subject_id).exists()
+    _sweep(django_capture_on_commit_callbacks, days=151)
+    assert DeletionCertificate.objects.filter(subject_id=busy.subject_id).exists()
+
+
+@pytest.mark.django_db
+def test_the_purposes_retention_period_shown_to_visitors_is_the_one_enforced(
+        client, demo_purposes, settings, django_capture_on_commit_callbacks):
+    settings.ABANDONED_RECORD_DAYS = 365
+    Purpose.objects.filter(slug="recruitment").update(retention_days=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/apply/", application_post(email="short@example.org")).status_code == 302
+    engagement = ServiceEngagement.objects.get()
+    assert engagement.retention_days == 30
+    _sweep(django_capture_on_commit_callbacks, days=29)
+    assert not DeletionCertificate.objects.exists()
+    _sweep(django_capture_on_commit_callbacks, days=31)
+    assert DeletionCertificate.objects.get().subject_id == engagement.subject_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_people_are_told_before_and_can_ask_us_to_keep_it(client, demo_purposes, settings, mailoutbox):
+    settings.ABANDONED_RECORD_DAYS, settings.RETENTION_NOTICE_DAYS = 90, 14
+    assert client.post("/apply/", application_post(email="keepme@example.org")).status_code == 302
+    subject = DataSubject.objects.get()
+    mailoutbox.clear()
+    with time_machine.travel(timezone.now() + timedelta(days=70)):
+        assert retention_notices_send() == 0  # not yet within 14 days of the end
+    with time_machine.travel(timezone.now() + timedelta(days=77)):
+        assert retention_notices_send() == 1
+        assert retention_notices_send() == 0  # told once
+    assert [m.to for m in mailoutbox] == [["keepme@example.org"]]
+    assert "will delete all your data on" in mailoutbox[0].body
+    link = LINK_RE.search(mailoutbox[0].body).group(0)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    with time_machine.travel(timezone.now() + timedelta(days=80)):
+        page = client.get("/" + path).content.decode()
+        assert "Keep my data" in page
+        client.post("/" + path + "keep/")
+    with time_machine.travel(timezone.now() + timedelta(days=95)):
+        call_command("enforce_retention")
+    assert not DeletionCertificate.objects.filter(subject_id=subject.pk).exists()
+    with time_machine.travel(timezone.now() + timedelta(days=171)):
+        call_command("enforce_retention")
+    assert DeletionCertificate.objects.filter(subject_id=subject.pk).exists()
+
+
+@pytest.mark.django_db
+def test_unused_submissions_expired_codes_and_old_link_requests_go_too(demo_purposes, client,
+                                                                      django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/apply/", application_post(email="rows@example.org"))
+    subject = DataSubject.objects.get()
+    stepup_issue(subject=subject)
+    LinkRequest.objects.create(kind="email", digest="0" * 64)  # its job never ran
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        link_request_create(address="someone@example.org")
+        services.rows_expire(now=timezone.now())
+    assert not StepUpCode.objects.exists()
+    assert LinkRequest.objects.count() == 1  # only the fresh one
+    assert Submission.objects.count() == 1  # kept 30 days
+    services.rows_expire(now=timezone.now() + timedelta(days=31))
+    assert not Submission.objects.exists()
+    assert DataSubject.objects.get().status == DataSubject.Status.ACTIVE  # the person's own data stays
+
+
+@pytest.mark.django_db
+def test_the_sweep_closes_thousands_in_batches(settings, django_capture_on_commit_callbacks):
+    settings.ABANDONED_RECORD_DAYS = 10
+    engagements = [EngagementFactory() for _ in range(30)]
+    with time_machine.travel(timezone.now() + timedelta(days=11)):
+        expired = services.engagements_expired(now=timezone.now())
+    assert {e.pk for e in expired} == {e.pk for e in engagements}
+    _sweep(django_capture_on_commit_callbacks, days=11)
+    assert DeletionCertificate.objects.filter(reason="retention").count() == 30
+    assert set(ServiceEngagement.objects.values_list("status", flat=True)) == {ServiceEngagement.Status.EXPIRED}
