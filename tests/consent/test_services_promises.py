@@ -1,0 +1,40 @@
+"""Each consent receipt records the privacy policy version in force when it was written."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from apps.audit.services import Actor
+from apps.consent.models import ConsentRecord, Purpose
+from apps.consent.services import CollectionContext, consent_give, consent_withdraw
+from apps.policies.models import PolicyVersion
+from apps.policies.services import policy_version_save
+from tests.factories import SubjectFactory
+
+pytestmark = pytest.mark.django_db
+CONTEXT = CollectionContext(collection_point="apply-form", form_version="t", source=ConsentRecord.Source.WEB_FORM)
+
+
+def _publish(version: str, effective_at) -> PolicyVersion:
+    return policy_version_save(
+        version=PolicyVersion(version=version, title="Privacy policy", summary="Changed.", body="Text.",
+                              effective_at=effective_at, published_at=timezone.now()),
+        actor=Actor.system("test"), changed=["body"])
+
+
+def test_a_receipt_records_the_policy_version_in_force_when_it_is_written(demo_purposes):
+    subject = SubjectFactory()
+    marketing = Purpose.objects.get(slug="marketing")
+    given = consent_give(subject=subject, purpose=marketing, context=CONTEXT)
+    assert given.policy_version.version == "1"
+
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
+        _publish("2", timezone.now())
+        _publish("3", timezone.now() + timedelta(days=30))  # published, not yet in force
+        withdrawn = consent_withdraw(subject=subject, purpose=marketing, context=CONTEXT)
+        recruitment = consent_give(subject=subject, purpose=Purpose.objects.get(slug="recruitment"), context=CONTEXT)
+
+    receipts = {r.pk: r.policy_version.version for r in ConsentRecord.objects.filter(subject=subject)}
+    assert receipts == {given.pk: "1", withdrawn.pk: "2", recruitment.pk: "2"}
