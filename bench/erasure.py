@@ -194,7 +194,6 @@ def main() -> None:
         worker.start()
 
         engagements = list(ServiceEngagement.objects.filter(pk__in=a_engagements))
-        marks: dict[str, datetime] = {}
         probe: dict[str, float] = {}
 
         def probe_write() -> None:

@@ -19,7 +19,7 @@ from apps.vault.files import files_kept_only_if_committed
 from apps.vault.services import blind_index_for
 
 from .models import ConsentRecord, Purpose, Submission
-from .selectors import consents_current_for
+from .selectors import consents_current_for, purposes_for
 
 
 def purpose_wording(purpose: Purpose) -> str:
@@ -112,6 +112,10 @@ FIELD_LABELS = {
 }
 
 
+class RequiredConsentMissing(ValueError):
+    """A form was received without a consent it cannot be processed without. Names slugs only."""
+
+
 @dataclass
 class Received:
     submission: Submission
@@ -120,10 +124,14 @@ class Received:
 
 def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose],
                        context: CollectionContext, document: bytes | None = None) -> Received:
-    """Store one sent form. The same key twice (double click, back button) creates nothing new."""
+    """Store one sent form. The same key twice (double click, back button) creates nothing new.
+    Without every consent the form requires, nothing is stored (RequiredConsentMissing)."""
     existing = Submission.objects.filter(pk=key).first()
     if existing:
         return Received(existing, False)
+    missing = {p.slug for p in purposes_for(kind) if p.required} - {p.slug for p in purposes}
+    if missing:
+        raise RequiredConsentMissing(f"required consents missing: {sorted(missing)}")
     try:
         # An ID scan is stored before the rows; if anything after it fails, the file goes too.
         with files_kept_only_if_committed(), transaction.atomic():

@@ -1,5 +1,6 @@
 """Each consent receipt records the privacy policy version in force when it was written."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -8,9 +9,16 @@ from django.utils import timezone
 
 from apps.audit.services import Actor
 from apps.consent.models import ConsentRecord, Purpose
-from apps.consent.services import CollectionContext, consent_give, consent_withdraw
+from apps.consent.services import (
+    CollectionContext,
+    RequiredConsentMissing,
+    consent_give,
+    consent_withdraw,
+    submission_receive,
+)
 from apps.policies.models import PolicyVersion
 from apps.policies.services import policy_version_save
+from apps.subjects.models import DataSubject
 from tests.factories import SubjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,3 +46,15 @@ def test_a_receipt_records_the_policy_version_in_force_when_it_is_written(demo_p
 
     receipts = {r.pk: r.policy_version.version for r in ConsentRecord.objects.filter(subject=subject)}
     assert receipts == {given.pk: "1", withdrawn.pk: "2", recruitment.pk: "2"}
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_a_form_without_its_required_consents(demo_purposes):
+    only_marketing = list(Purpose.objects.filter(slug="marketing"))
+    with pytest.raises(RequiredConsentMissing, match="recruitment"):
+        submission_receive(key=uuid.uuid4(), kind="apply",
+                           data={"full_name": "Baraka Mwangi", "email": "baraka@example.org"},
+                           purposes=only_marketing,
+                           context=CollectionContext(collection_point="apply-form", form_version="t",
+                                                     source="web-form"))
+    assert not DataSubject.objects.exists()
