@@ -134,7 +134,7 @@ def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[
         raise RequiredConsentMissing(f"required consents missing: {sorted(missing)}")
     try:
         # An ID scan is stored before the rows; if anything after it fails, the file goes too.
-        with files_kept_only_if_committed(), transaction.atomic():
+        with files_kept_only_if_committed(), transaction.atomic(durable=True):
             submission = _receive(key=key, kind=kind, data=data, purposes=purposes, context=context,
                                   document=document)
     except IntegrityError:  # the same form sent twice at the same moment

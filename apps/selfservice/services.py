@@ -116,7 +116,7 @@ def subject_data_viewed(*, subject: DataSubject) -> None:
     audit_record(actor=Actor.subject(subject), verb=Verb.PII_VIEWED_BY_SUBJECT, target=subject.pk)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def record_correct(*, subject: DataSubject, changes: dict, language: str) -> list[str]:
     """The person corrects their record. A new email address gets a new link (old links stop working)
     and the old address is told. Returns the fields changed."""
@@ -133,7 +133,7 @@ def record_correct(*, subject: DataSubject, changes: dict, language: str) -> lis
     return changed
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def links_sign_out(*, subject: DataSubject, language: str) -> None:
     """Every private link stops working; a new one goes to the address on file."""
     subject_services.subject_links_revoke(subject=subject, actor=Actor.subject(subject))
@@ -142,7 +142,7 @@ def links_sign_out(*, subject: DataSubject, language: str) -> None:
                        context={"link": link_url(subject)}, language=language)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def data_export(*, subject: DataSubject) -> dict:
     """Everything we hold about the person, from the personal-data map, with what each part is for."""
     body = {

@@ -145,7 +145,7 @@ def _shred(*, jobs: list[tuple[uuid.UUID, uuid.UUID, str]]) -> dict[uuid.UUID, D
     datakeys_destroy(subject_ids=subject_ids)  # committed first: every copy is unreadable from here on
     for name in datamap.files_of(subject_ids):
         vault_files.file_delete(name=name)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         counts = datamap.rows_count_by_person(subject_ids=subject_ids)
         datamap.rows_erase(subject_ids=subject_ids)
         now = timezone.now()
