@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.services import Actor, Verb, audit_record
-from apps.core import datamap
 from apps.core.jobs import enqueue_on_commit
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_queue
@@ -144,17 +143,12 @@ def links_sign_out(*, subject: DataSubject, language: str) -> None:
 
 @transaction.atomic(durable=True)
 def data_export(*, subject: DataSubject) -> dict:
-    """Everything we hold about the person, from the personal-data map, with what each part is for."""
-    body = {
-        "generated_at": timezone.now().isoformat(),
-        "controller": {"name": settings.CONTROLLER_NAME, "privacy_officer": settings.PRIVACY_OFFICER_EMAIL},
-        "subject_id": str(subject.pk),
-        **datamap.export_for(subject_id=subject.pk),
-        "policy_versions": [{"version": p.version, "effective_at": p.effective_at.isoformat(),
-                             "url": settings.SITE_URL + reverse("privacy-policy-version", args=[p.version])}
-                            for p in policies_published()],
-    }
-    audit_record(actor=Actor.subject(subject), verb=Verb.DATA_EXPORTED, target=subject.pk)
+    """The person's own export: everything the map holds, and every version of the policy."""
+    body = subject_services.subject_export(subject=subject, actor=Actor.subject(subject))
+    body["policy_versions"] = [
+        {"version": p.version, "effective_at": p.effective_at.isoformat(),
+         "url": settings.SITE_URL + reverse("privacy-policy-version", args=[p.version])}
+        for p in policies_published()]
     return body
 
 
