@@ -158,6 +158,24 @@ if not DEBUG:
 
     parse_keyring(PII_MASTER_KEYS, PII_INDEX_KEY)
 
+# Proofs people keep (signed receipts, certificates, tree heads): Ed25519 seeds, newest first.
+def _dev_proof_keys() -> str:
+    import base64
+
+    return f"dev1:{base64.b64encode(os.urandom(32)).decode()}"
+
+
+PROOF_SIGNING_KEYS = _file_or_env("PROOF_SIGNING_KEYS", default="") or ""
+if DEBUG and not PROOF_SIGNING_KEYS:
+    PROOF_SIGNING_KEYS = _dev_secret("dev_proof_keys", _dev_proof_keys)
+# With DEBUG off a missing or malformed key stops start-up (and is system check vault.E002).
+if not DEBUG:
+    from apps.vault.proofs import parse_signing_keys
+
+    parse_signing_keys(PROOF_SIGNING_KEYS)
+# The public log's signed tree head is published at least this often (beat); seconds.
+TRANSPARENCY_HEAD_SECONDS = env.int("TRANSPARENCY_HEAD_SECONDS", default=600)
+
 # Audit events are spread over this many hash chains so writers do not queue on one lock.
 AUDIT_CHAINS = env.int("AUDIT_CHAINS", default=16)
 
@@ -198,6 +216,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "enforce-retention": {"task": "apps.subjects.tasks.enforce_retention_task", "schedule": 3600.0},
     "link-requests-redrive": {"task": "apps.selfservice.tasks.link_requests_redrive_task", "schedule": 30.0},
 }
+CELERY_BEAT_SCHEDULE["transparency-head"] = {
+    "task": "apps.vault.tasks.tree_head_publish_task", "schedule": float(TRANSPARENCY_HEAD_SECONDS)}
 CELERY_BEAT_SCHEDULE["retention-notices"] = {
     "task": "apps.selfservice.tasks.retention_notices_task", "schedule": 3600.0}
 # An open service with no activity for this long (unless its purposes say otherwise), and a person
@@ -278,6 +298,8 @@ FILE_UPLOAD_HANDLERS = ["apps.core.uploads.BoundedMemoryUploadHandler"]
 # --- Site identity (shown on every form, as the law asks) ----------------------------
 CONTROLLER_NAME = env.str("CONTROLLER_NAME", default="Jamii Talent Ltd")
 PRIVACY_OFFICER_EMAIL = env.str("PRIVACY_OFFICER_EMAIL", default="privacy@example.org")
+# The controller's registration with the Office of the Data Protection Commissioner, named on signed receipts.
+CONTROLLER_REGISTRATION = env.str("CONTROLLER_REGISTRATION", default="")
 
 # --- Cookies and CSP ---------------------------------------------------------------
 # A visitor's cookie choice stands this long; then (or when the cookie declaration changes) we ask again.

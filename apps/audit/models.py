@@ -45,6 +45,7 @@ class Verb(models.TextChoices):
     STEPUP_FAILED = "stepup.failed"
     STEPUP_VERIFIED = "stepup.verified"
     KEYS_REWRAPPED = "keys.rewrapped"
+    TREE_HEAD_PUBLISHED = "transparency.head_published"
 
 
 class AuditQuerySet(models.QuerySet):

@@ -4,12 +4,15 @@ from django.db.models import QuerySet
 
 from apps.core.datamap import AsEvidence, Category, Days, Delete, Holding, Keep
 
+from .receipts import receipt_sign
+
 
 def _receipts(rows: QuerySet) -> list[dict]:
+    # Each with its signed form (JWS), which the person can check at /verify/ or offline.
     return [{"purpose": c.purpose.slug, "action": c.action, "at": c.created_at.isoformat(),
              "policy_version": c.policy_version.version if c.policy_version else None, "source": c.source,
              "collection_point": c.collection_point, "form_version": c.form_version,
-             "wording_sha256": c.wording_sha256, "browser": c.user_agent_summary}
+             "wording_sha256": c.wording_sha256, "browser": c.user_agent_summary, "signed": receipt_sign(c)}
             for c in rows.select_related("purpose", "policy_version")]
 
 

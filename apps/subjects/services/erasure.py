@@ -26,6 +26,7 @@ from apps.vault import files as vault_files
 from apps.vault.models import DataKey, DeletionCertificate
 from apps.vault.routers import vault_db
 from apps.vault.services import datakeys_destroy
+from apps.vault.transparency import certificates_sign, leaves_append
 
 from ..models import DataSubject, ErasureJob, IdentityDocument, LegalHold, PersonalRecord, ServiceEngagement
 from .people import RECORD_FIELDS
@@ -156,11 +157,14 @@ def _shred(*, jobs: list[tuple[uuid.UUID, uuid.UUID, str]]) -> dict[uuid.UUID, D
                                 counts=counts[s], key_destroyed_at=key_destroyed_at, completed_at=now, job_id=str(j))
             for j, s, r in jobs
         ]
+        certificates_sign(certificates)
         with transaction.atomic(using=vault_db()):
             # A concurrent run (reapply, a second delivery) may have certified someone first: keep theirs.
             DeletionCertificate.objects.using(vault_db()).bulk_create(certificates, ignore_conflicts=True)
             stored = {c.subject_id: c for c in DeletionCertificate.objects.using(vault_db())
                       .filter(subject_id__in=subject_ids)}
+            # Signed, and in the public log in the same key-store transaction as the certificates.
+            leaves_append(certificates=[stored[s] for j, s, _ in jobs if stored[s].pk == j])
         audit_records(entries=[
             Entry(Actor.system(str(j)), Verb.SUBJECT_ERASED, s,
                   {"reason": r, "certificate": str(stored[s].pk), "counts": counts[s]})
