@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from apps.audit.services import Actor
 from apps.subjects import services
@@ -97,12 +97,18 @@ def test_every_pair_of_published_heads_is_consistent():
 
 
 @pytest.mark.django_db
-def test_the_log_refuses_changes_through_the_application():
+def test_the_log_refuses_changes_through_the_application_and_the_database():
     _erase(2)
+    transparency.tree_head_publish()
     with pytest.raises(PermissionError):
         LogLeaf.objects.update(leaf_hash="0" * 64)
     with pytest.raises(PermissionError):
         LogLeaf.objects.first().delete()
+    if connection.vendor == "postgresql":
+        for statement in ['UPDATE vault_logleaf SET leaf_hash = %s WHERE "index" = 0', "DELETE FROM vault_treehead"]:
+            with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as c:
+                c.execute(statement, ["ab" * 32] if "%s" in statement else None)
+    call_command("verify_transparency_log")
 
 
 @pytest.mark.django_db
