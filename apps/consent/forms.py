@@ -3,11 +3,13 @@
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from apps.core.uploads import UploadLimits
 from apps.subjects.models import IdentityDocument, PersonalRecord
 from apps.subjects.services import sniff_content_type
 
@@ -106,9 +108,19 @@ class ApplicationForm(ConsentFormMixin, PersonalDetailsForm):
         widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
     )
 
+    # Room for every text field at its longest, the consent boxes and the multipart framing.
+    TEXT_ALLOWANCE_BYTES = 64 * 1024
+
     def __init__(self, *args, purposes: list[Purpose], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.add_purposes(purposes)
+
+    @classmethod
+    def upload_limits(cls) -> UploadLimits:
+        """The largest body this form can honestly be: one ID scan at its limit plus the text."""
+        files = frozenset(name for name, field in cls.base_fields.items() if isinstance(field, forms.FileField))
+        return UploadLimits(max_body_bytes=settings.UPLOAD_MAX_BYTES * len(files) + cls.TEXT_ALLOWANCE_BYTES,
+                            file_fields=files)
 
     def clean_id_document(self) -> bytes:
         upload = self.cleaned_data["id_document"]

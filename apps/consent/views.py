@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from apps.core.http import client_ip
+from apps.core.uploads import accepts_uploads
 from apps.policies.selectors import policy_in_force
 
 from .forms import FORM_VERSIONS, ApplicationForm, ContactForm
@@ -58,6 +59,7 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
+@accepts_uploads(ApplicationForm.upload_limits)
 @ratelimit(key="ip", rate=settings.FORM_POST_RATE, method="POST", block=True)
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
