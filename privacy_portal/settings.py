@@ -310,6 +310,8 @@ CELERY_BEAT_SCHEDULE["notifications-redrive"] = {
 
 # --- Forms and self-service -----------------------------------------------------------
 SELF_SERVICE_LINK_DAYS = env.int("SELF_SERVICE_LINK_DAYS", default=30)
+# A phone number named as a referee is told so by SMS at most once in this many days.
+REFEREE_NOTICE_INTERVAL_DAYS = env.int("REFEREE_NOTICE_INTERVAL_DAYS", default=30)
 STEPUP_CODE_MINUTES = 10
 STEPUP_MAX_TRIES = 5
 STEPUP_SESSION_MINUTES = 15  # how long a verified code keeps data visible in this browser

@@ -3,9 +3,11 @@
 import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, gettext_noop
 
 from apps.audit.services import Actor, audit_record
@@ -15,7 +17,7 @@ from apps.subjects import services as subject_services
 from apps.subjects.models import DataSubject, ServiceEngagement
 from apps.vault.services import blind_index_for
 
-from .models import ConsentRecord, Purpose, Submission
+from .models import ConsentRecord, Purpose, RefereeNotice, Submission
 from .selectors import consents_current_for
 
 
@@ -170,6 +172,10 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
         notification_queue(subject=subject, channel="sms", template="confirmation", recipient=str(data["mobile"]),
                            context=message, language=language)
     for referee in referees:
+        if not referee_notice_claim(phone=str(referee["phone"])):
+            audit_record(actor=Actor.system(f"{kind}-form"), verb="referee.notice_skipped", target=subject.pk,
+                         detail={"referee": referee["id"], "reason": "notified-recently"})
+            continue
         notification_queue(
             subject=subject, channel="sms", template="referee_notice", recipient=str(referee["phone"]),
             language=language,
@@ -179,6 +185,22 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
                      "object_link": referee_url(subject, referee["id"])},
         )
     return submission
+
+
+def referee_notice_claim(*, phone: str) -> bool:
+    """True if this number may be told now that it was named as a referee: at most once per
+    REFEREE_NOTICE_INTERVAL_DAYS, whoever names it, so that nobody can use our forms to send SMS to
+    a stranger again and again. Claimed in the caller's transaction; a concurrent claim of the same
+    number waits for it and then loses."""
+    now = timezone.now()
+    RefereeNotice.objects.filter(sent_at__lt=now - timedelta(days=settings.REFEREE_NOTICE_INTERVAL_DAYS)).delete()
+    try:
+        with transaction.atomic():
+            RefereeNotice.objects.create(phone_digest=blind_index_for(kind="referee-phone", normalised=phone),
+                                         sent_at=now)
+    except IntegrityError:
+        return False
+    return True
 
 
 @transaction.atomic
