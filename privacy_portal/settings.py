@@ -4,6 +4,7 @@ Production values are the defaults; DEBUG=1 relaxes what a developer's laptop
 needs relaxed (plain HTTP, generated development secrets under var/).
 """
 
+import base64
 import logging
 import os
 import secrets
@@ -140,8 +141,6 @@ DATABASE_ROUTERS = ["apps.vault.routers.VaultRouter"]
 
 
 def _dev_pii_keys() -> str:
-    import base64
-
     def key() -> str:
         return base64.b64encode(os.urandom(32)).decode()
 
@@ -161,6 +160,10 @@ if not DEBUG:
 
 # Audit events are spread over this many hash chains so writers do not queue on one lock.
 AUDIT_CHAINS = env.int("AUDIT_CHAINS", default=16)
+# The audit chain's HMAC key: base64(32 bytes), kept outside the database (system check audit.E001).
+AUDIT_KEY = _file_or_env("AUDIT_KEY", default="") or ""
+if DEBUG and not AUDIT_KEY:
+    AUDIT_KEY = _dev_secret("dev_audit_key", lambda: base64.b64encode(os.urandom(32)).decode())
 
 # --- Cache and jobs -----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -198,6 +201,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "erasure-redrive": {"task": "apps.subjects.tasks.erasure_redrive_task", "schedule": 30.0},
     "enforce-retention": {"task": "apps.subjects.tasks.enforce_retention_task", "schedule": 3600.0},
     "link-requests-redrive": {"task": "apps.selfservice.tasks.link_requests_redrive_task", "schedule": 30.0},
+    # The audit chain heads, published outside the database: a log line hourly, an email daily.
+    "audit-anchor": {"task": "apps.audit.tasks.audit_anchor_task", "schedule": 3600.0},
+    "audit-anchor-email": {"task": "apps.audit.tasks.audit_anchor_task", "schedule": 86400.0,
+                           "kwargs": {"email": True}},
 }
 # Records left without a service (never confirmed, abandoned) are erased after this many days.
 ABANDONED_RECORD_DAYS = env.int("ABANDONED_RECORD_DAYS", default=90)

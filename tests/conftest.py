@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connections
+from django.db.backends.signals import connection_created
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -29,6 +30,16 @@ def _missing(what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required in CI")
     pytest.skip(f"{what} is not available here")
+
+
+# --- the test database is emptied between tests by TRUNCATE, which production refuses for the audit log ---
+def _allow_audit_truncate(sender, connection, **kwargs) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET privacy_portal.allow_audit_truncate = on")
+
+
+connection_created.connect(_allow_audit_truncate)
 
 
 # --- a skip is a failure in CI --------------------------------------------------------------
@@ -48,6 +59,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     if IN_CI and _skipped:
         terminalreporter.write_line(f"CI: {len(_skipped)} skipped test(s) count as failures", red=True)
+
+
+# --- rate-limit counters of an earlier run (kept in Redis for an hour) must not count in this one ---
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_cache() -> None:
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 # --- jobs run in-process unless a test asks for the worker ------------------------------------
