@@ -323,6 +323,8 @@ SELF_SERVICE_LINK_DAYS = env.int("SELF_SERVICE_LINK_DAYS", default=30)
 REFEREE_NOTICE_INTERVAL_DAYS = env.int("REFEREE_NOTICE_INTERVAL_DAYS", default=30)
 STEPUP_CODE_MINUTES = 10
 STEPUP_MAX_TRIES = 5
+# Wrong codes one link allows in 24 hours, across codes; the last one signs the link out.
+STEPUP_MAX_FAILURES = env.int("STEPUP_MAX_FAILURES", default=10)
 STEPUP_SESSION_MINUTES = 15  # how long a verified code keeps data visible in this browser
 FORM_POST_RATE = env.str("FORM_POST_RATE", default="20/h")
 RESEND_RATE = env.str("RESEND_RATE", default="5/h")
