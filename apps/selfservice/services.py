@@ -1,21 +1,25 @@
 """Step-up codes: proof that whoever holds the link also holds the mailbox (or phone) on file."""
 
 import hmac
+import logging
 import secrets
+import threading
 from datetime import timedelta
 from enum import Enum
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
 from apps.subjects import services as subject_services
 from apps.subjects.models import DataSubject, PersonalRecord
-from apps.vault.services import blind_index_for
+from apps.vault.services import blind_index_for, key_scope
 
 from .models import LinkRequest, StepUpCode
+
+logger = logging.getLogger(__name__)
 
 
 class StepUpResult(Enum):
@@ -114,8 +118,27 @@ def link_request_create(*, address: str, language: str = "en") -> LinkRequest:
 
     kind, digest = lookup_digest(address.strip())
     request = LinkRequest.objects.create(kind=kind, digest=digest, language=language)
-    enqueue_on_commit(link_request_task, str(request.pk))
+    if settings.REDIS_URL:
+        enqueue_on_commit(link_request_task, str(request.pk))
+    else:  # embedded mode: a job would run inside this request, and take longer for a known address
+        transaction.on_commit(lambda: _process_after_the_answer(request_id=request.pk))
     return request
+
+
+def _process_after_the_answer(*, request_id) -> None:
+    """Embedded mode (no broker): the lookup and the sending run on a thread of their own, so that the
+    page answers in the same time whether or not the address is on file."""
+
+    def run() -> None:
+        try:
+            with key_scope():
+                link_request_process(request_id=request_id)
+        except Exception:
+            logger.exception("link request %s failed", request_id)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    threading.Thread(target=run, name="link-request", daemon=True).start()
 
 
 def link_request_process(*, request_id) -> int:
