@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ConsentConfig(AppConfig):
     name = "apps.consent"
     label = "consent"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 (registers the system check)

@@ -225,3 +225,21 @@ def referee_remove(*, subject: DataSubject, referee_id: str) -> bool:
 
 def submissions_erase_for(*, subject_id: uuid.UUID) -> int:
     return Submission.objects.filter(subject_id=subject_id).delete()[0]
+
+
+@transaction.atomic
+def purpose_ensure(*, slug: str, name: str, explanation: str, legal_basis: str, required: bool,
+                   collection_points: list[str], recipients: str = "", retention_days: int | None = None,
+                   order: int = 0, actor: Actor) -> tuple[Purpose, bool]:
+    """Create the purpose unless one with this slug exists: its wording is what receipts were given
+    under, so an existing purpose is changed in the admin, never silently by a set-up file."""
+    existing = Purpose.objects.filter(slug=slug).first()
+    if existing is not None:
+        return existing, False
+    purpose = Purpose(slug=slug, name=name, explanation=explanation, legal_basis=legal_basis, required=required,
+                      collection_points=collection_points, recipients=recipients, retention_days=retention_days,
+                      order=order)
+    purpose.full_clean()
+    purpose.save()
+    audit_record(actor=actor, verb="purpose.created", target=slug, detail={"wording": wording_hash(purpose)})
+    return purpose, True
