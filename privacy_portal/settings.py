@@ -197,10 +197,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="Africa/Nairobi")
 # Exactly one beat process runs this schedule (`make beat`); each entry is a thin trigger of a service.
+# A second beat started by mistake stands by: the scheduler holds a PostgreSQL advisory lock.
+CELERY_BEAT_SCHEDULER = "apps.core.beat:SingleBeatScheduler"
+# How often beat re-drives work a broker outage left behind.
+BEAT_REDRIVE_SECONDS = env.float("BEAT_REDRIVE_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE: dict = {
-    "erasure-redrive": {"task": "apps.subjects.tasks.erasure_redrive_task", "schedule": 30.0},
+    "erasure-redrive": {"task": "apps.subjects.tasks.erasure_redrive_task", "schedule": BEAT_REDRIVE_SECONDS},
     "enforce-retention": {"task": "apps.subjects.tasks.enforce_retention_task", "schedule": 3600.0},
-    "link-requests-redrive": {"task": "apps.selfservice.tasks.link_requests_redrive_task", "schedule": 30.0},
+    "link-requests-redrive": {"task": "apps.selfservice.tasks.link_requests_redrive_task",
+                              "schedule": BEAT_REDRIVE_SECONDS},
     # The audit chain heads, published outside the database: a log line hourly, an email daily.
     "audit-anchor": {"task": "apps.audit.tasks.audit_anchor_task", "schedule": 3600.0},
     "audit-anchor-email": {"task": "apps.audit.tasks.audit_anchor_task", "schedule": 86400.0,
