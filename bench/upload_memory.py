@@ -41,7 +41,7 @@ def main() -> None:
         env = dict(os.environ, DEBUG="1", DATABASE_URL=f"sqlite:///{tmp}/db.sqlite3", RATELIMIT_ENABLE="0")
         env.pop("REDIS_URL", None)
         proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "privacy_portal.wsgi", "-b", f"127.0.0.1:{port}",
-                                 "-w", "1", "--timeout", "120"], cwd=args.checkout, env=env,
+                                 "-w", "1", "--timeout", "120", "--no-control-socket"], cwd=args.checkout, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             time.sleep(3)

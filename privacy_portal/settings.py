@@ -177,6 +177,8 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 # With no broker configured the site still works: jobs run in-process when their transaction commits.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# The queue this deployment's jobs go through (several deployments may share one Redis).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -321,7 +321,8 @@ def _web_server_process(django_db_setup, django_db_blocker, tmp_path_factory) ->
     log = open(ROOT / "var" / "test-web.log", "wb")  # noqa: SIM115 (closed with the process)
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "privacy_portal.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1",
-         "--timeout", "60"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+         "--timeout", "60", "--no-control-socket"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
