@@ -13,6 +13,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
+from apps.notifications.services import notification_queue
 from apps.subjects import services as subject_services
 from apps.subjects.models import DataSubject, PersonalRecord
 from apps.vault.services import blind_index_for, key_scope
@@ -94,8 +95,6 @@ def stepup_verify(*, subject: DataSubject, code: str, language: str = "en") -> S
 
 
 def _lock_links(*, subject: DataSubject, now, language: str) -> None:
-    from apps.notifications.services import notification_queue
-
     StepUpCode.objects.filter(subject=subject, used_at__isnull=True).update(used_at=now)
     subject_services.subject_links_revoke(subject=subject, actor=Actor.system("stepup-lock"))
     record = PersonalRecord.objects.get(subject=subject)
