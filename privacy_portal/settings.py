@@ -164,6 +164,10 @@ AUDIT_CHAINS = env.int("AUDIT_CHAINS", default=16)
 AUDIT_KEY = _file_or_env("AUDIT_KEY", default="") or ""
 if DEBUG and not AUDIT_KEY:
     AUDIT_KEY = _dev_secret("dev_audit_key", lambda: base64.b64encode(os.urandom(32)).decode())
+if not DEBUG:  # every process (web, worker, beat) stops at start-up without it; check audit.E001 says so too
+    from apps.audit.keys import decode_audit_key
+
+    decode_audit_key(AUDIT_KEY)
 
 # --- Cache and jobs -----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

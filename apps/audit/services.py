@@ -8,8 +8,6 @@ heads outside the database (a log line, a daily email to the privacy officer), a
 `verify_audit_chain --anchors FILE` checks that every anchored event is still there, unchanged.
 """
 
-import base64
-import binascii
 import hashlib
 import hmac
 import json
@@ -22,11 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from .keys import decode_audit_key
 from .models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
@@ -34,18 +32,8 @@ ANCHOR_MARK = "audit-anchor"
 logger = logging.getLogger(__name__)
 
 
-def audit_key(value: str | None = None) -> bytes:
-    """AUDIT_KEY decoded: base64 of at least 32 random bytes."""
-    value = settings.AUDIT_KEY if value is None else value
-    try:
-        key = base64.b64decode(value or "", validate=True)
-    except (binascii.Error, ValueError):
-        key = b""
-    if len(key) < 32:
-        raise ImproperlyConfigured(
-            "AUDIT_KEY is missing or too short: set AUDIT_KEY (or AUDIT_KEY_FILE) to base64 of 32 random bytes, "
-            "kept outside the database and its backups.")
-    return key
+def audit_key() -> bytes:
+    return decode_audit_key(settings.AUDIT_KEY)
 
 
 @dataclass(frozen=True)
