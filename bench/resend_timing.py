@@ -1,4 +1,5 @@
-"""/me/resend/ answer time, known address vs unknown, in the embedded mode (SQLite, no Redis).
+"""/me/resend/ answer time, known address vs unknown, in the embedded mode (SQLite, no Redis) or,
+with --redis-url, with jobs published to Redis.
 
 Runs the app in this process with Django's test client against a fresh SQLite database, the demo
 applicant seeded, email to the console (sent to /dev/null). Prints the median of each.
@@ -21,11 +22,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--checkout", default=str(Path(__file__).resolve().parent.parent))
+    parser.add_argument("--redis-url", default="", help="the Redis mode: jobs are published there, not run "
+                        "(use a Redis database of your own; nothing consumes them)")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp()
     os.environ.update(DEBUG="1", DATABASE_URL=f"sqlite:///{tmp}/db.sqlite3", RATELIMIT_ENABLE="0",
                       MEDIA_ROOT=f"{tmp}/media", DJANGO_SETTINGS_MODULE="privacy_portal.settings")
     os.environ.pop("REDIS_URL", None)
+    if args.redis_url:
+        os.environ["REDIS_URL"] = args.redis_url
     os.chdir(args.checkout)
     sys.path.insert(0, args.checkout)
     import django
@@ -54,7 +59,8 @@ def main() -> None:
                     timings[kind].append(elapsed * 1000)
                 time.sleep(0.05)  # one request at a time, as a prober measures them
     time.sleep(1)  # background work (if any) finishes before the process ends
-    print(f"checkout {args.checkout}: median known {statistics.median(timings['known']):.1f} ms, "
+    mode = "redis" if args.redis_url else "embedded"
+    print(f"checkout {args.checkout} ({mode}): median known {statistics.median(timings['known']):.1f} ms, "
           f"unknown {statistics.median(timings['unknown']):.1f} ms over {args.rounds} rounds")
 
 
