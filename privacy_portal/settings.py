@@ -216,6 +216,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "audit-anchor": {"task": "apps.audit.tasks.audit_anchor_task", "schedule": 3600.0},
     "audit-anchor-email": {"task": "apps.audit.tasks.audit_anchor_task", "schedule": 86400.0,
                            "kwargs": {"email": True}},
+    "referee-notices-expire": {"task": "apps.consent.tasks.referee_notices_expire_task", "schedule": 86400.0},
 }
 # Records left without a service (never confirmed, abandoned) are erased after this many days.
 ABANDONED_RECORD_DAYS = env.int("ABANDONED_RECORD_DAYS", default=90)

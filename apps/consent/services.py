@@ -193,7 +193,7 @@ def referee_notice_claim(*, phone: str) -> bool:
     a stranger again and again. Claimed in the caller's transaction; a concurrent claim of the same
     number waits for it and then loses."""
     now = timezone.now()
-    RefereeNotice.objects.filter(sent_at__lt=now - timedelta(days=settings.REFEREE_NOTICE_INTERVAL_DAYS)).delete()
+    referee_notices_expire(now=now)
     try:
         with transaction.atomic():
             RefereeNotice.objects.create(phone_digest=blind_index_for(kind="referee-phone", normalised=phone),
@@ -201,6 +201,12 @@ def referee_notice_claim(*, phone: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def referee_notices_expire(*, now=None) -> int:
+    """Forget the numbers told longer ago than the interval (beat runs it daily, each claim too)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.REFEREE_NOTICE_INTERVAL_DAYS)
+    return RefereeNotice.objects.filter(sent_at__lt=cutoff).delete()[0]
 
 
 @transaction.atomic

@@ -7,6 +7,8 @@ import time_machine
 from django.utils import timezone
 
 from apps.consent.forms import ContactForm
+from apps.consent.models import RefereeNotice
+from apps.consent.tasks import referee_notices_expire_task
 from apps.notifications import backends as sms_backends
 from apps.subjects.models import DataSubject, PersonalRecord
 from tests.consent.helpers import application_post
@@ -70,3 +72,12 @@ def test_a_phone_number_gets_at_most_one_referee_message_in_30_days(client, demo
         client.post("/apply/", application_post(full_name="Chebet Kiprop", email="chebet@example.org",
                                                 mobile="0711 000 222"))
     assert sorted(m.to for m in sms if m.to in REFEREES) == sorted(list(REFEREES) * 2)
+
+
+def test_numbers_told_are_forgotten_after_the_interval(client, demo_purposes, sms):
+    client.post("/apply/", application_post())
+    assert RefereeNotice.objects.count() == 2
+    assert all("722111222" not in n.phone_digest for n in RefereeNotice.objects.all())  # a keyed hash only
+    assert referee_notices_expire_task() == 0
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        assert referee_notices_expire_task() == 2
