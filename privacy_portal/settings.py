@@ -5,6 +5,7 @@ needs relaxed (plain HTTP, generated development secrets under var/).
 """
 
 import base64
+import ipaddress
 import logging
 import os
 import secrets
@@ -279,6 +280,11 @@ X_FRAME_OPTIONS = "DENY"
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
 # The reverse proxies whose X-Forwarded-For we believe (addresses or networks); by default one on this host.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network.") from None
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
