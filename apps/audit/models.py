@@ -46,6 +46,9 @@ class Verb(models.TextChoices):
     STEPUP_VERIFIED = "stepup.verified"
     KEYS_REWRAPPED = "keys.rewrapped"
     TREE_HEAD_PUBLISHED = "transparency.head_published"
+    POLICY_PUBLISHED = "policy.published"
+    PURPOSE_CREATED = "purpose.created"
+    REFEREE_NOTICE_SKIPPED = "referee.notice_skipped"
 
 
 class AuditQuerySet(models.QuerySet):

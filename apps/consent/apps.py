@@ -8,6 +8,7 @@ class ConsentConfig(AppConfig):
     label = "consent"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401 (registers the system check)
         from .holdings import HOLDINGS
 
         datamap.register(*HOLDINGS)

@@ -33,4 +33,10 @@ HOLDINGS = [
             purposes=("recognising a form sent twice, and confirming what was sent",),
             legal_basis="consent, given on the form", on_erasure=Delete(), retention=Days(30),
             export=_submissions, export_key="submissions"),
+    Holding(model="consent.RefereeNotice", person=None, categories=(Category.REFEREE,),
+            purposes=("sending a phone number at most one referee message per period, so nobody is spammed",),
+            legal_basis="the referee's interest in not being messaged repeatedly",
+            on_erasure=Delete(), retention=Days("REFEREE_NOTICE_INTERVAL_DAYS", field="sent_at"),
+            export_key="referee_notices",
+            not_exported="a keyed hash of a referee's number, linked to no applicant"),
 ]
