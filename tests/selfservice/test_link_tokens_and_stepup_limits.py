@@ -4,9 +4,9 @@ import base64
 import re
 
 import pytest
-from apps.selfservice.tokens import LinkProblem, link_resolve, link_token, referee_resolve, referee_token
 
 from apps.audit.services import Actor
+from apps.subjects.links import LinkProblem, link_resolve, link_token, referee_resolve, referee_token
 from apps.subjects.models import DataSubject
 from apps.subjects.services import subject_links_revoke
 from tests.selfservice.test_pages import _apply, _step_up
