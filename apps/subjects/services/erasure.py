@@ -164,12 +164,16 @@ def _shred(*, jobs: list[tuple[uuid.UUID, uuid.UUID, str]]) -> dict[uuid.UUID, D
                                 counts=counts[s], key_destroyed_at=key_destroyed_at, completed_at=now, job_id=str(j))
             for j, s, r in jobs
         ]
-        certificates_sign(certificates)
         with transaction.atomic(using=vault_db()):
-            # A concurrent run (reapply, a second delivery) may have certified someone first: keep theirs.
-            DeletionCertificate.objects.using(vault_db()).bulk_create(certificates, ignore_conflicts=True)
+            # Someone certified but not yet erased (a key store committed before a failure) keeps that
+            # certificate. No ON CONFLICT: PostgreSQL refuses it on the append-only certificates; a
+            # concurrent run certifying the same person (which claims make rare) fails here and is retried.
             stored = {c.subject_id: c for c in DeletionCertificate.objects.using(vault_db())
                       .filter(subject_id__in=subject_ids)}
+            fresh = [c for c in certificates if c.subject_id not in stored]
+            certificates_sign(fresh)
+            DeletionCertificate.objects.using(vault_db()).bulk_create(fresh)
+            stored.update({c.subject_id: c for c in fresh})
             # Signed, and in the public log in the same key-store transaction as the certificates.
             leaves_append(certificates=[stored[s] for j, s, _ in jobs if stored[s].pk == j])
         audit_records(entries=[
