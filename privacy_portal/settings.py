@@ -389,6 +389,9 @@ AFRICASTALKING_API_KEY = _file_or_env("AFRICASTALKING_API_KEY", default="") or "
 AFRICASTALKING_SENDER_ID = env.str("AFRICASTALKING_SENDER_ID", default="")
 # A send is tried this many times (with backoff) before it is marked failed.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+# A send claimed by a worker process that is gone (no heartbeat) is handed back after this many
+# seconds from its claim; if its provider had accepted it, it is only recorded as sent.
+NOTIFICATION_DEAD_CLAIM_GRACE = env.int("NOTIFICATION_DEAD_CLAIM_GRACE", default=30)
 CELERY_BEAT_SCHEDULE["notifications-redrive"] = {
     "task": "apps.notifications.tasks.notifications_redrive_task",
     "schedule": 30.0,
