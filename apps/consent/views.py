@@ -11,6 +11,7 @@ from apps.core.http import client_ip
 from apps.core.uploads import accepts_uploads
 from apps.core.views import notice
 from apps.policies.selectors import policy_in_force
+from apps.vault.files import StorageFull
 
 from .forms import FORM_VERSIONS, ApplicationForm, ContactForm
 from .models import ConsentRecord, Submission
@@ -47,10 +48,14 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
             data = form.record_data() if kind == "apply" else {
                 "full_name": form.cleaned_data["full_name"], "email": form.cleaned_data["email"],
                 "mobile": form.cleaned_data.get("mobile"), "message": form.cleaned_data["message"]}
-            received = submission_receive(
-                key=form.cleaned_data["key"], kind=kind, data=data, purposes=form.purposes_given(),
-                context=_context(request, kind), document=form.cleaned_data.get("id_document"),
-            )
+            try:
+                received = submission_receive(
+                    key=form.cleaned_data["key"], kind=kind, data=data, purposes=form.purposes_given(),
+                    context=_context(request, kind), document=form.cleaned_data.get("id_document"),
+                )
+            except StorageFull:  # logged as an alert where it happened; the transaction rolled back
+                return notice(request, heading=_("We could not save your application"), status=503, text=_(
+                    "We could not save your application: nothing was kept. Please try again later."))
             request.session[SESSION_KEY] = str(received.submission.pk)
             return redirect("consent:done")
         status = 400
