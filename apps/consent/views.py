@@ -1,3 +1,4 @@
+import logging
 import uuid
 
 from django.conf import settings
@@ -18,6 +19,8 @@ from .models import ConsentRecord, Submission
 from .selectors import form_missing, purposes_for
 from .services import FIELD_LABELS, CollectionContext, submission_receive
 
+logger = logging.getLogger(__name__)
+
 SESSION_KEY = "last_submission"
 
 
@@ -26,6 +29,13 @@ def _context(request: HttpRequest, kind: str) -> CollectionContext:
         collection_point=f"{kind}-form", form_version=FORM_VERSIONS[kind], source=ConsentRecord.Source.WEB_FORM,
         ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
     )
+
+
+def _repeated_fields(request: HttpRequest) -> int:
+    """How many fields were sent more than once. Every field of these forms is single-valued: a
+    repeat is a forged or broken request, and which value counts must not be guessed (a consent
+    box sent as `on`, `off` and `\x00` is not consent)."""
+    return sum(1 for data in (request.POST, request.FILES) for name in data if len(data.getlist(name)) > 1)
 
 
 def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str) -> HttpResponse:
@@ -37,6 +47,11 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
         return response
     purposes = purposes_for(kind)
     if request.method == "POST":
+        if repeated := _repeated_fields(request):
+            logger.info("form %s refused: %s field(s) sent more than once", kind, repeated)
+            return notice(request, heading=_("This form could not be read"), status=400, text=_(
+                "Some of its fields were sent more than once. Nothing was saved. Please open the form again "
+                "and send it once."))
         key = request.POST.get("key", "")
         # A resubmission (double click, back button) of a form already received: no second person.
         existing = Submission.objects.filter(pk=key).first() if _is_uuid(key) else None

@@ -176,7 +176,7 @@ class Visitor:
         return {k: v for k, v in fields.items() if k in {"csrfmiddlewaretoken", "key"}}
 
     def apply(self, email: str, *, hidden: dict[str, str] | None = None, extra: list[tuple[str, str]] = (),
-              timeout: float = 60) -> requests.Response:
+              files: list | None = None, timeout: float = 60) -> requests.Response:
         hidden = hidden or self.form("/apply/")
         data = [*hidden.items(), ("full_name", "Amani Wekesa"), ("email", email), ("mobile", "0712 345 678"),
                 ("address", "P.O. Box 100-00200, Nairobi"), ("legal_id_type", "national-id"),
@@ -185,8 +185,8 @@ class Visitor:
                 ("referee_2_name", "Peter Odhiambo"), ("referee_2_phone", "0733 444 555"),
                 ("referee_2_relationship", "Lecturer"), ("consent_recruitment", "on"),
                 ("consent_share-with-employer", "on"), *extra]
-        return self.http.post(f"{self.base}/apply/", data=data, files={"id_document": ("scan.pdf", PDF,
-                              "application/pdf")}, allow_redirects=False, timeout=timeout)
+        files = files or [("id_document", ("scan.pdf", PDF, "application/pdf"))]
+        return self.http.post(f"{self.base}/apply/", data=data, files=files, allow_redirects=False, timeout=timeout)
 
     def contact(self, email: str, timeout: float = 60) -> requests.Response:
         hidden = self.form("/contact/")
