@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "apps.vault.middleware.VaultKeyScopeMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",  # answers a blocked request with RATELIMIT_VIEW (429)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.core.middleware.DatabaseUnavailableMiddleware",  # a view failing on a down database: 503
 ]
 
 ROOT_URLCONF = "privacy_portal.urls"

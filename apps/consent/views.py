@@ -2,6 +2,7 @@ import logging
 import uuid
 
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -38,6 +39,24 @@ def _repeated_fields(request: HttpRequest) -> int:
     return sum(1 for data in (request.POST, request.FILES) for name in data if len(data.getlist(name)) > 1)
 
 
+def _received(request: HttpRequest, submission: Submission, purposes: list) -> HttpResponse:
+    """What the visitor sees once their form is stored: normally a redirect to the done page,
+    which reads the submission from the session. The form has committed by now; if the session
+    cannot be written (the database went away after the commit), the done page is shown here,
+    from what is in hand, rather than an error for something that succeeded."""
+    request.session[SESSION_KEY] = str(submission.pk)
+    try:
+        request.session.save()
+    except DatabaseError as exc:
+        logger.warning("session not saved after submission=%s was stored (%s); done page shown directly",
+                       submission.pk, type(exc).__name__)
+        request.session.modified = False  # the middleware must not try (and fail) again
+        connection.close()  # a restarted database: the page below reconnects instead of failing
+        return _done_page(request, submission, purposes)
+    # Still marked modified, so the session middleware sets the cookie (and writes the row again).
+    return redirect("consent:done")
+
+
 def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str) -> HttpResponse:
     if form_missing(kind):  # a first run: nothing is collected before the policy and purposes exist
         response = notice(request, status=503, heading=_("This form is not open yet"), text=_(
@@ -56,8 +75,7 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
         # A resubmission (double click, back button) of a form already received: no second person.
         existing = Submission.objects.filter(pk=key).first() if _is_uuid(key) else None
         if existing:
-            request.session[SESSION_KEY] = str(existing.pk)
-            return redirect("consent:done")
+            return _received(request, existing, purposes)
         form = form_class(request.POST, request.FILES, purposes=purposes)
         if form.is_valid():
             data = form.record_data() if kind == "apply" else {
@@ -71,8 +89,7 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
             except StorageFull:  # logged as an alert where it happened; the transaction rolled back
                 return notice(request, heading=_("We could not save your application"), status=503, text=_(
                     "We could not save your application: nothing was kept. Please try again later."))
-            request.session[SESSION_KEY] = str(received.submission.pk)
-            return redirect("consent:done")
+            return _received(request, received.submission, purposes)
         status = 400
     else:
         form, status = form_class(purposes=purposes), 200
@@ -106,7 +123,10 @@ def done(request: HttpRequest) -> HttpResponse:
         if _is_uuid(request.session.get(SESSION_KEY, "")) else None
     if submission is None:
         return redirect("home")
-    purposes = purposes_for(submission.kind)
+    return _done_page(request, submission, purposes_for(submission.kind))
+
+
+def _done_page(request: HttpRequest, submission: Submission, purposes: list) -> HttpResponse:
     response = render(request, "consent/done.html", {
         "fields": [FIELD_LABELS[f] for f in submission.fields],
         "purposes": [p for p in purposes if p.slug in submission.purposes],
