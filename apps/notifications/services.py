@@ -23,8 +23,10 @@ import logging
 import smtplib
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -58,8 +60,9 @@ SYSTEM = Actor.system("notifications")
 SENDING_TIMEOUT = timedelta(minutes=10)
 # How long the note of a provider's acceptance is kept: well past SENDING_TIMEOUT.
 ACCEPTANCE_TTL = 24 * 3600
-# Attempts, and the pause before each, to write SENT when the database does not answer.
-SENT_WRITE_PAUSES = (0, 0.5, 1, 2, 4)
+# Pauses before each try of a claimed send's database step while the database does not answer
+# (about 8 s in all: a restart), before the last try, whose error is raised.
+DB_RETRY_PAUSES = (0, 0.5, 1, 2, 4)
 RETRY_BACKOFF_MAX = 600  # seconds
 
 
@@ -179,31 +182,44 @@ def notification_send(*, notification_id: uuid.UUID) -> bool:
     )
     if not claimed:  # sent, failed, erased, or another worker has it
         return False
-    notification = Notification.objects.filter(pk=notification_id).first()
+    # From here the row is ours until it says SENT, FAILED or PENDING again: a database that stops
+    # answering for a moment (a restart) must not leave it SENDING under a live worker, where
+    # only the 10-minute timeout would find it.
+    notification = _retrying(lambda: Notification.objects.filter(pk=notification_id).first(),
+                             what="load", notification_id=notification_id)
     if notification is None:  # erased in the meantime
         return False
     try:
         provider_message_id = _deliver(notification)
     except Exception as exc:  # classified below; its message (which may quote the address) is never kept
-        _record_failure(notification, exc)
+        error = exc  # the name `exc` is cleared when the except block ends
+        _retrying(lambda: _record_failure(notification, error), what="failure", notification_id=notification_id)
         return False
     # Accepted. Note it first, where neither this process's death nor the database can lose it.
     provider_message_id = str(provider_message_id or "")[:255]
     liveness.fact_set(_acceptance_key(notification.pk), provider_message_id or "-", ttl=ACCEPTANCE_TTL)
-    for pause in SENT_WRITE_PAUSES:
-        time.sleep(pause)
-        try:
-            _mark_sent(notification, provider_message_id=provider_message_id)
-            break
-        except DatabaseError as exc:
-            logger.warning("notification sent but not yet recorded id=%s error=%s", notification.pk,
-                           type(exc).__name__)
-            connection.close()  # reconnect on the next try (a restarted database)
-    else:  # the acceptance note lets the sweep record it later, without sending again
+    try:
+        _retrying(lambda: _mark_sent(notification, provider_message_id=provider_message_id), what="sent",
+                  notification_id=notification_id)
+    except DatabaseError:  # the acceptance note lets the sweep record it later, without sending again
         return True
     logger.info("notification sent id=%s channel=%s attempts=%s", notification.pk, notification.channel,
                 notification.attempts)
     return True
+
+
+def _retrying(operation: Callable[[], Any], *, what: str, notification_id: uuid.UUID) -> Any:
+    """Run a database step of a claimed send, retried for a few seconds while the database does
+    not answer (each failure closes the connection, so the next try reconnects)."""
+    for pause in DB_RETRY_PAUSES:
+        time.sleep(pause)
+        try:
+            return operation()
+        except DatabaseError as exc:
+            logger.warning("notification %s not recorded yet id=%s error=%s", what, notification_id,
+                           type(exc).__name__)
+            connection.close()
+    return operation()
 
 
 def _acceptance_key(notification_id: uuid.UUID) -> str:

@@ -3,6 +3,7 @@ their own, each restored or stopped by the test that started it."""
 
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from tests.conftest import _missing, _test_database_url
 
-from .harness import ROOT, RedisServer, Site, Worker, manage, parts_env
+from .harness import ROOT, PostgresServer, RedisServer, Site, Worker, manage, parts_env
 
 
 @dataclass
@@ -78,3 +79,22 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.fixture
+def fault_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL cluster of the test's own, to be restarted; stopped (and removed) afterwards."""
+    if not PostgresServer.available():
+        _missing("PostgreSQL's initdb and pg_ctl (the fault harness runs a cluster of its own)")
+    # Directly under the system's temporary directory: pytest's own is closed to the postgres user.
+    server = PostgresServer(Path(tempfile.mkdtemp(prefix="pp-faults-pg-")))
+    try:
+        server.init()
+        server.start()
+        yield server
+    finally:
+        try:
+            server.stop("immediate")
+        except subprocess.CalledProcessError:
+            pass  # not running
+        shutil.rmtree(server.dir, ignore_errors=True)

@@ -12,6 +12,7 @@ started in its own session and stopped by its process group id, never by name.
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -74,6 +75,54 @@ class RedisServer:
         """Shut it down without saving: started again, it is empty (a restart that lost the queue)."""
         subprocess.run(["redis-cli", "-p", str(self.port), "shutdown", "nosave"], capture_output=True, timeout=10)
         wait_until(lambda: not self.ping(), timeout=20, what="redis stopped")
+
+
+class PostgresServer:
+    """A PostgreSQL cluster of its own (initdb under a temporary directory, a free port), so that it
+    can be restarted without touching the shared server. Run as the postgres user when root."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.dir = directory
+        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
+        self.bin = versions[-1].parent if versions else Path(shutil.which("pg_ctl") or "pg_ctl").parent
+
+    @staticmethod
+    def available() -> bool:
+        return bool(list(Path("/usr/lib/postgresql").glob("*/bin/initdb")) or shutil.which("initdb"))
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if os.geteuid() == 0:  # initdb and postgres refuse to run as root
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def init(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+        self._run("initdb", "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+
+    def start(self) -> None:
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w", "-o",
+                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", mode, "-w", "stop")
+
+    def restart(self) -> None:
+        """As an operator's restart or a failover does: sessions are cut, transactions in flight abort."""
+        self.stop("fast")
+        self.start()
+
+    def create_database(self, name: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 class _Process:
@@ -200,3 +249,13 @@ def accepted(response: requests.Response) -> bool:
     if response.status_code == 302:
         return response.headers.get("Location", "").endswith("/sent/")
     return response.status_code == 200 and "we have received it" in response.text
+
+
+SEED_PURPOSES = ("from io import StringIO; from apps.policies.seed import seed_demo as policy; "
+                 "from apps.consent.seed import seed_demo as purposes; policy(StringIO()); purposes(StringIO())")
+
+
+def migrate_and_seed(env: dict[str, str]) -> None:
+    """A fresh database for the parts: the schema, the demo purposes and policy v1."""
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "shell", "-c", SEED_PURPOSES)
