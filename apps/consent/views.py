@@ -35,7 +35,8 @@ def _context(request: HttpRequest, kind: str) -> CollectionContext:
 def _repeated_fields(request: HttpRequest) -> int:
     """How many fields were sent more than once. Every field of these forms is single-valued: a
     repeat is a forged or broken request, and which value counts must not be guessed (a consent
-    box sent as `on`, `off` and `\x00` is not consent)."""
+    box sent as `on`, `off` and `\x00` is not consent). A repeated file never gets here: the upload
+    handler keeps only the first file of a declared field (apps.core.uploads)."""
     return sum(1 for data in (request.POST, request.FILES) for name in data if len(data.getlist(name)) > 1)
 
 

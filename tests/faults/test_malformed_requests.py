@@ -10,7 +10,7 @@ from apps.consent.models import ConsentRecord, Submission
 from apps.subjects.models import DataSubject
 from tests.conftest import wait_for
 
-from .harness import PDF, Visitor, accepted
+from .harness import Visitor, accepted
 
 pytestmark = pytest.mark.real_services
 
@@ -28,8 +28,6 @@ def test_a_repeated_field_is_a_400_that_stores_nothing_and_valid_forms_still_go_
     for i in range(12):
         extra = REPEATS[i % len(REPEATS)]  # on top of the one value every form sends
         malformed.append(visitor.apply(f"malformed-{i}@example.org", hidden=visitor.form("/apply/"), extra=extra))
-    malformed.append(visitor.apply("twice@example.org", files=[  # the ID document sent twice
-        ("id_document", ("a.pdf", PDF, "application/pdf")), ("id_document", ("b.pdf", PDF, "application/pdf"))]))
 
     assert [r.status_code for r in malformed] == [400] * len(malformed)
     assert "Some of its fields were sent more than once. Nothing was saved." in malformed[0].text
