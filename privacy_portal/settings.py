@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "apps.vault.middleware.VaultKeyScopeMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",  # answers a blocked request with RATELIMIT_VIEW (429)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.core.middleware.DatabaseUnavailableMiddleware",  # a view failing on a down database: 503
 ]
 
 ROOT_URLCONF = "privacy_portal.urls"
@@ -190,8 +191,25 @@ if not DEBUG:  # every process (web, worker, beat) stops at start-up without it;
 
 # --- Cache and jobs -----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+
+
+def _no_retry() -> object:
+    """redis-py's Retry with no retries; imported only when Redis is configured."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return Retry(NoBackoff(), 0)
+
+
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Rate-limit counters only. While Redis does not answer, each process counts in memory instead
+    # (apps/core/cache.py): a limit still holds per process, and no page answers 500.
+    CACHES = {"default": {
+        "BACKEND": "apps.core.cache.RedisCacheWithLocalFallback", "LOCATION": REDIS_URL,
+        # No client-side retries (redis-py retries 10 times by default): a dead Redis costs a
+        # request one refused connection, then the fallback counts.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, "retry": _no_retry()},
+    }}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -213,13 +231,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # is picked up by the sweep long before the visibility timeout returns it.
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
+# Bounded waits on Redis: a publish after commit, or a health check, never hangs on a dead or
+# unreachable server (connect 1 s, each command 5 s; the worker's blocking pop is shorter).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900, "socket_connect_timeout": 1, "socket_timeout": 5}
+# Nothing reads a job's result (jobs write their outcome to the database), so a publish never
+# touches the result store: with results on, Celery subscribes to the result channel at publish
+# time and retries a dead Redis 20 times (~20 s) before raising. Tasks that are read (ping) say so.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 10
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = False
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request never waits long on a broker outage: the job row is already written and the sweep
 # re-drives it (see apps/core/jobs.py).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="Africa/Nairobi")
 # Exactly one beat process runs this schedule (`make beat`); each entry is a thin trigger of a service.
 # A second beat started by mistake stands by: the scheduler holds a PostgreSQL advisory lock.
@@ -362,6 +390,9 @@ AFRICASTALKING_API_KEY = _file_or_env("AFRICASTALKING_API_KEY", default="") or "
 AFRICASTALKING_SENDER_ID = env.str("AFRICASTALKING_SENDER_ID", default="")
 # A send is tried this many times (with backoff) before it is marked failed.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+# A send claimed by a worker process that is gone (no heartbeat) is handed back after this many
+# seconds from its claim; if its provider had accepted it, it is only recorded as sent.
+NOTIFICATION_DEAD_CLAIM_GRACE = env.int("NOTIFICATION_DEAD_CLAIM_GRACE", default=30)
 CELERY_BEAT_SCHEDULE["notifications-redrive"] = {
     "task": "apps.notifications.tasks.notifications_redrive_task",
     "schedule": 30.0,

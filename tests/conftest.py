@@ -110,10 +110,17 @@ def _free_port() -> int:
 class _Collector:
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        # A fault test's hook, called with each message before it is accepted: it may stall or
+        # kill the sender, and return an SMTP reply to refuse the message instead (not stored).
+        self.before_accept = None
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
         msg = message_from_bytes(envelope.content)
         msg["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        if self.before_accept is not None:
+            refusal = self.before_accept(msg)
+            if refusal:
+                return refusal
         self.messages.append(msg)
         return "250 Message accepted for delivery"
 
@@ -135,6 +142,7 @@ def mailbox(smtp_server, settings) -> list[Message]:
     """Messages received by the real SMTP server; the app (and the worker) send to it."""
     collector, port = smtp_server
     collector.messages.clear()
+    collector.before_accept = None
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port

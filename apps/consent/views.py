@@ -1,6 +1,8 @@
+import logging
 import uuid
 
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,11 +13,14 @@ from apps.core.http import client_ip
 from apps.core.uploads import accepts_uploads
 from apps.core.views import notice
 from apps.policies.selectors import policy_in_force
+from apps.vault.files import StorageFull
 
 from .forms import FORM_VERSIONS, ApplicationForm, ContactForm
 from .models import ConsentRecord, Submission
 from .selectors import form_missing, purposes_for
 from .services import FIELD_LABELS, CollectionContext, submission_receive
+
+logger = logging.getLogger(__name__)
 
 SESSION_KEY = "last_submission"
 
@@ -27,6 +32,32 @@ def _context(request: HttpRequest, kind: str) -> CollectionContext:
     )
 
 
+def _repeated_fields(request: HttpRequest) -> int:
+    """How many fields were sent more than once. Every field of these forms is single-valued: a
+    repeat is a forged or broken request, and which value counts must not be guessed (a consent
+    box sent as `on`, `off` and `\x00` is not consent). A repeated file never gets here: the upload
+    handler keeps only the first file of a declared field (apps.core.uploads)."""
+    return sum(1 for data in (request.POST, request.FILES) for name in data if len(data.getlist(name)) > 1)
+
+
+def _received(request: HttpRequest, submission: Submission, purposes: list) -> HttpResponse:
+    """What the visitor sees once their form is stored: normally a redirect to the done page,
+    which reads the submission from the session. The form has committed by now; if the session
+    cannot be written (the database went away after the commit), the done page is shown here,
+    from what is in hand, rather than an error for something that succeeded."""
+    request.session[SESSION_KEY] = str(submission.pk)
+    try:
+        request.session.save()
+    except DatabaseError as exc:
+        logger.warning("session not saved after submission=%s was stored (%s); done page shown directly",
+                       submission.pk, type(exc).__name__)
+        request.session.modified = False  # the middleware must not try (and fail) again
+        connection.close()  # a restarted database: the page below reconnects instead of failing
+        return _done_page(request, submission, purposes)
+    # Still marked modified, so the session middleware sets the cookie (and writes the row again).
+    return redirect("consent:done")
+
+
 def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str) -> HttpResponse:
     if form_missing(kind):  # a first run: nothing is collected before the policy and purposes exist
         response = notice(request, status=503, heading=_("This form is not open yet"), text=_(
@@ -36,23 +67,30 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
         return response
     purposes = purposes_for(kind)
     if request.method == "POST":
+        if repeated := _repeated_fields(request):
+            logger.info("form %s refused: %s field(s) sent more than once", kind, repeated)
+            return notice(request, heading=_("This form could not be read"), status=400, text=_(
+                "Some of its fields were sent more than once. Nothing was saved. Please open the form again "
+                "and send it once."))
         key = request.POST.get("key", "")
         # A resubmission (double click, back button) of a form already received: no second person.
         existing = Submission.objects.filter(pk=key).first() if _is_uuid(key) else None
         if existing:
-            request.session[SESSION_KEY] = str(existing.pk)
-            return redirect("consent:done")
+            return _received(request, existing, purposes)
         form = form_class(request.POST, request.FILES, purposes=purposes)
         if form.is_valid():
             data = form.record_data() if kind == "apply" else {
                 "full_name": form.cleaned_data["full_name"], "email": form.cleaned_data["email"],
                 "mobile": form.cleaned_data.get("mobile"), "message": form.cleaned_data["message"]}
-            received = submission_receive(
-                key=form.cleaned_data["key"], kind=kind, data=data, purposes=form.purposes_given(),
-                context=_context(request, kind), document=form.cleaned_data.get("id_document"),
-            )
-            request.session[SESSION_KEY] = str(received.submission.pk)
-            return redirect("consent:done")
+            try:
+                received = submission_receive(
+                    key=form.cleaned_data["key"], kind=kind, data=data, purposes=form.purposes_given(),
+                    context=_context(request, kind), document=form.cleaned_data.get("id_document"),
+                )
+            except StorageFull:  # logged as an alert where it happened; the transaction rolled back
+                return notice(request, heading=_("We could not save your application"), status=503, text=_(
+                    "We could not save your application: nothing was kept. Please try again later."))
+            return _received(request, received.submission, purposes)
         status = 400
     else:
         form, status = form_class(purposes=purposes), 200
@@ -86,7 +124,10 @@ def done(request: HttpRequest) -> HttpResponse:
         if _is_uuid(request.session.get(SESSION_KEY, "")) else None
     if submission is None:
         return redirect("home")
-    purposes = purposes_for(submission.kind)
+    return _done_page(request, submission, purposes_for(submission.kind))
+
+
+def _done_page(request: HttpRequest, submission: Submission, purposes: list) -> HttpResponse:
     response = render(request, "consent/done.html", {
         "fields": [FIELD_LABELS[f] for f in submission.fields],
         "purposes": [p for p in purposes if p.slug in submission.purposes],

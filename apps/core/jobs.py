@@ -1,7 +1,9 @@
 """Queueing jobs after commit without letting a broker outage break the request.
 
 Every job that must happen is already a row in the database when this runs; if the broker is
-down the publish fails here, is logged (ids only), and the sweep re-drives the row later.
+down the publish fails here, is logged (ids only), and the sweep re-drives the row later. The
+publish is bounded (settings: connect timeout, a short retry policy, no result store), and no
+error of any kind escapes it: the transaction has committed, so the response must say so.
 """
 
 import logging
@@ -10,22 +12,27 @@ from typing import Any
 
 from celery import Task
 from django.db import transaction
-from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
 
 
 def enqueue_on_commit(task: Task, *args: Any, using: str | None = None,
                       published: Callable[[], None] | None = None) -> None:
-    """Publish after commit; `published` runs once the broker has the message (e.g. to stamp the row)."""
+    """Publish after commit; `published` runs once the broker has the message (e.g. to stamp the row).
+
+    Task arguments are ids by convention (house rule), so they may be logged.
+    """
 
     def publish() -> None:
         try:
             task.delay(*args)
-        except OperationalError:
-            logger.warning("broker unavailable; %s %s left for the sweep", task.name, args)
+        except Exception as exc:  # any failure: the row is committed and the sweep re-drives it
+            logger.warning("publish failed (%s); %s %s left for the sweep", type(exc).__name__, task.name, args)
             return
         if published is not None:
-            published()
+            try:
+                published()
+            except Exception as exc:  # the stamp is an optimisation of the sweep, never a reason to fail
+                logger.warning("publish stamp failed (%s) for %s %s", type(exc).__name__, task.name, args)
 
     transaction.on_commit(publish, using=using)

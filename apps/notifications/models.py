@@ -39,6 +39,9 @@ class Notification(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)
     # When a worker last claimed it (status SENDING); a claim this old means the worker died.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The worker process that claimed it (apps.core.liveness.process_id): once that process is
+    # gone, the sweep hands the row back without waiting for the timeout. Empty: unknown.
+    claimed_by = models.CharField(max_length=100, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     recipient = EncryptedCharField(max_length=254)
     context = EncryptedJSONField(default=dict, blank=True)

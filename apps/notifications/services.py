@@ -2,17 +2,31 @@
 
 A send is claimed with a conditional UPDATE, so two deliveries of the same task (a retry, the
 sweep, a redelivered message) never send twice while the first is in flight, and a SENT row is
-never sent again. If a worker dies after the provider accepted the message but before the row
-says SENT, the sweep sends it again after SENDING_TIMEOUT: for email the Message-ID is derived
-from the row, so receiving servers can drop the duplicate.
+never sent again.
+
+The window between "the provider accepted it" and "the row says SENT" is kept small and honest:
+the acceptance is noted in Redis the moment the provider answers (a fact that outlives the
+worker and does not need the database), then written to the row, retried for a few seconds if
+the database does not answer. A row left SENDING is looked at by the sweep once its claiming
+process is known to be gone (its heartbeat stopped, apps.core.liveness), or after
+SENDING_TIMEOUT when that cannot be known:
+- the acceptance was noted: the row is marked SENT, nothing is sent again;
+- it was not: the message is sent again, once per lost claim. For email the Message-ID is
+  derived from the row, so a receiving server can drop the duplicate in the one case left (the
+  worker died after the server stored the message and before it read the server's reply).
+Africa's Talking offers no query of an outbound message's status by our reference (delivery
+reports are pushed to a callback), so an SMS is handled like an email without a Message-ID.
 """
 
 import json
 import logging
 import smtplib
+import time
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from email.utils import parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,7 +34,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.utils import DNS_NAME
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email, validate_slug
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
@@ -29,6 +43,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as phone_to_python
 
 from apps.audit.services import Actor, Verb, audit_record
+from apps.core import liveness
 from apps.core.jobs import enqueue_on_commit
 from apps.notifications import tasks
 from apps.subjects.models import DataSubject
@@ -43,6 +58,11 @@ logger = logging.getLogger(__name__)
 SYSTEM = Actor.system("notifications")
 # A claim older than this lost its worker (the task hard time limit is far shorter).
 SENDING_TIMEOUT = timedelta(minutes=10)
+# How long the note of a provider's acceptance is kept: well past SENDING_TIMEOUT.
+ACCEPTANCE_TTL = 24 * 3600
+# Pauses before each try of a claimed send's database step while the database does not answer
+# (about 8 s in all: a restart), before the last try, whose error is raised.
+DB_RETRY_PAUSES = (0, 0.5, 1, 2, 4)
 RETRY_BACKOFF_MAX = 600  # seconds
 
 
@@ -157,29 +177,67 @@ def notification_send(*, notification_id: uuid.UUID) -> bool:
     row is FAILED and nothing is raised.
     """
     claimed = Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING).update(
-        status=Notification.Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+        status=Notification.Status.SENDING, claimed_at=timezone.now(), claimed_by=liveness.process_id(),
+        attempts=F("attempts") + 1,
     )
     if not claimed:  # sent, failed, erased, or another worker has it
         return False
-    notification = Notification.objects.filter(pk=notification_id).first()
+    # From here the row is ours until it says SENT, FAILED or PENDING again: a database that stops
+    # answering for a moment (a restart) must not leave it SENDING under a live worker, where
+    # only the 10-minute timeout would find it.
+    notification = _retrying(lambda: Notification.objects.filter(pk=notification_id).first(),
+                             what="load", notification_id=notification_id)
     if notification is None:  # erased in the meantime
         return False
     try:
         provider_message_id = _deliver(notification)
     except Exception as exc:  # classified below; its message (which may quote the address) is never kept
-        _record_failure(notification, exc)
+        error = exc  # the name `exc` is cleared when the except block ends
+        _retrying(lambda: _record_failure(notification, error), what="failure", notification_id=notification_id)
         return False
-    with transaction.atomic():
-        Notification.objects.filter(pk=notification_id).exclude(status=Notification.Status.SENT).update(
-            status=Notification.Status.SENT, sent_at=timezone.now(), last_error="",
-            provider_message_id=str(provider_message_id or "")[:255],
-        )
-        audit_record(actor=SYSTEM, verb=Verb.NOTIFICATION_SENT, target=notification.subject_id,
-                     detail={"notification": str(notification.pk), "channel": notification.channel,
-                             "template": notification.template, "attempts": notification.attempts})
+    # Accepted. Note it first, where neither this process's death nor the database can lose it.
+    provider_message_id = str(provider_message_id or "")[:255]
+    liveness.fact_set(_acceptance_key(notification.pk), provider_message_id or "-", ttl=ACCEPTANCE_TTL)
+    try:
+        _retrying(lambda: _mark_sent(notification, provider_message_id=provider_message_id), what="sent",
+                  notification_id=notification_id)
+    except DatabaseError:  # the acceptance note lets the sweep record it later, without sending again
+        return True
     logger.info("notification sent id=%s channel=%s attempts=%s", notification.pk, notification.channel,
                 notification.attempts)
     return True
+
+
+def _retrying(operation: Callable[[], Any], *, what: str, notification_id: uuid.UUID) -> Any:
+    """Run a database step of a claimed send, retried for a few seconds while the database does
+    not answer (each failure closes the connection, so the next try reconnects)."""
+    for pause in DB_RETRY_PAUSES:
+        time.sleep(pause)
+        try:
+            return operation()
+        except DatabaseError as exc:
+            logger.warning("notification %s not recorded yet id=%s error=%s", what, notification_id,
+                           type(exc).__name__)
+            connection.close()
+    return operation()
+
+
+def _acceptance_key(notification_id: uuid.UUID) -> str:
+    return f"notification-accepted:{notification_id}"
+
+
+def _mark_sent(notification: Notification, *, provider_message_id: str, by_sweep: bool = False) -> bool:
+    with transaction.atomic():
+        updated = Notification.objects.filter(pk=notification.pk).exclude(status=Notification.Status.SENT).update(
+            status=Notification.Status.SENT, sent_at=timezone.now(), last_error="",
+            provider_message_id=provider_message_id,
+        )
+        if updated:
+            audit_record(actor=SYSTEM, verb=Verb.NOTIFICATION_SENT, target=notification.subject_id,
+                         detail={"notification": str(notification.pk), "channel": notification.channel,
+                                 "template": notification.template, "attempts": notification.attempts,
+                                 **({"recorded_by": "sweep"} if by_sweep else {})})
+    return bool(updated)
 
 
 def _record_failure(notification: Notification, exc: Exception) -> None:
@@ -206,19 +264,53 @@ def _record_failure(notification: Notification, exc: Exception) -> None:
 
 
 # --- the sweep and erasure --------------------------------------------------------------------------
+def _sends_lost(*, now: datetime, limit: int) -> list[uuid.UUID]:
+    """SENDING rows whose claim is lost: claimed more than SENDING_TIMEOUT ago, or whose claiming
+    process is known to be gone. Those the provider had accepted are marked SENT here (nothing
+    is sent again); the ids of the others are returned, to be sent again."""
+    stuck_cutoff = now - SENDING_TIMEOUT
+    # The grace also covers a claim by a process that does not beat (a web process running jobs
+    # in-process with no broker): its send is long over by then.
+    grace = timedelta(seconds=settings.NOTIFICATION_DEAD_CLAIM_GRACE)
+    claims = list(
+        Notification.objects.filter(status=Notification.Status.SENDING, claimed_at__lt=now - grace)
+        .order_by("claimed_at").values_list("pk", "claimed_by", "claimed_at")[:limit]
+    )
+    alive = liveness.processes_alive({by for _, by, _ in claims if by})
+    lost = []
+    for notification_id, claimed_by, claimed_at in claims:
+        gone = claimed_at < stuck_cutoff or (alive is not None and claimed_by and claimed_by not in alive)
+        accepted = liveness.fact_get(_acceptance_key(notification_id))
+        if accepted is not None:  # sent; only the record of it is missing
+            notification = Notification.objects.filter(pk=notification_id).first()
+            if notification and _mark_sent(notification, provider_message_id="" if accepted == "-" else accepted,
+                                           by_sweep=True):
+                logger.info("notification recorded as sent by the sweep id=%s", notification_id)
+        elif gone:
+            lost.append((notification_id, claimed_at))
+    handed_back = []
+    for notification_id, claimed_at in lost:
+        if Notification.objects.filter(pk=notification_id, status=Notification.Status.SENDING,
+                                       claimed_at=claimed_at).update(status=Notification.Status.PENDING):
+            logger.info("notification claim lost id=%s; sending again", notification_id)
+            handed_back.append(notification_id)
+    return handed_back
+
+
 def notifications_redrive(*, older_than: timedelta = timedelta(minutes=1), limit: int = 1000) -> int:
     """Re-queue PENDING rows queued longer ago than older_than (broker down, task lost) and hand
-    back SENDING rows claimed more than SENDING_TIMEOUT ago (worker died mid-send). Beat runs this.
+    back SENDING rows whose claim is lost (see _sends_lost). Beat runs this every 30 seconds.
 
     At most `limit` rows, oldest first, per run, so a large backlog is not published twice over.
     """
     now = timezone.now()
-    cutoff, stuck_cutoff = now - older_than, now - SENDING_TIMEOUT
+    handed_back = _sends_lost(now=now, limit=limit)
+    cutoff = now - older_than
     stale = (
         Notification.objects.filter(
             Q(status=Notification.Status.PENDING, queued_at__lt=cutoff)
             | Q(status=Notification.Status.PENDING, queued_at__isnull=True)
-            | Q(status=Notification.Status.SENDING, claimed_at__lt=stuck_cutoff)
+            | Q(pk__in=handed_back, status=Notification.Status.PENDING)
         )
         .order_by(F("queued_at").asc(nulls_first=True))
         .values_list("pk", flat=True)[:limit]
@@ -226,9 +318,6 @@ def notifications_redrive(*, older_than: timedelta = timedelta(minutes=1), limit
     count = 0
     for notification_id in list(stale):
         with transaction.atomic():
-            Notification.objects.filter(
-                pk=notification_id, status=Notification.Status.SENDING, claimed_at__lt=stuck_cutoff
-            ).update(status=Notification.Status.PENDING)
             requeued = Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING).update(
                 queued_at=timezone.now()
             )

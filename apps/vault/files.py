@@ -4,6 +4,8 @@ The stored name is random and reveals nothing; the associated data binds the byt
 document row, so a file swapped for another person's or another document's does not open.
 """
 
+import errno
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +17,16 @@ from django.core.files.storage import storages
 
 from . import services
 
+logger = logging.getLogger(__name__)
+
 STORAGE_DIR = "vault"
 CHUNK = 64 * 1024
+# A write that fails for these reasons will fail for everyone until an operator frees space.
+STORAGE_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+class StorageFull(Exception):
+    """The file could not be written because the disk (or quota) is full; nothing of it was kept."""
 
 
 def _aad(document_id: uuid.UUID) -> bytes:
@@ -24,10 +34,26 @@ def _aad(document_id: uuid.UUID) -> bytes:
 
 
 def file_store(*, subject_id: uuid.UUID, document_id: uuid.UUID, data: bytes) -> str:
-    """Seal and save; returns the stored name to keep on the document row."""
+    """Seal and save; returns the stored name to keep on the document row.
+
+    A write that fails deletes what it wrote at once (the storage leaves a partial file behind)
+    and raises: StorageFull when the disk is full (logged as an alert), the original error otherwise.
+    """
     sealed = services.value_seal(subject_id=subject_id, plaintext=data, aad=_aad(document_id))
     storage = storages["default"]
-    name = storage.save(f"{STORAGE_DIR}/{uuid.uuid4().hex}", ContentFile(sealed))
+    name = f"{STORAGE_DIR}/{uuid.uuid4().hex}"  # random: nobody else writes this name
+    try:
+        name = storage.save(name, ContentFile(sealed))
+    except OSError as exc:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.exception("could not remove the partial file %s", name)
+        if exc.errno in STORAGE_FULL:
+            logger.error("ALERT storage full: an encrypted file could not be written (%s); free space under "
+                         "MEDIA_ROOT", errno.errorcode.get(exc.errno, exc.errno))
+            raise StorageFull(errno.errorcode.get(exc.errno, "")) from None
+        raise
     if (unit := _stored_in_unit.get()) is not None:
         unit.append(name)
     return name

@@ -1,0 +1,73 @@
+"""The database failing around a save: the response reflects what committed.
+
+- The session write fails after the form's transaction committed (as when the database restarts
+  between the two): the visitor sees the done page, not an error for something that succeeded,
+  and sending the same form again creates nobody new.
+- The database does not answer at all: a clear 503 saying so, not a 500.
+(A real PostgreSQL restart under load: test_postgres_restart.py.)
+"""
+
+from collections import Counter
+
+import psycopg
+import pytest
+import requests
+
+from apps.consent.models import Submission
+from apps.subjects.models import DataSubject
+from tests.conftest import _test_database_url, wait_for
+
+from .conftest import _stack
+from .harness import ROOT, Visitor, accepted, free_port
+
+pytestmark = pytest.mark.real_services
+
+FAIL_SESSION_WRITES = """
+CREATE FUNCTION pp_test_session_down() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'terminating connection due to administrator command' USING ERRCODE = '57P01'; END $$;
+CREATE TRIGGER pp_test_session_down BEFORE INSERT OR UPDATE ON django_session
+    FOR EACH ROW EXECUTE FUNCTION pp_test_session_down();
+"""
+
+
+@pytest.fixture
+def session_writes_fail():
+    with psycopg.connect(_test_database_url(), autocommit=True) as conn:
+        conn.execute(FAIL_SESSION_WRITES)
+    yield
+    with psycopg.connect(_test_database_url(), autocommit=True) as conn:
+        conn.execute("DROP TRIGGER pp_test_session_down ON django_session; DROP FUNCTION pp_test_session_down()")
+
+
+def test_when_the_session_cannot_be_written_after_the_commit_the_visitor_sees_what_was_stored(
+        fault_stack, mailbox, session_writes_fail):
+    visitor = Visitor(fault_stack.site.url)
+    form = visitor.form("/apply/")  # an anonymous GET writes no session
+    response = visitor.apply("amani@example.org", hidden=form)
+    assert response.status_code == 200 and accepted(response)
+    assert "ID document" in response.text and "Recruitment" in response.text
+    assert response.headers["Cache-Control"] == "no-store"
+    assert Submission.objects.count() == DataSubject.objects.count() == 1
+
+    again = visitor.apply("amani@example.org", hidden=form)  # "it failed?": the same form once more
+    assert again.status_code == 200 and accepted(again)
+    assert DataSubject.objects.count() == 1
+    wait_for(lambda: mailbox, timeout=30)
+    assert Counter(m["X-Envelope-To"] for m in mailbox) == {"amani@example.org": 1}
+
+
+def test_with_the_database_unreachable_pages_answer_a_clear_503(fault_redis, smtp_server, tmp_path):
+    stack = _stack(redis=fault_redis, smtp_port=smtp_server[1], media=tmp_path / "media",
+                   log_dir=ROOT / "var" / "faults", DATABASE_URL=f"postgres://postgres@127.0.0.1:{free_port()}/none")
+    stack.site.log_path.write_bytes(b"")
+    stack.site.start()
+    try:
+        for path in ("/apply/", "/contact/", "/privacy/"):
+            response = requests.get(stack.site.url + path, timeout=10)
+            assert response.status_code == 503, path
+            assert "We could not reach our database" in response.text
+            assert response.headers["Retry-After"] == "60"
+        health = requests.get(stack.site.url + "/healthz", timeout=5)
+        assert health.status_code == 503 and health.json()["failed"] == ["database"]
+    finally:
+        stack.site.stop()

@@ -1,0 +1,47 @@
+"""Uploads onto a full disk: the visitor is told the truth (503, nothing kept, try later), no
+partial file is left behind, and the log raises an alert. Once space is freed the same form goes through."""
+
+import errno
+
+import pytest
+
+from apps.consent.models import Submission
+from apps.subjects.models import DataSubject
+
+from .conftest import _stack
+from .harness import ROOT, Visitor
+
+pytestmark = pytest.mark.real_services
+
+
+def _fill(disk) -> None:
+    try:
+        (disk / "filler").write_bytes(b"\0" * 512 * 1024)
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+
+
+def test_a_full_disk_answers_503_saying_nothing_was_kept_and_leaves_no_partial_file(
+        fault_redis, transactional_db, demo_purposes, smtp_server, small_disk):
+    stack = _stack(redis=fault_redis, smtp_port=smtp_server[1], media=small_disk, log_dir=ROOT / "var" / "faults")
+    stack.site.log_path.write_bytes(b"")
+    (small_disk / "vault").mkdir()
+    _fill(small_disk)
+    stack.site.start()
+    try:
+        visitor = Visitor(stack.site.url)
+        form = visitor.form("/apply/")
+        refused = [visitor.apply(f"full-{i}@example.org", hidden=form) for i in range(3)]
+        assert [r.status_code for r in refused] == [503] * 3
+        assert "We could not save your application: nothing was kept. Please try again later." in refused[0].text
+        assert "lost" not in refused[0].text
+        assert list((small_disk / "vault").iterdir()) == []  # no empty or partial encrypted file
+        assert DataSubject.objects.count() == Submission.objects.count() == 0
+        assert stack.site.log().count("ALERT storage full") == 3
+
+        (small_disk / "filler").unlink()  # an operator frees space; the visitor sends the same form again
+        assert visitor.apply("full-0@example.org", hidden=form).status_code == 302
+        assert len(list((small_disk / "vault").iterdir())) == 1
+        assert DataSubject.objects.count() == Submission.objects.count() == 1
+    finally:
+        stack.site.stop()
