@@ -2,12 +2,14 @@
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.utils import timezone
 
 from apps.audit.services import Actor
+from apps.consent import services as consent_services
 from apps.consent.models import ConsentRecord, Purpose
 from apps.consent.services import (
     CollectionContext,
@@ -19,7 +21,7 @@ from apps.consent.services import (
 from apps.policies.models import PolicyVersion
 from apps.policies.services import policy_version_save
 from apps.subjects.models import DataSubject
-from tests.factories import SubjectFactory
+from tests.factories import PDF_BYTES, SubjectFactory
 
 pytestmark = pytest.mark.django_db
 CONTEXT = CollectionContext(collection_point="apply-form", form_version="t", source=ConsentRecord.Source.WEB_FORM)
@@ -58,3 +60,20 @@ def test_the_service_refuses_a_form_without_its_required_consents(demo_purposes)
                            context=CollectionContext(collection_point="apply-form", form_version="t",
                                                      source="web-form"))
     assert not DataSubject.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_application_that_fails_after_its_id_scan_was_stored_leaves_no_file(demo_purposes, settings, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("the confirmation could not be written")
+
+    monkeypatch.setattr(consent_services, "notification_queue", broken)
+    with pytest.raises(RuntimeError):
+        submission_receive(key=uuid.uuid4(), kind="apply",
+                           data={"full_name": "Baraka Mwangi", "email": "baraka@example.org"},
+                           purposes=list(Purpose.objects.filter(slug__in=["recruitment", "share-with-employer"])),
+                           context=CollectionContext(collection_point="apply-form", form_version="t",
+                                                     source="web-form"),
+                           document=PDF_BYTES)
+    assert not DataSubject.objects.exists()
+    assert [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()] == []

@@ -17,6 +17,7 @@ from apps.subjects import services
 from apps.subjects.models import DataSubject, ErasureJob, IdentityDocument, PersonalRecord, ServiceEngagement
 from apps.vault.models import DeletionCertificate
 from apps.vault.services import KeyDestroyed
+from privacy_portal.celery import app
 from tests.conftest import wait_for
 from tests.factories import PDF_BYTES, EngagementFactory
 
@@ -157,3 +158,19 @@ def test_a_batch_completion_killed_mid_way_still_erases_everyone_exactly_once(ce
     assert DeletionCertificate.objects.filter(subject_id__in=subject_ids).count() == 450
     assert not PersonalRecord.objects.filter(subject_id__in=subject_ids).exists()
     assert AuditEvent.objects.filter(verb="subject.erased").count() == 450  # each person erased once
+
+
+def test_an_erasure_whose_message_was_lost_with_a_broker_restart_is_published_again(celery_worker, settings):
+    """Redis restarted empty after the job was published: the sweep publishes it again once its message
+    would have expired unstarted (ERASURE_REQUEUE_SECONDS), so the person is erased within a minute or so."""
+    engagement = EngagementFactory()
+    celery_worker.stop()  # nobody takes the message before the "restart"
+    _complete([engagement])
+    job = ErasureJob.objects.get(subject_id=engagement.subject_id)
+    assert job.queued_at is not None  # the broker had it...
+    with app.connection_for_write() as conn:
+        conn.default_channel.client.flushdb()  # ...and lost it: restarted empty
+    celery_worker.start()
+    assert services.erasure_jobs_redrive() == 0  # not yet: it could still be waiting in a queue
+    services.erasure_jobs_redrive(published_for=timedelta(seconds=0))  # ERASURE_REQUEUE_SECONDS later
+    wait_for(lambda: DeletionCertificate.objects.filter(subject_id=engagement.subject_id).exists(), timeout=30)
