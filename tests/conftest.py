@@ -273,3 +273,19 @@ def demo_purposes(db, settings) -> None:
     seed_policy(StringIO())
     seed_purposes(StringIO())
     settings.RATELIMIT_ENABLE = False
+
+
+# --- staff in the admin ---------------------------------------------------------------------------
+@pytest.fixture
+def staff_client(db):
+    """A client signed in as the given staff user with a verified second factor (the admin needs one)."""
+    from django.test import Client
+
+    from tests.staff.helpers import sign_in_verified
+
+    def make(user) -> Client:
+        client = Client()
+        sign_in_verified(client, user)
+        return client
+
+    return make

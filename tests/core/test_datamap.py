@@ -29,7 +29,7 @@ PERSON_HOLDINGS = [h for h in datamap.holdings() if h.person is not None]
 
 
 @pytest.fixture
-def everywhere(demo_purposes, django_capture_on_commit_callbacks) -> DataSubject:
+def everywhere(demo_purposes, django_capture_on_commit_callbacks, django_user_model) -> DataSubject:
     """One person with at least one row in every mapped model that belongs to a person."""
     with django_capture_on_commit_callbacks(execute=True):
         received = submission_receive(
@@ -48,6 +48,8 @@ def everywhere(demo_purposes, django_capture_on_commit_callbacks) -> DataSubject
         services.legal_hold_place(subject=subject, actor=SYSTEM, basis="ended yesterday", fields=["full_name"],
                                   until=timezone.now() - timedelta(days=1))
         ErasureJob.objects.create(subject=subject, reason="retention", state=ErasureJob.State.DONE)
+        services.subject_reveal(subject=subject, staff_user=django_user_model.objects.create_user("officer"),
+                                reason="rights-request", note="Asked by phone for a copy")
     for holding in PERSON_HOLDINGS:
         assert holding.rows_of([subject.pk]).exists(), f"extend this fixture: no {holding.model} row"
     return subject

@@ -30,7 +30,8 @@ def test_with_the_permission_and_a_reason_the_data_is_shown_and_audited(client, 
     assert "Reveal" in client.get(f"/admin/subjects/datasubject/{subject.pk}/change/").content.decode()
     refused = client.post(f"/admin/subjects/datasubject/{subject.pk}/reveal/", {"reason": ""})
     assert refused.status_code == 302 and not AuditEvent.objects.filter(verb="pii.revealed").exists()
-    response = client.post(f"/admin/subjects/datasubject/{subject.pk}/reveal/", {"reason": "calling about the job"})
+    response = client.post(f"/admin/subjects/datasubject/{subject.pk}/reveal/",
+                           {"reason": "application", "note": "calling about the job"})
     assert "Halima Abdi" in response.content.decode() and "no-store" in response["Cache-Control"]
     event = AuditEvent.objects.get(verb="pii.revealed")
     assert event.actor_id == str(recruiter.pk) and event.target == str(subject.pk)
