@@ -289,3 +289,15 @@ def staff_client(db):
         return client
 
     return make
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin_client, signed in with a second factor as every staff member must be."""
+    from django.test import Client
+
+    from tests.staff.helpers import sign_in_verified
+
+    client = Client()
+    sign_in_verified(client, admin_user)
+    return client

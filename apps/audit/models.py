@@ -45,6 +45,14 @@ class Verb(models.TextChoices):
     STEPUP_FAILED = "stepup.failed"
     STEPUP_VERIFIED = "stepup.verified"
     KEYS_REWRAPPED = "keys.rewrapped"
+    # staff (apps.staff)
+    STAFF_TWO_FACTOR_ENROLLED = "staff.two_factor_enrolled"
+    STAFF_ROLES_SYNCED = "staff.roles_synced"
+    RIGHTS_REQUEST_RECEIVED = "rights_request.received"
+    RIGHTS_REQUEST_CHANGED = "rights_request.changed"
+    RIGHTS_REQUEST_COMPLETED = "rights_request.completed"
+    BREACH_RECORDED = "breach.recorded"
+    BREACH_UPDATED = "breach.updated"
 
 
 class AuditQuerySet(models.QuerySet):
