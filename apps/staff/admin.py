@@ -6,6 +6,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.audit.services import Actor
 from apps.core.datamap import Category
@@ -135,3 +137,27 @@ class BreachAdmin(admin.ModelAdmin):
         if obj.controllers_notified_at:
             return _("notified %(at)s") % {"at": obj.controllers_notified_at.strftime("%Y-%m-%d %H:%M")}
         return _clock(obj.controllers_due_at, obj.controllers_overdue)
+
+
+# django-otp's own admin shows each authenticator's secret key; here a superuser sees only whose device it is
+# and may delete it (a lost phone: the person sets up a new one at their next sign-in).
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+class SecondFactorAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "confirmed"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "confirmed"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+admin.site.register(TOTPDevice, SecondFactorAdmin)
+admin.site.register(StaticDevice, SecondFactorAdmin)

@@ -101,3 +101,18 @@ def test_the_dashboard_draws_its_charts_without_script(officer):
     EngagementFactory()
     page = officer.get("/admin/dashboard/").content.decode()
     assert page.count("<svg") >= 2 and "<script>" not in page
+
+
+def test_the_officer_republishes_waiting_erasures_from_the_dashboard(officer, django_capture_on_commit_callbacks):
+    from apps.subjects.models import ErasureJob
+
+    subject = SubjectFactory()
+    job = ErasureJob.objects.create(subject=subject, reason="subject-request")
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        page = officer.get("/admin/dashboard/").content.decode()
+        assert "Publish the waiting erasures again now" in page
+        with django_capture_on_commit_callbacks(execute=True):
+            response = officer.post("/admin/dashboard/redrive-erasures/", follow=True)
+    assert "published again" in response.content.decode()
+    job.refresh_from_db()
+    assert job.state == ErasureJob.State.DONE  # jobs run in-process in this test

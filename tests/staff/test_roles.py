@@ -61,3 +61,11 @@ def test_the_roles_command_restores_a_role_and_is_audited():
     call_command("staff_roles")
     assert Group.objects.get(name="support").permissions.count() == len(ROLES["support"])
     assert AuditEvent.objects.filter(verb="staff.roles_synced").count() == 1
+
+
+def test_a_superuser_sees_whose_authenticator_it_is_but_never_its_secret(admin_client, admin_user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=admin_user)
+    page = admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
+    assert admin_user.username in page and device.key not in page
