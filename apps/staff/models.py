@@ -11,16 +11,19 @@ from django.utils.translation import gettext_lazy as _
 from apps.subjects.models import DataSubject
 
 
-class Dashboard(models.Model):
-    """No table: carries the permission to see the privacy officer's dashboard."""
+class StaffAction(models.Model):
+    """No table: carries the permissions for staff actions that belong to no model."""
 
     class Meta:
         managed = False
         default_permissions = ()
-        permissions = [("view_dashboard", "Can see the privacy officer's dashboard")]
+        permissions = [
+            ("view_dashboard", "Can see the privacy officer's dashboard"),
+            ("send_private_link", "Can send a person a fresh private link to the address on file"),
+        ]
 
     def __str__(self) -> str:
-        return "dashboard"
+        return "staff action"
 
 
 class RightsRequest(models.Model):

@@ -18,6 +18,7 @@ _SUPPORT = [
     "subjects.view_serviceengagement",
     "subjects.view_enquiry",  # that one exists and when, never its message
     "subjects.view_controller",
+    "staff.send_private_link",  # to the address on file only: the person asked on the phone for a new link
 ]
 _RECRUITER = [
     *_SUPPORT,

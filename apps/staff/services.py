@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
@@ -9,8 +10,11 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.audit.services import Actor, Verb, audit_record
+from apps.notifications.models import Notification
+from apps.notifications.services import notification_queue
 from apps.subjects import services as subject_services
-from apps.subjects.models import DataSubject
+from apps.subjects.links import link_url
+from apps.subjects.models import DataSubject, PersonalRecord
 
 from .models import Breach, RightsRequest, rights_request_due
 from .roles import groups_apply
@@ -41,6 +45,23 @@ def two_factor_confirm(*, user, device: TOTPDevice, code: str) -> list[str] | No
     StaticToken.objects.bulk_create([StaticToken(device=backup, token=c) for c in codes])
     audit_record(actor=Actor.staff(user), verb=Verb.STAFF_TWO_FACTOR_ENROLLED, detail={"backup_codes": len(codes)})
     return codes
+
+
+# --- people ---------------------------------------------------------------------------------------------
+@transaction.atomic
+def subject_link_send(*, subject: DataSubject, staff_user) -> Notification:
+    """A person on the phone lost their private link: a fresh one goes to the address on file (never to an
+    address given on the call), in the language of their last message."""
+    if subject.is_erased:
+        raise ValueError("this person's data has been erased")
+    record = PersonalRecord.objects.get(subject=subject)
+    language = (Notification.objects.filter(subject=subject).order_by("-created_at")
+                .values_list("language", flat=True).first() or settings.LANGUAGE_CODE)
+    notification = notification_queue(subject=subject, channel="email", template="new_link", recipient=record.email,
+                                      context={"link": link_url(subject)}, language=language)
+    audit_record(actor=Actor.staff(staff_user), verb=Verb.LINK_SENT_BY_STAFF, target=subject.pk,
+                 detail={"notification": str(notification.pk)})
+    return notification
 
 
 # --- roles --------------------------------------------------------------------------------------------

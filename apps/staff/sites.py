@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -22,11 +22,12 @@ from django.views.decorators.csrf import csrf_protect
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.subjects.models import DataSubject
 from apps.subjects.services import erasure_jobs_redrive
 
 from . import dashboard
 from .forms import CodeForm, StaffLoginForm
-from .services import two_factor_confirm, two_factor_start
+from .services import subject_link_send, two_factor_confirm, two_factor_start
 from .twofactor import device_for_code, has_second_factor
 
 
@@ -65,6 +66,7 @@ class StaffAdminSite(admin.AdminSite):
         return [
             path("two-factor/", self.two_factor_view, name="two_factor"),
             path("dashboard/", self.admin_view(self.dashboard_view), name="dashboard"),
+            path("people/<uuid:pk>/send-link/", self.admin_view(self.send_link_view), name="staff_send_link"),
             path("dashboard/redrive-erasures/", self.admin_view(self.redrive_view), name="dashboard_redrive"),
             *super().get_urls(),
         ]
@@ -72,6 +74,7 @@ class StaffAdminSite(admin.AdminSite):
     def each_context(self, request: HttpRequest) -> dict:
         context = super().each_context(request)
         context["can_see_dashboard"] = request.user.has_perm("staff.view_dashboard")
+        context["can_send_link"] = request.user.has_perm("staff.send_private_link")
         return context
 
     @method_decorator(never_cache)
@@ -123,3 +126,11 @@ class StaffAdminSite(admin.AdminSite):
         self_message = _("%(n)d erasure(s) published again.") % {"n": count}
         messages.success(request, self_message)
         return redirect("admin:dashboard")
+
+    def send_link_view(self, request: HttpRequest, pk) -> HttpResponse:
+        if not request.user.has_perm("staff.send_private_link") or request.method != "POST":
+            raise PermissionDenied
+        subject = get_object_or_404(DataSubject, pk=pk, status=DataSubject.Status.ACTIVE)
+        subject_link_send(subject=subject, staff_user=request.user)
+        messages.success(request, _("A fresh private link is on its way to the email address on file."))
+        return redirect("admin:subjects_datasubject_change", pk)
