@@ -72,3 +72,22 @@ def test_officer_signs_in_with_totp_finds_a_person_reveals_with_a_reason_and_com
     page.goto(f"/admin/vault/deletioncertificate/{certificate.pk}/change/")
     expect(page.get_by_text("ID document scans")).to_be_visible()
     assert missing == [] and page.console_errors == [] and page.foreign_requests == []
+
+
+def test_the_audit_list_fits_a_1280_pixel_screen(page, live_server, django_user_model):
+    user = django_user_model.objects.create_user("odhiambo", password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name="privacy officer"))
+    device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=True)
+    subject = SubjectFactory()
+    services.subject_reveal(subject=subject, staff_user=user, reason="legal-request", note="")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/admin/login/?next=/admin/audit/auditevent/")
+    page.get_by_label("Username").fill("odhiambo")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Code from your authenticator app (or a backup code)").fill(current_code(device))
+    page.get_by_role("button", name="Log in").click()
+    cell = page.get_by_role("cell", name=str(subject.pk)).first
+    expect(cell).to_be_visible()
+    box = cell.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
