@@ -49,7 +49,9 @@ class StaffAdminSite(admin.AdminSite):
         def second_factor_first(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             user = request.user
             signed_in_staff = user.is_active and user.is_staff
-            if signed_in_staff and not user.is_verified() and view.__name__ != "logout":
+            if signed_in_staff and not user.is_verified():
+                if view.__name__ == "logout":  # Django's wrapper would send them to the index instead
+                    return csrf_protect(never_cache(view))(request, *args, **kwargs)
                 return redirect("admin:two_factor")
             return inner(request, *args, **kwargs)
 

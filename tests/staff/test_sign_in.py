@@ -131,3 +131,11 @@ def test_the_lock_lifts_after_the_cool_off(client, enrolled, settings):
     with time_machine.travel(timezone.now() + settings.AXES_COOLOFF_TIME + timezone.timedelta(minutes=1)):
         enrolled.refresh_from_db()
         assert _sign_in(client, code=current_code(enrolled)).status_code == 302
+
+
+def test_a_staff_member_who_has_not_set_up_the_app_can_still_sign_out(client, recruiter):
+    _sign_in(client)
+    assert "Sign out" in client.get("/admin/two-factor/").content.decode()
+    client.post("/admin/logout/")
+    response = client.get("/admin/two-factor/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
