@@ -301,3 +301,14 @@ def admin_client(db, admin_user):
     client = Client()
     sign_in_verified(client, admin_user)
     return client
+
+
+@pytest.fixture
+def staff_roles(transactional_db) -> None:
+    """The role groups the data migration makes. A transactional test (live server, worker) starts after
+    another one's flush, which empties every table: make them again, as `manage.py staff_roles` would."""
+    from django.contrib.auth.models import Group, Permission
+
+    from apps.staff.roles import groups_apply
+
+    groups_apply(group_model=Group, permission_model=Permission)

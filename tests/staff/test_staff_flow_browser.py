@@ -19,7 +19,7 @@ PASSWORD = "a long staff password 42"
 
 
 def test_officer_signs_in_with_totp_finds_a_person_reveals_with_a_reason_and_completes_the_service(
-        page, live_server, celery_worker, django_user_model):
+        page, live_server, celery_worker, staff_roles, django_user_model):
     user = django_user_model.objects.create_user("wambui", password=PASSWORD, is_staff=True)
     user.groups.add(Group.objects.get(name="privacy officer"))
     device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=True)
@@ -74,7 +74,7 @@ def test_officer_signs_in_with_totp_finds_a_person_reveals_with_a_reason_and_com
     assert missing == [] and page.console_errors == [] and page.foreign_requests == []
 
 
-def test_the_audit_list_fits_a_1280_pixel_screen(page, live_server, django_user_model):
+def test_the_audit_list_fits_a_1280_pixel_screen(page, live_server, staff_roles, django_user_model):
     user = django_user_model.objects.create_user("odhiambo", password=PASSWORD, is_staff=True)
     user.groups.add(Group.objects.get(name="privacy officer"))
     device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=True)
