@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import Count, Min
 from django.utils import timezone
 
+from apps.audit.models import AuditEvent, Verb
 from apps.consent.models import ConsentRecord
 from apps.subjects.models import DataSubject, ErasureJob, ServiceEngagement
 
@@ -54,5 +55,6 @@ def overview() -> dict:
         if consents else None,
         "requests_overdue": [r for r in open_requests if r.due_at < now],
         "requests_due_soon": [r for r in open_requests if now <= r.due_at < now + timedelta(days=3)],
+        "last_verification": AuditEvent.objects.filter(verb=Verb.AUDIT_VERIFIED).order_by("-at").first(),
         "breaches_open": list(Breach.objects.filter(state=Breach.State.OPEN).order_by("discovered_at")),
     }

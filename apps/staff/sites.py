@@ -22,12 +22,13 @@ from django.views.decorators.csrf import csrf_protect
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.audit.services import Actor
 from apps.subjects.models import DataSubject
 from apps.subjects.services import erasure_jobs_redrive
 
 from . import dashboard
 from .forms import CodeForm, StaffLoginForm
-from .services import subject_link_send, two_factor_confirm, two_factor_start
+from .services import audit_log_verify, subject_link_send, two_factor_confirm, two_factor_start
 from .twofactor import device_for_code, has_second_factor
 
 
@@ -69,6 +70,7 @@ class StaffAdminSite(admin.AdminSite):
             path("two-factor/", self.two_factor_view, name="two_factor"),
             path("dashboard/", self.admin_view(self.dashboard_view), name="dashboard"),
             path("people/<uuid:pk>/send-link/", self.admin_view(self.send_link_view), name="staff_send_link"),
+            path("dashboard/verify-audit-log/", self.admin_view(self.verify_audit_view), name="dashboard_verify_audit"),
             path("dashboard/redrive-erasures/", self.admin_view(self.redrive_view), name="dashboard_redrive"),
             *super().get_urls(),
         ]
@@ -136,3 +138,14 @@ class StaffAdminSite(admin.AdminSite):
         subject_link_send(subject=subject, staff_user=request.user)
         messages.success(request, _("A fresh private link is on its way to the email address on file."))
         return redirect("admin:subjects_datasubject_change", pk)
+
+    def verify_audit_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("staff.view_dashboard") or request.method != "POST":
+            raise PermissionDenied
+        report = audit_log_verify(actor=Actor.staff(request.user))
+        if report.ok:
+            messages.success(request, _("The audit log verifies: %(n)d events, no break.") % {"n": report.count})
+        else:
+            messages.error(request, _("The audit log is broken in chain %(chain)s: %(problem)s.")
+                           % {"chain": report.chain, "problem": report.problem})
+        return redirect("admin:dashboard")

@@ -116,3 +116,11 @@ def test_the_officer_republishes_waiting_erasures_from_the_dashboard(officer, dj
     assert "published again" in response.content.decode()
     job.refresh_from_db()
     assert job.state == ErasureJob.State.DONE  # jobs run in-process in this test
+
+
+def test_the_officer_verifies_the_audit_log_from_the_dashboard(officer):
+    SubjectFactory()
+    assert "Not verified from here yet." in officer.get("/admin/dashboard/").content.decode()
+    page = officer.post("/admin/dashboard/verify-audit-log/", follow=True).content.decode()
+    assert "The audit log verifies" in page and "Last verified" in page and "no break" in page
+    assert AuditEvent.objects.get(verb="audit.verified").detail["ok"] is True
