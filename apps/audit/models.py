@@ -50,6 +50,7 @@ class Verb(models.TextChoices):
     STAFF_ROLES_SYNCED = "staff.roles_synced"
     LINK_SENT_BY_STAFF = "link.sent_by_staff"
     AUDIT_VERIFIED = "audit.verified"
+    ENQUIRY_ANSWERED = "enquiry.answered"
     RIGHTS_REQUEST_RECEIVED = "rights_request.received"
     RIGHTS_REQUEST_CHANGED = "rights_request.changed"
     RIGHTS_REQUEST_COMPLETED = "rights_request.completed"

@@ -37,3 +37,9 @@ class StaffLoginForm(AdminAuthenticationForm):
 class CodeForm(forms.Form):
     code = forms.CharField(label=_("Code from your authenticator app"), max_length=16,
                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+
+class AnswerForm(forms.Form):
+    body = forms.CharField(label=_("Your answer"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 8, "cols": 70}),
+                           help_text=_("Sent by email to the address the person gave."))

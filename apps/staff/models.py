@@ -20,6 +20,7 @@ class StaffAction(models.Model):
         permissions = [
             ("view_dashboard", "Can see the privacy officer's dashboard"),
             ("send_private_link", "Can send a person a fresh private link to the address on file"),
+            ("answer_enquiry", "Can answer an enquiry by email"),
         ]
 
     def __str__(self) -> str:

@@ -26,6 +26,7 @@ _RECRUITER = [
     "subjects.add_serviceengagement",
     "subjects.change_serviceengagement",  # its reference, and marking it complete (which erases)
     "subjects.view_identitydocument",
+    "staff.answer_enquiry",
 ]
 _PRIVACY_OFFICER = [
     *_RECRUITER,

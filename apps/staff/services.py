@@ -14,7 +14,7 @@ from apps.notifications.models import Notification
 from apps.notifications.services import notification_queue
 from apps.subjects import services as subject_services
 from apps.subjects.links import link_url
-from apps.subjects.models import DataSubject, PersonalRecord
+from apps.subjects.models import DataSubject, Enquiry, PersonalRecord
 
 from .models import Breach, RightsRequest, rights_request_due
 from .roles import groups_apply
@@ -55,12 +55,33 @@ def subject_link_send(*, subject: DataSubject, staff_user) -> Notification:
     if subject.is_erased:
         raise ValueError("this person's data has been erased")
     record = PersonalRecord.objects.get(subject=subject)
-    language = (Notification.objects.filter(subject=subject).order_by("-created_at")
-                .values_list("language", flat=True).first() or settings.LANGUAGE_CODE)
     notification = notification_queue(subject=subject, channel="email", template="new_link", recipient=record.email,
-                                      context={"link": link_url(subject)}, language=language)
+                                      context={"link": link_url(subject)}, language=_last_language(subject))
     audit_record(actor=Actor.staff(staff_user), verb=Verb.LINK_SENT_BY_STAFF, target=subject.pk,
                  detail={"notification": str(notification.pk)})
+    return notification
+
+
+def _last_language(subject: DataSubject) -> str:
+    return (Notification.objects.filter(subject=subject).order_by("-created_at")
+            .values_list("language", flat=True).first() or settings.LANGUAGE_CODE)
+
+
+@transaction.atomic
+def enquiry_answer(*, enquiry: Enquiry, staff_user, body: str) -> Notification:
+    """Answer an enquiry by email to the address on file. The answer is sealed in the notification with the
+    person's key; the audit event names the enquiry, never the text. The enquiry's service is completed
+    separately, once the answer has gone: completing it erases the person, and with them a queued email."""
+    subject = enquiry.subject
+    if subject.is_erased:
+        raise ValueError("this person's data has been erased")
+    record = PersonalRecord.objects.get(subject=subject)
+    notification = notification_queue(subject=subject, channel="email", template="enquiry_reply",
+                                      recipient=record.email, context={"body": body.strip()},
+                                      language=_last_language(subject))
+    subject_services.activity_touch(subject=subject)
+    audit_record(actor=Actor.staff(staff_user), verb=Verb.ENQUIRY_ANSWERED, target=subject.pk,
+                 detail={"enquiry": str(enquiry.pk), "notification": str(notification.pk)})
     return notification
 
 

@@ -23,12 +23,12 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.audit.services import Actor
-from apps.subjects.models import DataSubject
+from apps.subjects.models import DataSubject, Enquiry
 from apps.subjects.services import erasure_jobs_redrive
 
 from . import dashboard
-from .forms import CodeForm, StaffLoginForm
-from .services import audit_log_verify, subject_link_send, two_factor_confirm, two_factor_start
+from .forms import AnswerForm, CodeForm, StaffLoginForm
+from .services import audit_log_verify, enquiry_answer, subject_link_send, two_factor_confirm, two_factor_start
 from .twofactor import device_for_code, has_second_factor
 
 
@@ -69,6 +69,7 @@ class StaffAdminSite(admin.AdminSite):
         return [
             path("two-factor/", self.two_factor_view, name="two_factor"),
             path("dashboard/", self.admin_view(self.dashboard_view), name="dashboard"),
+            path("enquiries/<uuid:pk>/answer/", self.admin_view(self.answer_view), name="staff_answer_enquiry"),
             path("people/<uuid:pk>/send-link/", self.admin_view(self.send_link_view), name="staff_send_link"),
             path("dashboard/verify-audit-log/", self.admin_view(self.verify_audit_view), name="dashboard_verify_audit"),
             path("dashboard/redrive-erasures/", self.admin_view(self.redrive_view), name="dashboard_redrive"),
@@ -79,6 +80,8 @@ class StaffAdminSite(admin.AdminSite):
         context = super().each_context(request)
         context["can_see_dashboard"] = request.user.has_perm("staff.view_dashboard")
         context["can_send_link"] = request.user.has_perm("staff.send_private_link")
+        context["can_answer"] = request.user.has_perm("staff.answer_enquiry")
+        context["answer_form"] = AnswerForm()
         return context
 
     @method_decorator(never_cache)
@@ -149,3 +152,16 @@ class StaffAdminSite(admin.AdminSite):
             messages.error(request, _("The audit log is broken in chain %(chain)s: %(problem)s.")
                            % {"chain": report.chain, "problem": report.problem})
         return redirect("admin:dashboard")
+
+    def answer_view(self, request: HttpRequest, pk) -> HttpResponse:
+        if not request.user.has_perm("staff.answer_enquiry") or request.method != "POST":
+            raise PermissionDenied
+        enquiry = get_object_or_404(Enquiry, pk=pk, subject__status=DataSubject.Status.ACTIVE)
+        form = AnswerForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Write an answer of at most 5000 characters."))
+            return redirect("admin:subjects_enquiry_change", pk)
+        enquiry_answer(enquiry=enquiry, staff_user=request.user, body=form.cleaned_data["body"])
+        messages.success(request, _("Your answer is on its way. Once it has been sent, mark the enquiry's service "
+                                    "complete: that erases the person's data, as promised."))
+        return redirect("admin:subjects_datasubject_change", enquiry.subject_id)
