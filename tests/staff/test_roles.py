@@ -69,3 +69,13 @@ def test_a_superuser_sees_whose_authenticator_it_is_but_never_its_secret(admin_c
     device = TOTPDevice.objects.get(user=admin_user)
     page = admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
     assert admin_user.username in page and device.key not in page
+
+
+def test_a_role_naming_a_permission_that_does_not_exist_fails_loudly(monkeypatch):
+    from django.contrib.auth.models import Permission
+
+    from apps.staff import roles
+
+    monkeypatch.setitem(roles.ROLES, "support", [*roles.ROLES["support"], "subjects.fly_to_the_moon"])
+    with pytest.raises(LookupError, match="fly_to_the_moon"):
+        roles.groups_apply(group_model=Group, permission_model=Permission)

@@ -14,7 +14,8 @@ def make_roles(apps, schema_editor) -> None:
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    groups_apply(group_model=apps.get_model("auth", "Group"), permission_model=apps.get_model("auth", "Permission"))
+    groups_apply(group_model=apps.get_model("auth", "Group"), permission_model=apps.get_model("auth", "Permission"),
+                 strict=False)
 
 
 class Migration(migrations.Migration):
