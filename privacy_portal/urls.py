@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -11,7 +12,7 @@ urlpatterns = [
     path("", include("apps.consent.urls")),
     path("me/", include("apps.selfservice.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/records-of-processing/", admin.site.admin_view(records_of_processing_page),
+    path(f"{settings.ADMIN_URL}records-of-processing/", admin.site.admin_view(records_of_processing_page),
          name="records-of-processing"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
 ]

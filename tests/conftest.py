@@ -350,3 +350,41 @@ def _web_server_process(django_db_setup, django_db_blocker, tmp_path_factory) ->
 def web_server(_web_server_process: WebServer, transactional_db) -> WebServer:
     """A gunicorn process serving the test database; the test talks to it over a socket."""
     return _web_server_process
+
+# --- staff in the admin ---------------------------------------------------------------------------
+@pytest.fixture
+def staff_client(db):
+    """A client signed in as the given staff user with a verified second factor (the admin needs one)."""
+    from django.test import Client
+
+    from tests.staff.helpers import sign_in_verified
+
+    def make(user) -> Client:
+        client = Client()
+        sign_in_verified(client, user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin_client, signed in with a second factor as every staff member must be."""
+    from django.test import Client
+
+    from tests.staff.helpers import sign_in_verified
+
+    client = Client()
+    sign_in_verified(client, admin_user)
+    return client
+
+
+@pytest.fixture
+def staff_roles(transactional_db) -> None:
+    """The role groups the data migration makes. A transactional test (live server, worker) starts after
+    another one's flush, which empties every table: make them again, as `manage.py staff_roles` would."""
+    from django.contrib.auth.models import Group, Permission
+
+    from apps.staff.roles import groups_apply
+
+    groups_apply(group_model=Group, permission_model=Permission)

@@ -49,6 +49,17 @@ class Verb(models.TextChoices):
     POLICY_PUBLISHED = "policy.published"
     PURPOSE_CREATED = "purpose.created"
     REFEREE_NOTICE_SKIPPED = "referee.notice_skipped"
+    # staff (apps.staff)
+    STAFF_TWO_FACTOR_ENROLLED = "staff.two_factor_enrolled"
+    STAFF_ROLES_SYNCED = "staff.roles_synced"
+    LINK_SENT_BY_STAFF = "link.sent_by_staff"
+    AUDIT_VERIFIED = "audit.verified"
+    ENQUIRY_ANSWERED = "enquiry.answered"
+    RIGHTS_REQUEST_RECEIVED = "rights_request.received"
+    RIGHTS_REQUEST_CHANGED = "rights_request.changed"
+    RIGHTS_REQUEST_COMPLETED = "rights_request.completed"
+    BREACH_RECORDED = "breach.recorded"
+    BREACH_UPDATED = "breach.updated"
 
 
 class AuditQuerySet(models.QuerySet):

@@ -48,6 +48,9 @@ class Category(models.TextChoices):
     ERASURE = "erasure", _("Erasure jobs")
     LINK_REQUEST = "link-request", _("Requests for a new private link (keyed hash of the address)")
     COOKIE_CHOICE = "cookie-choice", _("Cookie choices (anonymous visitor id, keyed hash of the IP)")
+    STAFF_ACCESS = "staff-access", _("When our staff saw your data in clear, and why")
+    RIGHTS_REQUEST = "rights-request", _("Requests to exercise your rights received outside the portal")
+    BREACH = "breach", _("Personal-data breaches that affected you")
 
 
 # --- what erasure does --------------------------------------------------------------------------

@@ -1,19 +1,71 @@
-"""Staff see masked data by default; revealing a record is a permission and is audited."""
+"""Staff see masked data by default; revealing a record, a message or a document needs the permission,
+a reason, and is audited (apps.subjects.services.people.reveal_write)."""
+
+import uuid
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.urls import path
-from django.utils.html import format_html
+from django.urls import path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.audit.services import Actor
 
+from .forms import FindPersonForm, RevealForm
 from .masking import mask
-from .models import Controller, DataSubject, ErasureJob, IdentityDocument, PersonalRecord, ServiceEngagement
-from .services import engagement_change, engagement_open, engagements_complete, subject_reveal
+from .models import (
+    Controller,
+    DataSubject,
+    Enquiry,
+    ErasureJob,
+    IdentityDocument,
+    PersonalRecord,
+    Reveal,
+    ServiceEngagement,
+)
+from .services import (
+    document_reveal,
+    engagement_change,
+    engagement_open,
+    engagements_complete,
+    enquiry_reveal,
+    lookup_digest,
+    subject_reveal,
+)
+
+REVEAL_PERMISSION = "subjects.reveal_personal_data"
+DOCUMENT_EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+
+def _record_of(subject: DataSubject) -> PersonalRecord | None:
+    try:
+        return subject.record
+    except PersonalRecord.DoesNotExist:
+        return None
+
+
+class FoundByFilter(admin.SimpleListFilter):
+    """The people whose blind index matches what was searched (the search form posts, then redirects here
+    with the keyed hash only, so the address itself never appears in a URL)."""
+
+    title = gettext_lazy("found by")
+    parameter_name = "lookup"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        value = self.value()
+        return [(value, _("the email or mobile number searched"))] if value else []
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        kind, _sep, digest = (self.value() or "").partition(":")
+        if not digest:
+            return queryset
+        return queryset.filter(lookups__kind=kind, lookups__digest=digest)
 
 
 class EngagementInline(admin.TabularInline):
@@ -24,52 +76,128 @@ class EngagementInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
 
 @admin.register(DataSubject)
 class DataSubjectAdmin(admin.ModelAdmin):
-    list_display = ["id", "status", "created_at", "erased_at"]
-    list_filter = ["status"]
-    search_fields = ["id"]
+    list_display = ["id", "masked_name", "masked_email", "masked_mobile", "status", "open_applications",
+                    "open_enquiries", "created_at"]
+    list_filter = [FoundByFilter, "status", ("engagements__service", admin.ChoicesFieldListFilter),
+                   ("engagements__controller", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["id"]  # replaced by get_search_results: exact matches only, through the blind index
     readonly_fields = ["id", "status", "created_at", "erased_at", "masked_record"]
     fields = readonly_fields
     change_form_template = "admin/subjects/datasubject_change_form.html"
     inlines = [EngagementInline]
+    list_per_page = 50
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        open_ = Q(engagements__status=ServiceEngagement.Status.OPEN)
+        return super().get_queryset(request).select_related("record").annotate(
+            open_application_count=Count("engagements", distinct=True, filter=open_ & Q(
+                engagements__service=ServiceEngagement.Service.RECRUITMENT)),
+            open_enquiry_count=Count("engagements", distinct=True, filter=open_ & Q(
+                engagements__service=ServiceEngagement.Service.ENQUIRY)),
+        )
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        """Exact matches only: an email or mobile number through its blind index, a public id, a reference."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        kind, digest = lookup_digest(term)
+        if digest:
+            return queryset.filter(lookups__kind=kind, lookups__digest=digest), True
+        try:
+            return queryset.filter(pk=uuid.UUID(term)), False
+        except ValueError:
+            return queryset.filter(engagements__reference=term), True
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # people arrive through the forms and the API
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # read-only here: corrections go through the person's own page or a rights request
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # erasure goes through the vault, never a row delete
 
     def get_urls(self) -> list:
-        reveal = self.admin_site.admin_view(self.reveal_view)
-        return [path("<uuid:pk>/reveal/", reveal, name="subjects_datasubject_reveal"), *super().get_urls()]
+        wrap = self.admin_site.admin_view
+        return [
+            path("find/", wrap(self.find_view), name="subjects_datasubject_find"),
+            path("<uuid:pk>/reveal/", wrap(self.reveal_view), name="subjects_datasubject_reveal"),
+            *super().get_urls(),
+        ]
 
-    def reveal_view(self, request: HttpRequest, pk) -> HttpResponse:
-        """Show one person's record in clear: needs the permission, a POST, and leaves an audit event."""
-        if not request.user.has_perm("subjects.reveal_personal_data"):
+    def find_view(self, request: HttpRequest) -> HttpResponse:
+        """The search box posts here; we redirect with the keyed hash (or a public id or reference) only."""
+        if not self.has_view_permission(request):
             raise PermissionDenied
-        subject = get_object_or_404(DataSubject, pk=pk)
-        record = PersonalRecord.objects.filter(subject=subject).first()
-        if request.method != "POST" or record is None:
-            return redirect("admin:subjects_datasubject_change", pk)
-        reason = request.POST.get("reason", "").strip()[:200]
-        if not reason:
+        changelist = reverse("admin:subjects_datasubject_changelist")
+        form = FindPersonForm(request.POST or None)
+        if request.method != "POST" or not form.is_valid():
+            return redirect(changelist)
+        term = form.cleaned_data["q"].strip()
+        kind, digest = lookup_digest(term)
+        query = {"lookup": f"{kind}:{digest}"} if digest else {"q": term}
+        return redirect(f"{changelist}?{urlencode(query)}")
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        subject = self.get_object(request, object_id)
+        extra = {"reveal_form": RevealForm(), "can_reveal": request.user.has_perm(REVEAL_PERMISSION)}
+        if subject is not None:
+            extra["enquiries"] = list(Enquiry.objects.filter(subject=subject).order_by("-created_at"))
+            extra["documents"] = list(IdentityDocument.objects.filter(subject=subject).order_by("-uploaded_at"))
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def reveal_view(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+        """One person's record in clear, for this page view only: the permission, a POST with a reason."""
+        if not request.user.has_perm(REVEAL_PERMISSION):
+            raise PermissionDenied
+        subject = get_object_or_404(DataSubject, pk=pk, status=DataSubject.Status.ACTIVE)
+        form = RevealForm(request.POST or None)
+        if request.method != "POST" or not form.is_valid():
             self.message_user(request, _("Say why you need to see this person's data."), messages.ERROR)
             return redirect("admin:subjects_datasubject_change", pk)
-        subject_reveal(subject=subject, actor=Actor.staff(request.user))
+        record = subject_reveal(subject=subject, staff_user=request.user, **form.cleaned_data)
         # admin_view() marks the response never_cache (no-store).
         return TemplateResponse(request, "admin/subjects/reveal.html", {
             **self.admin_site.each_context(request), "subject": subject, "record": record,
             "title": _("Personal data (revealed)"), "opts": self.model._meta,
         })
 
-    @admin.display(description="Record (masked)")
+    @admin.display(description=gettext_lazy("Name"))
+    def masked_name(self, obj: DataSubject) -> str:
+        record = _record_of(obj)
+        return mask(record.full_name) if record else "—"
+
+    @admin.display(description=gettext_lazy("Email"))
+    def masked_email(self, obj: DataSubject) -> str:
+        record = _record_of(obj)
+        return mask(record.email) if record else "—"
+
+    @admin.display(description=gettext_lazy("Mobile"))
+    def masked_mobile(self, obj: DataSubject) -> str:
+        record = _record_of(obj)
+        return mask(record.mobile) if record and record.mobile else "—"
+
+    @admin.display(description=gettext_lazy("Open applications"), ordering="open_application_count")
+    def open_applications(self, obj: DataSubject) -> int:
+        return obj.open_application_count
+
+    @admin.display(description=gettext_lazy("Open enquiries"), ordering="open_enquiry_count")
+    def open_enquiries(self, obj: DataSubject) -> int:
+        return obj.open_enquiry_count
+
+    @admin.display(description=gettext_lazy("Record (masked)"))
     def masked_record(self, obj: DataSubject) -> str:
-        record = PersonalRecord.objects.filter(subject=obj).first()
+        record = _record_of(obj)
         if record is None:
             return "—"
-        return format_html("{} · {} · {}", mask(record.full_name), mask(record.email), mask(record.mobile))
+        return " · ".join(mask(value) for value in (record.full_name, record.email, record.mobile) if value)
 
 
 @admin.register(ServiceEngagement)
@@ -105,7 +233,7 @@ class ServiceEngagementAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # an engagement ends by completion, which queues the erasure
 
-    @admin.action(description="Mark the service complete (erases the person's data)",
+    @admin.action(description=gettext_lazy("Mark the service complete (erases the person's data)"),
                   permissions=["change"])
     def complete_selected(self, request: HttpRequest, queryset) -> None:
         jobs = engagements_complete(engagement_ids=list(queryset.values_list("pk", flat=True)),
@@ -122,22 +250,113 @@ class ErasureJobAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
 
-@admin.register(IdentityDocument)
-class IdentityDocumentAdmin(admin.ModelAdmin):
-    list_display = ["id", "subject", "content_type", "size", "uploaded_at"]
-    readonly_fields = ["id", "subject", "content_type", "size", "uploaded_at"]
-    exclude = ["stored_name"]
+class RevealingAdmin(admin.ModelAdmin):
+    """Read-only rows whose content is opened only through a reveal with a reason (template shows the form)."""
+
+    change_form_template = "admin/subjects/revealing_change_form.html"
+    reveal_label = gettext_lazy("Reveal")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False  # documents go with their person's erasure, never one row at a time
+        return False  # these go with their person's erasure, never one row at a time
+
+    def _url_name(self, view: str) -> str:
+        return f"{self.model._meta.app_label}_{self.model._meta.model_name}_{view}"
+
+    def get_urls(self) -> list:
+        return [path("<uuid:pk>/reveal/", self.admin_site.admin_view(self.reveal_view), name=self._url_name("reveal")),
+                *super().get_urls()]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        extra = {"reveal_form": RevealForm(), "can_reveal": request.user.has_perm(REVEAL_PERMISSION),
+                 "reveal_label": self.reveal_label,
+                 "reveal_action": reverse(f"admin:{self._url_name('reveal')}", args=[object_id])}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def reveal_view(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+        if not request.user.has_perm(REVEAL_PERMISSION):
+            raise PermissionDenied
+        obj = get_object_or_404(self.model, pk=pk)
+        form = RevealForm(request.POST or None)
+        if request.method != "POST" or not form.is_valid():
+            self.message_user(request, _("Say why you need to see this person's data."), messages.ERROR)
+            return redirect(f"admin:{self._url_name('change')}", pk)
+        return self.revealed(request, obj, **form.cleaned_data)
+
+    def revealed(self, request: HttpRequest, obj, *, reason: str, note: str) -> HttpResponse:
+        raise NotImplementedError
+
+
+@admin.register(Enquiry)
+class EnquiryAdmin(RevealingAdmin):
+    list_display = ["id", "subject", "created_at"]
+    list_select_related = ["subject"]
+    readonly_fields = ["id", "subject", "created_at"]
+    fields = readonly_fields
+    reveal_label = gettext_lazy("Read the message")
+
+    def revealed(self, request: HttpRequest, obj: Enquiry, *, reason: str, note: str) -> HttpResponse:
+        message = enquiry_reveal(enquiry=obj, staff_user=request.user, reason=reason, note=note)
+        return TemplateResponse(request, "admin/subjects/enquiry_revealed.html", {
+            **self.admin_site.each_context(request), "enquiry": obj, "message": message,
+            "title": _("Enquiry (revealed)"), "opts": self.model._meta,
+        })
+
+
+@admin.register(IdentityDocument)
+class IdentityDocumentAdmin(RevealingAdmin):
+    list_display = ["id", "subject", "content_type", "human_size", "uploaded_at"]
+    list_select_related = ["subject"]
+    readonly_fields = ["id", "subject", "content_type", "human_size", "uploaded_at"]
+    fields = readonly_fields
+    reveal_label = gettext_lazy("Download the document")
+
+    @admin.display(description=gettext_lazy("Size"), ordering="size")
+    def human_size(self, obj: IdentityDocument) -> str:
+        return filesizeformat(obj.size)
+
+    def revealed(self, request: HttpRequest, obj: IdentityDocument, *, reason: str, note: str) -> HttpResponse:
+        """Streamed from the vault (never written to disk in clear), as a download the browser cannot run."""
+        chunks = document_reveal(document=obj, staff_user=request.user, reason=reason, note=note)
+        response = StreamingHttpResponse(chunks, content_type=obj.content_type)
+        extension = DOCUMENT_EXTENSIONS.get(obj.content_type, "bin")
+        response["Content-Disposition"] = f'attachment; filename="document-{obj.pk}.{extension}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox"
+        response["Content-Length"] = str(obj.size)
+        return response  # admin_view() adds Cache-Control: no-store
+
+
+@admin.register(Reveal)
+class RevealAdmin(admin.ModelAdmin):
+    """Who saw whose data in clear and why; the note stays sealed (it may name the person)."""
+
+    list_display = ["at", "staff_user", "subject", "what", "reason"]
+    list_filter = ["reason", "what"]
+    list_select_related = ["staff_user", "subject"]
+    fields = ["at", "staff_user", "subject", "what", "item", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 admin.site.register(Controller)
-

@@ -56,6 +56,10 @@ def _erasure_jobs(rows: QuerySet) -> list[dict]:
     return [{"reason": j.reason, "state": j.state, "requested_at": _iso(j.created_at)} for j in rows]
 
 
+def _reveals(rows: QuerySet) -> list[dict]:
+    return [{"what": r.what, "reason": r.reason, "at": _iso(r.at)} for r in rows.order_by("at")]
+
+
 HOLDINGS = [
     Holding(model="subjects.DataSubject", person="pk", categories=(Category.PERSON,), purposes=SERVICES,
             legal_basis=CONSENT, export=_person, export_key="person",
@@ -93,4 +97,8 @@ HOLDINGS = [
             export=_erasure_jobs, export_key="erasure_jobs",
             on_erasure=Keep("proof that the erasure was asked for and done; no personal data"),
             retention=AsEvidence("the record of an erasure, pseudonymous")),
+    Holding(model="subjects.Reveal", categories=(Category.STAFF_ACCESS,),
+            purposes=("accountability: who on our staff saw the data in clear, and why",),
+            legal_basis="our duty to restrict access to staff who need to know, and to account for it",
+            on_erasure=Delete(), retention=UntilErased(), export=_reveals, export_key="staff_access"),
 ]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.vault.fields import (
     EncryptedCharField,
@@ -257,3 +258,40 @@ class ErasureJob(models.Model):
 
     def __str__(self) -> str:
         return f"erasure {self.pk} ({self.state})"
+
+
+class Reveal(models.Model):
+    """A member of staff saw a person's data in clear. The reason code is also in the audit event; the
+    free-text note may name the person, so it is sealed with their key and goes with their erasure."""
+
+    class Reason(models.TextChoices):
+        APPLICATION = "application", _("Processing the application")
+        ENQUIRY = "enquiry", _("Answering the enquiry")
+        RIGHTS_REQUEST = "rights-request", _("A rights request from the person")
+        LEGAL_REQUEST = "legal-request", _("A legal request")
+
+    class What(models.TextChoices):
+        RECORD = "record", _("Personal record")
+        DOCUMENT = "document", _("Identity document")
+        ENQUIRY = "enquiry", _("Enquiry message")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="reveals")
+    staff_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    what = models.CharField(max_length=16, choices=What.choices)
+    item = models.UUIDField(null=True, blank=True)  # the document or enquiry revealed
+    reason = models.CharField(max_length=32, choices=Reason.choices)
+    note = EncryptedTextField(max_length=1000, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            # the person's export and the admin: one person's reveals, newest first
+            models.Index(fields=["subject", "at"], name="reveal_subject_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"reveal {self.pk}"
+
+    def vault_subject_id(self) -> uuid.UUID:
+        return self.subject_id

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from apps.cookies.models import CookieConsent
+from tests.staff.helpers import sign_in_verified
 
 from .factories import CookieConsentFactory
 
@@ -63,7 +64,7 @@ def test_the_consent_log_cannot_be_edited_or_deleted_in_the_admin(admin_client):
 
 def test_a_staff_member_without_view_permission_cannot_export(client, django_user_model):
     staff = django_user_model.objects.create_user("clerk", password="a-long-password-123", is_staff=True)
-    client.force_login(staff)
+    sign_in_verified(client, staff)
     entry = CookieConsentFactory()
     response = client.post(reverse("admin:cookies_cookieconsent_changelist"),
                            {"action": "export_csv", "_selected_action": [entry.pk]})

@@ -18,10 +18,12 @@ from apps.consent.models import Purpose
 from apps.consent.services import CollectionContext, submission_receive
 from apps.core import datamap
 from apps.selfservice.services import stepup_issue
+from apps.staff.services import rights_request_record
 from apps.subjects import services
 from apps.subjects.models import DataSubject, ErasureJob
 from apps.vault.models import DataKey, DeletionCertificate
 from tests.factories import PDF_BYTES, EngagementFactory
+from tests.staff.helpers import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system("test")
@@ -29,7 +31,7 @@ PERSON_HOLDINGS = [h for h in datamap.holdings() if h.person is not None]
 
 
 @pytest.fixture
-def everywhere(demo_purposes, django_capture_on_commit_callbacks) -> DataSubject:
+def everywhere(demo_purposes, django_capture_on_commit_callbacks, django_user_model) -> DataSubject:
     """One person with at least one row in every mapped model that belongs to a person."""
     with django_capture_on_commit_callbacks(execute=True):
         received = submission_receive(
@@ -48,6 +50,10 @@ def everywhere(demo_purposes, django_capture_on_commit_callbacks) -> DataSubject
         services.legal_hold_place(subject=subject, actor=SYSTEM, basis="ended yesterday", fields=["full_name"],
                                   until=timezone.now() - timedelta(days=1))
         ErasureJob.objects.create(subject=subject, reason="retention", state=ErasureJob.State.DONE)
+        services.subject_reveal(subject=subject, staff_user=django_user_model.objects.create_user("officer"),
+                                reason="rights-request", note="Asked by phone for a copy")
+        rights_request_record(actor=SYSTEM, kind="access", channel="phone", received_at=timezone.now(),
+                              subject=subject, identity_check="call-back")
     for holding in PERSON_HOLDINGS:
         assert holding.rows_of([subject.pk]).exists(), f"extend this fixture: no {holding.model} row"
     return subject
@@ -125,7 +131,7 @@ def test_the_privacy_officer_reads_the_records_in_the_admin_and_outsiders_cannot
     assert client.get("/admin/records-of-processing/").status_code == 302  # to the sign-in page
     client.force_login(django_user_model.objects.create_user("visitor", password="x" * 14))
     assert client.get("/admin/records-of-processing/").status_code == 302
-    client.force_login(admin_user)
+    sign_in_verified(client, admin_user)
     page = client.get("/admin/records-of-processing/").content.decode()
     assert all(h.model in page for h in datamap.holdings())
     download = client.get("/admin/records-of-processing/?format=csv")

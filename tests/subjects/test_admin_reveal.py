@@ -3,6 +3,7 @@ from django.contrib.auth.models import Permission
 
 from apps.audit.models import AuditEvent
 from tests.factories import SubjectFactory
+from tests.staff.helpers import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ def recruiter(django_user_model):
 
 def test_a_recruiter_without_the_permission_sees_masked_data_and_cannot_reveal(client, recruiter):
     subject = SubjectFactory(full_name="Halima Abdi")
-    client.force_login(recruiter)
+    sign_in_verified(client, recruiter)
     page = client.get(f"/admin/subjects/datasubject/{subject.pk}/change/").content.decode()
     assert "Halima Abdi" not in page and "Ha•••••••di" in page and "Reveal" not in page
     assert client.post(f"/admin/subjects/datasubject/{subject.pk}/reveal/", {"reason": "x"}).status_code == 403
@@ -26,11 +27,12 @@ def test_a_recruiter_without_the_permission_sees_masked_data_and_cannot_reveal(c
 def test_with_the_permission_and_a_reason_the_data_is_shown_and_audited(client, recruiter):
     recruiter.user_permissions.add(Permission.objects.get(codename="reveal_personal_data"))
     subject = SubjectFactory(full_name="Halima Abdi")
-    client.force_login(recruiter)
+    sign_in_verified(client, recruiter)
     assert "Reveal" in client.get(f"/admin/subjects/datasubject/{subject.pk}/change/").content.decode()
     refused = client.post(f"/admin/subjects/datasubject/{subject.pk}/reveal/", {"reason": ""})
     assert refused.status_code == 302 and not AuditEvent.objects.filter(verb="pii.revealed").exists()
-    response = client.post(f"/admin/subjects/datasubject/{subject.pk}/reveal/", {"reason": "calling about the job"})
+    response = client.post(f"/admin/subjects/datasubject/{subject.pk}/reveal/",
+                           {"reason": "application", "note": "calling about the job"})
     assert "Halima Abdi" in response.content.decode() and "no-store" in response["Cache-Control"]
     event = AuditEvent.objects.get(verb="pii.revealed")
     assert event.actor_id == str(recruiter.pk) and event.target == str(subject.pk)

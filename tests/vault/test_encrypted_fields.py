@@ -6,6 +6,7 @@ from apps.subjects.models import PersonalRecord
 from apps.vault import services as vault
 from apps.vault.crypto import DecryptionError
 from tests.factories import SubjectFactory
+from tests.staff.helpers import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,7 @@ def test_reading_a_whole_record_unwraps_the_key_once_per_unit_of_work():
 
 def test_one_request_to_a_page_unwraps_once(client, admin_user):
     subject = SubjectFactory()
-    client.force_login(admin_user)
+    sign_in_verified(client, admin_user)
     before = vault.unwrap_count()
     response = client.get(f"/admin/subjects/datasubject/{subject.pk}/change/")
     assert response.status_code == 200

@@ -3,7 +3,7 @@
 Callers may import from here or from the sub-module; both name the same functions.
 """
 
-from .documents import DocumentRejected, document_add, document_read, sniff_content_type
+from .documents import DocumentRejected, document_add, document_read, document_reveal, sniff_content_type
 from .engagements import (
     engagement_change,
     engagement_complete,
@@ -32,6 +32,7 @@ from .people import (
     RECORD_FIELDS,
     activity_touch,
     enquiry_add,
+    enquiry_reveal,
     lookup_digest,
     normalise_email,
     normalise_phone,
@@ -54,7 +55,7 @@ from .retention import (
 
 __all__ = [
     "RECORD_FIELDS", "DocumentRejected", "DueNotice", "Outcome", "Reason", "activity_touch", "document_add",
-    "document_read", "people_due_notice", "person_notice_claim",
+    "document_read", "document_reveal", "enquiry_reveal", "people_due_notice", "person_notice_claim",
     "engagement_change", "engagement_complete", "engagement_open", "engagements_complete",
     "engagements_expired", "engagements_keep", "enforce_retention", "enquiry_add",
     "erasure_job_run", "erasure_jobs_redrive", "erasure_jobs_run", "erasure_request", "erasures_reapply",

@@ -8,7 +8,8 @@ from django.db import transaction
 from apps.audit.services import Actor, Verb, audit_record
 from apps.vault import files as vault_files
 
-from ..models import DataSubject, IdentityDocument
+from ..models import DataSubject, IdentityDocument, Reveal
+from .people import reveal_write
 
 
 class DocumentRejected(ValueError):
@@ -48,6 +49,15 @@ def document_add(*, subject: DataSubject, actor: Actor, data: bytes) -> Identity
         audit_record(actor=actor, verb=Verb.DOCUMENT_ADDED, target=subject.pk,
                      detail={"document": str(document.pk), "type": content_type})
     return document
+
+
+@transaction.atomic
+def document_reveal(*, document: IdentityDocument, staff_user, reason: str,
+                    note: str = "") -> Iterator[bytes]:
+    """A member of staff opens an ID scan: audited with the reason before a byte is read."""
+    reveal_write(subject=document.subject, staff_user=staff_user, what=Reveal.What.DOCUMENT,
+            item=document.pk, reason=reason, note=note)
+    return document_read(document=document)
 
 
 def document_read(*, document: IdentityDocument) -> Iterator[bytes]:

@@ -1,5 +1,6 @@
 """People and their record: create, correct, find (blind indexes), messages, private-link versions."""
 
+import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from apps.audit.services import Actor, Verb, audit_record
 from apps.core import datamap
 from apps.vault.services import blind_index_for, datakey_create
 
-from ..models import DataSubject, Enquiry, PersonalRecord, ServiceEngagement, SubjectLookup
+from ..models import DataSubject, Enquiry, PersonalRecord, Reveal, ServiceEngagement, SubjectLookup
 
 RECORD_FIELDS = ["full_name", "email", "mobile", "address", "referees", "legal_id_type", "legal_id_number"]
 
@@ -133,10 +134,26 @@ def subjects_find(*, email: str | None = None, phone: str | None = None) -> Data
             .order_by("-created_at").first())
 
 
+def reveal_write(*, subject: DataSubject, staff_user, what: str, reason: str, note: str,
+            item: uuid.UUID | None = None) -> Reveal:
+    """Write the reveal (note sealed with the person's key) and its audit event: the reason code, no values."""
+    if reason not in Reveal.Reason.values:
+        raise ValueError(f"unknown reveal reason {reason!r}")
+    reveal = Reveal(subject=subject, staff_user=staff_user, what=what, item=item, reason=reason,
+                    note=note.strip()[:1000])
+    reveal.save(force_insert=True)
+    detail = {"what": what, "reason": reason, "reveal": str(reveal.pk), "note_given": bool(reveal.note)}
+    if item:
+        detail["item"] = str(item)
+    audit_record(actor=Actor.staff(staff_user), verb=Verb.PII_REVEALED, target=subject.pk, detail=detail)
+    return reveal
+
+
 @transaction.atomic
-def subject_reveal(*, subject: DataSubject, actor: Actor) -> PersonalRecord | None:
-    """A member of staff with the permission sees the record in clear: audited."""
-    audit_record(actor=actor, verb=Verb.PII_REVEALED, target=subject.pk, detail={"reason_given": True})
+def subject_reveal(*, subject: DataSubject, staff_user, reason: str,
+                   note: str = "") -> PersonalRecord | None:
+    """A member of staff with the permission sees the record in clear: audited with the reason."""
+    reveal_write(subject=subject, staff_user=staff_user, what=Reveal.What.RECORD, reason=reason, note=note)
     return PersonalRecord.objects.filter(subject=subject).first()
 
 
@@ -149,3 +166,9 @@ def subject_export(*, subject: DataSubject, actor: Actor) -> dict:
             "subject_id": str(subject.pk), **datamap.export_for(subject_id=subject.pk)}
     audit_record(actor=actor, verb=Verb.DATA_EXPORTED, target=subject.pk)
     return body
+
+def enquiry_reveal(*, enquiry: Enquiry, staff_user, reason: str, note: str = "") -> str:
+    """The enquiry's message in clear, for answering it: audited with the reason."""
+    reveal_write(subject=enquiry.subject, staff_user=staff_user, what=Reveal.What.ENQUIRY,
+            item=enquiry.pk, reason=reason, note=note)
+    return enquiry.message

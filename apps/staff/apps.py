@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class StaffConfig(AppConfig):
+    name = "apps.staff"
+    label = "staff"
+    default = True
+
+    def ready(self) -> None:
+        from apps.core import datamap
+
+        from .holdings import HOLDINGS  # it needs the models, which are loaded only now
+
+        datamap.register(*HOLDINGS)
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """The admin, with the site that asks every staff member for a second factor (apps.staff.sites)."""
+
+    default = False
+    default_site = "apps.staff.sites.StaffAdminSite"

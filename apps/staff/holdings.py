@@ -1,0 +1,23 @@
+"""What this app holds about people, for the personal-data map (registered in StaffConfig.ready).
+
+Breaches hold counts and categories only, never a person, so they are not a holding."""
+
+from django.db.models import QuerySet
+
+from apps.core.datamap import AsEvidence, Category, Holding, Keep
+
+
+def _rights_requests(rows: QuerySet) -> list[dict]:
+    return [{"type": r.kind, "received_by": r.channel, "received_at": r.received_at.isoformat(),
+             "due_at": r.due_at.isoformat(), "state": r.state, "outcome": r.outcome,
+             "completed_at": r.completed_at.isoformat() if r.completed_at else None} for r in rows]
+
+
+HOLDINGS = [
+    Holding(model="staff.RightsRequest", categories=(Category.RIGHTS_REQUEST,),
+            purposes=("answering requests to exercise data-protection rights",),
+            legal_basis="a legal obligation: the Data Protection Act, 2019, and its regulations",
+            export=_rights_requests, export_key="rights_requests",
+            on_erasure=Keep("proof that the request was answered in time; the public id only, no personal data"),
+            retention=AsEvidence("the record of a rights request and its outcome, pseudonymous")),
+]

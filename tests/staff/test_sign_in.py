@@ -1,0 +1,141 @@
+"""Staff sign in with a password and a TOTP code, through the real login form; guessing locks them out."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from apps.audit.models import AuditEvent
+from tests.staff.helpers import current_code
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct horse battery staple"
+LOGIN = "/admin/login/?next=/admin/"
+
+
+@pytest.fixture
+def recruiter(django_user_model):
+    user = django_user_model.objects.create_user("amina", password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name="recruiter"))
+    return user
+
+
+@pytest.fixture
+def enrolled(recruiter) -> TOTPDevice:
+    return TOTPDevice.objects.create(user=recruiter, name="authenticator app", confirmed=True)
+
+
+def _sign_in(client, username="amina", password=PASSWORD, code="", ip="198.51.100.1"):
+    return client.post(LOGIN, {"username": username, "password": password, "otp_token": code},
+                       REMOTE_ADDR=ip)
+
+
+def test_the_password_and_the_current_code_sign_in(client, enrolled):
+    response = _sign_in(client, code=current_code(enrolled))
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    page = client.get("/admin/")
+    assert page.status_code == 200 and "Data subjects" in page.content.decode()
+    assert client.session.get_expiry_age() == 8 * 3600
+
+
+def test_the_password_alone_does_not_sign_in_a_staff_member_with_an_authenticator(client, enrolled):
+    response = _sign_in(client)
+    assert response.status_code == 200 and "The code is wrong" in response.content.decode()
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_wrong_code_does_not_sign_in(client, enrolled):
+    wrong = f"{(int(current_code(enrolled)) + 1) % 1000000:06d}"
+    assert _sign_in(client, code=wrong).status_code == 200
+    assert client.get("/admin/subjects/datasubject/").status_code == 302
+
+
+def test_a_backup_code_signs_in_once(client, enrolled, recruiter):
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device = StaticDevice.objects.create(user=recruiter, name="backup codes", confirmed=True)
+    StaticToken.objects.create(device=device, token="abcd2345")
+    assert _sign_in(client, code="abcd2345").status_code == 302
+    client.logout()
+    assert _sign_in(client, code="abcd2345").status_code == 200
+
+
+def test_without_a_second_factor_staff_reach_no_admin_page_but_enrolment(client, recruiter):
+    assert _sign_in(client).status_code == 302
+    for url in ["/admin/", "/admin/subjects/datasubject/", "/admin/audit/auditevent/", "/admin/dashboard/",
+                "/admin/records-of-processing/"]:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == "/admin/two-factor/", url
+    enrolment = client.get("/admin/two-factor/").content.decode()
+    assert "<svg" in enrolment and "<script>" not in enrolment  # drawn server-side: the strict CSP holds
+
+
+def test_enrolling_confirms_the_app_shows_backup_codes_once_and_is_audited(client, recruiter):
+    _sign_in(client)
+    page = client.get("/admin/two-factor/").content.decode()
+    secret = re.search(r'id="totp-secret">([A-Z2-7=]+)<', page).group(1)
+    device = TOTPDevice.objects.get(user=recruiter, confirmed=False)
+    import base64
+
+    assert base64.b32decode(secret) == device.bin_key
+    response = client.post("/admin/two-factor/", {"code": current_code(device)})
+    codes = re.findall(r"<li>([a-z0-9]{8})</li>", response.content.decode())
+    assert len(codes) == 10
+    assert client.get("/admin/").status_code == 200
+    assert AuditEvent.objects.get(verb="staff.two_factor_enrolled").actor_id == str(recruiter.pk)
+    client.logout()
+    assert _sign_in(client, code=codes[0]).status_code == 302  # a backup code works
+
+
+def test_a_wrong_code_at_enrolment_leaves_the_app_unconfirmed(client, recruiter):
+    _sign_in(client)
+    client.get("/admin/two-factor/")
+    device = TOTPDevice.objects.get(user=recruiter)
+    wrong = f"{(totp(device.bin_key) + 1) % 1000000:06d}"
+    response = client.post("/admin/two-factor/", {"code": wrong})
+    assert "The code is wrong" in response.content.decode()
+    assert client.get("/admin/").status_code == 302 and not TOTPDevice.objects.filter(confirmed=True).exists()
+
+
+def test_repeated_wrong_passwords_lock_the_account_even_the_right_one_then_fails(client, enrolled, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert _sign_in(client, password="wrong password!").status_code == 200
+    assert _sign_in(client, password="wrong password!").status_code == 429
+    locked = _sign_in(client, code=current_code(enrolled))
+    assert locked.status_code == 429 and "Sign-in locked" in locked.content.decode()
+    assert client.get("/admin/").status_code == 302
+
+
+def test_rotating_addresses_do_not_escape_the_lock_on_the_account(client, enrolled, settings):
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in(client, password="wrong password!", ip=f"203.0.113.{i + 1}")
+    assert _sign_in(client, code=current_code(enrolled), ip="192.0.2.200").status_code == 429
+
+
+def test_guessing_codes_locks_the_account_too(client, enrolled, settings):
+    wrong = f"{(int(current_code(enrolled)) + 7) % 1000000:06d}"
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in(client, code=wrong)
+    assert _sign_in(client, code=current_code(enrolled)).status_code == 429
+
+
+def test_the_lock_lifts_after_the_cool_off(client, enrolled, settings):
+    import time_machine
+    from django.utils import timezone
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in(client, password="wrong password!")
+    with time_machine.travel(timezone.now() + settings.AXES_COOLOFF_TIME + timezone.timedelta(minutes=1)):
+        enrolled.refresh_from_db()
+        assert _sign_in(client, code=current_code(enrolled)).status_code == 302
+
+
+def test_a_staff_member_who_has_not_set_up_the_app_can_still_sign_out(client, recruiter):
+    _sign_in(client)
+    assert "Sign out" in client.get("/admin/two-factor/").content.decode()
+    client.post("/admin/logout/")
+    response = client.get("/admin/two-factor/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
