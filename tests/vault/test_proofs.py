@@ -112,7 +112,7 @@ def test_the_verify_page_says_in_plain_words_whether_a_certificate_is_genuine_an
 def test_the_verify_page_answers_in_swahili(client, receipt):
     client.cookies["django_language"] = "sw"
     page = client.post("/verify/", {"proof": receipt_sign(receipt)}, HTTP_ACCEPT_LANGUAGE="sw").content.decode()
-    assert 'lang="sw"' in page and "Valid consent receipt" not in page and "Risiti halali ya idhini" in page
+    assert 'lang="sw"' in page and "Valid consent receipt" not in page and "Stakabadhi halali ya idhini" in page
 
 
 def test_the_person_downloads_each_signed_receipt_behind_their_link(client, receipt):
