@@ -317,6 +317,14 @@ CELERY_BEAT_SCHEDULE["notifications-redrive"] = {
     "schedule": 30.0,
 }
 
+# --- Policy versions (issue 13) -------------------------------------------------------------------
+# A version comes into force on its date (recorded once), and a change campaign that stopped moving
+# (broker down, worker killed) has its next batch published again.
+CELERY_BEAT_SCHEDULE["policies-in-force"] = {
+    "task": "apps.policies.tasks.policies_bring_into_force_task", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["campaigns-redrive"] = {
+    "task": "apps.policies.tasks.campaigns_redrive_task", "schedule": 30.0}
+
 # --- Forms and self-service -----------------------------------------------------------
 SELF_SERVICE_LINK_DAYS = env.int("SELF_SERVICE_LINK_DAYS", default=30)
 STEPUP_CODE_MINUTES = 10

@@ -8,6 +8,11 @@ class ConsentConfig(AppConfig):
     label = "consent"
 
     def ready(self) -> None:
+        from apps.policies.services import consent_lookup_register
+
         from .holdings import HOLDINGS
+        from .selectors import consent_receipt_for
 
         datamap.register(*HOLDINGS)
+        # The disclosure register (below us) asks whether a person's consent to a purpose stands.
+        consent_lookup_register(consent_receipt_for)

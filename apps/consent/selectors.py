@@ -13,3 +13,10 @@ def consents_current_for(*, subject: DataSubject) -> dict[str, ConsentRecord]:
 
 def purposes_for(collection_point: str) -> list[Purpose]:
     return [p for p in Purpose.objects.filter(active=True) if collection_point in p.collection_points]
+
+
+def consent_receipt_for(subject_id, purpose_slug: str) -> str | None:
+    """The id of the receipt by which the person's consent to a purpose stands; None if never given or withdrawn."""
+    latest = (ConsentRecord.objects.filter(subject_id=subject_id, purpose__slug=purpose_slug)
+              .order_by("-created_at").first())
+    return str(latest.pk) if latest and latest.action == ConsentRecord.Action.GIVEN else None
