@@ -23,6 +23,7 @@ from .selectors import (
     campaign_call_list,
     campaign_progress,
     disclosures_new_in,
+    disclosures_new_since,
     people_affected_counts,
     policy_in_force,
     policy_latest_published,
@@ -123,7 +124,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
                               messages.SUCCESS)
             return redirect("admin:policies_policyversion_change", pk)
         previous = policy_latest_published()
-        new = disclosures_new_in(version, previous)
+        new = disclosures_new_since(version, previous)
         sample = {"version": str((previous.number if previous else 0) + 1), "summary": version.summary,
                   "effective_on": (version.effective_at or timezone.now()).date().isoformat(),
                   "changes_url": "https://…/privacy/changes/…", "link": "https://…/me/…",

@@ -42,9 +42,16 @@ def _disclosures_by_key(version: PolicyVersion | None) -> dict[str, PolicyDisclo
     return {d.key: d for d in version.disclosures.all()} if version else {}
 
 
-def disclosures_new_in(version: PolicyVersion, previous: PolicyVersion | None = None) -> list[PolicyDisclosure]:
+def disclosures_new_in(version: PolicyVersion) -> list[PolicyDisclosure]:
     """The disclosures a version adds or changes compared with the one before: what people are told about."""
-    before = _disclosures_by_key(previous if previous is not None else policy_previous(version))
+    return disclosures_new_since(version, policy_previous(version))
+
+
+def disclosures_new_since(version: PolicyVersion, previous: PolicyVersion | None) -> list[PolicyDisclosure]:
+    """None before it: the first version departs from no earlier promise, so nothing is new."""
+    if previous is None:
+        return []
+    before = _disclosures_by_key(previous)
     return [d for d in version.disclosures.all() if d.key not in before or before[d.key].terms() != d.terms()]
 
 

@@ -105,7 +105,7 @@ def policy_version_publish(*, version: PolicyVersion, actor: Actor, now: datetim
                                % {"n": latest.number, "date": timezone.localtime(latest.effective_at)
                                   .strftime("%Y-%m-%d %H:%M")}})
     # The first version tells nobody: there was no earlier promise to depart from.
-    new_disclosures = selectors.disclosures_new_in(version, latest) if latest else []
+    new_disclosures = selectors.disclosures_new_since(version, latest)
     _freeze(version)
     version.number = (latest.number if latest else 0) + 1
     version.status = PolicyVersion.Status.PUBLISHED
@@ -327,7 +327,7 @@ def campaign_fan_out(*, campaign_id: uuid.UUID, batch_size: int = CAMPAIGN_BATCH
             return 0
         version = campaign.version
         previous = selectors.policy_previous(version)
-        new = selectors.disclosures_new_in(version, previous)
+        new = selectors.disclosures_new_since(version, previous)
         people = selectors.people_affected()
         if campaign.cursor:
             people = people.filter(pk__gt=campaign.cursor)

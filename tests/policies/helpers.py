@@ -2,12 +2,11 @@ from datetime import datetime
 
 from apps.audit.services import Actor
 from apps.policies.models import PolicyDisclosure, PolicyVersion
+from apps.policies.seed import DISCLOSURES
 from apps.policies.services import Published, policy_version_publish
 
 SYSTEM = Actor.system("test")
-HIRING = {"key": "hiring-company", "recipient": "The client company hiring for the job",
-          "recipient_category": "Employer (client company)", "purpose": "deciding whether to hire you",
-          "purpose_slug": "share-with-employer", "data_categories": ["identity", "contact"], "compatible": True}
+HIRING = DISCLOSURES[0]  # as version 1 (the seed) allows it
 BACKGROUND = {"key": "background-check", "recipient": "Uhakiki Vetting Ltd", "recipient_category": "Vetting agency",
               "purpose": "checking your certificates and criminal record", "purpose_slug": "recruitment",
               "data_categories": ["identity", "government-id"], "compatible": True}
