@@ -91,6 +91,13 @@ def _free_port() -> int:
 class _Collector:
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.refused: set[str] = set()  # addresses the server refuses permanently (550)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
+        if address in self.refused:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
         msg = message_from_bytes(envelope.content)
@@ -116,6 +123,7 @@ def mailbox(smtp_server, settings) -> list[Message]:
     """Messages received by the real SMTP server; the app (and the worker) send to it."""
     collector, port = smtp_server
     collector.messages.clear()
+    collector.refused.clear()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
