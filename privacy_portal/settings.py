@@ -62,6 +62,7 @@ if not DEBUG and not SITE_URL:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL] if SITE_URL else [])
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin: database texts visitors read, in English and Swahili
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -237,6 +238,13 @@ TIME_ZONE = CELERY_TIMEZONE
 USE_I18N = True
 USE_TZ = True
 PHONENUMBER_DEFAULT_REGION = "KE"
+
+# --- Database texts in every language (issue 13) ------------------------------------
+# django-modeltranslation: purposes and policy texts have a column per language (name_en, name_sw);
+# reading `name` gives the active language's text, or the English one where none was written.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "sw")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 
 # --- Static files -----------------------------------------------------------------
 STATIC_URL = "static/"

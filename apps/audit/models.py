@@ -35,6 +35,7 @@ class Verb(models.TextChoices):
     CONSENT_GIVEN = "consent.given"
     CONSENT_WITHDRAWN = "consent.withdrawn"
     PURPOSE_SAVED = "purpose.saved"
+    PURPOSE_NOTICE_VERSIONED = "purpose.notice_versioned"
     POLICY_VERSION_SAVED = "policy_version.saved"
     POLICY_VERSION_PUBLISHED = "policy_version.published"
     POLICY_VERSION_IN_FORCE = "policy_version.in_force"

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
@@ -12,20 +13,26 @@ from apps.policies.selectors import policy_in_force
 from .forms import FORM_VERSIONS, ApplicationForm, ContactForm
 from .models import ConsentRecord, Submission
 from .selectors import purposes_for
-from .services import FIELD_LABELS, CollectionContext, submission_receive
+from .services import FIELD_LABELS, CollectionContext, purpose_notice_current, submission_receive
 
 SESSION_KEY = "last_submission"
 
 
 def _context(request: HttpRequest, kind: str) -> CollectionContext:
+    # Which notice versions the page showed (checked against the purpose when the receipt is written).
+    notices = tuple((name.removeprefix("notice_"), int(value)) for name, value in request.POST.items()
+                    if name.startswith("notice_") and value.isdigit())
     return CollectionContext(
         collection_point=f"{kind}-form", form_version=FORM_VERSIONS[kind], source=ConsentRecord.Source.WEB_FORM,
         ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
+        language=get_language() or settings.LANGUAGE_CODE, notices=notices,
     )
 
 
 def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str) -> HttpResponse:
     purposes = purposes_for(kind)
+    for purpose in purposes:  # the words the page shows are the words the receipt keeps
+        purpose.notice = purpose_notice_current(purpose=purpose, language=get_language() or settings.LANGUAGE_CODE)
     if request.method == "POST":
         key = request.POST.get("key", "")
         # A resubmission (double click, back button) of a form already received: no second person.

@@ -40,14 +40,17 @@ from .services import (
     policy_version_save,
 )
 
-EDITABLE = ["title", "summary", "body", "effective_at"]
-FROZEN = ["number", "status", "published_at", "in_force_at", "title", "summary", "body", "effective_at"]
+# Each text in English and Swahili (django-modeltranslation columns).
+TEXTS = ["title_en", "title_sw", "summary_en", "summary_sw", "body_en", "body_sw"]
+EDITABLE = [*TEXTS, "effective_at"]
+FROZEN = ["number", "status", "published_at", "in_force_at", *TEXTS, "effective_at"]
 
 
 class PolicyDisclosureInline(admin.TabularInline):
     model = PolicyDisclosure
     extra = 0
-    fields = ["key", "recipient", "recipient_category", "purpose", "purpose_slug", "data_categories", "compatible"]
+    fields = ["key", "recipient_en", "recipient_sw", "recipient_category_en", "recipient_category_sw", "purpose_en",
+              "purpose_sw", "purpose_slug", "data_categories", "compatible"]
 
     def has_change_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:
         return obj is None or not obj.is_published

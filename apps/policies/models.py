@@ -91,9 +91,11 @@ class PolicyDisclosure(models.Model):
         return f"{self.key} ({self.recipient})"
 
     def terms(self) -> tuple:
-        """What a person is told; a change in any of these is a change people hear about."""
-        return (self.recipient, self.recipient_category, self.purpose, self.purpose_slug,
-                tuple(sorted(self.data_categories)), self.compatible)
+        """What a person is told, in every language; a change in any of these is a change people hear about."""
+        texts = tuple(getattr(self, f"{name}_{language}", None) or ""
+                      for name in ("recipient", "recipient_category", "purpose")
+                      for language, _name in settings.LANGUAGES)
+        return (*texts, self.purpose_slug, tuple(sorted(self.data_categories)), self.compatible)
 
 
 class DisclosureChoice(models.Model):
@@ -219,7 +221,7 @@ class CampaignRecipient(models.Model):
         NO_ANSWER = "no-answer", _("No answer")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
-    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="+")
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="campaign_receipts")
     email = models.OneToOneField(Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     sms = models.OneToOneField(Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     call_outcome = models.CharField(max_length=16, choices=CallOutcome.choices, blank=True, default="")

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -23,6 +22,7 @@ from apps.subjects.links import link_url
 from apps.subjects.models import DataSubject, PersonalRecord
 
 from . import selectors, tasks, text
+from .links import choice_url
 from .models import Campaign, CampaignRecipient, Disclosure, DisclosureChoice, PolicyDisclosure, PolicyVersion
 
 logger = logging.getLogger(__name__)
@@ -30,8 +30,6 @@ SYSTEM = Actor.system("policies")
 # A version may be published with an effective date this much in the past (the form was filled a moment ago).
 CLOCK_SKEW = timedelta(minutes=5)
 CAMPAIGN_BATCH = 200
-CHOICE_SALT = "policies.choice"
-CHOICE_LINK_DAYS = 365
 
 
 class PolicyLocked(PermissionError):
@@ -141,46 +139,6 @@ def policies_bring_into_force(*, now: datetime | None = None) -> int:
 
 
 # --- choices: opt out of, or in to, a new disclosure -----------------------------------------------
-def choice_token(*, subject: DataSubject, version: PolicyVersion, key: str, choice: str, language: str) -> str:
-    return signing.dumps({"s": subject.pk.hex, "v": version.number, "k": key, "c": choice, "l": language},
-                         salt=CHOICE_SALT)
-
-
-def choice_url(**kwargs) -> str:
-    return settings.SITE_URL + reverse("policy-choice", args=[choice_token(**kwargs)])
-
-
-@dataclass
-class ChoiceLink:
-    subject: DataSubject
-    version: PolicyVersion
-    disclosure: PolicyDisclosure
-    choice: str
-    language: str
-
-
-def choice_resolve(token: str) -> ChoiceLink | None:
-    """None for a tampered, expired or foreign link, an erased person, or a disclosure the version did not add."""
-    try:
-        payload = signing.loads(token, salt=CHOICE_SALT, max_age=CHOICE_LINK_DAYS * 86400)
-        subject_id, number, key = uuid.UUID(hex=payload["s"]), int(payload["v"]), str(payload["k"])
-        choice, language = str(payload["c"]), str(payload["l"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return None
-    if choice not in DisclosureChoice.Choice.values:
-        return None
-    subject = DataSubject.objects.filter(pk=subject_id, status=DataSubject.Status.ACTIVE).first()
-    version = selectors.policy_published(number)
-    if subject is None or version is None:
-        return None
-    disclosure = next((d for d in selectors.disclosures_new_in(version) if d.key == key), None)
-    if disclosure is None:
-        return None
-    if language not in dict(settings.LANGUAGES):
-        language = settings.LANGUAGE_CODE
-    return ChoiceLink(subject, version, disclosure, choice, language)
-
-
 @transaction.atomic
 def disclosure_choice_record(*, subject: DataSubject, version: PolicyVersion, key: str, choice: str,
                              source: str) -> tuple[DisclosureChoice, bool]:

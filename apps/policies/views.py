@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
 
+from .links import choice_resolve
 from .models import DisclosureChoice
 from .selectors import (
     disclosure_choices_for,
@@ -14,7 +15,7 @@ from .selectors import (
     policy_published,
     versions_diff,
 )
-from .services import choice_resolve, disclosure_choice_record
+from .services import disclosure_choice_record
 
 
 def _page(request: HttpRequest, policy) -> HttpResponse:

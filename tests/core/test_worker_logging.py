@@ -3,6 +3,7 @@
 import pytest
 
 from apps.core.tasks import ping
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.real_services
 
@@ -10,7 +11,9 @@ pytestmark = pytest.mark.real_services
 def test_the_real_workers_log_never_holds_a_private_link_token(celery_worker):
     token = "eyJzIjoiZmFrZSJ9.secret-token-5f3a9c"
     assert ping.delay(f"https://portal.example.org/me/{token}/data/").get(timeout=20)
-    log = celery_worker.log_path.read_text(errors="replace")
+    # The result reaches the broker a moment before the worker writes its "succeeded" line.
+    log = wait_for(lambda: (text := celery_worker.log_path.read_text(errors="replace")) and "succeeded" in text
+                   and "/me/" in text and text, timeout=10)
     assert "Task apps.core.tasks.ping" in log  # the worker did log the task and its result
     assert token not in log
     assert "/me/[token]/data/" in log

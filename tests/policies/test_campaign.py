@@ -10,6 +10,7 @@ from apps.audit.services import Actor
 from apps.notifications import backends
 from apps.notifications.models import Notification
 from apps.policies import services as policy_services
+from apps.policies.links import choice_url
 from apps.policies.models import Campaign, CampaignRecipient, DisclosureChoice, PolicyVersion
 from apps.policies.selectors import campaign_call_list, campaign_progress
 from apps.policies.services import (
@@ -17,7 +18,6 @@ from apps.policies.services import (
     campaign_fan_out,
     campaign_retry_failed,
     campaigns_redrive,
-    choice_url,
 )
 from apps.subjects.models import ServiceEngagement
 from tests.factories import EngagementFactory, SubjectFactory

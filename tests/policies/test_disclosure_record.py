@@ -35,7 +35,7 @@ def test_a_consent_based_disclosure_is_recorded_with_the_version_and_the_receipt
                                    legal_basis="consent", allowed=_allowed("hiring-company"))
     receipt = ConsentRecord.objects.get(subject=applicant, purpose__slug="share-with-employer")
     assert disclosure.consent_receipt == str(receipt.pk) and disclosure.policy_version.number == 1
-    assert disclosure.recipient == HIRING["recipient"]
+    assert disclosure.recipient == HIRING["recipient_en"]
     assert AuditEvent.objects.filter(verb="disclosure.recorded", target=str(applicant.pk)).exists()
 
 
@@ -87,7 +87,7 @@ def test_the_person_sees_their_disclosures_but_not_a_restricted_one_until_its_re
                       legal_basis="legal-obligation", reference="Warrant 7/2026",
                       restricted_until=timezone.localdate() + timedelta(days=30))
     shown = datamap.export_for(subject_id=applicant.pk)["data"]["disclosures"]["rows"]
-    assert [d["recipient"] for d in shown] == [HIRING["recipient"]]
+    assert [d["recipient"] for d in shown] == [HIRING["recipient_en"]]
 
 
 def test_staff_record_a_disclosure_for_several_people_in_the_admin(applicant, admin_client):

@@ -76,8 +76,8 @@ def test_a_published_version_cannot_be_changed_or_deleted_in_the_admin(demo_purp
     version = PolicyVersion.objects.get(number=1)
     url = f"/admin/policies/policyversion/{version.pk}/change/"
     page = admin_client.get(url).content.decode()
-    assert 'name="body"' not in page and 'name="title"' not in page
-    admin_client.post(url, {"title": "Changed", "summary": "x", "body": "We sell your data."})
+    assert 'name="body_en"' not in page and 'name="body_sw"' not in page and 'name="title_en"' not in page
+    admin_client.post(url, {"title_en": "Changed", "summary_en": "x", "body_en": "We sell your data."})
     assert PolicyVersion.objects.get(number=1).body == version.body
     response = admin_client.post(f"/admin/policies/policyversion/{version.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403 and PolicyVersion.objects.filter(number=1).exists()

@@ -201,7 +201,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='campaignrecipient',
             name='subject',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='subjects.datasubject'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='campaign_receipts', to='subjects.datasubject'),
         ),
         migrations.AddField(
             model_name='disclosure',
