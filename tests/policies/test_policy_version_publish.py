@@ -136,3 +136,11 @@ def test_the_difference_reads_as_changed_words_and_disclosures(demo_purposes, cl
     assert "<ins>strong</ins>" in page
     assert "New:" in page and "Uhakiki Vetting Ltd" in page
     assert page.count("<ins>") == 1  # unchanged paragraphs are folded, not repeated
+
+
+def test_the_policy_reads_in_swahili_with_its_own_contents(demo_purposes, client):
+    client.cookies["django_language"] = "sw"
+    page = client.get("/privacy/").content.decode()
+    assert "<h1>Sera ya faragha</h1>" in page and "Haki zako" in page and 'href="#haki-zako"' in page
+    assert "Tunachokusanya, kwa nini, kwa muda gani, na nani anakipokea" in page
+    assert "Kampuni ya mteja inayoajiri kwa kazi hiyo" in page
