@@ -2,6 +2,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.template.loader import render_to_string
 from django.utils import translation
 from modeltranslation.translator import translator
 
@@ -63,3 +64,17 @@ def test_every_seeded_text_a_visitor_reads_has_swahili(demo_purposes):
     with translation.override("sw"):
         untranslated = [t for t in cookie_texts if translation.gettext(t) == t]
     assert untranslated == []
+
+
+@pytest.mark.django_db
+def test_the_swahili_form_names_id_types_and_phone_errors_in_swahili(demo_purposes, client):
+    client.cookies["django_language"] = "sw"
+    assert "Kitambulisho cha taifa" in client.get("/apply/").content.decode()
+    page = client.post("/apply/", {"mobile": "12", "full_name": "Amani"}).content.decode()
+    assert "Weka nambari sahihi ya simu" in page and "Enter a valid phone number" not in page
+
+
+def test_the_server_error_page_speaks_the_visitors_language(rf):
+    with translation.override("sw"):
+        page = render_to_string("500.html")
+    assert '<html lang="sw">' in page and "Kuna tatizo upande wetu" in page
