@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop, ngettext
 
@@ -218,7 +219,7 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
     language = get_language() or settings.LANGUAGE_CODE
     message = {"fields": [FIELD_LABELS[f] for f in given_fields], "purposes": [p.name for p in purposes],
                "link": link_url(subject), "link_expires_days": settings.SELF_SERVICE_LINK_DAYS,
-               "full_name": data["full_name"]}
+               "full_name": data["full_name"], **_policy_link(policy)}
     notification_queue(subject=subject, channel="email", template="confirmation", recipient=data["email"],
                        context=message, language=language)
     if data.get("mobile"):
@@ -234,6 +235,14 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
                      "object_link": referee_url(subject, referee["id"])},
         )
     return submission
+
+
+def _policy_link(policy: PolicyVersion | None) -> dict:
+    """Every message about consent links the policy version it was given under."""
+    if policy is None:
+        return {}
+    return {"policy_version": policy.version,
+            "policy_url": settings.SITE_URL + reverse("privacy-policy-version", args=[policy.number])}
 
 
 @transaction.atomic

@@ -64,3 +64,12 @@ def test_a_notice_id_from_another_purpose_is_not_trusted(demo_purposes, client):
     client.post("/apply/", application_post(**{"notice_recruitment": str(marketing.pk)}))
     receipt = ConsentRecord.objects.get(purpose__slug="recruitment")
     assert receipt.notice.purpose.slug == "recruitment"
+
+
+def test_the_confirmation_links_the_policy_version_consent_was_given_under(demo_purposes, client, mailoutbox,
+                                                                          django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/apply/", application_post())
+    confirmation = next(m for m in mailoutbox if "amani.wekesa@example.org" in m.to)
+    assert "/privacy/versions/1/" in confirmation.body
+    assert ConsentRecord.objects.filter(policy_version__number=1).count() == 2
