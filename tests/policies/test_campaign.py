@@ -18,7 +18,9 @@ from apps.policies.services import (
     campaign_fan_out,
     campaign_retry_failed,
     campaigns_redrive,
+    disclosure_record,
 )
+from apps.subjects.links import link_token
 from apps.subjects.models import ServiceEngagement
 from tests.factories import EngagementFactory, SubjectFactory
 from tests.notifications.fakes import FlakyEmailBackend
@@ -217,3 +219,20 @@ def test_the_choice_page_speaks_the_persons_language(demo_purposes, django_captu
     path = _choice_links(mail.outbox[0].body)[0].split("http://127.0.0.1:8000")[-1]
     client.post(path)
     assert '<html lang="sw">' in client.get(path).content.decode()
+
+
+def test_the_private_page_shows_the_change_with_the_same_choice_and_the_disclosures(
+        demo_purposes, django_capture_on_commit_callbacks, client):
+    person = _people(1)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(disclosures=[HIRING, BACKGROUND])
+    disclosure_record(subject=person, actor=Actor.system("t"), recipient="High Court", data_categories=["identity"],
+                      legal_basis="legal-obligation", reference="HCCR 12/2026")
+    home = client.get(f"/me/{link_token(person)}/").content.decode()
+    assert "Our privacy policy changed" in home and "Uhakiki Vetting Ltd" in home
+    opt_out = re.search(r'href="http://[^"]+(/privacy/choice/[^"/]+/)"', home).group(1)
+    client.post(opt_out)
+    home = client.get(f"/me/{link_token(person)}/").content.decode()
+    assert "You have opted out" in home
+    assert "High Court" in home and "HCCR 12/2026" in home
+    assert ServiceEngagement.objects.get(subject=person).is_open
