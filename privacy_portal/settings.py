@@ -79,8 +79,8 @@ INSTALLED_APPS = [
     "apps.subjects",
     "apps.notifications",
     "apps.cookies",
+    "apps.consent",  # seeded before policies: policy v1's generated table lists the purposes
     "apps.policies",
-    "apps.consent",
     "apps.selfservice",
 ]
 

@@ -278,6 +278,6 @@ def demo_purposes(db, settings) -> None:
     from apps.consent.seed import seed_demo as seed_purposes
     from apps.policies.seed import seed_demo as seed_policy
 
-    seed_policy(StringIO())
     seed_purposes(StringIO())
+    seed_policy(StringIO())  # after the purposes: its generated table lists them
     settings.RATELIMIT_ENABLE = False

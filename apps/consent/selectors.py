@@ -1,3 +1,5 @@
+from django.utils.translation import gettext, ngettext
+
 from apps.subjects.models import DataSubject
 
 from .models import ConsentRecord, Purpose
@@ -20,3 +22,17 @@ def consent_receipt_for(subject_id, purpose_slug: str) -> str | None:
     latest = (ConsentRecord.objects.filter(subject_id=subject_id, purpose__slug=purpose_slug)
               .order_by("-created_at").first())
     return str(latest.pk) if latest and latest.action == ConsentRecord.Action.GIVEN else None
+
+
+def purposes_table() -> list[dict[str, str]]:
+    """A row per active purpose for the policy's "what we collect, why, for how long, who receives it"
+    table, in the active language (keyed "purpose:<slug>", with the table's columns)."""
+    rows = []
+    for p in Purpose.objects.filter(active=True).order_by("order", "slug"):
+        retention = (ngettext("Kept for %(days)s day.", "Kept for %(days)s days.", p.retention_days)
+                     % {"days": p.retention_days} if p.retention_days
+                     else gettext("Kept until the service is complete, then deleted."))
+        rows.append({"holding": f"purpose:{p.slug}", "categories": p.name, "purposes": p.explanation,
+                     "legal_basis": str(p.get_legal_basis_display()),
+                     "recipients": p.recipients or gettext("nobody outside the company"), "retention": retention})
+    return rows

@@ -3,6 +3,7 @@ table, and readable differences between two versions (paragraphs, disclosures, t
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,13 +32,24 @@ def render_markdown(body: str) -> tuple[str, str]:
     return nh3.clean(html, **clean), nh3.clean(toc, **clean)
 
 
+# The consent app (above this one) adds a row per purpose: registered in ConsentConfig.ready(), as the
+# personal-data map's holdings are.
+PurposeRows = Callable[[], list[dict[str, str]]]
+_purpose_rows: list[PurposeRows] = []
+
+
+def purpose_rows_register(rows: PurposeRows) -> None:
+    _purpose_rows[:] = [rows]
+
+
 def data_table() -> list[dict[str, str]]:
-    """What we collect, why, for how long and who receives it: from the personal-data map, in the
-    active language. Frozen into a version when it is published."""
-    rows = []
-    for row in datamap.records_of_processing():
-        rows.append({"holding": row["holding"], **{column: row[column] for column in TABLE_COLUMNS}})
-    return sorted(rows, key=lambda r: r["holding"])
+    """What we collect, why, for how long and who receives it: a row per purpose we ask consent for, then
+    a row per holding of the personal-data map, in the active language. Frozen into a version when it
+    is published, so the published policy says what the code does at that moment."""
+    purposes = [row for source in _purpose_rows for row in source()]
+    holdings = sorted(({"holding": row["holding"], **{column: row[column] for column in TABLE_COLUMNS}}
+                       for row in datamap.records_of_processing()), key=lambda r: r["holding"])
+    return purposes + holdings
 
 
 # --- differences -------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
+from apps.consent.models import Purpose
+from apps.consent.services import purpose_save
 from apps.policies.models import PolicyDisclosure, PolicyVersion
 from apps.policies.selectors import policy_in_force
 from apps.policies.services import PolicyLocked, policies_bring_into_force, policy_version_publish, policy_version_save
@@ -144,3 +146,13 @@ def test_the_policy_reads_in_swahili_with_its_own_contents(demo_purposes, client
     assert "<h1>Sera ya faragha</h1>" in page and "Haki zako" in page and 'href="#haki-zako"' in page
     assert "Tunachokusanya, kwa nini, kwa muda gani, na nani anakipokea" in page
     assert "Kampuni ya mteja inayoajiri kwa kazi hiyo" in page
+
+
+def test_the_generated_table_lists_the_purposes_and_its_changes_show_in_the_difference(demo_purposes, client):
+    purpose = Purpose.objects.get(slug="marketing")
+    purpose.retention_days = 90
+    purpose_save(purpose=purpose, actor=SYSTEM, changed=["retention_days"])
+    publish(disclosures=[HIRING])
+    assert "News about new jobs" in client.get("/privacy/versions/1/").content.decode()
+    changes = client.get("/privacy/changes/1/2/").content.decode()
+    assert "Kept for 90 days." in changes and "<del>Kept until the service is complete, then deleted.</del>" in changes
