@@ -274,6 +274,17 @@ def _message_context(*, subject: DataSubject, version: PolicyVersion, previous: 
         }
 
 
+def _queue(*, subject: DataSubject, channel: str, recipient: str, context: dict, language: str):
+    """One message, or None when the address cannot be sent to (the person goes on the call list):
+    one bad address must not hold up everyone after it."""
+    try:
+        return notification_queue(subject=subject, channel=channel, template="policy_changed", recipient=recipient,
+                                  context=context, language=language)
+    except ValueError:
+        logger.warning("campaign message not queued subject=%s channel=%s: unusable address", subject.pk, channel)
+        return None
+
+
 def campaign_fan_out(*, campaign_id: uuid.UUID, batch_size: int = CAMPAIGN_BATCH) -> int:
     """Write the next batch of people's messages (rows first, sent by the notification jobs), move the
     cursor, and queue the next batch, all in one transaction: a crash repeats the batch, never half of it.
@@ -304,11 +315,11 @@ def campaign_fan_out(*, campaign_id: uuid.UUID, batch_size: int = CAMPAIGN_BATCH
                                        language=language)
             email = sms = None
             if record is not None and record.email:
-                email = notification_queue(subject=subject, channel="email", template="policy_changed",
-                                           recipient=record.email, context=context, language=language)
+                email = _queue(subject=subject, channel="email", recipient=record.email, context=context,
+                               language=language)
             if record is not None and record.mobile:
-                sms = notification_queue(subject=subject, channel="sms", template="policy_changed",
-                                         recipient=record.mobile.as_e164, context=context, language=language)
+                sms = _queue(subject=subject, channel="sms", recipient=record.mobile.as_e164, context=context,
+                             language=language)
             CampaignRecipient.objects.create(campaign=campaign, subject=subject, email=email, sms=sms)
             written += 1
         now = timezone.now()

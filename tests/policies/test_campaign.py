@@ -236,3 +236,20 @@ def test_the_private_page_shows_the_change_with_the_same_choice_and_the_disclosu
     assert "You have opted out" in home
     assert "High Court" in home and "HCCR 12/2026" in home
     assert ServiceEngagement.objects.get(subject=person).is_open
+
+
+def test_an_address_that_cannot_be_sent_to_puts_the_person_on_the_call_list_and_holds_up_nobody(
+        demo_purposes, django_capture_on_commit_callbacks, sms_outbox, monkeypatch):
+    broken, fine = _people(1, mobile=None, email="old@example.org")[0], _people(1)[0]
+    real = policy_services.notification_queue
+
+    def queue(**kwargs):  # as notification_queue does for an address it cannot send to
+        if kwargs["recipient"] == "old@example.org":
+            raise ValueError("recipient is not a valid email address")
+        return real(**kwargs)
+
+    monkeypatch.setattr("apps.policies.services.notification_queue", queue)
+    with django_capture_on_commit_callbacks(execute=True):
+        published = publish(disclosures=[HIRING, BACKGROUND])
+    assert [r.subject for r in campaign_call_list(published.campaign)] == [broken]
+    assert CampaignRecipient.objects.get(subject=fine).email.status == "sent"
