@@ -92,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=10000, help="people erased (and in the plain baseline)")
     parser.add_argument("--create-procs", type=int, default=4, help="processes creating the populations")
+    parser.add_argument("--singles", type=int, default=100, help="people then erased one at a time, for latency")
     parser.add_argument("--stall-timeout", type=float, default=180, help="give up after this long without progress")
     args = parser.parse_args()
     n = args.people
@@ -194,6 +195,7 @@ def main() -> None:
         worker.start()
 
         engagements = list(ServiceEngagement.objects.filter(pk__in=a_engagements))
+        marks: dict[str, float] = {}
         probe: dict[str, float] = {}
 
         def probe_write() -> None:
@@ -242,11 +244,29 @@ def main() -> None:
                 print(f"  {done:>6}/{n} certificates, {seconds(committed, timezone.now()):.0f}s after commit",
                       flush=True)
                 next_report = now + 10
+
+        # --- S: one person at a time, as a recruiter completing one engagement does ---------------
+        singles = [make_person(4 * n + i) for i in range(args.singles)]
+        key_gone, certified = [], []
+        for subject_id, engagement_id in singles:
+            with transaction.atomic():
+                services.engagement_complete(engagement=ServiceEngagement.objects.get(pk=engagement_id), actor=actor)
+                transaction.on_commit(lambda: marks.__setitem__("single", time.perf_counter()))
+            gone_at = None
+            while True:
+                if gone_at is None and not DataKey.objects.filter(subject_id=subject_id).exists():
+                    gone_at = time.perf_counter()
+                if DeletionCertificate.objects.filter(subject_id=subject_id).exists():
+                    certified.append(time.perf_counter() - marks["single"])
+                    key_gone.append((gone_at or time.perf_counter()) - marks["single"])
+                    break
+                time.sleep(0.002)
         worker.stop()
 
         completed_at = dict(ServiceEngagement.objects.filter(pk__in=a_engagements)
                             .values_list("subject_id", "completed_at"))
-        certificates = list(DeletionCertificate.objects.values_list("subject_id", "completed_at", "counts"))
+        certificates = list(DeletionCertificate.objects.filter(subject_id__in=completed_at)
+                            .values_list("subject_id", "completed_at", "counts"))
         if not certificates:
             tail = (tmp / "worker.log").read_text(errors="replace").splitlines()[-40:]
             raise SystemExit("no certificate was written; the worker log ends:\n" + "\n".join(tail))
@@ -294,6 +314,10 @@ def main() -> None:
         print(f"  latency commit -> certificate        p50 {_common.percentile(from_commit, 50):7.1f}s   "
               f"p99 {_common.percentile(from_commit, 99):7.1f}s   max {max(from_commit):7.1f}s   "
               f"first {seconds(committed, first):.2f}s")
+        print(f"  one at a time ({len(certified)} people)      commit -> key gone p50 "
+              f"{_common.percentile(key_gone, 50) * 1000:.0f} ms p99 {_common.percentile(key_gone, 99) * 1000:.0f} ms; "
+              f"commit -> certificate p50 {_common.percentile(certified, 50) * 1000:.0f} ms "
+              f"p99 {_common.percentile(certified, 99) * 1000:.0f} ms")
         print(f"  SQL statements, 200 people erased    {d_statements} in all, {d_statements / 200:.2f} per person "
               "(set-based: the count does not grow with the batch)")
         print("\nbaseline: plain DELETE of the same rows (lookups, document, record, engagement, data key, subject)")

@@ -4,6 +4,8 @@ Production values are the defaults; DEBUG=1 relaxes what a developer's laptop
 needs relaxed (plain HTTP, generated development secrets under var/).
 """
 
+import base64
+import ipaddress
 import logging
 import os
 import secrets
@@ -91,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "apps.core.uploads.RequestBodyLimitMiddleware",  # before CSRF: a body too large is never parsed
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -140,8 +143,6 @@ DATABASE_ROUTERS = ["apps.vault.routers.VaultRouter"]
 
 
 def _dev_pii_keys() -> str:
-    import base64
-
     def key() -> str:
         return base64.b64encode(os.urandom(32)).decode()
 
@@ -159,8 +160,34 @@ if not DEBUG:
 
     parse_keyring(PII_MASTER_KEYS, PII_INDEX_KEY)
 
+# Proofs people keep (signed receipts, certificates, tree heads): Ed25519 seeds, newest first.
+def _dev_proof_keys() -> str:
+    import base64
+
+    return f"dev1:{base64.b64encode(os.urandom(32)).decode()}"
+
+
+PROOF_SIGNING_KEYS = _file_or_env("PROOF_SIGNING_KEYS", default="") or ""
+if DEBUG and not PROOF_SIGNING_KEYS:
+    PROOF_SIGNING_KEYS = _dev_secret("dev_proof_keys", _dev_proof_keys)
+# With DEBUG off a missing or malformed key stops start-up (and is system check vault.E002).
+if not DEBUG:
+    from apps.vault.proofs import parse_signing_keys
+
+    parse_signing_keys(PROOF_SIGNING_KEYS)
+# The public log's signed tree head is published at least this often (beat); seconds.
+TRANSPARENCY_HEAD_SECONDS = env.int("TRANSPARENCY_HEAD_SECONDS", default=600)
+
 # Audit events are spread over this many hash chains so writers do not queue on one lock.
 AUDIT_CHAINS = env.int("AUDIT_CHAINS", default=16)
+# The audit chain's HMAC key: base64(32 bytes), kept outside the database (system check audit.E001).
+AUDIT_KEY = _file_or_env("AUDIT_KEY", default="") or ""
+if DEBUG and not AUDIT_KEY:
+    AUDIT_KEY = _dev_secret("dev_audit_key", lambda: base64.b64encode(os.urandom(32)).decode())
+if not DEBUG:  # every process (web, worker, beat) stops at start-up without it; check audit.E001 says so too
+    from apps.audit.keys import decode_audit_key
+
+    decode_audit_key(AUDIT_KEY)
 
 # --- Cache and jobs -----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -174,6 +201,8 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 # With no broker configured the site still works: jobs run in-process when their transaction commits.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# The queue this deployment's jobs go through (several deployments may share one Redis).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -194,11 +223,23 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="Africa/Nairobi")
 # Exactly one beat process runs this schedule (`make beat`); each entry is a thin trigger of a service.
+# A second beat started by mistake stands by: the scheduler holds a PostgreSQL advisory lock.
+CELERY_BEAT_SCHEDULER = "apps.core.beat:SingleBeatScheduler"
+# How often beat re-drives work a broker outage left behind.
+BEAT_REDRIVE_SECONDS = env.float("BEAT_REDRIVE_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE: dict = {
-    "erasure-redrive": {"task": "apps.subjects.tasks.erasure_redrive_task", "schedule": 30.0},
+    "erasure-redrive": {"task": "apps.subjects.tasks.erasure_redrive_task", "schedule": BEAT_REDRIVE_SECONDS},
     "enforce-retention": {"task": "apps.subjects.tasks.enforce_retention_task", "schedule": 3600.0},
-    "link-requests-redrive": {"task": "apps.selfservice.tasks.link_requests_redrive_task", "schedule": 30.0},
+    "link-requests-redrive": {"task": "apps.selfservice.tasks.link_requests_redrive_task",
+                              "schedule": BEAT_REDRIVE_SECONDS},
+    # The audit chain heads, published outside the database: a log line hourly, an email daily.
+    "audit-anchor": {"task": "apps.audit.tasks.audit_anchor_task", "schedule": 3600.0},
+    "audit-anchor-email": {"task": "apps.audit.tasks.audit_anchor_task", "schedule": 86400.0,
+                           "kwargs": {"email": True}},
+    "referee-notices-expire": {"task": "apps.consent.tasks.referee_notices_expire_task", "schedule": 86400.0},
 }
+CELERY_BEAT_SCHEDULE["transparency-head"] = {
+    "task": "apps.vault.tasks.tree_head_publish_task", "schedule": float(TRANSPARENCY_HEAD_SECONDS)}
 CELERY_BEAT_SCHEDULE["retention-notices"] = {
     "task": "apps.selfservice.tasks.retention_notices_task", "schedule": 3600.0}
 # An open service with no activity for this long (unless its purposes say otherwise), and a person
@@ -275,6 +316,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+# The reverse proxies whose X-Forwarded-For we believe (addresses or networks); by default one on this host.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network.") from None
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -286,6 +334,8 @@ FILE_UPLOAD_HANDLERS = ["apps.core.uploads.BoundedMemoryUploadHandler"]
 # --- Site identity (shown on every form, as the law asks) ----------------------------
 CONTROLLER_NAME = env.str("CONTROLLER_NAME", default="Jamii Talent Ltd")
 PRIVACY_OFFICER_EMAIL = env.str("PRIVACY_OFFICER_EMAIL", default="privacy@example.org")
+# The controller's registration with the Office of the Data Protection Commissioner, named on signed receipts.
+CONTROLLER_REGISTRATION = env.str("CONTROLLER_REGISTRATION", default="")
 
 # --- Cookies and CSP ---------------------------------------------------------------
 # A visitor's cookie choice stands this long; then (or when the cookie declaration changes) we ask again.
@@ -335,8 +385,12 @@ CELERY_BEAT_SCHEDULE["campaigns-redrive"] = {
 
 # --- Forms and self-service -----------------------------------------------------------
 SELF_SERVICE_LINK_DAYS = env.int("SELF_SERVICE_LINK_DAYS", default=30)
+# A phone number named as a referee is told so by SMS at most once in this many days.
+REFEREE_NOTICE_INTERVAL_DAYS = env.int("REFEREE_NOTICE_INTERVAL_DAYS", default=30)
 STEPUP_CODE_MINUTES = 10
 STEPUP_MAX_TRIES = 5
+# Wrong codes one link allows in 24 hours, across codes; the last one signs the link out.
+STEPUP_MAX_FAILURES = env.int("STEPUP_MAX_FAILURES", default=10)
 STEPUP_SESSION_MINUTES = 15  # how long a verified code keeps data visible in this browser
 FORM_POST_RATE = env.str("FORM_POST_RATE", default="20/h")
 RESEND_RATE = env.str("RESEND_RATE", default="5/h")

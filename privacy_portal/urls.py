@@ -5,6 +5,7 @@ from apps.core.views import records_of_processing_page
 
 urlpatterns = [
     path("", include("apps.core.urls")),
+    path("", include("apps.vault.urls")),
     path("", include("apps.cookies.urls")),
     path("", include("apps.policies.urls")),
     path("", include("apps.consent.urls")),

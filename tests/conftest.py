@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connections
+from django.db.backends.signals import connection_created
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -29,6 +30,16 @@ def _missing(what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required in CI")
     pytest.skip(f"{what} is not available here")
+
+
+# --- the test database is emptied between tests by TRUNCATE, which production refuses for the audit log ---
+def _allow_audit_truncate(sender, connection, **kwargs) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET privacy_portal.allow_audit_truncate = on")
+
+
+connection_created.connect(_allow_audit_truncate)
 
 
 # --- a skip is a failure in CI --------------------------------------------------------------
@@ -48,6 +59,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     if IN_CI and _skipped:
         terminalreporter.write_line(f"CI: {len(_skipped)} skipped test(s) count as failures", red=True)
+
+
+# --- rate-limit counters of an earlier run (kept in Redis for an hour) must not count in this one ---
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_cache() -> None:
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 # --- jobs run in-process unless a test asks for the worker ------------------------------------
@@ -281,3 +300,53 @@ def demo_purposes(db, settings) -> None:
     seed_purposes(StringIO())
     seed_policy(StringIO())  # after the purposes: its generated table lists them
     settings.RATELIMIT_ENABLE = False
+
+
+# --- a real web server process (gunicorn) -------------------------------------------------------
+class WebServer:
+    def __init__(self, proc: subprocess.Popen, port: int) -> None:
+        self.proc, self.port = proc, port
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        return [int(pid) for pid in children]
+
+    def worker_rss_kib(self) -> int:
+        """Resident memory of the (single) worker process, from the kernel's own count."""
+        (pid,) = self.worker_pids()
+        status = Path(f"/proc/{pid}/status").read_text()
+        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+
+
+@pytest.fixture(scope="session")
+def _web_server_process(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[WebServer]:
+    with django_db_blocker.unblock():
+        env = dict(os.environ, DATABASE_URL=_test_database_url(), MEDIA_ROOT=_shared_media_root(tmp_path_factory),
+                   RATELIMIT_ENABLE="0", PYTHONUNBUFFERED="1")
+        if "vault" in settings.DATABASES:
+            env["VAULT_DATABASE_URL"] = _test_database_url("vault")
+    port = _free_port()
+    log = open(ROOT / "var" / "test-web.log", "wb")  # noqa: SIM115 (closed with the process)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "privacy_portal.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1",
+         "--timeout", "60", "--no-control-socket"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    server = WebServer(proc, port)
+    wait_for(lambda: server.worker_pids(), timeout=30)
+    yield server
+    os.killpg(proc.pid, 15)
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture
+def web_server(_web_server_process: WebServer, transactional_db) -> WebServer:
+    """A gunicorn process serving the test database; the test talks to it over a socket."""
+    return _web_server_process

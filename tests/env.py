@@ -21,3 +21,5 @@ def _key() -> str:
 
 os.environ.setdefault("PII_MASTER_KEYS", f"test1:{_key()}")
 os.environ.setdefault("PII_INDEX_KEY", _key())
+os.environ.setdefault("PROOF_SIGNING_KEYS", f"test1:{_key()}")
+os.environ.setdefault("AUDIT_KEY", _key())

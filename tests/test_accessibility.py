@@ -5,7 +5,9 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from apps.subjects.services import subject_erase
 from tests.consent.helpers import application_post
+from tests.factories import EngagementFactory
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
         "resultTypes": ["violations"]}
@@ -18,7 +20,7 @@ def _check(page, path: str) -> None:
 
 
 @pytest.mark.parametrize("path", ["/", "/apply/", "/contact/", "/privacy/", "/cookies/", "/me/resend/",
-                                  "/me/not-a-token/"])
+                                  "/me/not-a-token/", "/verify/"])
 def test_public_pages_meet_wcag_aa(page, demo_purposes, path):
     _check(page, path)
 
@@ -37,3 +39,13 @@ def test_the_self_service_pages_meet_wcag_aa(page, demo_purposes, client, mailou
     link = re.search(r"https?://\S+/me/\S+/", mailoutbox[-1].body).group(0)
     for path in ["", "code/", "delete/"]:
         _check(page, link + path)
+
+
+def test_the_verify_page_with_a_result_meets_wcag_aa(page, demo_purposes):
+    certificate = subject_erase(subject=EngagementFactory().subject, reason="subject-request")
+    page.goto("/verify/")
+    page.get_by_label("Paste the receipt or certificate").fill(certificate.signed)
+    page.get_by_role("button", name="Check it").click()
+    page.get_by_role("heading", name="Valid deletion certificate").wait_for()
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()

@@ -37,7 +37,6 @@ class Verb(models.TextChoices):
     PURPOSE_SAVED = "purpose.saved"
     PURPOSE_NOTICE_VERSIONED = "purpose.notice_versioned"
     POLICY_VERSION_SAVED = "policy_version.saved"
-    POLICY_VERSION_PUBLISHED = "policy_version.published"
     POLICY_VERSION_IN_FORCE = "policy_version.in_force"
     CAMPAIGN_STARTED = "campaign.started"
     CAMPAIGN_BATCH_QUEUED = "campaign.batch_queued"
@@ -56,6 +55,10 @@ class Verb(models.TextChoices):
     STEPUP_FAILED = "stepup.failed"
     STEPUP_VERIFIED = "stepup.verified"
     KEYS_REWRAPPED = "keys.rewrapped"
+    TREE_HEAD_PUBLISHED = "transparency.head_published"
+    POLICY_PUBLISHED = "policy.published"
+    PURPOSE_CREATED = "purpose.created"
+    REFEREE_NOTICE_SKIPPED = "referee.notice_skipped"
 
 
 class AuditQuerySet(models.QuerySet):

@@ -1,19 +1,39 @@
-"""Writing and verifying the audit log. Called by other services inside their transaction."""
+"""Writing, verifying and anchoring the audit log. Called by other services inside their transaction.
+
+Each event's hash is an HMAC-SHA256 under AUDIT_KEY, a key that lives in the environment and never
+in the database: someone who can rewrite the tables (a database superuser, a restored dump) cannot
+recompute a chain after changing an event. What the key cannot show is a chain cut short (its
+newest events deleted and its head set back): the anchors can. A beat job publishes the chain
+heads outside the database (a log line, a daily email to the privacy officer), and
+`verify_audit_chain --anchors FILE` checks that every anchored event is still there, unchanged.
+"""
 
 import hashlib
+import hmac
 import json
+import logging
 import random
+import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from .keys import decode_audit_key
 from .models import AuditChainHead, AuditEvent, Verb
 
 GENESIS = "0" * 64
+ANCHOR_MARK = "audit-anchor"
+logger = logging.getLogger(__name__)
+
+
+def audit_key() -> bytes:
+    return decode_audit_key(settings.AUDIT_KEY)
 
 
 @dataclass(frozen=True)
@@ -48,7 +68,7 @@ def event_digest(*, chain: int, seq: int, at: str, actor_type: str, actor_id: st
         [chain, seq, at, actor_type, actor_id, verb, target, detail, prev_hash],
         sort_keys=True, separators=(",", ":"), ensure_ascii=True,
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hmac.new(audit_key(), canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def _digest_of(event: AuditEvent) -> str:
@@ -162,7 +182,7 @@ def audit_chain_verify() -> ChainReport:
                 return ChainReport(False, count, event, chain, f"sequence gap: expected {expected_seq}")
             if event.prev_hash != prev_hash:
                 return ChainReport(False, count, event, chain, "previous hash does not match")
-            if _digest_of(event) != event.hash:
+            if not hmac.compare_digest(_digest_of(event), event.hash):
                 return ChainReport(False, count, event, chain, "event content does not match its hash")
             prev_hash, expected_seq, last = event.hash, expected_seq + 1, event
             count += 1
@@ -170,3 +190,44 @@ def audit_chain_verify() -> ChainReport:
         if head is None or head.seq != expected_seq - 1 or head.hash != prev_hash:
             return ChainReport(False, count, last, chain, "chain head does not match its newest event")
     return ChainReport(True, count)
+
+
+# --- anchors: the chain heads, published outside the database ---------------------------------------
+def audit_anchor_publish(*, email: bool = False) -> dict:
+    """Publish every chain head (seq and hash) as one log line and, when asked (daily), in an email to
+    the privacy officer. Either copy can later be given to `verify_audit_chain --anchors`."""
+    heads = {str(h.chain): [h.seq, h.hash] for h in AuditChainHead.objects.order_by("chain") if h.seq}
+    anchor = {"at": timezone.now().isoformat(), "heads": heads}
+    line = f"{ANCHOR_MARK} {json.dumps(anchor, sort_keys=True, separators=(',', ':'))}"
+    logger.info("%s", line)
+    if email:
+        send_mail(
+            subject="Audit log anchor", from_email=None, recipient_list=[settings.PRIVACY_OFFICER_EMAIL],
+            message="The heads of the audit log's hash chains at the time below. Keep this email: "
+                    "`python manage.py verify_audit_chain --anchors FILE` with this text in FILE checks "
+                    "that no event up to these points was changed or removed.\n\n" + line + "\n",
+        )
+    return anchor
+
+
+def anchors_parse(lines: Iterable[str]) -> list[dict]:
+    """Every anchor in a text (a log file, a saved email): each line holding the mark and its JSON."""
+    anchors = []
+    for line in lines:
+        match = re.search(ANCHOR_MARK + r" (\{.*\})", line)
+        if match:
+            anchors.append(json.loads(match.group(1)))
+    return anchors
+
+
+def audit_anchors_verify(anchors: list[dict]) -> list[str]:
+    """Problems found: an anchored event missing (the chain was cut short) or with another hash."""
+    problems = []
+    for anchor in anchors:
+        for chain, (seq, expected) in anchor["heads"].items():
+            event = AuditEvent.objects.filter(chain=int(chain), seq=int(seq)).first()
+            if event is None:
+                problems.append(f"chain {chain}: event {seq} anchored at {anchor['at']} is missing")
+            elif not hmac.compare_digest(event.hash, expected):
+                problems.append(f"chain {chain}: event {seq} differs from its anchor of {anchor['at']}")
+    return problems

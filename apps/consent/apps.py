@@ -11,6 +11,7 @@ class ConsentConfig(AppConfig):
         from apps.policies.services import consent_lookup_register
         from apps.policies.text import purpose_rows_register
 
+        from . import checks  # noqa: F401 (registers the system check)
         from .holdings import HOLDINGS
         from .selectors import consent_receipt_for, purposes_table
 

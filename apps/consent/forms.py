@@ -1,19 +1,49 @@
 """The public collection forms. Consent boxes are built from the active purposes, never pre-ticked."""
 
+import re
+import unicodedata
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from apps.core.uploads import UploadLimits
 from apps.subjects.models import IdentityDocument, PersonalRecord
 from apps.subjects.services import sniff_content_type
 
 from .models import Purpose
 
 FORM_VERSIONS = {"apply": "apply-2026-11", "contact": "contact-2026-11"}
+
+# Words of letters (any script, accents included) joined by one space, hyphen or apostrophe. No digits,
+# dots, colons or slashes (so no link), no line breaks: a name is pasted into SMS to unverified numbers.
+NAME_PATTERN = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*")
+NAME_MIN, NAME_MAX = 2, 100
+
+
+def validate_person_name(value: str) -> None:
+    if not NAME_MIN <= len(value) <= NAME_MAX:
+        raise ValidationError(_("Enter a name of %(min)s to %(max)s characters.") % {"min": NAME_MIN, "max": NAME_MAX},
+                              code="length")
+    if not NAME_PATTERN.fullmatch(value):
+        raise ValidationError(_("Enter a name using letters only, with spaces, hyphens or apostrophes between them."),
+                              code="invalid")
+
+
+class PersonNameField(forms.CharField):
+    """A person's name, validated as a name: it may be sent by SMS to someone else."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=NAME_MAX, validators=[validate_person_name], **kwargs)
+
+    def to_python(self, value: str | None) -> str:
+        value = super().to_python(value)
+        # One form for accented letters; runs of spaces count as one (a line break is not a space).
+        return re.sub(r" {2,}", " ", unicodedata.normalize("NFC", value))
 
 
 # django-phonenumber-field has no Swahili catalogue: the message is ours, so it is translated.
@@ -46,8 +76,7 @@ class ConsentFormMixin:
 
 class ContactForm(ConsentFormMixin, forms.Form):
     key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
-    full_name = forms.CharField(label=_("Your name"), max_length=200,
-                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    full_name = PersonNameField(label=_("Your name"), widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(label=_("Email address"), max_length=254,
                              help_text=_("Required: we reply here and send your private link here."),
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
@@ -73,8 +102,7 @@ id_number_validator = RegexValidator(r"^[A-Za-z0-9-]{4,20}$", _("Enter the numbe
 class PersonalDetailsForm(forms.Form):
     """The fields of a personal record, validated the same way wherever they are entered."""
 
-    full_name = forms.CharField(label=_("Full name"), max_length=200,
-                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    full_name = PersonNameField(label=_("Full name"), widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(label=_("Email address"), max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     mobile = PhoneNumberField(label=_("Mobile number"), region="KE", error_messages=PHONE,
@@ -84,10 +112,10 @@ class PersonalDetailsForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}))
     legal_id_type = forms.ChoiceField(label=_("Type of ID"), choices=PersonalRecord.LegalIdType.choices)
     legal_id_number = forms.CharField(label=_("ID number"), max_length=20, validators=[id_number_validator])
-    referee_1_name = forms.CharField(label=_("Name"), max_length=200)
+    referee_1_name = PersonNameField(label=_("Name"))
     referee_1_phone = PhoneNumberField(label=_("Phone number"), region="KE", error_messages=PHONE)
     referee_1_relationship = forms.CharField(label=_("How they know you"), max_length=100)
-    referee_2_name = forms.CharField(label=_("Name"), max_length=200)
+    referee_2_name = PersonNameField(label=_("Name"))
     referee_2_phone = PhoneNumberField(label=_("Phone number"), region="KE", error_messages=PHONE)
     referee_2_relationship = forms.CharField(label=_("How they know you"), max_length=100)
 
@@ -109,9 +137,19 @@ class ApplicationForm(ConsentFormMixin, PersonalDetailsForm):
         widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
     )
 
+    # Room for every text field at its longest, the consent boxes and the multipart framing.
+    TEXT_ALLOWANCE_BYTES = 64 * 1024
+
     def __init__(self, *args, purposes: list[Purpose], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.add_purposes(purposes)
+
+    @classmethod
+    def upload_limits(cls) -> UploadLimits:
+        """The largest body this form can honestly be: one ID scan at its limit plus the text."""
+        files = frozenset(name for name, field in cls.base_fields.items() if isinstance(field, forms.FileField))
+        return UploadLimits(max_body_bytes=settings.UPLOAD_MAX_BYTES * len(files) + cls.TEXT_ALLOWANCE_BYTES,
+                            file_fields=files)
 
     def clean_id_document(self) -> bytes:
         upload = self.cleaned_data["id_document"]

@@ -4,13 +4,17 @@ from django.db.models import QuerySet
 
 from apps.core.datamap import AsEvidence, Category, Days, Delete, Holding, Keep
 
+from .receipts import receipt_sign
+
 
 def _receipts(rows: QuerySet) -> list[dict]:
+    # Each with its signed form (JWS), which the person can check at /verify/ or offline.
     return [{"purpose": c.purpose.slug, "action": c.action, "at": c.created_at.isoformat(),
              "policy_version": c.policy_version.version if c.policy_version else None, "source": c.source,
              "collection_point": c.collection_point, "form_version": c.form_version,
              "wording_sha256": c.wording_sha256, "language": c.language or None,
-             "words_shown": c.notice.paragraphs if c.notice else None, "browser": c.user_agent_summary}
+             "words_shown": c.notice.paragraphs if c.notice else None, "browser": c.user_agent_summary,
+             "signed": receipt_sign(c)}
             for c in rows.select_related("purpose", "policy_version", "notice")]
 
 
@@ -31,4 +35,10 @@ HOLDINGS = [
             purposes=("recognising a form sent twice, and confirming what was sent",),
             legal_basis="consent, given on the form", on_erasure=Delete(), retention=Days(30),
             export=_submissions, export_key="submissions"),
+    Holding(model="consent.RefereeNotice", person=None, categories=(Category.REFEREE,),
+            purposes=("sending a phone number at most one referee message per period, so nobody is spammed",),
+            legal_basis="the referee's interest in not being messaged repeatedly",
+            on_erasure=Delete(), retention=Days("REFEREE_NOTICE_INTERVAL_DAYS", field="sent_at"),
+            export_key="referee_notices",
+            not_exported="a keyed hash of a referee's number, linked to no applicant"),
 ]

@@ -3,6 +3,7 @@
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.policies.models import PolicyVersion
@@ -130,3 +131,15 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} submission {self.pk}"
+
+
+class RefereeNotice(models.Model):
+    """A phone number was told it was named as a referee. A keyed hash, never the number; one row per
+    number, so that it hears from us at most once per REFEREE_NOTICE_INTERVAL_DAYS (rows older than
+    that are deleted when the next notice is claimed)."""
+
+    phone_digest = models.CharField(max_length=64, unique=True)  # referee_notice_claim: one per number
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)  # referee_notice_claim: stale rows
+
+    def __str__(self) -> str:
+        return f"referee notice {self.pk}"

@@ -1,5 +1,7 @@
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
+from apps.policies.selectors import policy_in_force
 from apps.subjects.models import DataSubject
 
 from .models import ConsentRecord, Purpose
@@ -36,3 +38,14 @@ def purposes_table() -> list[dict[str, str]]:
                      "legal_basis": str(p.get_legal_basis_display()),
                      "recipients": p.recipients or gettext("nobody outside the company"), "retention": retention})
     return rows
+
+
+def form_missing(collection_point: str) -> list[str]:
+    """What a form needs before it may collect anything: a policy version in force, and at least one
+    required purpose (what the form's processing rests on). Empty when the form is open."""
+    missing = []
+    if policy_in_force() is None:
+        missing.append(_("a privacy policy version in force"))
+    if not any(p.required for p in purposes_for(collection_point)):
+        missing.append(_("a required purpose for this form"))
+    return missing

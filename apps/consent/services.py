@@ -3,11 +3,12 @@
 import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop, ngettext
 
 from apps.audit.services import Actor, Verb, audit_record
@@ -20,7 +21,7 @@ from apps.subjects.models import DataSubject, PersonalRecord, ServiceEngagement
 from apps.vault.files import files_kept_only_if_committed
 from apps.vault.services import blind_index_for
 
-from .models import ConsentRecord, Purpose, PurposeNotice, Submission
+from .models import ConsentRecord, Purpose, PurposeNotice, RefereeNotice, Submission
 from .selectors import consents_current_for, purposes_for
 
 
@@ -226,6 +227,10 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
         notification_queue(subject=subject, channel="sms", template="confirmation", recipient=str(data["mobile"]),
                            context=message, language=language)
     for referee in referees:
+        if not referee_notice_claim(phone=str(referee["phone"])):
+            audit_record(actor=Actor.system(f"{kind}-form"), verb=Verb.REFEREE_NOTICE_SKIPPED, target=subject.pk,
+                         detail={"referee": referee["id"], "reason": "notified-recently"})
+            continue
         notification_queue(
             subject=subject, channel="sms", template="referee_notice", recipient=str(referee["phone"]),
             language=language,
@@ -243,6 +248,28 @@ def _policy_link(policy: PolicyVersion | None) -> dict:
         return {}
     return {"policy_version": policy.version,
             "policy_url": settings.SITE_URL + reverse("privacy-policy-version", args=[policy.number])}
+
+
+def referee_notice_claim(*, phone: str) -> bool:
+    """True if this number may be told now that it was named as a referee: at most once per
+    REFEREE_NOTICE_INTERVAL_DAYS, whoever names it, so that nobody can use our forms to send SMS to
+    a stranger again and again. Claimed in the caller's transaction; a concurrent claim of the same
+    number waits for it and then loses."""
+    now = timezone.now()
+    referee_notices_expire(now=now)
+    try:
+        with transaction.atomic():
+            RefereeNotice.objects.create(phone_digest=blind_index_for(kind="referee-phone", normalised=phone),
+                                         sent_at=now)
+    except IntegrityError:
+        return False
+    return True
+
+
+def referee_notices_expire(*, now=None) -> int:
+    """Forget the numbers told longer ago than the interval (beat runs it daily, each claim too)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.REFEREE_NOTICE_INTERVAL_DAYS)
+    return RefereeNotice.objects.filter(sent_at__lt=cutoff).delete()[0]
 
 
 @transaction.atomic
@@ -274,3 +301,23 @@ def purpose_save(*, purpose: Purpose, actor: Actor, changed: list[str]) -> Purpo
     for language, _name in settings.LANGUAGES:
         purpose_notice_current(purpose=purpose, language=language)
     return purpose
+
+
+@transaction.atomic
+def purpose_ensure(*, slug: str, name: str, explanation: str, legal_basis: str, required: bool,
+                   collection_points: list[str], recipients: str = "", retention_days: int | None = None,
+                   order: int = 0, actor: Actor) -> tuple[Purpose, bool]:
+    """Create the purpose unless one with this slug exists: its wording is what receipts were given
+    under, so an existing purpose is changed in the admin, never silently by a set-up file."""
+    existing = Purpose.objects.filter(slug=slug).first()
+    if existing is not None:
+        return existing, False
+    purpose = Purpose(slug=slug, name=name, explanation=explanation, legal_basis=legal_basis, required=required,
+                      collection_points=collection_points, recipients=recipients, retention_days=retention_days,
+                      order=order)
+    purpose.full_clean()
+    purpose.save()
+    notices = [purpose_notice_current(purpose=purpose, language=language) for language, _name in settings.LANGUAGES]
+    audit_record(actor=actor, verb=Verb.PURPOSE_CREATED, target=slug,
+                 detail={"wording": {n.language: n.sha256 for n in notices}})
+    return purpose, True

@@ -4,15 +4,18 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from apps.core.http import client_ip
+from apps.core.uploads import accepts_uploads
+from apps.core.views import notice
 from apps.policies.selectors import policy_in_force
 
 from .forms import FORM_VERSIONS, ApplicationForm, ContactForm
 from .models import ConsentRecord, Submission
-from .selectors import purposes_for
+from .selectors import form_missing, purposes_for
 from .services import FIELD_LABELS, CollectionContext, purpose_notice_current, submission_receive
 
 SESSION_KEY = "last_submission"
@@ -30,6 +33,12 @@ def _context(request: HttpRequest, kind: str) -> CollectionContext:
 
 
 def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str) -> HttpResponse:
+    if form_missing(kind):  # a first run: nothing is collected before the policy and purposes exist
+        response = notice(request, status=503, heading=_("This form is not open yet"), text=_(
+            "We cannot take your details yet: the privacy notice for this form is not published. Nothing you "
+            "type here would be stored. Please come back later."))
+        response["Retry-After"] = "3600"
+        return response
     purposes = purposes_for(kind)
     for purpose in purposes:  # the words the page shows are the words the receipt keeps
         purpose.notice = purpose_notice_current(purpose=purpose, language=get_language() or settings.LANGUAGE_CODE)
@@ -65,6 +74,7 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
+@accepts_uploads(ApplicationForm.upload_limits)
 @ratelimit(key="ip", rate=settings.FORM_POST_RATE, method="POST", block=True)
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:

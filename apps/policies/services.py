@@ -110,7 +110,7 @@ def policy_version_publish(*, version: PolicyVersion, actor: Actor, now: datetim
     version.effective_at, version.published_at = effective_at, now
     version.in_force_at = now if effective_at <= now else None
     version.save()
-    audit_record(actor=actor, verb=Verb.POLICY_VERSION_PUBLISHED, target=version.version,
+    audit_record(actor=actor, verb=Verb.POLICY_PUBLISHED, target=version.version,
                  detail={"effective_at": effective_at.isoformat(), "new_disclosures": [d.key for d in new_disclosures]})
     if version.in_force_at:
         audit_record(actor=actor, verb=Verb.POLICY_VERSION_IN_FORCE, target=version.version)
@@ -121,6 +121,21 @@ def policy_version_publish(*, version: PolicyVersion, actor: Actor, now: datetim
                      detail={"campaign": str(campaign.pk)})
         enqueue_on_commit(tasks.campaign_fan_out_task, str(campaign.pk))
     return Published(version, campaign)
+
+
+@transaction.atomic
+def policy_version_ensure(*, version: str, title: str, summary: str, body: str, effective_at: datetime | None,
+                          actor: Actor) -> tuple[PolicyVersion, bool]:
+    """Publish this version unless it exists (setup_site): a published text is never rewritten. The number
+    must be the next one, since numbers are given in order of publication."""
+    existing = PolicyVersion.objects.filter(number=int(version), status=PolicyVersion.Status.PUBLISHED).first()
+    if existing is not None:
+        return existing, False
+    draft = PolicyVersion.objects.create(title=title, summary=summary, body=body, effective_at=effective_at)
+    published = policy_version_publish(version=draft, actor=actor).version
+    if published.version != str(version):
+        raise ValidationError(f"version {version} would be published as version {published.version}")
+    return published, True
 
 
 def policies_bring_into_force(*, now: datetime | None = None) -> int:

@@ -7,7 +7,8 @@ from apps.subjects.models import DataSubject
 
 class StepUpCode(models.Model):
     """A 6-digit code sent to the address on file before data is shown in clear.
-    Only its keyed hash is stored; single use, 10 minutes, at most 5 tries."""
+    Only its keyed hash is stored; single use, 10 minutes, at most 5 tries, and at most
+    STEPUP_MAX_FAILURES wrong ones a day across all the codes sent for one link."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="stepup_codes")
@@ -15,6 +16,9 @@ class StepUpCode(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     tries = models.PositiveSmallIntegerField(default=0)
+    # Wrong codes tried; summed over the person's codes for the current link (see stepup_verify).
+    failures = models.PositiveSmallIntegerField(default=0)
+    link_version = models.PositiveIntegerField(default=0)  # the person's link version when it was sent
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,18 +1,19 @@
 """Step-up codes: proof that whoever holds the link also holds the mailbox (or phone) on file."""
 
 import hmac
+import logging
 import secrets
+import threading
 from datetime import timedelta
 from enum import Enum
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connections, transaction
+from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.services import Actor, Verb, audit_record
-from apps.core import datamap
 from apps.core.jobs import enqueue_on_commit
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_queue
@@ -21,9 +22,11 @@ from apps.selfservice import tasks
 from apps.subjects import services as subject_services
 from apps.subjects.links import link_url
 from apps.subjects.models import DataSubject, PersonalRecord
-from apps.vault.services import blind_index_for
+from apps.vault.services import blind_index_for, key_scope
 
 from .models import LinkRequest, StepUpCode
+
+logger = logging.getLogger(__name__)
 
 
 class StepUpResult(Enum):
@@ -31,6 +34,7 @@ class StepUpResult(Enum):
     WRONG = "wrong"
     EXPIRED = "expired"  # too old, already used, or too many tries: ask for a new code
     NONE = "none"
+    LOCKED = "locked"  # too many wrong codes for this link: it is signed out, ask for a new link
 
 
 def _code_hmac(subject: DataSubject, code: str) -> str:
@@ -44,6 +48,7 @@ def stepup_issue(*, subject: DataSubject, channel: str = "email", language: str 
     now = timezone.now()
     StepUpCode.objects.filter(subject=subject, used_at__isnull=True).update(used_at=now)
     stepup = StepUpCode.objects.create(subject=subject, code_hmac=_code_hmac(subject, code),
+                                       link_version=subject.link_version,
                                        expires_at=now + timedelta(minutes=settings.STEPUP_CODE_MINUTES))
     record = PersonalRecord.objects.get(subject=subject)
     if channel == "sms" and record.mobile:
@@ -56,23 +61,49 @@ def stepup_issue(*, subject: DataSubject, channel: str = "email", language: str 
     return stepup
 
 
+def _failures_today(*, subject: DataSubject, now) -> int:
+    """Wrong codes tried in the last 24 hours for the person's current link, whichever code they were for."""
+    return StepUpCode.objects.filter(
+        subject=subject, link_version=subject.link_version, created_at__gte=now - timedelta(hours=24),
+    ).aggregate(n=Sum("failures"))["n"] or 0
+
+
 @transaction.atomic
-def stepup_verify(*, subject: DataSubject, code: str) -> StepUpResult:
+def stepup_verify(*, subject: DataSubject, code: str, language: str = "en") -> StepUpResult:
+    """Check a code. Each code allows STEPUP_MAX_TRIES tries; across codes, the person's link allows
+    STEPUP_MAX_FAILURES wrong codes a day. The last of those signs the link out and tells the person,
+    by email, how to get a new one: whoever guesses with a leaked link has that many guesses in all."""
+    # One verification per person at a time, so that parallel guesses cannot overshoot the budget.
+    subject = DataSubject.objects.select_for_update().get(pk=subject.pk)
+    now = timezone.now()
+    if _failures_today(subject=subject, now=now) >= settings.STEPUP_MAX_FAILURES:
+        return StepUpResult.LOCKED
     stepup = (StepUpCode.objects.select_for_update().filter(subject=subject, used_at__isnull=True)
               .order_by("-created_at").first())
     if stepup is None:
         return StepUpResult.NONE
-    now = timezone.now()
     if stepup.expires_at <= now or stepup.tries >= settings.STEPUP_MAX_TRIES:
         return StepUpResult.EXPIRED
     StepUpCode.objects.filter(pk=stepup.pk).update(tries=F("tries") + 1)
     if not hmac.compare_digest(stepup.code_hmac, _code_hmac(subject, code.strip())):
+        StepUpCode.objects.filter(pk=stepup.pk).update(failures=F("failures") + 1)
         audit_record(actor=Actor.subject(subject), verb=Verb.STEPUP_FAILED, target=subject.pk,
                      detail={"tries": stepup.tries + 1})
+        if _failures_today(subject=subject, now=now) >= settings.STEPUP_MAX_FAILURES:
+            _lock_links(subject=subject, now=now, language=language)
+            return StepUpResult.LOCKED
         return StepUpResult.WRONG if stepup.tries + 1 < settings.STEPUP_MAX_TRIES else StepUpResult.EXPIRED
     StepUpCode.objects.filter(pk=stepup.pk).update(used_at=now)
     audit_record(actor=Actor.subject(subject), verb=Verb.STEPUP_VERIFIED, target=subject.pk)
     return StepUpResult.OK
+
+
+def _lock_links(*, subject: DataSubject, now, language: str) -> None:
+    StepUpCode.objects.filter(subject=subject, used_at__isnull=True).update(used_at=now)
+    subject_services.subject_links_revoke(subject=subject, actor=Actor.system("stepup-lock"))
+    record = PersonalRecord.objects.get(subject=subject)
+    notification_queue(subject=subject, channel="email", template="link_locked", recipient=record.email,
+                       context={"failures": settings.STEPUP_MAX_FAILURES}, language=language)
 
 
 # --- new links on request (/me/resend/) -----------------------------------------------------------
@@ -81,8 +112,27 @@ def link_request_create(*, address: str, language: str = "en") -> LinkRequest:
     """Record the request and queue the lookup: the same work whatever the address."""
     kind, digest = subject_services.lookup_digest(address.strip())
     request = LinkRequest.objects.create(kind=kind, digest=digest, language=language)
-    enqueue_on_commit(tasks.link_request_task, str(request.pk))
+    if settings.REDIS_URL:
+        enqueue_on_commit(tasks.link_request_task, str(request.pk))
+    else:  # embedded mode: a job would run inside this request, and take longer for a known address
+        transaction.on_commit(lambda: _process_after_the_answer(request_id=request.pk))
     return request
+
+
+def _process_after_the_answer(*, request_id) -> None:
+    """Embedded mode (no broker): the lookup and the sending run on a thread of their own, so that the
+    page answers in the same time whether or not the address is on file."""
+
+    def run() -> None:
+        try:
+            with key_scope():
+                link_request_process(request_id=request_id)
+        except Exception:
+            logger.exception("link request %s failed", request_id)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    threading.Thread(target=run, name="link-request", daemon=True).start()
 
 
 def link_request_process(*, request_id) -> int:
@@ -144,17 +194,12 @@ def links_sign_out(*, subject: DataSubject, language: str) -> None:
 
 @transaction.atomic(durable=True)
 def data_export(*, subject: DataSubject) -> dict:
-    """Everything we hold about the person, from the personal-data map, with what each part is for."""
-    body = {
-        "generated_at": timezone.now().isoformat(),
-        "controller": {"name": settings.CONTROLLER_NAME, "privacy_officer": settings.PRIVACY_OFFICER_EMAIL},
-        "subject_id": str(subject.pk),
-        **datamap.export_for(subject_id=subject.pk),
-        "policy_versions": [{"version": p.version, "effective_at": p.effective_at.isoformat(),
-                             "url": settings.SITE_URL + reverse("privacy-policy-version", args=[p.version])}
-                            for p in policies_published()],
-    }
-    audit_record(actor=Actor.subject(subject), verb=Verb.DATA_EXPORTED, target=subject.pk)
+    """The person's own export: everything the map holds, and every version of the policy."""
+    body = subject_services.subject_export(subject=subject, actor=Actor.subject(subject))
+    body["policy_versions"] = [
+        {"version": p.version, "effective_at": p.effective_at.isoformat(),
+         "url": settings.SITE_URL + reverse("privacy-policy-version", args=[p.version])}
+        for p in policies_published()]
     return body
 
 

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<str:token>/delete/", views.delete, name="delete"),
     path("<str:token>/signout/", views.signout, name="signout"),
     path("<str:token>/keep/", views.keep, name="keep"),
+    path("<str:token>/receipts/<uuid:receipt_id>/", views.receipt, name="receipt"),
 ]

@@ -21,6 +21,7 @@ from django_ratelimit.decorators import ratelimit
 
 from apps.consent.forms import FORM_VERSIONS
 from apps.consent.models import ConsentRecord, Purpose
+from apps.consent.receipts import receipt_sign
 from apps.consent.selectors import consents_current_for
 from apps.consent.services import CollectionContext, consent_withdraw, consent_withdraw_and_end_service, referee_remove
 from apps.core.http import client_ip
@@ -85,8 +86,12 @@ def _stepup_key(subject: DataSubject) -> str:
 
 
 def stepped_up(request: HttpRequest, subject: DataSubject) -> bool:
-    until = request.session.get(_stepup_key(subject))
-    return bool(until) and timezone.now().timestamp() < until
+    """A code was verified in this browser lately, for the link version still in force: signing out
+    all links, an email change or a lock ends every step-up made before it."""
+    state = request.session.get(_stepup_key(subject))
+    if not isinstance(state, dict) or state.get("v") != subject.link_version:
+        return False
+    return timezone.now().timestamp() < state.get("until", 0)
 
 
 def needs_stepup(view: Callable) -> Callable:
@@ -158,12 +163,16 @@ def stepup(request: HttpRequest, subject: DataSubject) -> HttpResponse:
     if request.method == "POST":
         form = StepUpForm(request.POST)
         if form.is_valid():
-            result = stepup_verify(subject=subject, code=form.cleaned_data["code"])
+            result = stepup_verify(subject=subject, code=form.cleaned_data["code"], language=get_language())
             if result is StepUpResult.OK:
                 until = timezone.now() + timedelta(minutes=settings.STEPUP_SESSION_MINUTES)
                 request.session.cycle_key()
-                request.session[_stepup_key(subject)] = until.timestamp()
+                request.session[_stepup_key(subject)] = {"until": until.timestamp(), "v": subject.link_version}
                 return redirect("selfservice:" + next_page, token=request.token)
+            if result is StepUpResult.LOCKED:
+                return private(notice(request, status=403, heading=_("This link is locked"), text=_(
+                    "Too many wrong codes were tried with this link, so it no longer works. We have emailed you "
+                    "how to get a new one: ask for it on the “Get a new private link” page.")))
             form.add_error("code", {
                 StepUpResult.WRONG: _("That code is not right. Check the message and try again."),
                 StepUpResult.EXPIRED: _("This code can no longer be used (too old, or too many tries). "
@@ -253,6 +262,16 @@ def signout(request: HttpRequest, subject: DataSubject) -> HttpResponse:
     request.session.pop(_stepup_key(subject), None)
     return notice(request, heading=_("All your private links are signed out"), text=_(
         "Every link sent so far has stopped working. We have emailed a new link to the address we hold."))
+
+
+@with_subject
+def receipt(request: HttpRequest, subject: DataSubject, receipt_id) -> HttpResponse:
+    """One signed consent receipt of this person's, as a file they keep."""
+    record = get_object_or_404(ConsentRecord.objects.select_related("purpose", "policy_version"),
+                               pk=receipt_id, subject=subject)
+    response = HttpResponse(receipt_sign(record), content_type="application/jose")
+    response["Content-Disposition"] = f'attachment; filename="consent-receipt-{record.pk}.jws"'
+    return response
 
 
 @require_POST

@@ -1,16 +1,28 @@
-"""Private links: signed, at least 128 random bits, one person, expiring, revocable.
+"""Private links: opaque, at least 128 random bits, one person, expiring, revocable.
 
-A token is Django's signing of {subject, link version, 128-bit nonce}; the version is the
-person's `link_version`, bumped by "sign out all links" and by an email correction.
+A token is {subject, link version, issue time, 128 random bits} sealed with AES-256-GCM (pyca
+cryptography) under a key derived from SECRET_KEY (HKDF, one key per kind of link), base64url
+without padding. It reveals nothing: not whose it is, not when it was issued; changing one bit makes
+it invalid. The version is the person's `link_version`, bumped by "sign out all links", by an email
+correction and by too many wrong codes. SECRET_KEY_FALLBACKS still open links issued under an
+older SECRET_KEY.
 """
 
+import base64
+import binascii
+import os
 import secrets
+import struct
+import time
 import uuid
 from dataclasses import dataclass
 from enum import Enum
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 
 from .models import DataSubject
@@ -32,9 +44,47 @@ class Resolved:
     problem: LinkProblem | None
 
 
+NONCE_BYTES = 12
+
+
+def _key(secret: str, salt: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=salt.encode()).derive(secret.encode())
+
+
+def _seal(payload: bytes, salt: str) -> str:
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(_key(settings.SECRET_KEY, salt)).encrypt(nonce, payload, salt.encode())
+    return base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode()
+
+
+def _open(token: str, salt: str) -> bytes | None:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    nonce, sealed = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
+    for secret in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
+        try:
+            return AESGCM(_key(secret, salt)).decrypt(nonce, sealed, salt.encode())
+        except (InvalidTag, ValueError):
+            continue
+    return None
+
+
+def _expired(issued_at: int) -> bool:
+    return time.time() - issued_at > settings.SELF_SERVICE_LINK_DAYS * 86400
+
+
+# subject id (16 bytes), link version, issued at (unix seconds), 16 random bytes
+LINK_FORMAT = "!16sIQ16s"
+# subject id, referee id (16 bytes each), issued at, 16 random bytes
+REFEREE_FORMAT = "!16s16sQ16s"
+
+
 def link_token(subject: DataSubject) -> str:
-    payload = {"s": subject.pk.hex, "v": subject.link_version, "n": secrets.token_urlsafe(16)}
-    return signing.dumps(payload, salt=SALT)
+    payload = struct.pack(LINK_FORMAT, subject.pk.bytes, subject.link_version, int(time.time()),
+                          secrets.token_bytes(16))
+    return _seal(payload, SALT)
 
 
 def link_url(subject: DataSubject) -> str:
@@ -42,15 +92,14 @@ def link_url(subject: DataSubject) -> str:
 
 
 def link_resolve(token: str) -> Resolved:
+    payload = _open(token, SALT)
     try:
-        payload = signing.loads(token, salt=SALT, max_age=settings.SELF_SERVICE_LINK_DAYS * 86400)
-        subject_id = uuid.UUID(hex=payload["s"])
-        version = int(payload["v"])
-    except signing.SignatureExpired:
-        return Resolved(None, LinkProblem.EXPIRED)
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        subject_bytes, version, issued_at, _ = struct.unpack(LINK_FORMAT, payload or b"")
+    except struct.error:
         return Resolved(None, LinkProblem.INVALID)
-    subject = DataSubject.objects.filter(pk=subject_id).first()
+    if _expired(issued_at):
+        return Resolved(None, LinkProblem.EXPIRED)
+    subject = DataSubject.objects.filter(pk=uuid.UUID(bytes=subject_bytes)).first()
     if subject is None:
         return Resolved(None, LinkProblem.INVALID)
     if subject.is_erased:
@@ -61,7 +110,9 @@ def link_resolve(token: str) -> Resolved:
 
 
 def referee_token(subject: DataSubject, referee_id: str) -> str:
-    return signing.dumps({"s": subject.pk.hex, "r": referee_id, "n": secrets.token_urlsafe(16)}, salt=REFEREE_SALT)
+    payload = struct.pack(REFEREE_FORMAT, subject.pk.bytes, uuid.UUID(hex=referee_id).bytes, int(time.time()),
+                          secrets.token_bytes(16))
+    return _seal(payload, REFEREE_SALT)
 
 
 def referee_url(subject: DataSubject, referee_id: str) -> str:
@@ -69,16 +120,16 @@ def referee_url(subject: DataSubject, referee_id: str) -> str:
 
 
 def referee_resolve(token: str) -> tuple[DataSubject | None, str | None, LinkProblem | None]:
+    payload = _open(token, REFEREE_SALT)
     try:
-        payload = signing.loads(token, salt=REFEREE_SALT, max_age=settings.SELF_SERVICE_LINK_DAYS * 86400)
-        subject_id, referee_id = uuid.UUID(hex=payload["s"]), str(payload["r"])
-    except signing.SignatureExpired:
-        return None, None, LinkProblem.EXPIRED
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        subject_bytes, referee_bytes, issued_at, _ = struct.unpack(REFEREE_FORMAT, payload or b"")
+    except struct.error:
         return None, None, LinkProblem.INVALID
-    subject = DataSubject.objects.filter(pk=subject_id).first()
+    if _expired(issued_at):
+        return None, None, LinkProblem.EXPIRED
+    subject = DataSubject.objects.filter(pk=uuid.UUID(bytes=subject_bytes)).first()
     if subject is None:
         return None, None, LinkProblem.INVALID
     if subject.is_erased:
         return None, None, LinkProblem.ERASED
-    return subject, referee_id, None
+    return subject, uuid.UUID(bytes=referee_bytes).hex, None

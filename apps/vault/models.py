@@ -44,9 +44,78 @@ class DeletionCertificate(models.Model):
     key_destroyed_at = models.DateTimeField()
     completed_at = models.DateTimeField()
     job_id = models.CharField(max_length=64, blank=True)
+    # The certificate signed with PROOF_SIGNING_KEYS (JWS), as the person receives it; its hash is in the
+    # public transparency log.
+    signed = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-completed_at"]
 
     def __str__(self) -> str:
         return f"certificate {self.id}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("the transparency log is append-only")
+
+    def delete(self):
+        raise PermissionError("the transparency log is append-only")
+
+
+class AppendOnly(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionError("the transparency log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the transparency log is append-only")
+
+
+class LogLeaf(AppendOnly):
+    """One signed deletion certificate in the public log (RFC 9162): its leaf hash, SHA-256(0x00 || the JWS).
+    Nothing personal: a hash of a signed document that itself names only a pseudonymous id."""
+
+    index = models.PositiveBigIntegerField(primary_key=True)
+    leaf_hash = models.CharField(max_length=64, unique=True)  # /transparency/proof/inclusion?hash=…
+    certificate_id = models.UUIDField(unique=True)  # verify_transparency_log: every certificate is in
+    appended_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"leaf {self.index}"
+
+
+class LogNode(AppendOnly):
+    """The hash of a complete subtree: 2**level leaves from index * 2**level (level >= 1). Stored once, when
+    its last leaf arrives, so a proof reads O(log n) rows instead of hashing every leaf."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="vault_lognode_position")]
+
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.index}"
+
+
+class TreeHead(AppendOnly):
+    """A signed tree head: the log's size and root hash at a time. Every head stays public."""
+
+    size = models.PositiveBigIntegerField(primary_key=True)
+    root_hash = models.CharField(max_length=64)
+    published_at = models.DateTimeField()
+    signed = models.TextField()  # JWS of {"type": "tree-head", "size", "root_hash", "published_at"}
+
+    class Meta:
+        ordering = ["-size"]
+
+    def __str__(self) -> str:
+        return f"tree head {self.size}"

@@ -4,21 +4,12 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import Actor, audit_record, event_digest
+from tests.audit.test_audit_chain import _raw
 
 pytestmark = pytest.mark.django_db
-
-
-def _raw(sql: str, params: list) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # an attacker with the superuser's rights
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
 
 
 def test_an_event_edited_with_its_hash_recomputed_breaks_the_chain_at_the_next_event():

@@ -113,7 +113,10 @@ def test_erasing_a_batch_takes_the_same_statements_for_ten_people_as_for_forty()
         assert DeletionCertificate.objects.filter(subject_id__in=[p.pk for p in people]).count() == n
         return len(queries)
 
-    assert statements(40) == statements(10)
+    # The public log reads the stored right edge of its tree (a query for leaves, one for nodes, when that
+    # edge has them), so both batches start where it has both: after 3 people, then after 13.
+    statements(3)
+    assert statements(10) == statements(40)
 
 
 def test_records_of_processing_name_every_holding_in_markdown_and_csv(capsys):

@@ -23,7 +23,7 @@ def test_publishing_numbers_the_version_and_puts_it_in_force(demo_purposes):
     published = publish(disclosures=[HIRING]).version
     assert published.number == 2 and published.is_published
     assert policy_in_force() == published
-    assert AuditEvent.objects.filter(verb="policy_version.published", target="2").count() == 1
+    assert AuditEvent.objects.filter(verb="policy.published", target="2").count() == 1
 
 
 def test_publishing_twice_changes_nothing_the_second_time(demo_purposes):
@@ -32,7 +32,7 @@ def test_publishing_twice_changes_nothing_the_second_time(demo_purposes):
     second = policy_version_publish(version=version, actor=SYSTEM)
     assert second.version.number == first.version.number == 2
     assert second.campaign == first.campaign
-    assert AuditEvent.objects.filter(verb="policy_version.published").count() == 2  # v1 (seed) and v2
+    assert AuditEvent.objects.filter(verb="policy.published").count() == 2  # v1 (seed) and v2
 
 
 def test_a_back_dated_version_is_refused(demo_purposes):

@@ -21,6 +21,7 @@ from apps.subjects.models import (
     SubjectLookup,
 )
 from apps.vault.models import DataKey, DeletionCertificate
+from apps.vault.transparency import tree_head_publish
 from tests.conftest import wait_for
 from tests.factories import PDF_BYTES
 
@@ -111,6 +112,18 @@ def test_apply_confirm_view_correct_export_withdraw_and_delete(page, live_server
     assert page.locator("#certificate-id").inner_text() == str(certificate.pk)
     assert set(ServiceEngagement.objects.filter(subject=subject).values_list("status", flat=True)) == {
         ServiceEngagement.Status.ENDED_BY_SUBJECT}  # the service ended with the deletion
+
+    # The person keeps the signed certificate and checks it: genuine, and in the public log.
+    with page.expect_download() as certificate_download:
+        page.locator("#certificate-download").click()
+    signed = Path(certificate_download.value.path()).read_text()
+    assert signed == certificate.signed
+    tree_head_publish()  # what beat does at least hourly
+    page.goto("/verify/")
+    page.get_by_label("Paste the receipt or certificate").fill(signed)
+    page.get_by_role("button", name="Check it").click()
+    expect(page.get_by_role("heading", name="Valid deletion certificate")).to_be_visible()
+    expect(page.locator("#verify-included")).to_contain_text("It is in our public log")
 
     page.goto(link)
     expect(page.get_by_role("heading", name="The data behind this link has been deleted")).to_be_visible()

@@ -37,6 +37,7 @@ from .people import (
     normalise_phone,
     record_update,
     subject_create,
+    subject_export,
     subject_links_revoke,
     subject_reveal,
     subjects_find,
@@ -57,6 +58,6 @@ __all__ = [
     "erasure_job_run", "erasure_jobs_redrive", "erasure_jobs_run", "erasure_request", "erasures_reapply",
     "erasures_request", "legal_hold_place", "lookup_digest", "lookups_erase_unheld", "normalise_email",
     "normalise_phone", "orphans_remove", "record_erase_unheld", "record_update", "rows_expire", "sniff_content_type",
-    "subject_create", "subject_erase", "subject_erase_now", "subject_links_revoke", "subject_reveal", "subjects_erase",
-    "subjects_find", "subjects_matching",
+    "subject_create", "subject_erase", "subject_erase_now", "subject_export", "subject_links_revoke",
+    "subject_reveal", "subjects_erase", "subjects_find", "subjects_matching",
 ]

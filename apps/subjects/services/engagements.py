@@ -10,14 +10,9 @@ from django.utils import timezone
 from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records
 
 from ..models import DataSubject, ErasureJob, ServiceEngagement
-from .erasure import Reason, erasures_request
+from .erasure import Reason, chunked, erasures_request
 
 CHUNK = 500  # engagements completed per transaction
-
-
-def chunks(items: list, size: int) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 @transaction.atomic
@@ -59,7 +54,7 @@ def engagements_complete(*, engagement_ids: Iterable[uuid.UUID], actor: Actor,
     """Complete many services, CHUNK per transaction; queue one erasure batch per chunk for the
     people whose last open service this was. Returns the erasure jobs written."""
     jobs: list[ErasureJob] = []
-    for chunk in chunks(sorted(set(engagement_ids)), CHUNK):
+    for chunk in chunked(sorted(set(engagement_ids)), CHUNK):
         with transaction.atomic():
             jobs += _complete_chunk(engagement_ids=chunk, actor=actor, status=status, reason=reason)
     return jobs

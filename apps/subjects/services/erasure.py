@@ -26,6 +26,7 @@ from apps.vault import files as vault_files
 from apps.vault.models import DataKey, DeletionCertificate
 from apps.vault.routers import vault_db
 from apps.vault.services import datakeys_destroy
+from apps.vault.transparency import certificates_sign, leaves_append
 
 from ..models import DataSubject, ErasureJob, IdentityDocument, LegalHold, PersonalRecord, ServiceEngagement
 from .people import RECORD_FIELDS
@@ -61,13 +62,13 @@ def erasures_request(*, subject_ids: list[uuid.UUID], reason: str, actor: Actor)
     created = [jobs[job.subject_id] for job in new if jobs.get(job.subject_id) and jobs[job.subject_id].pk == job.pk]
     audit_records(entries=[Entry(actor, Verb.ERASURE_REQUESTED, job.subject_id,
                                  {"job": str(job.pk), "reason": reason}) for job in created])
-    for batch in _batches([job.pk for job in created]):
+    for batch in chunked([job.pk for job in created], BATCH):
         _publish_on_commit(batch)
     return [jobs[s] for s in subject_ids if s in jobs]
 
 
-def _batches(job_ids: list[uuid.UUID]) -> list[list[uuid.UUID]]:
-    return [job_ids[i:i + BATCH] for i in range(0, len(job_ids), BATCH)]
+def chunked(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def _publish_on_commit(job_ids: list[uuid.UUID]) -> None:
@@ -156,11 +157,14 @@ def _shred(*, jobs: list[tuple[uuid.UUID, uuid.UUID, str]]) -> dict[uuid.UUID, D
                                 counts=counts[s], key_destroyed_at=key_destroyed_at, completed_at=now, job_id=str(j))
             for j, s, r in jobs
         ]
+        certificates_sign(certificates)
         with transaction.atomic(using=vault_db()):
             # A concurrent run (reapply, a second delivery) may have certified someone first: keep theirs.
             DeletionCertificate.objects.using(vault_db()).bulk_create(certificates, ignore_conflicts=True)
             stored = {c.subject_id: c for c in DeletionCertificate.objects.using(vault_db())
                       .filter(subject_id__in=subject_ids)}
+            # Signed, and in the public log in the same key-store transaction as the certificates.
+            leaves_append(certificates=[stored[s] for j, s, _ in jobs if stored[s].pk == j])
         audit_records(entries=[
             Entry(Actor.system(str(j)), Verb.SUBJECT_ERASED, s,
                   {"reason": r, "certificate": str(stored[s].pk), "counts": counts[s]})
@@ -276,7 +280,7 @@ def erasure_jobs_redrive(*, older_than: timedelta = timedelta(minutes=1), publis
         | Q(state=ErasureJob.State.PENDING, queued_at__lt=now - published_for)
         | Q(state=ErasureJob.State.RUNNING, started_at__lt=running_cutoff)
     ).order_by("created_at").values_list("pk", flat=True)[:10_000])
-    for batch in _batches(stale):
+    for batch in chunked(stale, BATCH):
         with transaction.atomic():
             # A running job past the cut-off lost its worker; hand it back.
             ErasureJob.objects.filter(pk__in=batch, state=ErasureJob.State.RUNNING,
@@ -294,8 +298,7 @@ def erasures_reapply(*, chunk_size: int = 1000) -> int:
     who must not come back. Their keys are gone; this removes the unreadable rows and files."""
     certified = list(DeletionCertificate.objects.using(vault_db()).values_list("subject_id", flat=True))
     count = 0
-    for start in range(0, len(certified), chunk_size):
-        chunk = certified[start:start + chunk_size]
+    for chunk in chunked(certified, chunk_size):
         back = set(DataSubject.objects.filter(pk__in=chunk).exclude(status=DataSubject.Status.ERASED)
                    .values_list("pk", flat=True)) | set(datamap.rows_remaining(subject_ids=chunk, by_person=True))
         if not back:

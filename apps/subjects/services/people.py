@@ -10,6 +10,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as phone_to_python
 
 from apps.audit.services import Actor, Verb, audit_record
+from apps.core import datamap
 from apps.vault.services import blind_index_for, datakey_create
 
 from ..models import DataSubject, Enquiry, PersonalRecord, ServiceEngagement, SubjectLookup
@@ -137,3 +138,14 @@ def subject_reveal(*, subject: DataSubject, actor: Actor) -> PersonalRecord | No
     """A member of staff with the permission sees the record in clear: audited."""
     audit_record(actor=actor, verb=Verb.PII_REVEALED, target=subject.pk, detail={"reason_given": True})
     return PersonalRecord.objects.filter(subject=subject).first()
+
+
+@transaction.atomic
+def subject_export(*, subject: DataSubject, actor: Actor) -> dict:
+    """Everything the personal-data map holds about the person, holding by holding, with what each part
+    is for; audited. The person (behind their link) and staff with the reveal permission use it."""
+    body = {"generated_at": timezone.now().isoformat(),
+            "controller": {"name": settings.CONTROLLER_NAME, "privacy_officer": settings.PRIVACY_OFFICER_EMAIL},
+            "subject_id": str(subject.pk), **datamap.export_for(subject_id=subject.pk)}
+    audit_record(actor=actor, verb=Verb.DATA_EXPORTED, target=subject.pk)
+    return body

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consent', '0001_initial'),
+        ('consent', '0002_referee_notice'),
     ]
 
     operations = [

@@ -14,7 +14,7 @@ def english_from_original(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consent', '0002_purpose_notices'),
+        ('consent', '0003_purpose_notices'),
     ]
 
     operations = [

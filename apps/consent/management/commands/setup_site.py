@@ -1,0 +1,60 @@
+"""Load what a site needs before its forms open (policy v1, purposes, cookie categories) from a file.
+
+Lives in consent, the highest app it needs (policies, cookies, consent). Idempotent.
+"""
+
+import tomllib
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from apps.audit.services import Actor
+from apps.consent.selectors import form_missing
+from apps.consent.services import purpose_ensure
+from apps.cookies.services import cookie_category_ensure
+from apps.policies.services import policy_version_ensure
+
+ACTOR = Actor.system("setup_site")
+
+
+class Command(BaseCommand):
+    help = "Set up the controller's policy v1, purposes and cookie categories from a TOML file (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--from", dest="path", type=Path, required=True,
+                            help="the site file (see deploy/site.example.toml)")
+
+    def handle(self, *args, path: Path, **options) -> None:
+        try:
+            site = tomllib.loads(path.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise CommandError(f"Cannot read {path}: {exc}") from exc
+        controller = site.get("controller", {})
+        for key, setting in [("name", "CONTROLLER_NAME"), ("privacy_officer_email", "PRIVACY_OFFICER_EMAIL")]:
+            if key in controller and controller[key] != getattr(settings, setting):
+                raise CommandError(f"The file's controller {key} is {controller[key]!r} but {setting} is "
+                                   f"{getattr(settings, setting)!r}: set {setting} in the environment to match.")
+        policy = site.get("policy")
+        if policy:
+            version, created = policy_version_ensure(
+                version=str(policy["version"]), title=policy["title"], summary=policy["summary"],
+                body=policy["body"].strip(), effective_at=None, actor=ACTOR)
+            self.stdout.write(f"policy v{version.version}: {'published' if created else 'present'}")
+        for spec in site.get("purposes", []):
+            purpose, created = purpose_ensure(
+                slug=spec["slug"], name=spec["name"], explanation=spec["explanation"],
+                legal_basis=spec.get("legal_basis", "consent"), required=spec.get("required", False),
+                collection_points=spec["collection_points"], recipients=spec.get("recipients", ""),
+                retention_days=spec.get("retention_days"), order=spec.get("order", 0), actor=ACTOR)
+            self.stdout.write(f"purpose {purpose.slug}: {'created' if created else 'present'}")
+        for spec in site.get("cookie_categories", []):
+            category, created = cookie_category_ensure(
+                slug=spec["slug"], name=spec["name"], description=spec["description"],
+                is_necessary=spec.get("is_necessary", False), off_under_gpc=spec.get("off_under_gpc", False),
+                order=spec.get("order", 0))
+            self.stdout.write(f"cookie category {category.slug}: {'created' if created else 'present'}")
+        for kind in ["apply", "contact"]:
+            gaps = form_missing(kind)
+            state = "open" if not gaps else "closed: needs " + ", ".join(str(g) for g in gaps)
+            self.stdout.write(f"{kind} form: {state}")

@@ -1,0 +1,264 @@
+"""The public, append-only log of deletion certificates: an RFC 9162 Merkle tree over their signed JWS.
+
+Certificates are signed and appended in the key store's transaction that writes them. Complete subtrees
+are stored as they fill (LogNode), so a root or a proof reads O(log n) rows. A beat job publishes a
+signed tree head; anyone can ask for an inclusion proof of their certificate and a consistency proof
+between two heads, and check them offline with privacy_portal_verify.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connections, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from apps.audit.services import Actor, Verb, audit_record
+from privacy_portal_verify import merkle
+
+from .models import DeletionCertificate, LogLeaf, LogNode, TreeHead
+from .proofs import ProofInvalid, proof_sign, proof_verify
+from .routers import vault_db
+
+logger = logging.getLogger(__name__)
+
+APPEND_LOCK = 0x70726F6F66  # pg_advisory_xact_lock key: one appender at a time ("proof")
+
+
+def certificate_payload(certificate: DeletionCertificate) -> dict:
+    """What a signed deletion certificate says. No personal data: the person's pseudonymous id only."""
+    return {"type": "deletion-certificate", "certificate_id": str(certificate.pk),
+            "subject_id": str(certificate.subject_id), "reason": certificate.reason,
+            "categories": list(certificate.categories), "counts": dict(certificate.counts),
+            "key_destroyed_at": certificate.key_destroyed_at.isoformat(),
+            "completed_at": certificate.completed_at.isoformat(), "issuer": _issuer()}
+
+
+def _issuer() -> dict:
+    return {"name": settings.CONTROLLER_NAME, "contact": settings.PRIVACY_OFFICER_EMAIL,
+            "keys": settings.SITE_URL + "/.well-known/privacy-proofs/keys.json"}
+
+
+def certificates_sign(certificates: list[DeletionCertificate]) -> None:
+    for certificate in certificates:
+        certificate.signed = proof_sign(certificate_payload(certificate))
+
+
+def log_size() -> int:
+    last = LogLeaf.objects.using(vault_db()).aggregate(last=Max("index"))["last"]
+    return 0 if last is None else last + 1
+
+
+class Subtrees:
+    """MTH(D[start:end]) of the stored log: complete aligned subtrees are read, the rest hashed."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[int, int], bytes] = {}
+
+    def node(self, level: int, index: int) -> bytes:
+        if (level, index) not in self.memo:
+            rows = (LogLeaf.objects.using(vault_db()).filter(index=index).values_list("leaf_hash", flat=True)
+                    if level == 0 else
+                    LogNode.objects.using(vault_db()).filter(level=level, index=index).values_list("hash", flat=True))
+            value = rows.first()
+            if value is None:
+                raise LookupError(f"the log has no subtree {level}/{index}")
+            self.memo[(level, index)] = bytes.fromhex(value)
+        return self.memo[(level, index)]
+
+    def load_frontier(self, size: int) -> None:
+        """Read, in two queries, the complete subtrees on the right edge of a tree of `size`: the only stored
+        nodes that appending leaves needs."""
+        edge = [(level, (size >> level) - 1) for level in range(size.bit_length()) if size >> level & 1]
+        if not edge:
+            return
+        leaves = LogLeaf.objects.using(vault_db()).filter(index__in=[i for level, i in edge if level == 0])
+        self.memo.update({(0, i): bytes.fromhex(h) for i, h in leaves.values_list("index", "leaf_hash")})
+        wanted = Q()
+        for level, index in edge:
+            if level:
+                wanted |= Q(level=level, index=index)
+        if wanted:
+            rows = LogNode.objects.using(vault_db()).filter(wanted).values_list("level", "index", "hash")
+            self.memo.update({(level, index): bytes.fromhex(h) for level, index, h in rows})
+
+    def __call__(self, start: int, end: int) -> bytes:
+        n = end - start
+        if n == 0:
+            return merkle.EMPTY_ROOT
+        if n & (n - 1) == 0 and start % n == 0:
+            level = n.bit_length() - 1
+            return self.node(level, start >> level)
+        k = merkle.split(n)
+        return merkle.node_hash(self(start, start + k), self(start + k, end))
+
+
+def leaves_append(*, certificates: list[DeletionCertificate]) -> None:
+    """Append signed certificates to the log. Call inside the key store's transaction that writes them."""
+    if not certificates:
+        return
+    db = vault_db()
+    connection = connections[db]
+    if connection.vendor == "postgresql":  # on SQLite the write transaction already serialises appenders
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])
+    start, tree = log_size(), Subtrees()
+    tree.load_frontier(start)
+    leaves, nodes = [], []
+    for offset, certificate in enumerate(certificates):
+        index = start + offset
+        value = merkle.leaf_hash(certificate.signed.encode())
+        leaves.append(LogLeaf(index=index, leaf_hash=value.hex(), certificate_id=certificate.pk))
+        tree.memo[(0, index)] = value
+        level = 0
+        while index & 1:  # a right child completes its parent
+            value = merkle.node_hash(tree.node(level, index - 1), value)
+            level, index = level + 1, index >> 1
+            tree.memo[(level, index)] = value
+            nodes.append(LogNode(level=level, index=index, hash=value.hex()))
+    LogLeaf.objects.using(db).bulk_create(leaves)
+    LogNode.objects.using(db).bulk_create(nodes)
+
+
+def tree_head_publish() -> TreeHead | None:
+    """Sign and keep a head for the log's current size (beat runs this). None if nothing was added."""
+    db = vault_db()
+    with transaction.atomic(using=db):
+        size = log_size()
+        if size == 0 or TreeHead.objects.using(db).filter(size=size).exists():
+            return None
+        now = timezone.now()
+        root = Subtrees()(0, size).hex()
+        signed = proof_sign({"type": "tree-head", "size": size, "root_hash": root, "published_at": now.isoformat()})
+        head = TreeHead.objects.using(db).create(size=size, root_hash=root, published_at=now, signed=signed)
+    with transaction.atomic():
+        audit_record(actor=Actor.system("transparency"), verb=Verb.TREE_HEAD_PUBLISHED, target=str(size),
+                     detail={"root_hash": root})
+    logger.info("tree head published size=%s root=%s", size, root)
+    return head
+
+
+def head_json(head: TreeHead) -> dict:
+    return {"size": head.size, "root_hash": head.root_hash, "published_at": head.published_at.isoformat(),
+            "signed": head.signed}
+
+
+def inclusion_proof(*, leaf_hash: str, size: int) -> dict | None:
+    """The audit path of a leaf (by its hash, hex) in the tree of `size`; None if not in that tree."""
+    leaf = LogLeaf.objects.using(vault_db()).filter(leaf_hash=leaf_hash.lower()).first()
+    if leaf is None or leaf.index >= size or size > log_size():
+        return None
+    proof = merkle.inclusion_proof(Subtrees(), leaf.index, size)
+    return {"leaf_index": leaf.index, "tree_size": size, "leaf_hash": leaf.leaf_hash,
+            "proof": [p.hex() for p in proof]}
+
+
+def consistency_proof(*, first: int, second: int) -> dict:
+    if not 0 < first <= second <= log_size():
+        raise ValueError("need 0 < first <= second <= the log's size")
+    return {"first": first, "second": second, "proof": [p.hex() for p in merkle.consistency_proof(
+        Subtrees(), first, second)]}
+
+
+@dataclass
+class LogReport:
+    leaves: int = 0
+    heads: int = 0
+    certificates: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def log_verify() -> LogReport:
+    """Rebuild the tree from the stored leaves and check everything against it: each leaf is its
+    certificate's hash, every stored node, every published head (signature and root), consistency between
+    consecutive heads, and every signed certificate is in the log."""
+    db, report = vault_db(), LogReport()
+    leaves: list[bytes] = []
+    for index, value in LogLeaf.objects.using(db).order_by("index").values_list("index", "leaf_hash").iterator():
+        if index != len(leaves):
+            report.problems.append(f"leaf {len(leaves)} is missing")
+        leaves.append(bytes.fromhex(value))
+    report.leaves = len(leaves)
+    mth = merkle.subtree_over(leaves)
+    by_certificate = dict(LogLeaf.objects.using(db).values_list("certificate_id", "leaf_hash"))
+    for pk, signed in DeletionCertificate.objects.using(db).exclude(signed="").values_list("pk", "signed").iterator():
+        report.certificates += 1
+        stored = by_certificate.get(pk)
+        if stored is None:
+            report.problems.append(f"certificate {pk} is not in the log")
+        elif stored != merkle.leaf_hash(signed.encode()).hex():
+            report.problems.append(f"certificate {pk} does not match its leaf in the log")
+    for level, index, value in LogNode.objects.using(db).values_list("level", "index", "hash").iterator():
+        width = 1 << level
+        if (index + 1) * width > len(leaves) or mth(index * width, (index + 1) * width).hex() != value:
+            report.problems.append(f"stored subtree {level}/{index} does not match the leaves")
+    previous = None
+    for head in TreeHead.objects.using(db).order_by("size"):
+        report.heads += 1
+        try:
+            signed = proof_verify(head.signed)
+        except ProofInvalid as exc:
+            report.problems.append(f"tree head {head.size}: {exc}")
+            continue
+        if signed.get("size") != head.size or signed.get("root_hash") != head.root_hash:
+            report.problems.append(f"tree head {head.size} differs from what was signed")
+        if head.size > len(leaves) or mth(0, head.size).hex() != head.root_hash:
+            report.problems.append(f"tree head {head.size}: the log no longer has the tree that head published")
+        elif previous is not None and not merkle.verify_consistency(
+                previous.size, head.size, merkle.consistency_proof(mth, previous.size, head.size),
+                bytes.fromhex(previous.root_hash), bytes.fromhex(head.root_hash)):
+            report.problems.append(f"tree heads {previous.size} and {head.size} are not consistent")
+        previous = head
+    return report
+
+
+@dataclass
+class Check:
+    """What /verify/ tells a person about a proof they pasted."""
+
+    valid: bool
+    problem: str = ""
+    payload: dict = field(default_factory=dict)
+    included: bool | None = None  # certificates only: in the latest published tree head?
+    head_size: int | None = None
+    leaf_index: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return str(self.payload.get("type", ""))
+
+    @property
+    def when(self) -> datetime | None:
+        """When the consent was recorded or the deletion completed, for people to read."""
+        value = self.payload.get("completed_at") or self.payload.get("recorded_at")
+        try:
+            return datetime.fromisoformat(value) if value else None
+        except (TypeError, ValueError):
+            return None
+
+
+def proof_check(*, token: str) -> Check:
+    """Check a receipt or certificate: its signature, and for a certificate its inclusion in the log."""
+    token = token.strip()
+    try:
+        payload = proof_verify(token)
+    except ProofInvalid as exc:
+        return Check(valid=False, problem=str(exc))
+    check = Check(valid=True, payload=payload)
+    if check.kind != "deletion-certificate":
+        return check
+    head = TreeHead.objects.using(vault_db()).order_by("-size").first()
+    leaf_hash = merkle.leaf_hash(token.encode())
+    proof = inclusion_proof(leaf_hash=leaf_hash.hex(), size=head.size) if head else None
+    check.head_size = head.size if head else None
+    check.included = bool(proof) and merkle.verify_inclusion(
+        leaf_hash, proof["leaf_index"], head.size, [bytes.fromhex(p) for p in proof["proof"]],
+        bytes.fromhex(head.root_hash))
+    check.leaf_index = proof["leaf_index"] if proof else None
+    return check

@@ -1,0 +1,39 @@
+"""Verify a JWS compact serialisation signed with Ed25519 (RFC 7515, RFC 8037, RFC 9864) against a JWK set."""
+
+import base64
+import json
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+ALGORITHMS = {"Ed25519", "EdDSA"}
+
+
+class ProofInvalid(ValueError):
+    """The proof is malformed, signed by an unknown key, or its signature does not match."""
+
+
+def b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def verify(token: str, jwks: dict) -> tuple[dict, dict]:
+    """Return (header, payload) if `token` is signed by one of the Ed25519 keys in `jwks`."""
+    try:
+        header_b64, payload_b64, signature_b64 = token.strip().split(".")
+        header = json.loads(b64decode(header_b64))
+        payload = json.loads(b64decode(payload_b64))
+        signature = b64decode(signature_b64)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProofInvalid("not a JWS compact serialisation") from exc
+    if header.get("alg") not in ALGORITHMS:
+        raise ProofInvalid(f"unexpected algorithm {header.get('alg')!r}")
+    keys = [k for k in jwks.get("keys", []) if k.get("kid") == header.get("kid") and k.get("crv") == "Ed25519"]
+    if not keys:
+        raise ProofInvalid(f"no published key {header.get('kid')!r}")
+    public = Ed25519PublicKey.from_public_bytes(b64decode(keys[0]["x"]))
+    try:
+        public.verify(signature, f"{header_b64}.{payload_b64}".encode())
+    except InvalidSignature as exc:
+        raise ProofInvalid("the signature does not match: the proof was changed or not signed by this key") from exc
+    return header, payload

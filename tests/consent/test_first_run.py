@@ -1,0 +1,69 @@
+"""A freshly migrated site takes nothing until its policy and purposes exist."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from apps.audit.models import AuditEvent
+from apps.consent.checks import check_forms_open
+from apps.consent.models import Purpose
+from apps.cookies.models import CookieCategory
+from apps.policies.models import PolicyVersion
+from apps.subjects.models import DataSubject
+from tests.conftest import ROOT
+from tests.consent.helpers import application_post
+
+pytestmark = pytest.mark.django_db(transaction=True)
+EXAMPLE = ROOT / "deploy" / "site.example.toml"
+
+
+@pytest.mark.parametrize("path", ["/apply/", "/contact/"])
+def test_the_forms_say_not_open_yet_before_set_up(client, path):
+    response = client.get(path)
+    assert response.status_code == 503
+    assert "This form is not open yet" in response.content.decode()
+
+
+def test_an_application_sent_before_set_up_stores_nothing(client):
+    response = client.post("/apply/", application_post())
+    assert response.status_code == 503
+    assert DataSubject.objects.count() == 0
+
+
+def test_a_system_check_names_what_is_missing():
+    warnings = check_forms_open(None, databases=["default"])
+    assert [w.id for w in warnings] == ["consent.W001", "consent.W001"]
+    assert "privacy policy version in force" in warnings[0].msg and "required purpose" in warnings[0].msg
+    assert "setup_site" in warnings[0].hint
+
+
+def test_setup_site_opens_the_forms_and_changes_nothing_the_second_time(client, settings):
+    settings.RATELIMIT_ENABLE = False
+    out = StringIO()
+    call_command("setup_site", "--from", str(EXAMPLE), stdout=out)
+    assert "apply form: open" in out.getvalue() and "contact form: open" in out.getvalue()
+    assert PolicyVersion.objects.get().version == "1"
+    assert Purpose.objects.filter(required=True).count() == 3
+    assert CookieCategory.objects.filter(is_necessary=True).exists()
+    events = AuditEvent.objects.count()
+    assert check_forms_open(None, databases=["default"]) == []
+
+    again = StringIO()
+    call_command("setup_site", "--from", str(EXAMPLE), stdout=again)
+    assert "created" not in again.getvalue() and "published" not in again.getvalue()
+    assert AuditEvent.objects.count() == events
+    assert client.get("/apply/").status_code == 200
+    assert client.post("/apply/", application_post()).status_code == 302
+
+
+def test_setup_site_refuses_a_file_whose_controller_is_not_the_configured_one(tmp_path, settings):
+    settings.CONTROLLER_NAME = "Another Ltd"
+    with pytest.raises(CommandError, match="set CONTROLLER_NAME"):
+        call_command("setup_site", "--from", str(EXAMPLE))
+    assert PolicyVersion.objects.count() == 0
+
+
+def test_the_check_is_a_warning_that_does_not_stop_migrate(capsys):
+    call_command("check", "--database", "default")  # an error would raise SystemCheckError
+    assert "consent.W001" in capsys.readouterr().err
