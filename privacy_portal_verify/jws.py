@@ -17,15 +17,27 @@ def b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _strict_b64decode(text: str) -> bytes:
+    """Only the one canonical spelling: unused low bits set would give a second valid copy of a proof."""
+    raw = b64decode(text)
+    if base64.urlsafe_b64encode(raw).decode().rstrip("=") != text:
+        raise ValueError("not canonical base64url")
+    return raw
+
+
 def verify(token: str, jwks: dict) -> tuple[dict, dict]:
     """Return (header, payload) if `token` is signed by one of the Ed25519 keys in `jwks`."""
     try:
         header_b64, payload_b64, signature_b64 = token.strip().split(".")
-        header = json.loads(b64decode(header_b64))
-        payload = json.loads(b64decode(payload_b64))
-        signature = b64decode(signature_b64)
-    except (ValueError, UnicodeDecodeError) as exc:
+        header = json.loads(_strict_b64decode(header_b64))
+        payload = json.loads(_strict_b64decode(payload_b64))
+        signature = _strict_b64decode(signature_b64)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ProofInvalid("not a JWS compact serialisation") from exc
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise ProofInvalid("not a JWS of a JSON object")
+    if "crit" in header:  # we never mark extensions critical: one we do not know could change the meaning
+        raise ProofInvalid("unknown critical header parameters")
     if header.get("alg") not in ALGORITHMS:
         raise ProofInvalid(f"unexpected algorithm {header.get('alg')!r}")
     keys = [k for k in jwks.get("keys", []) if k.get("kid") == header.get("kid") and k.get("crv") == "Ed25519"]

@@ -61,9 +61,11 @@ class Delete:
 
 @dataclass(frozen=True)
 class Keep:
-    """The row stays, pseudonymous: the person's key is destroyed, so any sealed value in it is unreadable."""
+    """The row stays, pseudonymous: the person's key is destroyed, so any sealed value in it is unreadable.
+    Fields named in `scrub` (plain text that could point back to the person) are blanked."""
 
     why: str
+    scrub: tuple[str, ...] = ()
 
     def describe(self) -> str:
         return str(_("kept without personal data: %(why)s") % {"why": self.why})
@@ -206,6 +208,10 @@ def rows_erase(*, subject_ids: list[Any], kept: frozenset[str] = frozenset()) ->
                 counts[holding.label] = len(holding.erase_unheld(rows, kept))
                 continue
             counts[holding.label] = rows.delete()[0]
+        if not kept:
+            for holding in holdings():
+                if isinstance(holding.on_erasure, Keep) and holding.on_erasure.scrub and holding.person:
+                    holding.rows_of(subject_ids).update(**{name: "" for name in holding.on_erasure.scrub})
     return counts
 
 

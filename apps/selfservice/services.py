@@ -215,22 +215,20 @@ def engagements_keep(*, subject: DataSubject) -> int:
 
 
 def retention_notices_send(*, now=None) -> int:
-    """Tell each person whose service will be closed for inactivity within RETENTION_NOTICE_DAYS, once,
-    with their private link (where they can ask us to keep it). Beat runs this hourly."""
+    """Tell each person whose data will be erased for inactivity within RETENTION_NOTICE_DAYS, once, with
+    the day it goes and their private link (where they can ask us to keep it). Beat runs this hourly."""
     now = now or timezone.now()
     sent = 0
-    for engagement in subject_services.engagements_due_notice(now=now):
+    for due in subject_services.people_due_notice(now=now):
         with transaction.atomic():
-            # Claimed first: a second run (or a second beat) does not tell the person twice.
-            if not subject_services.engagement_notice_claim(engagement=engagement):
+            if not subject_services.person_notice_claim(due=due):  # claimed first: told once
                 continue
-            subject = engagement.subject
+            subject = due.subject
             record = PersonalRecord.objects.get(subject=subject)
             language = (Notification.objects.filter(subject=subject).order_by("-created_at")
                         .values_list("language", flat=True).first() or settings.LANGUAGE_CODE)
             notification_queue(subject=subject, channel="email", template="retention_notice", recipient=record.email,
-                               context={"link": link_url(subject),
-                                        "erase_on": engagement.expires_at.date().isoformat()},
+                               context={"link": link_url(subject), "erase_on": due.erase_on.date().isoformat()},
                                language=language)
         sent += 1
     return sent

@@ -80,7 +80,9 @@ HOLDINGS = [
             not_exported="a keyed hash of the email and phone in the record above; meaningless without our key"),
     Holding(model="subjects.ServiceEngagement", categories=(Category.SERVICE,), purposes=SERVICES,
             legal_basis=CONSENT, export=_engagements, export_key="engagements",
-            on_erasure=Keep("which service ended and when, with no personal data, for the certificate"),
+            on_erasure=Keep("which service ended and when, with no personal data, for the certificate; the "
+                            "client's reference, which could point back to the person, is blanked",
+                            scrub=("reference",)),
             retention=AsEvidence("the pseudonymous service history behind a deletion certificate")),
     Holding(model="subjects.LegalHold", categories=(Category.LEGAL_HOLD,),
             purposes=("meeting a legal obligation to keep named data",),

@@ -28,7 +28,30 @@ class DataKey(models.Model):
         return f"data key of {self.subject_id}"
 
 
-class DeletionCertificate(models.Model):
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("certificates and the transparency log are append-only")
+
+    def delete(self):
+        raise PermissionError("certificates and the transparency log are append-only")
+
+
+class AppendOnly(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionError("certificates and the transparency log are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("certificates and the transparency log are append-only")
+
+
+class DeletionCertificate(AppendOnly):
     """Proof that a person's data was destroyed. Holds no personal data."""
 
     class Reason(models.TextChoices):
@@ -53,29 +76,6 @@ class DeletionCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"certificate {self.id}"
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("the transparency log is append-only")
-
-    def delete(self):
-        raise PermissionError("the transparency log is append-only")
-
-
-class AppendOnly(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise PermissionError("the transparency log is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("the transparency log is append-only")
 
 
 class LogLeaf(AppendOnly):

@@ -104,6 +104,11 @@ def leaves_append(*, certificates: list[DeletionCertificate]) -> None:
     if connection.vendor == "postgresql":  # on SQLite the write transaction already serialises appenders
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])
+    logged = set(LogLeaf.objects.using(db).filter(certificate_id__in=[c.pk for c in certificates])
+                 .values_list("certificate_id", flat=True))
+    certificates = [c for c in certificates if c.pk not in logged]  # a re-run appends nothing twice
+    if not certificates:
+        return
     start, tree = log_size(), Subtrees()
     tree.load_frontier(start)
     leaves, nodes = [], []
@@ -174,29 +179,75 @@ class LogReport:
         return not self.problems
 
 
+def _levels(leaves: list[bytes]) -> list[list[bytes]]:
+    """Every complete aligned subtree's hash, level by level (level 0: the leaves). O(n) hashing, once."""
+    levels = [leaves]
+    while len(levels[-1]) > 1:
+        below = levels[-1]
+        levels.append([merkle.node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
+    return levels
+
+
+def _mth_from(levels: list[list[bytes]]) -> merkle.Subtree:
+    def mth(start: int, end: int) -> bytes:
+        n = end - start
+        if n == 0:
+            return merkle.EMPTY_ROOT
+        if n & (n - 1) == 0 and start % n == 0:
+            level = n.bit_length() - 1
+            return levels[level][start >> level]
+        k = merkle.split(n)
+        return merkle.node_hash(mth(start, start + k), mth(start + k, end))
+
+    return mth
+
+
+SIGNED_FIELDS = ["certificate_id", "subject_id", "reason", "categories", "counts", "key_destroyed_at",
+                 "completed_at"]
+
+
 def log_verify() -> LogReport:
-    """Rebuild the tree from the stored leaves and check everything against it: each leaf is its
-    certificate's hash, every stored node, every published head (signature and root), consistency between
-    consecutive heads, and every signed certificate is in the log."""
+    """Rebuild the tree from the stored leaves and check everything against it: each leaf belongs to a
+    certificate that still says what was signed, every signed certificate is in the log, every stored
+    subtree, every published head (signature and root), and consistency between consecutive heads."""
     db, report = vault_db(), LogReport()
     leaves: list[bytes] = []
-    for index, value in LogLeaf.objects.using(db).order_by("index").values_list("index", "leaf_hash").iterator():
+    leaf_of: dict = {}
+    for index, value, certificate_id in (LogLeaf.objects.using(db).order_by("index")
+                                         .values_list("index", "leaf_hash", "certificate_id").iterator()):
         if index != len(leaves):
             report.problems.append(f"leaf {len(leaves)} is missing")
         leaves.append(bytes.fromhex(value))
+        leaf_of[certificate_id] = value
     report.leaves = len(leaves)
-    mth = merkle.subtree_over(leaves)
-    by_certificate = dict(LogLeaf.objects.using(db).values_list("certificate_id", "leaf_hash"))
-    for pk, signed in DeletionCertificate.objects.using(db).exclude(signed="").values_list("pk", "signed").iterator():
+    certificates = {pk: (signed, fields) for pk, signed, *fields in DeletionCertificate.objects.using(db)
+                    .values_list("pk", "signed", "subject_id", "reason", "categories", "counts", "key_destroyed_at",
+                                 "completed_at").iterator()}
+    for pk in leaf_of.keys() - certificates.keys():
+        report.problems.append(f"certificate {pk} is in the log but no longer in the key store")
+    for pk, (signed, fields) in certificates.items():
+        if not signed:
+            if pk in leaf_of:
+                report.problems.append(f"certificate {pk} is in the log but its signed form is gone")
+            continue  # written before certificates were signed
         report.certificates += 1
-        stored = by_certificate.get(pk)
-        if stored is None:
+        if pk not in leaf_of:
             report.problems.append(f"certificate {pk} is not in the log")
-        elif stored != merkle.leaf_hash(signed.encode()).hex():
+        elif leaf_of[pk] != merkle.leaf_hash(signed.encode()).hex():
             report.problems.append(f"certificate {pk} does not match its leaf in the log")
+        try:
+            payload = proof_verify(signed)
+        except ProofInvalid as exc:
+            report.problems.append(f"certificate {pk}: {exc}")
+            continue
+        stored = dict(zip(SIGNED_FIELDS, [str(pk), str(fields[0]), fields[1], list(fields[2]), dict(fields[3]),
+                                          fields[4].isoformat(), fields[5].isoformat()], strict=True))
+        if any(payload.get(name) != value for name, value in stored.items()):
+            report.problems.append(f"certificate {pk} no longer says what was signed")
+    levels = _levels(leaves)
+    mth = _mth_from(levels)
     for level, index, value in LogNode.objects.using(db).values_list("level", "index", "hash").iterator():
-        width = 1 << level
-        if (index + 1) * width > len(leaves) or mth(index * width, (index + 1) * width).hex() != value:
+        if level >= len(levels) or index >= len(levels[level]) or levels[level][index].hex() != value:
             report.problems.append(f"stored subtree {level}/{index} does not match the leaves")
     previous = None
     for head in TreeHead.objects.using(db).order_by("size"):

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def _events(n: int) -> list[AuditEvent]:
     with transaction.atomic():  # one transaction: one chain
-        return [audit_record(actor=Actor.system("test"), verb="test.event", target=f"t{i}", detail={"i": i})
+        return [audit_record(actor=Actor.system("test"), verb="links.revoked", target=f"t{i}", detail={"i": i})
                 for i in range(n)]
 
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def contact_post(n: int) -> dict:
-    return {"key": str(uuid.uuid4()), "full_name": f"Baraka {n}", "email": f"baraka{n}@example.org", "mobile": "",
+    return {"key": str(uuid.uuid4()), "full_name": "Baraka Otieno", "email": f"baraka{n}@example.org", "mobile": "",
             "message": "Do you hire drivers?", "consent_enquiry-response": "on"}
 
 

@@ -269,3 +269,39 @@ def test_a_published_job_is_published_again_only_once_its_message_expired_unstar
         with django_capture_on_commit_callbacks(execute=True):
             assert services.erasure_jobs_redrive() == 1
     assert DeletionCertificate.objects.filter(subject_id=engagement.subject_id).exists()
+
+
+def test_a_person_certified_but_not_erased_is_erased_when_the_job_runs_again(settings):
+    """With the key store in its own database, its commit (certificate, log) can land and the main
+    transaction then fail: the re-driven job must finish the erasure, keeping the one certificate."""
+    subject = SubjectFactory()
+    services.document_add(subject=subject, actor=SYSTEM, data=PDF_BYTES)
+    job = ErasureJob.objects.create(subject=subject, reason="subject-request")
+    first = services.subject_erase(subject=SubjectFactory(), reason="retention")  # a certificate to copy
+    DeletionCertificate.objects.create(id=job.pk, subject_id=subject.pk, reason="subject-request",
+                                       categories=[], counts={}, key_destroyed_at=first.key_destroyed_at,
+                                       completed_at=first.completed_at, job_id=str(job.pk))
+    services.erasure_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.state == ErasureJob.State.DONE and job.certificate_id == job.pk
+    assert not PersonalRecord.objects.filter(subject=subject).exists()
+    assert not IdentityDocument.objects.filter(subject=subject).exists()
+    assert not DataKey.objects.filter(subject_id=subject.pk).exists()
+    assert DataSubject.objects.get(pk=subject.pk).is_erased
+    assert DeletionCertificate.objects.filter(subject_id=subject.pk).count() == 1
+
+
+@pytest.mark.parametrize(("reason", "status"), [("service-complete", "completed"), ("retention", "expired"),
+                                                ("subject-request", "ended-by-subject")])
+def test_an_erasure_for_any_reason_ends_the_persons_open_services(reason, status, capsys):
+    engagement = EngagementFactory()
+    call_command("erase_subject", str(engagement.subject_id), "--reason", reason)
+    engagement.refresh_from_db()
+    assert engagement.status == status and engagement.completed_at
+
+
+def test_the_clients_reference_does_not_outlive_the_person():
+    engagement = EngagementFactory(reference="CAND-4471-WANJIKU")
+    services.subject_erase(subject=engagement.subject, reason="service-complete")
+    engagement.refresh_from_db()
+    assert engagement.reference == "" and engagement.service == "recruitment"  # the service history stays

@@ -31,6 +31,7 @@ def _sweep(django_capture_on_commit_callbacks, days: float) -> None:
 @pytest.mark.django_db
 def test_an_application_nobody_touched_for_its_retention_period_is_closed_and_erased(
         settings, django_capture_on_commit_callbacks):
+    settings.RETENTION_NOTICE_DAYS = 0  # this test is about the period; notices have their own
     settings.ABANDONED_RECORD_DAYS = 90
     idle = EngagementFactory()
     _sweep(django_capture_on_commit_callbacks, days=89)
@@ -45,6 +46,7 @@ def test_an_application_nobody_touched_for_its_retention_period_is_closed_and_er
 
 @pytest.mark.django_db
 def test_activity_starts_the_retention_period_again(settings, django_capture_on_commit_callbacks):
+    settings.RETENTION_NOTICE_DAYS = 0  # this test is about the period; notices have their own
     settings.ABANDONED_RECORD_DAYS = 90
     busy = EngagementFactory()
     with time_machine.travel(timezone.now() + timedelta(days=60)):
@@ -58,6 +60,7 @@ def test_activity_starts_the_retention_period_again(settings, django_capture_on_
 @pytest.mark.django_db
 def test_the_purposes_retention_period_shown_to_visitors_is_the_one_enforced(
         client, demo_purposes, settings, django_capture_on_commit_callbacks):
+    settings.RETENTION_NOTICE_DAYS = 0  # this test is about the period; notices have their own
     settings.ABANDONED_RECORD_DAYS = 365
     Purpose.objects.filter(slug="recruitment").update(retention_days=30)
     with django_capture_on_commit_callbacks(execute=True):
@@ -92,7 +95,9 @@ def test_people_are_told_before_and_can_ask_us_to_keep_it(client, demo_purposes,
     with time_machine.travel(timezone.now() + timedelta(days=95)):
         call_command("enforce_retention")
     assert not DeletionCertificate.objects.filter(subject_id=subject.pk).exists()
-    with time_machine.travel(timezone.now() + timedelta(days=171)):
+    with time_machine.travel(timezone.now() + timedelta(days=160)):  # told again, before the new end
+        assert retention_notices_send() == 1
+    with time_machine.travel(timezone.now() + timedelta(days=175)):
         call_command("enforce_retention")
     assert DeletionCertificate.objects.filter(subject_id=subject.pk).exists()
 
@@ -118,6 +123,7 @@ def test_unused_submissions_expired_codes_and_old_link_requests_go_too(demo_purp
 
 @pytest.mark.django_db
 def test_the_sweep_closes_thousands_in_batches(settings, django_capture_on_commit_callbacks):
+    settings.RETENTION_NOTICE_DAYS = 0  # this test is about the period; notices have their own
     settings.ABANDONED_RECORD_DAYS = 10
     engagements = [EngagementFactory() for _ in range(30)]
     with time_machine.travel(timezone.now() + timedelta(days=11)):
@@ -126,3 +132,38 @@ def test_the_sweep_closes_thousands_in_batches(settings, django_capture_on_commi
     _sweep(django_capture_on_commit_callbacks, days=11)
     assert DeletionCertificate.objects.filter(reason="retention").count() == 30
     assert set(ServiceEngagement.objects.values_list("status", flat=True)) == {ServiceEngagement.Status.EXPIRED}
+
+
+@pytest.mark.django_db
+def test_nobody_is_erased_for_inactivity_before_being_told(settings, django_capture_on_commit_callbacks):
+    """The notice job was down (or late) in the window: the erasure waits until the person was told."""
+    settings.ABANDONED_RECORD_DAYS, settings.RETENTION_NOTICE_DAYS = 90, 14
+    idle = EngagementFactory()
+    _sweep(django_capture_on_commit_callbacks, days=91)
+    assert not DeletionCertificate.objects.filter(subject_id=idle.subject_id).exists()
+    with time_machine.travel(timezone.now() + timedelta(days=92)):
+        assert retention_notices_send() == 1  # told now, with the date 14 days on
+    _sweep(django_capture_on_commit_callbacks, days=105)
+    assert not DeletionCertificate.objects.filter(subject_id=idle.subject_id).exists()
+    _sweep(django_capture_on_commit_callbacks, days=107)
+    assert DeletionCertificate.objects.filter(subject_id=idle.subject_id).exists()
+
+
+@pytest.mark.django_db
+def test_a_person_with_two_services_is_told_once_with_the_day_their_data_goes(
+        settings, django_capture_on_commit_callbacks, mailoutbox):
+    settings.ABANDONED_RECORD_DAYS, settings.RETENTION_NOTICE_DAYS = 90, 14
+    short = EngagementFactory(retention_days=30)
+    EngagementFactory(subject=short.subject, retention_days=180)
+    with time_machine.travel(timezone.now() + timedelta(days=20)):
+        assert retention_notices_send() == 0  # the enquiry ends on day 30, but their data stays
+    _sweep(django_capture_on_commit_callbacks, days=31)
+    short.refresh_from_db()
+    assert short.status == ServiceEngagement.Status.EXPIRED  # that service closed...
+    assert not DeletionCertificate.objects.exists()  # ...and nothing was deleted
+    with time_machine.travel(timezone.now() + timedelta(days=166)):  # 14 days before their last service ends
+        with django_capture_on_commit_callbacks(execute=True):
+            assert retention_notices_send() == 1
+        assert retention_notices_send() == 0
+    erase_on = (short.subject.engagements.get(status="open").expires_at).date().isoformat()
+    assert [m for m in mailoutbox if erase_on in m.body]

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.real_services
 def test_the_worker_erases_an_idle_application_and_warns_one_nearing_its_end(celery_worker, mailbox):
     idle, nearing, fresh = EngagementFactory(), EngagementFactory(), EngagementFactory()
     now = timezone.now()  # the worker runs with the default periods: 90 days, told 14 days before
-    ServiceEngagement.objects.filter(pk=idle.pk).update(last_activity_at=now - timedelta(days=91))
+    ServiceEngagement.objects.filter(pk=idle.pk).update(last_activity_at=now - timedelta(days=91),
+                                                        retention_notice_at=now - timedelta(days=15))  # told
     ServiceEngagement.objects.filter(pk=nearing.pk).update(last_activity_at=now - timedelta(days=80))
 
     retention_notices_task.delay()

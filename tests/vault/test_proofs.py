@@ -11,9 +11,10 @@ import uuid
 import pytest
 from django.core import checks
 
+from apps.audit.services import Actor
 from apps.consent.models import ConsentRecord, Purpose
 from apps.consent.receipts import receipt_sign
-from apps.consent.services import CollectionContext, consent_give
+from apps.consent.services import CollectionContext, consent_give, purpose_save
 from apps.subjects import services
 from apps.subjects.links import link_token
 from apps.vault import transparency
@@ -56,7 +57,8 @@ def test_a_receipt_and_a_certificate_verify_with_the_published_keys(client, rece
     assert keys["keys"][0]["crv"] == "Ed25519" and "d" not in keys["keys"][0]
     signed_receipt = proof_verify(receipt_sign(receipt))
     assert signed_receipt["purpose"]["id"] == "recruitment" and signed_receipt["subject_id"] == str(receipt.subject_id)
-    assert signed_receipt["policy"]["version"] == "1" and signed_receipt["notice"]["wording_sha256"]
+    assert signed_receipt["policy"]["version"] == "1"
+    assert signed_receipt["notice"]["wording_sha256"] == receipt.wording_sha256
     signed_certificate = proof_verify(certificate.signed)
     assert signed_certificate["certificate_id"] == str(certificate.pk)
     assert "identity" in signed_certificate["categories"]
@@ -147,3 +149,38 @@ def test_a_certificate_names_no_personal_data(certificate):
     payload = proof_verify(certificate.signed)
     assert set(payload) == {"type", "certificate_id", "subject_id", "reason", "categories", "counts",
                             "key_destroyed_at", "completed_at", "issuer"}
+
+
+def _segment(value) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("header", [[], "x", 1, None, {"alg": "Ed25519", "kid": "test1", "crit": ["exp"]}])
+def test_a_malformed_proof_is_not_valid_and_never_an_error_page(client, header):
+    page = client.post("/verify/", {"proof": f"{_segment(header)}.{_segment({'type': 'x'})}.AAAA"})
+    assert page.status_code == 200 and "Not valid" in page.content.decode()
+
+
+def test_a_deeply_nested_proof_is_not_valid(client):
+    page = client.post("/verify/", {"proof": f"{_segment({'alg': 'Ed25519'})}.{'W' * 40000}.AAAA"})
+    assert page.status_code == 200 and "Not valid" in page.content.decode()
+
+
+def test_a_second_spelling_of_the_same_signature_is_refused(certificate):
+    """base64url with different unused bits decodes to the same bytes: only the exact form we issued counts."""
+    header, payload, signature = certificate.signed.split(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(signature[-1])
+    respelled = signature[:-1] + alphabet[last ^ 1]  # a 64-byte signature leaves 2 unused bits in its last char
+    assert b64decode(respelled) == b64decode(signature)
+    with pytest.raises(ProofInvalid):
+        proof_verify(f"{header}.{payload}.{respelled}")
+
+
+def test_a_receipt_says_what_was_agreed_then_not_what_the_purpose_says_today(receipt):
+    before = proof_verify(receipt_sign(receipt))
+    purpose = receipt.purpose
+    purpose.name, purpose.required = "Selling to partners", False
+    purpose_save(purpose=purpose, actor=Actor.system("t"), changed=["name", "required"])
+    after = proof_verify(receipt_sign(ConsentRecord.objects.get(pk=receipt.pk)))
+    assert after == before

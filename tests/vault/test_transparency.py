@@ -118,7 +118,7 @@ def test_tampering_as_a_database_superuser_is_detected(tamper):
     transparency.tree_head_publish()
     call_command("verify_transparency_log")
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # as a superuser would: past the append-only trigger
+        if connection.vendor == "postgresql":  # as a superuser would: past the append-only rules
             cursor.execute("SET session_replication_role = replica")
         if tamper == "leaf":
             cursor.execute('UPDATE vault_logleaf SET leaf_hash = %s WHERE "index" = 3', ["ab" * 32])
@@ -126,8 +126,8 @@ def test_tampering_as_a_database_superuser_is_detected(tamper):
             certificate = DeletionCertificate.objects.order_by("completed_at").first()
             certificate.counts = {"record": 0}
             transparency.certificates_sign([certificate])
-            DeletionCertificate.objects.filter(pk=certificate.pk).update(signed=certificate.signed,
-                                                                         counts=certificate.counts)
+            cursor.execute("UPDATE vault_deletioncertificate SET signed = %s, counts = %s WHERE id = %s",
+                           [certificate.signed, '{"record": 0}', _pk(certificate)])
         if connection.vendor == "postgresql":
             cursor.execute("SET session_replication_role = DEFAULT")
     with pytest.raises(CommandError, match="does not verify"):
@@ -154,3 +154,45 @@ def test_the_log_answers_proofs_over_http(client):
     assert client.get("/transparency/proof/consistency?first=9&second=5").status_code == 400
     signed = client.get(f"/certificates/{certificate.pk}.jws")
     assert signed.content.decode() == certificate.signed
+
+
+def _logged() -> DeletionCertificate:
+    certificate = _erase(3)[1]
+    transparency.tree_head_publish()
+    call_command("verify_transparency_log")
+    return certificate
+
+
+def _as_superuser(sql: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def _pk(certificate) -> str:
+    return str(certificate.pk) if connection.vendor == "postgresql" else certificate.pk.hex
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tamper", [
+    ("UPDATE vault_deletioncertificate SET signed = '', reason = 'retention' WHERE id = %s"),
+    ("DELETE FROM vault_deletioncertificate WHERE id = %s"),
+    ("UPDATE vault_deletioncertificate SET reason = 'retention', counts = '{}' WHERE id = %s"),
+])
+def test_a_dropped_blanked_or_rewritten_certificate_is_detected(tamper):
+    certificate = _logged()
+    _as_superuser(tamper, [_pk(certificate)])
+    with pytest.raises(CommandError, match="does not verify"):
+        call_command("verify_transparency_log")
+
+
+@pytest.mark.django_db
+def test_certificates_refuse_changes_through_the_application():
+    certificate = _logged()
+    with pytest.raises(PermissionError):
+        DeletionCertificate.objects.filter(pk=certificate.pk).update(reason="retention")
+    with pytest.raises(PermissionError):
+        certificate.delete()

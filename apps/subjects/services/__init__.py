@@ -44,17 +44,19 @@ from .people import (
     subjects_matching,
 )
 from .retention import (
+    DueNotice,
     enforce_retention,
-    engagement_notice_claim,
-    engagements_due_notice,
     engagements_expired,
+    people_due_notice,
+    person_notice_claim,
     rows_expire,
 )
 
 __all__ = [
-    "RECORD_FIELDS", "DocumentRejected", "Outcome", "Reason", "activity_touch", "document_add", "document_read",
-    "engagement_change", "engagement_complete", "engagement_notice_claim", "engagement_open", "engagements_complete",
-    "engagements_due_notice", "engagements_expired", "engagements_keep", "enforce_retention", "enquiry_add",
+    "RECORD_FIELDS", "DocumentRejected", "DueNotice", "Outcome", "Reason", "activity_touch", "document_add",
+    "document_read", "people_due_notice", "person_notice_claim",
+    "engagement_change", "engagement_complete", "engagement_open", "engagements_complete",
+    "engagements_expired", "engagements_keep", "enforce_retention", "enquiry_add",
     "erasure_job_run", "erasure_jobs_redrive", "erasure_jobs_run", "erasure_request", "erasures_reapply",
     "erasures_request", "legal_hold_place", "lookup_digest", "lookups_erase_unheld", "normalise_email",
     "normalise_phone", "orphans_remove", "record_erase_unheld", "record_update", "rows_expire", "sniff_content_type",

@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 Reason = DeletionCertificate.Reason
 BATCH = 200  # people per erasure task
 HOLDABLE = set(RECORD_FIELDS) | {"documents", "message"}
+ENDS_WITH = {Reason.SUBJECT_REQUEST: ServiceEngagement.Status.ENDED_BY_SUBJECT,
+             Reason.SERVICE_COMPLETE: ServiceEngagement.Status.COMPLETED,
+             Reason.RETENTION: ServiceEngagement.Status.EXPIRED}
 
 
 # --- asking for erasure -------------------------------------------------------------------------
@@ -47,12 +50,12 @@ def erasure_request(*, subject_id: uuid.UUID, reason: str, actor: Actor) -> Eras
 @transaction.atomic
 def erasures_request(*, subject_ids: list[uuid.UUID], reason: str, actor: Actor) -> list[ErasureJob]:
     """Write an erasure job for each person who has no unfinished one, and publish them after commit
-    in batches. Asked by the person themself, their open services end now. Returns every person's job."""
+    in batches; their services still open end now. Returns every person's job."""
     if not subject_ids:
         return []
-    if reason == Reason.SUBJECT_REQUEST:
-        ServiceEngagement.objects.filter(subject_id__in=subject_ids, status=ServiceEngagement.Status.OPEN).update(
-            status=ServiceEngagement.Status.ENDED_BY_SUBJECT, completed_at=timezone.now())
+    # Whatever the reason, the person's services that are still open end now.
+    ServiceEngagement.objects.filter(subject_id__in=subject_ids, status=ServiceEngagement.Status.OPEN).update(
+        status=ENDS_WITH[reason], completed_at=timezone.now())
     unfinished = ErasureJob.objects.filter(subject_id__in=subject_ids).exclude(state=ErasureJob.State.DONE)
     have = set(unfinished.values_list("subject_id", flat=True))
     new = [ErasureJob(subject_id=s, reason=reason) for s in subject_ids if s not in have]
@@ -120,8 +123,12 @@ def subjects_erase(*, jobs: list[tuple[uuid.UUID, uuid.UUID, str]],
     Under an active legal hold, everything not held is erased now and the result is None; the key goes
     when the hold ends."""
     subject_ids = [subject_id for _, subject_id, _ in jobs]
+    # Done only if the person is marked erased too: with the key store in its own database, its commit
+    # (certificate and log) can land and the main transaction then fail, leaving rows to finish.
+    erased = set(DataSubject.objects.filter(pk__in=subject_ids, status=DataSubject.Status.ERASED)
+                 .values_list("pk", flat=True))
     certified = {c.subject_id: c for c in DeletionCertificate.objects.using(vault_db()).filter(
-        subject_id__in=subject_ids)}
+        subject_id__in=erased)}
     holds: dict[uuid.UUID, list[LegalHold]] = {}
     for hold in LegalHold.objects.filter(subject_id__in=subject_ids, until__gt=timezone.now()):
         holds.setdefault(hold.subject_id, []).append(hold)

@@ -8,11 +8,12 @@
   expired codes) are deleted.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from apps.audit.services import Actor, Verb, audit_record
@@ -25,15 +26,43 @@ from .erasure import Reason, erasures_request
 SWEEP = Actor.system("enforce_retention")
 
 
-def engagements_expired(*, now: datetime) -> list[ServiceEngagement]:
-    """Open engagements whose retention period has passed without activity."""
-    shortest = min([settings.ABANDONED_RECORD_DAYS, *ServiceEngagement.objects.filter(
+def _open_candidates(*, older_than: datetime) -> list[ServiceEngagement]:
+    """Open engagements of active people with no activity since `older_than` (a cheap first cut)."""
+    return list(ServiceEngagement.objects.filter(status=ServiceEngagement.Status.OPEN,
+                                                 subject__status=DataSubject.Status.ACTIVE,
+                                                 last_activity_at__lt=older_than)
+                .only("pk", "subject_id", "last_activity_at", "retention_days", "retention_notice_at"))
+
+
+def _shortest_period() -> int:
+    return min([settings.ABANDONED_RECORD_DAYS, *ServiceEngagement.objects.filter(
         status=ServiceEngagement.Status.OPEN, retention_days__isnull=False).values_list("retention_days", flat=True)
         .distinct()])
-    candidates = ServiceEngagement.objects.filter(status=ServiceEngagement.Status.OPEN,
-                                                  last_activity_at__lt=now - timedelta(days=shortest))
-    return [e for e in candidates.only("pk", "last_activity_at", "retention_days").iterator(chunk_size=2000)
-            if e.expires_at <= now]
+
+
+def _open_by_person(subject_ids: set) -> dict:
+    people: dict = {}
+    for engagement in ServiceEngagement.objects.filter(subject_id__in=subject_ids,
+                                                       status=ServiceEngagement.Status.OPEN):
+        people.setdefault(engagement.subject_id, []).append(engagement)
+    return people
+
+
+def engagements_expired(*, now: datetime) -> list[ServiceEngagement]:
+    """Open engagements past their retention period that may close now. Closing one that leaves the person
+    another open service erases nothing; closing a person's last ones erases them, so those close only once
+    the person was told at least RETENTION_NOTICE_DAYS before (a late notice moves the day back)."""
+    expired = [e for e in _open_candidates(older_than=now - timedelta(days=_shortest_period()))
+               if e.expires_at <= now]
+    notice = timedelta(days=settings.RETENTION_NOTICE_DAYS)
+    closing = []
+    for subject_id, engagements in _open_by_person({e.subject_id for e in expired}).items():
+        mine = [e for e in expired if e.subject_id == subject_id]
+        if len(mine) < len(engagements) or not notice:
+            closing += mine
+        elif all(e.retention_notice_at and e.retention_notice_at <= now - notice for e in engagements):
+            closing += mine
+    return closing
 
 
 def enforce_retention(*, now: datetime | None = None) -> int:
@@ -63,23 +92,36 @@ def rows_expire(*, now: datetime) -> dict[str, int]:
     return counts
 
 
-def engagements_due_notice(*, now: datetime) -> list[ServiceEngagement]:
-    """Open engagements that will expire within RETENTION_NOTICE_DAYS (not already past: the sweep closes
-    those) and whose person was not yet told."""
-    horizon = now + timedelta(days=settings.RETENTION_NOTICE_DAYS)
-    candidates = ServiceEngagement.objects.filter(
-        Q(retention_notice_at__isnull=True), status=ServiceEngagement.Status.OPEN,
-        subject__status=DataSubject.Status.ACTIVE,
-    ).select_related("subject")
-    return [e for e in candidates.iterator(chunk_size=2000) if now < e.expires_at <= horizon]
+@dataclass
+class DueNotice:
+    subject: DataSubject
+    engagements: list[ServiceEngagement]
+    erase_on: datetime  # the day we tell them: when their last open service ends, never sooner than notice
+
+
+def people_due_notice(*, now: datetime) -> list[DueNotice]:
+    """People whose data will be erased for inactivity within RETENTION_NOTICE_DAYS (when their last open
+    service ends) and who were not yet told."""
+    notice = timedelta(days=settings.RETENTION_NOTICE_DAYS)
+    horizon = now + notice
+    candidates = _open_candidates(older_than=horizon - timedelta(days=_shortest_period()))
+    due = []
+    people = _open_by_person({e.subject_id for e in candidates})
+    subjects = DataSubject.objects.in_bulk(list(people))
+    for subject_id, engagements in people.items():
+        ends = max(e.expires_at for e in engagements)
+        if ends <= horizon and any(e.retention_notice_at is None for e in engagements):
+            due.append(DueNotice(subject=subjects[subject_id], engagements=engagements, erase_on=max(ends, horizon)))
+    return due
 
 
 @transaction.atomic
-def engagement_notice_claim(*, engagement: ServiceEngagement) -> bool:
-    """Mark that the person is being told their service will expire; False if someone already did."""
-    claimed = ServiceEngagement.objects.filter(pk=engagement.pk, retention_notice_at__isnull=True).update(
-        retention_notice_at=timezone.now())
+def person_notice_claim(*, due: DueNotice) -> bool:
+    """Mark that the person is being told; False if someone already did (a second run, a second beat)."""
+    claimed = ServiceEngagement.objects.filter(pk__in=[e.pk for e in due.engagements],
+                                               retention_notice_at__isnull=True).update(retention_notice_at=timezone.now())
     if claimed:
-        audit_record(actor=SWEEP, verb=Verb.RETENTION_NOTICE_SENT, target=engagement.subject_id,
-                     detail={"engagement": str(engagement.pk), "expires_at": engagement.expires_at.isoformat()})
+        audit_record(actor=SWEEP, verb=Verb.RETENTION_NOTICE_SENT, target=due.subject.pk,
+                     detail={"engagements": [str(e.pk) for e in due.engagements],
+                             "erase_on": due.erase_on.date().isoformat()})
     return bool(claimed)

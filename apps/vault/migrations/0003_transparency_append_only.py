@@ -1,4 +1,5 @@
-"""On PostgreSQL the database itself refuses UPDATE and DELETE of the transparency log's rows.
+"""On PostgreSQL the database itself refuses UPDATE and DELETE of deletion certificates and the transparency
+log's rows.
 
 Rules rather than a trigger: a rule belongs to its table alone, so the main database's backup (which
 leaves the key store's tables out, see the README) holds no function that these tables depend on, and
@@ -7,7 +8,8 @@ trigger, a rule is skipped under session_replication_role = replica, as only a s
 
 from django.db import migrations
 
-KEYS = {"vault_logleaf": '"index"', "vault_lognode": '"index"', "vault_treehead": '"size"'}
+KEYS = {"vault_logleaf": '"index"', "vault_lognode": '"index"', "vault_treehead": '"size"',
+        "vault_deletioncertificate": "id"}
 CREATE = "".join(
     f"""CREATE RULE {table}_no_{op.lower()} AS ON {op} TO {table} DO INSTEAD
     SELECT ('the transparency log is append-only ({op} refused) ' || OLD.{key})::int;
