@@ -64,6 +64,7 @@ if not DEBUG and not SITE_URL:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL] if SITE_URL else [])
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin: database texts visitors read, in English and Swahili
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -80,8 +81,8 @@ INSTALLED_APPS = [
     "apps.subjects",
     "apps.notifications",
     "apps.cookies",
+    "apps.consent",  # seeded before policies: policy v1's generated table lists the purposes
     "apps.policies",
-    "apps.consent",
     "apps.selfservice",
 ]
 
@@ -307,6 +308,13 @@ USE_I18N = True
 USE_TZ = True
 PHONENUMBER_DEFAULT_REGION = "KE"
 
+# --- Database texts in every language (issue 13) ------------------------------------
+# django-modeltranslation: purposes and policy texts have a column per language (name_en, name_sw);
+# reading `name` gives the active language's text, or the English one where none was written.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "sw")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+
 # --- Static files -----------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -397,6 +405,14 @@ CELERY_BEAT_SCHEDULE["notifications-redrive"] = {
     "task": "apps.notifications.tasks.notifications_redrive_task",
     "schedule": 30.0,
 }
+
+# --- Policy versions (issue 13) -------------------------------------------------------------------
+# A version comes into force on its date (recorded once), and a change campaign that stopped moving
+# (broker down, worker killed) has its next batch published again.
+CELERY_BEAT_SCHEDULE["policies-in-force"] = {
+    "task": "apps.policies.tasks.policies_bring_into_force_task", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["campaigns-redrive"] = {
+    "task": "apps.policies.tasks.campaigns_redrive_task", "schedule": 30.0}
 
 # --- Forms and self-service -----------------------------------------------------------
 SELF_SERVICE_LINK_DAYS = env.int("SELF_SERVICE_LINK_DAYS", default=30)

@@ -113,6 +113,13 @@ class _Collector:
         # A fault test's hook, called with each message before it is accepted: it may stall or
         # kill the sender, and return an SMTP reply to refuse the message instead (not stored).
         self.before_accept = None
+        self.refused: set[str] = set()  # addresses the server refuses permanently (550)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
+        if address in self.refused:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
         msg = message_from_bytes(envelope.content)
@@ -143,6 +150,7 @@ def mailbox(smtp_server, settings) -> list[Message]:
     collector, port = smtp_server
     collector.messages.clear()
     collector.before_accept = None
+    collector.refused.clear()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
@@ -297,8 +305,8 @@ def demo_purposes(db, settings) -> None:
     from apps.consent.seed import seed_demo as seed_purposes
     from apps.policies.seed import seed_demo as seed_policy
 
-    seed_policy(StringIO())
     seed_purposes(StringIO())
+    seed_policy(StringIO())  # after the purposes: its generated table lists them
     settings.RATELIMIT_ENABLE = False
 
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from apps.audit.services import Actor
 from apps.core.admin import ReadOnlyAdmin
@@ -8,7 +9,9 @@ from .services import purpose_save
 
 
 @admin.register(Purpose)
-class PurposeAdmin(admin.ModelAdmin):
+class PurposeAdmin(TranslationAdmin):
+    """Staff write each text in English and Swahili; saving versions the words shown (see purpose_save)."""
+
     list_display = ["name", "slug", "legal_basis", "required", "retention_days", "active"]
     list_filter = ["active", "legal_basis"]
     prepopulated_fields = {"slug": ["name"]}

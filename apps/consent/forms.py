@@ -46,6 +46,9 @@ class PersonNameField(forms.CharField):
         return re.sub(r" {2,}", " ", unicodedata.normalize("NFC", value))
 
 
+# django-phonenumber-field has no Swahili catalogue: the message is ours, so it is translated.
+PHONE = {"invalid": _("Enter a valid phone number, for example 0712 345 678 or +254 712 345 678.")}
+
 class ConsentFormMixin:
     """Adds one unticked checkbox per purpose: `consent_<slug>`."""
 
@@ -77,7 +80,7 @@ class ContactForm(ConsentFormMixin, forms.Form):
     email = forms.EmailField(label=_("Email address"), max_length=254,
                              help_text=_("Required: we reply here and send your private link here."),
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    mobile = PhoneNumberField(label=_("Mobile number (optional)"), required=False, region="KE",
+    mobile = PhoneNumberField(label=_("Mobile number (optional)"), required=False, region="KE", error_messages=PHONE,
                               help_text=_("Optional. If you give it, we also send your link by SMS."),
                               widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
     message = forms.CharField(label=_("Your message"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
@@ -102,7 +105,7 @@ class PersonalDetailsForm(forms.Form):
     full_name = PersonNameField(label=_("Full name"), widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(label=_("Email address"), max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    mobile = PhoneNumberField(label=_("Mobile number"), region="KE",
+    mobile = PhoneNumberField(label=_("Mobile number"), region="KE", error_messages=PHONE,
                               help_text=_("For example 0712 345 678 or +254 712 345 678."),
                               widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
     address = forms.CharField(label=_("Postal or physical address"), max_length=1000,
@@ -110,10 +113,10 @@ class PersonalDetailsForm(forms.Form):
     legal_id_type = forms.ChoiceField(label=_("Type of ID"), choices=PersonalRecord.LegalIdType.choices)
     legal_id_number = forms.CharField(label=_("ID number"), max_length=20, validators=[id_number_validator])
     referee_1_name = PersonNameField(label=_("Name"))
-    referee_1_phone = PhoneNumberField(label=_("Phone number"), region="KE")
+    referee_1_phone = PhoneNumberField(label=_("Phone number"), region="KE", error_messages=PHONE)
     referee_1_relationship = forms.CharField(label=_("How they know you"), max_length=100)
     referee_2_name = PersonNameField(label=_("Name"))
-    referee_2_phone = PhoneNumberField(label=_("Phone number"), region="KE")
+    referee_2_phone = PhoneNumberField(label=_("Phone number"), region="KE", error_messages=PHONE)
     referee_2_relationship = forms.CharField(label=_("How they know you"), max_length=100)
 
     def record_data(self) -> dict:

@@ -12,8 +12,10 @@ def _receipts(rows: QuerySet) -> list[dict]:
     return [{"purpose": c.purpose.slug, "action": c.action, "at": c.created_at.isoformat(),
              "policy_version": c.policy_version.version if c.policy_version else None, "source": c.source,
              "collection_point": c.collection_point, "form_version": c.form_version,
-             "wording_sha256": c.wording_sha256, "browser": c.user_agent_summary, "signed": receipt_sign(c)}
-            for c in rows.select_related("purpose", "policy_version")]
+             "wording_sha256": c.wording_sha256, "language": c.language or None,
+             "words_shown": c.notice.paragraphs if c.notice else None, "browser": c.user_agent_summary,
+             "signed": receipt_sign(c)}
+            for c in rows.select_related("purpose", "policy_version", "notice")]
 
 
 def _submissions(rows: QuerySet) -> list[dict]:

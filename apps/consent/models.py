@@ -38,6 +38,38 @@ class Purpose(models.Model):
         return self.name
 
 
+class PurposeNotice(models.Model):
+    """The exact words a visitor was shown for a purpose, in one language. Never changed: editing a purpose's
+    wording (or its translation) makes a new version, and old receipts keep pointing at the words they saw."""
+
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="notices")
+    language = models.CharField(max_length=16)
+    version = models.PositiveIntegerField()
+    text = models.TextField()  # one line per paragraph shown, as the page shows them
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["purpose", "language", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["purpose", "language", "version"], name="purpose_notice_version_unique"),
+            # notice_current: the version with these exact words, if it exists
+            models.UniqueConstraint(fields=["purpose", "language", "sha256"], name="purpose_notice_words_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose_id} notice v{self.version} ({self.language})"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionError("a notice is never changed; new words are a new version")
+        super().save(*args, **kwargs)
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return self.text.split("\n")
+
+
 class ConsentRecord(models.Model):
     """A receipt: who agreed to (or withdrew) which purpose, under which policy, seeing which words.
     Never updated; the current state is the newest receipt per purpose."""
@@ -59,6 +91,9 @@ class ConsentRecord(models.Model):
     collection_point = models.CharField(max_length=32)
     form_version = models.CharField(max_length=16)
     wording_sha256 = models.CharField(max_length=64)
+    # The words shown, in the language shown (receipts written before notices were kept have none).
+    notice = models.ForeignKey(PurposeNotice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    language = models.CharField(max_length=16, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     # Keyed hash of the IP address, sealed with the person's key so erasure makes it unreadable.

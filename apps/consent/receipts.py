@@ -26,7 +26,8 @@ def receipt_payload(record: ConsentRecord) -> dict:
         # hash below is what binds the receipt to the exact words shown.
         "purpose": {"id": record.purpose.slug},
         "action": record.action,
-        "notice": {"wording_sha256": record.wording_sha256, "form_version": record.form_version},
+        "notice": {"wording_sha256": record.wording_sha256, "form_version": record.form_version,
+                   "language": record.language or None},
         "policy": ({"version": policy.version,
                     "url": settings.SITE_URL + reverse("privacy-policy-version", args=[policy.version])}
                    if policy else None),

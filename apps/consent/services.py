@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, gettext_noop
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop, ngettext
 
 from apps.audit.services import Actor, Verb, audit_record
 from apps.notifications.services import notification_queue, notifications_erase_to
@@ -20,22 +21,47 @@ from apps.subjects.models import DataSubject, PersonalRecord, ServiceEngagement
 from apps.vault.files import files_kept_only_if_committed
 from apps.vault.services import blind_index_for
 
-from .models import ConsentRecord, Purpose, RefereeNotice, Submission
+from .models import ConsentRecord, Purpose, PurposeNotice, RefereeNotice, Submission
 from .selectors import consents_current_for, purposes_for
 
 
-def purpose_wording(purpose: Purpose) -> str:
-    """The exact words a visitor is shown for a purpose; the receipt keeps their SHA-256."""
-    retention = (f"Kept for {purpose.retention_days} days." if purpose.retention_days
-                 else "Kept until the service is complete, then deleted.")
-    parts = [purpose.name, purpose.explanation, f"Legal basis: {purpose.get_legal_basis_display()}.", retention]
-    if purpose.recipients:
-        parts.append(f"Shared with: {purpose.recipients}.")
-    return "\n".join(str(p) for p in parts)
+def notice_paragraphs(purpose: Purpose) -> list[str]:
+    """The words a visitor is shown for a purpose, in the active language, one string per paragraph:
+    what they agree to, what it is for, and its legal basis, retention and recipients."""
+    legal_basis, shared_with = gettext("Legal basis:"), gettext("Shared with:")
+    details = [f"{legal_basis} {purpose.get_legal_basis_display()}."]
+    if purpose.retention_days:
+        details.append(ngettext("Kept for %(days)s day.", "Kept for %(days)s days.", purpose.retention_days)
+                       % {"days": purpose.retention_days})
+    else:
+        details.append(gettext("Kept until the service is complete, then deleted."))
+    details.append(f"{shared_with} {purpose.recipients}." if purpose.recipients
+                   else gettext("Not shared with anyone else."))
+    if purpose.required:
+        details.append(gettext("Without it we cannot provide the service."))
+    return [gettext("I agree: %(name)s") % {"name": purpose.name}, purpose.explanation, " ".join(details)]
 
 
-def wording_hash(purpose: Purpose) -> str:
-    return hashlib.sha256(purpose_wording(purpose).encode()).hexdigest()
+def purpose_notice_current(*, purpose: Purpose, language: str) -> PurposeNotice:
+    """The notice version holding the words shown now for this purpose in this language; a new version
+    when the wording (or its translation) changed since the last one. Audited when a version is made."""
+    with translation.override(language):
+        text = "\n".join(" ".join(str(p).split()) for p in notice_paragraphs(purpose))
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    existing = PurposeNotice.objects.filter(purpose=purpose, language=language, sha256=digest).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            latest = (PurposeNotice.objects.select_for_update().filter(purpose=purpose, language=language)
+                      .order_by("-version").first())
+            notice = PurposeNotice.objects.create(purpose=purpose, language=language, text=text, sha256=digest,
+                                                  version=(latest.version if latest else 0) + 1)
+            audit_record(actor=Actor.system("notices"), verb=Verb.PURPOSE_NOTICE_VERSIONED, target=purpose.slug,
+                         detail={"language": language, "version": notice.version, "sha256": digest})
+            return notice
+    except IntegrityError:  # the same words versioned at the same moment by another request
+        return PurposeNotice.objects.get(purpose=purpose, language=language, sha256=digest)
 
 
 def user_agent_summary(user_agent: str) -> str:
@@ -58,14 +84,32 @@ class CollectionContext:
     source: str
     ip: str = ""
     user_agent: str = ""
+    language: str = ""  # the language the page was shown in (default: the active one)
+    notices: tuple[tuple[str, int], ...] = ()  # (purpose slug, notice id) the page showed
+
+
+def _notice_shown(purpose: Purpose, context: CollectionContext) -> PurposeNotice:
+    """The notice the page said it showed (if it is this purpose's), else the current one in that language."""
+    language = _supported(context.language or get_language() or settings.LANGUAGE_CODE)
+    shown = dict(context.notices).get(purpose.slug)
+    notice = PurposeNotice.objects.filter(pk=shown, purpose=purpose).first() if shown else None
+    return notice or purpose_notice_current(purpose=purpose, language=language)
+
+
+def _supported(language: str) -> str:
+    try:
+        return translation.get_supported_language_variant(language)
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 def _receipt(*, subject: DataSubject, purpose: Purpose, action: str, context: CollectionContext,
              policy: PolicyVersion | None) -> ConsentRecord:
+    notice = _notice_shown(purpose, context)
     record = ConsentRecord(
         subject=subject, purpose=purpose, action=action, policy_version=policy or policy_in_force(),
         collection_point=context.collection_point, form_version=context.form_version,
-        wording_sha256=wording_hash(purpose), source=context.source,
+        wording_sha256=notice.sha256, notice=notice, language=notice.language, source=context.source,
         ip_hmac=blind_index_for(kind="ip", normalised=context.ip) if context.ip else "",
         user_agent_summary=user_agent_summary(context.user_agent),
     )
@@ -176,7 +220,7 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
     language = get_language() or settings.LANGUAGE_CODE
     message = {"fields": [FIELD_LABELS[f] for f in given_fields], "purposes": [p.name for p in purposes],
                "link": link_url(subject), "link_expires_days": settings.SELF_SERVICE_LINK_DAYS,
-               "full_name": data["full_name"]}
+               "full_name": data["full_name"], **_policy_link(policy)}
     notification_queue(subject=subject, channel="email", template="confirmation", recipient=data["email"],
                        context=message, language=language)
     if data.get("mobile"):
@@ -196,6 +240,14 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
                      "object_link": referee_url(subject, referee["id"])},
         )
     return submission
+
+
+def _policy_link(policy: PolicyVersion | None) -> dict:
+    """Every message about consent links the policy version it was given under."""
+    if policy is None:
+        return {}
+    return {"policy_version": policy.version,
+            "policy_url": settings.SITE_URL + reverse("privacy-policy-version", args=[policy.number])}
 
 
 def referee_notice_claim(*, phone: str) -> bool:
@@ -245,6 +297,9 @@ def purpose_save(*, purpose: Purpose, actor: Actor, changed: list[str]) -> Purpo
     purpose.save()
     audit_record(actor=actor, verb=Verb.PURPOSE_SAVED, target=purpose.slug,
                  detail={"created": created, "fields": sorted(changed)})
+    # New words are a new notice version in every language; receipts already written keep the old words.
+    for language, _name in settings.LANGUAGES:
+        purpose_notice_current(purpose=purpose, language=language)
     return purpose
 
 
@@ -262,5 +317,7 @@ def purpose_ensure(*, slug: str, name: str, explanation: str, legal_basis: str, 
                       order=order)
     purpose.full_clean()
     purpose.save()
-    audit_record(actor=actor, verb=Verb.PURPOSE_CREATED, target=slug, detail={"wording": wording_hash(purpose)})
+    notices = [purpose_notice_current(purpose=purpose, language=language) for language, _name in settings.LANGUAGES]
+    audit_record(actor=actor, verb=Verb.PURPOSE_CREATED, target=slug,
+                 detail={"wording": {n.language: n.sha256 for n in notices}})
     return purpose, True

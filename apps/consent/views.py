@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
@@ -18,7 +19,7 @@ from apps.vault.files import StorageFull
 from .forms import FORM_VERSIONS, ApplicationForm, ContactForm
 from .models import ConsentRecord, Submission
 from .selectors import form_missing, purposes_for
-from .services import FIELD_LABELS, CollectionContext, submission_receive
+from .services import FIELD_LABELS, CollectionContext, purpose_notice_current, submission_receive
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +27,13 @@ SESSION_KEY = "last_submission"
 
 
 def _context(request: HttpRequest, kind: str) -> CollectionContext:
+    # Which notice versions the page showed (checked against the purpose when the receipt is written).
+    notices = tuple((name.removeprefix("notice_"), int(value)) for name, value in request.POST.items()
+                    if name.startswith("notice_") and value.isdigit())
     return CollectionContext(
         collection_point=f"{kind}-form", form_version=FORM_VERSIONS[kind], source=ConsentRecord.Source.WEB_FORM,
         ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
+        language=get_language() or settings.LANGUAGE_CODE, notices=notices,
     )
 
 
@@ -66,6 +71,8 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
         response["Retry-After"] = "3600"
         return response
     purposes = purposes_for(kind)
+    for purpose in purposes:  # the words the page shows are the words the receipt keeps
+        purpose.notice = purpose_notice_current(purpose=purpose, language=get_language() or settings.LANGUAGE_CODE)
     if request.method == "POST":
         if repeated := _repeated_fields(request):
             logger.info("form %s refused: %s field(s) sent more than once", kind, repeated)

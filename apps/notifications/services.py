@@ -339,3 +339,15 @@ def notifications_erase_to(*, subject_id: uuid.UUID, recipient: str, channel: st
     if count:
         audit_record(actor=SYSTEM, verb=Verb.NOTIFICATIONS_ERASED, target=subject_id, detail={"count": count})
     return count
+
+
+@transaction.atomic
+def notifications_retry(*, notification_ids: list[uuid.UUID]) -> int:
+    """Staff retry failed messages (a campaign's): PENDING again with fresh attempts, queued after commit."""
+    ids = list(Notification.objects.filter(pk__in=notification_ids, status=Notification.Status.FAILED)
+               .values_list("pk", flat=True))
+    Notification.objects.filter(pk__in=ids, status=Notification.Status.FAILED).update(
+        status=Notification.Status.PENDING, attempts=0, last_error="", queued_at=timezone.now())
+    for notification_id in ids:
+        enqueue_on_commit(tasks.notification_send_task, str(notification_id))
+    return len(ids)

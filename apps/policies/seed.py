@@ -1,31 +1,86 @@
-from django.utils import timezone
+from apps.audit.services import Actor
 
-from .models import PolicyVersion
+from .models import PolicyDisclosure, PolicyVersion
+from .services import policy_version_publish
 
-BODY = """We collect your name, mobile number, email address, postal address, reference contact details and legal
+BODY = """## What we collect and how
+
+We collect your name, mobile number, email address, postal address, reference contact details and legal
 identification only with your consent, and we explain at the time we ask what each item is for.
 
 We get your personal and professional details directly from you, or from the company (controller) that asked us to
 recruit for them.
 
+## How we protect it
+
 Personally identifiable information is encrypted with a key that belongs to you alone. Only employees who need to
 know can see it, and every time they reveal it, it is recorded.
 
+## How long we keep it
+
 We permanently delete your data immediately after the service is complete, including the copies in our backups: we
 destroy your key, then the data, and keep only a certificate that says when it was deleted and why.
+
+## Who receives it
 
 We do not make personal information available to third parties without your permission, except when the law
 requires it. If we decide to disclose personal information in a way different from what we told you when we
 collected it, we will notify you by email or text and you will be able to opt out.
 
+## Your rights
+
 You can see, correct, download or delete your data, and withdraw your consent, through the private link in your
 confirmation message. We will post every change to this policy here; every past version stays available."""
 
+BODY_SW = """## Tunachokusanya na jinsi tunavyokusanya
+
+Tunakusanya jina lako, nambari yako ya simu ya mkononi, anwani yako ya barua pepe, anwani yako ya posta, taarifa za
+mawasiliano za wadhamini wako na kitambulisho chako rasmi kwa idhini yako tu, na tunaeleza wakati tunapoviomba kila
+kimoja ni cha nini.
+
+Tunapata taarifa zako binafsi na za kikazi moja kwa moja kutoka kwako, au kutoka kwa kampuni (mdhibiti) iliyotuomba
+tuwatafutie wafanyakazi.
+
+## Jinsi tunavyoilinda
+
+Taarifa zinazokutambulisha husimbwa kwa njia fiche kwa ufunguo ulio wako peke yako. Ni wafanyakazi wanaohitaji
+kujua tu wanaoweza kuziona, na kila wanapozifichua, hilo hurekodiwa.
+
+## Tunaihifadhi kwa muda gani
+
+Tunafuta data yako kabisa mara tu huduma inapokamilika, pamoja na nakala zilizo kwenye nakala zetu za akiba:
+tunaharibu ufunguo wako, kisha data yenyewe, na tunabaki na cheti tu kinachosema ilifutwa lini na kwa nini.
+
+## Nani anaipokea
+
+Hatutoi taarifa binafsi kwa wahusika wengine bila ruhusa yako, isipokuwa sheria inapotutaka kufanya hivyo. Tukiamua
+kutoa taarifa binafsi kwa njia tofauti na ile tuliyokueleza tulipoikusanya, tutakuarifu kwa barua pepe au ujumbe mfupi
+na utaweza kujiondoa.
+
+## Haki zako
+
+Unaweza kuona, kusahihisha, kupakua au kufuta data yako, na kuondoa idhini yako, kupitia kiungo cha faragha kilicho
+kwenye ujumbe wako wa uthibitisho. Tutaweka hapa kila mabadiliko ya sera hii; kila toleo la awali litabaki
+likipatikana."""
+
+DISCLOSURES = [
+    {"key": "hiring-company", "recipient_en": "The client company hiring for the job",
+     "recipient_sw": "Kampuni ya mteja inayoajiri kwa kazi hiyo",
+     "recipient_category_en": "Employer (client company)", "recipient_category_sw": "Mwajiri (kampuni ya mteja)",
+     "purpose_en": "deciding whether to hire you", "purpose_sw": "kuamua kama watakuajiri",
+     "purpose_slug": "share-with-employer", "data_categories": ["identity", "contact", "address", "referee"],
+     "compatible": True},
+]
+
 
 def seed_demo(stdout) -> None:
-    _, created = PolicyVersion.objects.get_or_create(
-        version="1",
-        defaults={"title": "Privacy policy", "summary": "First published version.", "body": BODY,
-                  "effective_at": timezone.now(), "published_at": timezone.now()},
-    )
-    stdout.write(f"policy v1: {'created' if created else 'present'}")
+    if PolicyVersion.objects.filter(number=1).exists():
+        stdout.write("policy v1: present")
+        return
+    version = PolicyVersion.objects.create(
+        title_en="Privacy policy", title_sw="Sera ya faragha", summary_en="First published version.",
+        summary_sw="Toleo la kwanza kuchapishwa.", body_en=BODY, body_sw=BODY_SW)
+    for data in DISCLOSURES:
+        PolicyDisclosure.objects.create(version=version, **data)
+    policy_version_publish(version=version, actor=Actor.system("seed"))
+    stdout.write("policy v1: created")

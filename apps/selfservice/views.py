@@ -26,6 +26,8 @@ from apps.consent.selectors import consents_current_for
 from apps.consent.services import CollectionContext, consent_withdraw, consent_withdraw_and_end_service, referee_remove
 from apps.core.http import client_ip
 from apps.core.views import notice
+from apps.policies.links import policy_changes_for
+from apps.policies.selectors import disclosures_visible_to
 from apps.subjects.links import LinkProblem, link_resolve, referee_resolve
 from apps.subjects.masking import mask
 from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord, ServiceEngagement
@@ -127,9 +129,11 @@ def home(request: HttpRequest, subject: DataSubject) -> HttpResponse:
         for referee in record.referees:
             masked.append((_("Referee"), mask(referee.get("name"))))
     consents = consents_current_for(subject=subject)
-    receipts = ConsentRecord.objects.filter(subject=subject).select_related("purpose", "policy_version")
+    receipts = ConsentRecord.objects.filter(subject=subject).select_related("purpose", "policy_version", "notice")
     engagements = list(ServiceEngagement.objects.filter(subject=subject))
     return _page(request, subject, "selfservice/home.html", masked=masked, receipts=receipts,
+                 policy_changes=policy_changes_for(subject=subject, language=get_language()),
+                 disclosures=disclosures_visible_to(subject=subject),
                  given=[c for c in consents.values() if c.action == ConsentRecord.Action.GIVEN],
                  documents=IdentityDocument.objects.filter(subject=subject).count(),
                  engagements=engagements,

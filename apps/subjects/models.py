@@ -64,10 +64,10 @@ class DataSubject(models.Model):
 
 class PersonalRecord(models.Model):
     class LegalIdType(models.TextChoices):
-        NATIONAL_ID = "national-id", "National ID card"
-        PASSPORT = "passport", "Passport"
-        ALIEN_ID = "alien-id", "Alien ID card"
-        DRIVING_LICENCE = "driving-licence", "Driving licence"
+        NATIONAL_ID = "national-id", _("National ID card")
+        PASSPORT = "passport", _("Passport")
+        ALIEN_ID = "alien-id", _("Alien ID card")
+        DRIVING_LICENCE = "driving-licence", _("Driving licence")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     subject = models.OneToOneField(DataSubject, on_delete=models.CASCADE, related_name="record")
@@ -132,8 +132,8 @@ class SubjectLookup(models.Model):
 class IdentityDocument(models.Model):
     class ContentType(models.TextChoices):
         PDF = "application/pdf", "PDF"
-        JPEG = "image/jpeg", "JPEG image"
-        PNG = "image/png", "PNG image"
+        JPEG = "image/jpeg", _("JPEG image")
+        PNG = "image/png", _("PNG image")
 
     MAX_BYTES = 10 * 1024 * 1024
 
@@ -155,16 +155,16 @@ class IdentityDocument(models.Model):
 
 class ServiceEngagement(models.Model):
     class Service(models.TextChoices):
-        RECRUITMENT = "recruitment", "Recruitment for a client"
-        ENQUIRY = "enquiry", "Website enquiry"
+        RECRUITMENT = "recruitment", _("Recruitment for a client")
+        ENQUIRY = "enquiry", _("Website enquiry")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        COMPLETED = "completed", "Completed"
+        OPEN = "open", _("Open")
+        COMPLETED = "completed", _("Completed")
         # Closed by the retention sweep: nothing happened for the purpose's retention period.
-        EXPIRED = "expired", "Closed: retention period passed"
+        EXPIRED = "expired", _("Closed: retention period passed")
         # Ended because the person asked for their data to be deleted (or withdrew a required consent).
-        ENDED_BY_SUBJECT = "ended-by-subject", "Ended at the person's request"
+        ENDED_BY_SUBJECT = "ended-by-subject", _("Ended at the person's request")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="engagements")

@@ -18,7 +18,8 @@ def test_the_application_form_explains_everything_before_anyone_types(client, de
     for text in ["Jamii Talent Ltd", "privacy@example.org", "Recruitment", "Sharing with the hiring company",
                  "the client company that is hiring for this job", "Legal basis:", "Your consent",
                  "Kept until the service is complete", "(required)", "(optional)", "Your rights",
-                 "withdraw any consent as easily as you gave it", "/privacy/v/1/", "Without it we cannot provide"]:
+                 "withdraw any consent as easily as you gave it", "/privacy/versions/1/",
+                 "Without it we cannot provide"]:
         assert text in body, text
     assert "checked" not in body.split('name="consent_marketing"')[1].split(">")[0]
 

@@ -19,7 +19,7 @@ from apps.consent.services import (
     submission_receive,
 )
 from apps.policies.models import PolicyVersion
-from apps.policies.services import policy_version_save
+from apps.policies.services import policy_version_publish
 from apps.subjects.models import DataSubject
 from tests.factories import PDF_BYTES, SubjectFactory
 
@@ -28,10 +28,11 @@ CONTEXT = CollectionContext(collection_point="apply-form", form_version="t", sou
 
 
 def _publish(version: str, effective_at) -> PolicyVersion:
-    return policy_version_save(
-        version=PolicyVersion(version=version, title="Privacy policy", summary="Changed.", body="Text.",
-                              effective_at=effective_at, published_at=timezone.now()),
-        actor=Actor.system("test"), changed=["body"])
+    draft = PolicyVersion.objects.create(title="Privacy policy", summary="Changed.", body="Text.",
+                                         effective_at=effective_at)
+    published = policy_version_publish(version=draft, actor=Actor.system("test")).version
+    assert published.version == version
+    return published
 
 
 def test_a_receipt_records_the_policy_version_in_force_when_it_is_written(demo_purposes):

@@ -17,6 +17,8 @@ from apps.audit.services import Actor
 from apps.consent.models import Purpose
 from apps.consent.services import CollectionContext, submission_receive
 from apps.core import datamap
+from apps.policies.models import PolicyDisclosure, PolicyVersion
+from apps.policies.services import disclosure_choice_record, disclosure_record, policy_version_publish
 from apps.selfservice.services import stepup_issue
 from apps.staff.services import rights_request_record
 from apps.subjects import services
@@ -54,6 +56,16 @@ def everywhere(demo_purposes, django_capture_on_commit_callbacks, django_user_mo
                                 reason="rights-request", note="Asked by phone for a copy")
         rights_request_record(actor=SYSTEM, kind="access", channel="phone", received_at=timezone.now(),
                               subject=subject, identity_check="call-back")
+        # A policy change with a new disclosure (campaign row), an opt-out and a disclosure the law required.
+        draft = PolicyVersion.objects.create(title="Privacy policy", summary="Background checks.", body="Text.")
+        PolicyDisclosure.objects.create(version=draft, key="background-check", recipient="Checks Ltd",
+                                        recipient_category="Vetting agency", purpose="background checks",
+                                        purpose_slug="recruitment", data_categories=["identity"])
+        v2 = policy_version_publish(version=draft, actor=SYSTEM).version
+        disclosure_choice_record(subject=subject, version=v2, key="background-check", choice="opted-out",
+                                 source="email-link")
+        disclosure_record(subject=subject, actor=SYSTEM, recipient="High Court", data_categories=["identity"],
+                          legal_basis="legal-obligation", reference="HCCR 12/2026")
     for holding in PERSON_HOLDINGS:
         assert holding.rows_of([subject.pk]).exists(), f"extend this fixture: no {holding.model} row"
     return subject

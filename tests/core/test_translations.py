@@ -1,7 +1,13 @@
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.template.loader import render_to_string
+from django.utils import translation
+from modeltranslation.translator import translator
 
+from apps.cookies.models import CookieCategory, CookieDeclaration
+from apps.cookies.seed import seed_demo as seed_cookies
 from tests.conftest import ROOT
 
 PO = ROOT / "locale" / "sw" / "LC_MESSAGES" / "django.po"
@@ -38,3 +44,37 @@ def test_every_string_has_a_swahili_translation(path: Path):
     untranslated = [msgid for _, msgid, msgstr in entries if not msgstr]
     fuzzy = [msgid for flags, msgid, _ in entries if "fuzzy" in flags]
     assert untranslated == [] and fuzzy == []
+
+
+# --- database texts visitors read ------------------------------------------------------------
+@pytest.mark.django_db
+def test_every_seeded_text_a_visitor_reads_has_swahili(demo_purposes):
+    """Purposes and policy texts have a Swahili column (django-modeltranslation); cookie texts are in the catalogue."""
+    seed_cookies(StringIO())
+    missing = []
+    for model in translator.get_registered_models():
+        fields = translator.get_options_for_model(model).fields
+        for row in model.objects.all():
+            missing += [f"{model._meta.label} {row.pk} {name}" for name in fields
+                        if getattr(row, f"{name}_en", None) and not getattr(row, f"{name}_sw", None)]
+    assert missing == []
+
+    cookie_texts = [t for c in CookieCategory.objects.all() for t in (c.name, c.description)]
+    cookie_texts += [t for d in CookieDeclaration.objects.all() for t in (d.purpose, d.duration, d.provider)]
+    with translation.override("sw"):
+        untranslated = [t for t in cookie_texts if translation.gettext(t) == t]
+    assert untranslated == []
+
+
+@pytest.mark.django_db
+def test_the_swahili_form_names_id_types_and_phone_errors_in_swahili(demo_purposes, client):
+    client.cookies["django_language"] = "sw"
+    assert "Kitambulisho cha taifa" in client.get("/apply/").content.decode()
+    page = client.post("/apply/", {"mobile": "12", "full_name": "Amani"}).content.decode()
+    assert "Weka nambari sahihi ya simu" in page and "Enter a valid phone number" not in page
+
+
+def test_the_server_error_page_speaks_the_visitors_language(rf):
+    with translation.override("sw"):
+        page = render_to_string("500.html")
+    assert '<html lang="sw">' in page and "Kuna tatizo upande wetu" in page

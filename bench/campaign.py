@@ -1,0 +1,205 @@
+"""Bench: one policy publish that tells N people of a new disclosure, through real workers and SMTP.
+
+N people with an open service are made through the services (half with a mobile number). Two Celery
+worker processes (prefork, concurrency 2 each) and an SMTP server on loopback (aiosmtpd, in this
+process) are started; policy version 2 with a new disclosure is published, and the bench waits until
+every message of the campaign is sent. SMS go to the locmem backend (no provider in a bench).
+
+Printed: campaign messages per second and time from publish to complete, against the baseline: the
+same email messages, rendered from the same rows and sent in one plain loop over one SMTP connection,
+in the same run. Exactly once is checked: one Message-ID per address, one row per person and channel.
+
+The bench database (pp_bench) is truncated before and after.
+
+  DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/pp_bench REDIS_URL=redis://127.0.0.1:6379/9 \\
+      .venv/bin/python bench/campaign.py [--people 10000]
+"""
+
+import argparse
+import multiprocessing
+import os
+import socket
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import _common
+
+CHUNK = 50
+
+
+def make_people(ids: list[int]) -> int:
+    """Runs in a forked process: a person with an open service each, as an application makes them."""
+    from django.db import connection
+
+    from apps.audit.services import Actor
+    from apps.subjects import services
+    from apps.vault.services import key_scope
+
+    actor = Actor.system("bench/campaign.py")
+    try:
+        for i in ids:
+            with key_scope():
+                subject = services.subject_create(
+                    actor=actor, full_name=f"Wanjiku Kamau {i}", email=f"wanjiku.kamau{i}@example.org",
+                    mobile=f"+2547{12000000 + i:08d}" if i % 2 else None)
+                services.engagement_open(subject=subject, actor=actor, service="recruitment")
+        return len(ids)
+    finally:
+        connection.close()
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.ids: dict[str, set[str]] = defaultdict(set)
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+        message_id = next((line.split(b":", 1)[1].strip().decode() for line in envelope.content.splitlines()
+                           if line.lower().startswith(b"message-id:")), "")
+        with self.lock:
+            self.count += 1
+            for rcpt in envelope.rcpt_tos:
+                self.ids[rcpt].add(message_id)
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def truncate_all() -> None:
+    """The app tables of the bench database; the audit log refuses TRUNCATE unless the session allows it."""
+    from django.db import connection
+
+    if not connection.settings_dict["NAME"].startswith(_common.BENCH_DB_PREFIX):
+        raise RuntimeError("refusing to truncate a database that is not a bench database")
+    with connection.cursor() as cursor:
+        cursor.execute("SET privacy_portal.allow_audit_truncate = 'on'")
+    _common.truncate_app_tables()
+    with connection.cursor() as cursor:
+        cursor.execute("RESET privacy_portal.allow_audit_truncate")
+        # TRUNCATE fires no row trigger: the published versions go too.
+        cursor.execute("TRUNCATE policies_policyversion, policies_policydisclosure, policies_campaign, "
+                       "policies_campaignrecipient, policies_disclosurechoice, policies_disclosure, "
+                       "notifications_notification CASCADE")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=10000)
+    parser.add_argument("--create-procs", type=int, default=4)
+    parser.add_argument("--timeout", type=float, default=1800)
+    args = parser.parse_args()
+    n = args.people
+
+    port = free_port()
+    os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
+    os.environ["SMS_BACKEND"] = "apps.notifications.backends.LocmemSmsBackend"
+    _common.django_setup(media_root=tempfile.mkdtemp(prefix="pp-bench-campaign-"))
+
+    from aiosmtpd.controller import Controller
+    from django.conf import settings
+    from django.core.mail import EmailMultiAlternatives, get_connection
+    from django.db import connections, transaction
+    from django.utils import translation
+
+    from apps.audit.services import Actor
+    from apps.notifications.models import Notification
+    from apps.notifications.rendering import render_message
+    from apps.policies.models import Campaign, PolicyDisclosure, PolicyVersion
+    from apps.policies.seed import DISCLOSURES
+    from apps.policies.seed import seed_demo as seed_policy
+    from apps.policies.services import policy_version_publish
+    from apps.vault.services import key_scope
+    from privacy_portal.celery import app
+
+    collector = Collector()
+    smtp = Controller(collector, hostname="127.0.0.1", port=port)
+    smtp.start()
+    truncate_all()
+    workers = []
+    try:
+        seed_policy(open(os.devnull, "w"))  # noqa: SIM115
+        print(f"creating {n} people in {args.create_procs} processes; {_common.machine()}", flush=True)
+        connections.close_all()
+        started = time.perf_counter()
+        chunks = [list(range(i, min(i + CHUNK, n))) for i in range(0, n, CHUNK)]
+        with multiprocessing.get_context("fork").Pool(args.create_procs) as pool:
+            made = sum(pool.map(make_people, chunks))
+        print(f"made {made} people in {time.perf_counter() - started:.0f}s", flush=True)
+
+        app.control.purge()
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        tmp = Path(tempfile.mkdtemp(prefix="pp-bench-campaign-logs-"))
+        for k in range(2):
+            worker = _common.WorkerProcess(env, tmp / f"worker{k}.log", concurrency=2)
+            worker.start()
+            workers.append(worker)
+
+        draft = PolicyVersion.objects.create(title_en="Privacy policy", summary_en="Background checks.",
+                                             body_en="We now check certificates.")
+        for data in DISCLOSURES:
+            PolicyDisclosure.objects.create(version=draft, **data)
+        PolicyDisclosure.objects.create(version=draft, key="background-check", recipient_en="Uhakiki Vetting Ltd",
+                                        recipient_category_en="Vetting agency", purpose_en="background checks",
+                                        purpose_slug="recruitment", data_categories=["identity"])
+        published_at = time.perf_counter()
+        with transaction.atomic():
+            campaign = policy_version_publish(version=draft, actor=Actor.system("bench")).campaign
+        expected = n + (n // 2)
+        while True:
+            campaign.refresh_from_db()
+            rows = Notification.objects.filter(template="policy_changed")
+            in_flight = rows.filter(status__in=["pending", "sending"]).exists()
+            if campaign.status == Campaign.Status.FANNED_OUT and rows.count() == expected and not in_flight:
+                break
+            if time.perf_counter() - published_at > args.timeout:
+                raise SystemExit("campaign did not complete in time")
+            time.sleep(0.2)
+        campaign_s = time.perf_counter() - published_at
+        emails = rows.filter(channel="email")
+        assert emails.filter(status="sent").count() == n, "not every email was sent"
+        assert len(collector.ids) == n and all(len(v) == 1 for v in collector.ids.values()), "not exactly once"
+        duplicates = collector.count - n
+        fan_out_s = (campaign.fanned_out_at - campaign.version.published_at).total_seconds()
+        print(f"fan-out (rows written, sends queued) done {fan_out_s:.1f}s after publish", flush=True)
+        print(f"campaign: {expected} messages ({n} email, {n // 2} SMS) in {campaign_s:.1f}s "
+              f"= {expected / campaign_s:.0f} messages/s, {n / campaign_s:.0f} emails/s; "
+              f"exactly once: one Message-ID per address; raw re-deliveries {duplicates}", flush=True)
+
+        for worker in workers:
+            worker.stop()
+        workers = []
+        # Baseline: the same emails (rendered from the same rows, as the worker renders them), one loop,
+        # one SMTP connection.
+        collector.ids.clear()
+        collector.count = 0
+        loop_started = time.perf_counter()
+        with key_scope(), get_connection() as smtp_connection:
+            for row in emails.iterator(chunk_size=500):
+                with translation.override(row.language):
+                    subject_line, text, html = render_message(row.template, row.context, row.channel)
+                message = EmailMultiAlternatives(subject=subject_line, body=text, to=[row.recipient],
+                                                 from_email=settings.DEFAULT_FROM_EMAIL, connection=smtp_connection,
+                                                 headers={"Message-ID": f"<{row.pk}@bench>"})
+                message.attach_alternative(html, "text/html")
+                message.send()
+        loop_s = time.perf_counter() - loop_started
+        print(f"baseline loop: {n} emails in {loop_s:.1f}s = {n / loop_s:.0f} emails/s", flush=True)
+        print(f"ratio (campaign emails/s over loop emails/s): {(n / campaign_s) / (n / loop_s):.2f}; "
+              f"goal >= 0.5", flush=True)
+    finally:
+        for worker in workers:
+            worker.stop()
+        smtp.stop()
+        truncate_all()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,255 @@
+"""A version that changes disclosures tells every affected person once, with a one-click choice."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from apps.audit.services import Actor
+from apps.notifications import backends
+from apps.notifications.models import Notification
+from apps.policies import services as policy_services
+from apps.policies.links import choice_url
+from apps.policies.models import Campaign, CampaignRecipient, DisclosureChoice, PolicyVersion
+from apps.policies.selectors import campaign_call_list, campaign_progress
+from apps.policies.services import (
+    campaign_call_record,
+    campaign_fan_out,
+    campaign_retry_failed,
+    campaigns_redrive,
+    disclosure_record,
+)
+from apps.subjects.links import link_token
+from apps.subjects.models import ServiceEngagement
+from tests.factories import EngagementFactory, SubjectFactory
+from tests.notifications.fakes import FlakyEmailBackend
+from tests.policies.helpers import BACKGROUND, HIRING, TALENT_POOL, draft, publish
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sms_outbox(settings):
+    settings.SMS_BACKEND = "apps.notifications.backends.LocmemSmsBackend"
+    backends.outbox.clear()
+    yield backends.outbox
+    backends.outbox.clear()
+
+
+def _people(n: int, **kwargs) -> list:
+    return [EngagementFactory(subject=SubjectFactory(**kwargs)).subject for _ in range(n)]
+
+
+def _choice_links(text: str) -> list[str]:
+    return re.findall(r"http://[^\s\"]+/privacy/choice/[^\s\"/]+/", text)
+
+
+def test_a_new_disclosure_tells_everyone_with_an_open_service_once_by_email_and_sms(
+        demo_purposes, django_capture_on_commit_callbacks, sms_outbox, settings, monkeypatch):
+    monkeypatch.setattr("apps.policies.services.CAMPAIGN_BATCH", 3)  # several batches
+    people = _people(7)
+    without_mobile = _people(1, mobile=None)[0]
+    closed = EngagementFactory().subject
+    ServiceEngagement.objects.filter(subject=closed).update(status=ServiceEngagement.Status.COMPLETED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        published = publish(summary="We now check certificates.", disclosures=[HIRING, BACKGROUND])
+
+    campaign = published.campaign
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.FANNED_OUT and campaign.people == 8
+    told = set(CampaignRecipient.objects.values_list("subject_id", flat=True))
+    assert told == {p.pk for p in people} | {without_mobile.pk}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted({m.to[0] for m in mail.outbox})  # one email each
+    assert len(mail.outbox) == 8 and len(sms_outbox) == 7
+    message = mail.outbox[0]
+    assert "We now check certificates." in message.body and "Uhakiki Vetting Ltd" in message.body
+    assert "/privacy/changes/1/2/" in message.body and "/me/" in message.body
+    assert len(_choice_links(message.body)) == 1  # the new disclosure only, not the unchanged one
+    assert "/privacy/choice/" in sms_outbox[0].text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_fan_out(campaign_id=campaign.pk)  # a redelivered task
+        campaigns_redrive()
+    assert len(mail.outbox) == 8 and Notification.objects.filter(template="policy_changed").count() == 15
+    assert campaign_progress(campaign) | {"percent": 100} == {"pending": 0, "sent": 15, "failed": 0,
+                                                              "messages": 15, "people": 8, "to_call": 0,
+                                                              "percent": 100}
+
+
+def test_a_version_with_the_same_disclosures_tells_nobody(demo_purposes, django_capture_on_commit_callbacks):
+    _people(2)
+    with django_capture_on_commit_callbacks(execute=True):
+        published = publish(summary="Clearer words.", disclosures=[HIRING])
+    assert published.campaign is None and mail.outbox == []
+
+
+def test_a_batch_that_fails_half_way_is_written_again_whole(demo_purposes, django_capture_on_commit_callbacks,
+                                                            monkeypatch):
+    people = _people(3)
+    calls = {"n": 0}
+    real = policy_services.notification_queue
+
+    def flaky(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise RuntimeError("worker died")
+        return real(**kwargs)
+
+    monkeypatch.setattr("apps.policies.services.notification_queue", flaky)
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+        publish(disclosures=[HIRING, BACKGROUND])
+    campaign = Campaign.objects.get()
+    assert CampaignRecipient.objects.count() == 0
+    assert Notification.objects.filter(template="policy_changed").count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_fan_out(campaign_id=campaign.pk)
+    assert CampaignRecipient.objects.count() == 3
+    assert Notification.objects.filter(template="policy_changed", channel="email").count() == len(people)
+
+
+def test_people_no_message_reached_are_on_the_call_list_and_the_call_is_recorded(
+        demo_purposes, django_capture_on_commit_callbacks, sms_outbox, settings, admin_user):
+    person = _people(1)[0]
+    settings.EMAIL_BACKEND = "tests.notifications.fakes.FlakyEmailBackend"
+    FlakyEmailBackend.failures = []
+    settings.NOTIFICATION_MAX_ATTEMPTS = 1
+    settings.SMS_BACKEND = "tests.policies.test_campaign.RejectingSms"
+    FlakyEmailBackend.failures += [ConnectionError("down")]
+    with django_capture_on_commit_callbacks(execute=True):
+        published = publish(disclosures=[HIRING, BACKGROUND])
+    recipient = CampaignRecipient.objects.get(subject=person)
+    assert list(campaign_call_list(published.campaign)) == [recipient]
+    assert campaign_progress(published.campaign)["failed"] == 2
+
+    campaign_call_record(recipient=recipient, outcome="opted-out", actor=Actor.staff(admin_user))
+    choice = DisclosureChoice.objects.get(subject=person)
+    assert (choice.disclosure_key, choice.choice, choice.source) == ("background-check", "opted-out", "phone-call")
+    assert campaign_progress(published.campaign)["to_call"] == 0
+
+    settings.SMS_BACKEND = "apps.notifications.backends.LocmemSmsBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert campaign_retry_failed(campaign=published.campaign, actor=Actor.staff(admin_user)) == 2
+    assert campaign_progress(published.campaign)["sent"] == 2 and len(mail.outbox) == 1
+
+
+class RejectingSms(backends.BaseSmsBackend):
+    def send(self, message: backends.SmsMessage) -> str:
+        raise backends.SmsRejected()
+
+
+def test_the_admin_shows_a_campaigns_progress_and_the_call_list(demo_purposes, django_capture_on_commit_callbacks,
+                                                                admin_client, sms_outbox):
+    _people(2)
+    with django_capture_on_commit_callbacks(execute=True):
+        published = publish(disclosures=[HIRING, BACKGROUND])
+    page = admin_client.get(f"/admin/policies/campaign/{published.campaign.pk}/change/").content.decode()
+    assert '<progress max="100" value="100">' in page and "4 sent, 0 pending, 0 failed, 0 to call" in page
+    assert admin_client.get("/admin/policies/campaignrecipient/").status_code == 200
+
+
+def test_the_publish_preview_shows_the_difference_the_message_and_who_is_told(demo_purposes, admin_client):
+    _people(3)
+    _people(1, mobile=None)
+    version = draft(disclosures=[HIRING, BACKGROUND, TALENT_POOL])
+    page = admin_client.get(f"/admin/policies/policyversion/{version.pk}/publish/").content.decode()
+    assert "4 people with an open service will be told: 4 by email, 3 also by SMS" in page
+    assert "Uhakiki Vetting Ltd" in page and "Opt in to this" not in page  # the text part is shown
+    assert "we will do it only if you opt in" in page
+    response = admin_client.post(f"/admin/policies/policyversion/{version.pk}/publish/")
+    assert response.status_code == 302
+    version.refresh_from_db()
+    assert version.number == 2
+
+
+# --- the one-click choice ------------------------------------------------------------------------
+@pytest.fixture
+def told(demo_purposes, django_capture_on_commit_callbacks):
+    person = _people(1)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(disclosures=[HIRING, BACKGROUND, TALENT_POOL])
+    links = _choice_links(mail.outbox[0].body)
+    return person, links
+
+
+def test_the_opt_out_link_records_one_choice_and_keeps_the_service(told, client, django_capture_on_commit_callbacks):
+    person, links = told
+    path = links[0].split("http://127.0.0.1:8000")[-1]
+    page = client.get(path)
+    assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+    assert DisclosureChoice.objects.count() == 0  # looking changes nothing (mail scanners follow links)
+    client.post(path)
+    client.post(path)
+    choice = DisclosureChoice.objects.get()
+    assert (choice.subject, choice.choice, choice.version.number) == (person, "opted-out", 2)
+    assert "You have opted out" in client.get(path).content.decode()
+    assert ServiceEngagement.objects.get(subject=person).is_open
+
+
+def test_a_tampered_or_foreign_link_changes_nothing(told, client):
+    person, links = told
+    path = links[0].split("http://127.0.0.1:8000")[-1]
+    tampered = path[:-3] + ("A" if path[-3] != "A" else "B") + path[-2:]
+    assert client.post(tampered).status_code == 404
+    # A link for a disclosure that version 1 did not add (it added nothing: it was the first).
+    foreign = choice_url(subject=person, version=PolicyVersion.objects.get(number=1), key="hiring-company",
+                         choice="opted-out", language="en").split("http://127.0.0.1:8000")[-1]
+    assert client.post(foreign).status_code == 404
+    assert DisclosureChoice.objects.count() == 0
+
+
+def test_an_incompatible_new_purpose_asks_for_an_opt_in(told, client):
+    person, links = told
+    assert len(links) == 2
+    body = mail.outbox[0].body
+    opt_in = _choice_links(body.split("only if you opt in")[1])[0].split("http://127.0.0.1:8000")[-1]
+    assert "Opt in" in client.get(opt_in).content.decode()
+    client.post(opt_in)
+    assert DisclosureChoice.objects.get().choice == "opted-in"
+
+
+def test_the_choice_page_speaks_the_persons_language(demo_purposes, django_capture_on_commit_callbacks, client):
+    person = _people(1)[0]
+    # Their language is the one their last message was in (they chose it on the form).
+    Notification.objects.create(subject=person, channel="email", template="confirmation", language="sw",
+                                recipient="amani@example.org", status="sent", sent_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(disclosures=[HIRING, BACKGROUND])
+    path = _choice_links(mail.outbox[0].body)[0].split("http://127.0.0.1:8000")[-1]
+    client.post(path)
+    assert '<html lang="sw">' in client.get(path).content.decode()
+
+
+def test_the_private_page_shows_the_change_with_the_same_choice_and_the_disclosures(
+        demo_purposes, django_capture_on_commit_callbacks, client):
+    person = _people(1)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(disclosures=[HIRING, BACKGROUND])
+    disclosure_record(subject=person, actor=Actor.system("t"), recipient="High Court", data_categories=["identity"],
+                      legal_basis="legal-obligation", reference="HCCR 12/2026")
+    home = client.get(f"/me/{link_token(person)}/").content.decode()
+    assert "Our privacy policy changed" in home and "Uhakiki Vetting Ltd" in home
+    opt_out = re.search(r'href="http://[^"]+(/privacy/choice/[^"/]+/)"', home).group(1)
+    client.post(opt_out)
+    home = client.get(f"/me/{link_token(person)}/").content.decode()
+    assert "You have opted out" in home
+    assert "High Court" in home and "HCCR 12/2026" in home
+    assert ServiceEngagement.objects.get(subject=person).is_open
+
+
+def test_an_address_that_cannot_be_sent_to_puts_the_person_on_the_call_list_and_holds_up_nobody(
+        demo_purposes, django_capture_on_commit_callbacks, sms_outbox, monkeypatch):
+    broken, fine = _people(1, mobile=None, email="old@example.org")[0], _people(1)[0]
+    real = policy_services.notification_queue
+
+    def queue(**kwargs):  # as notification_queue does for an address it cannot send to
+        if kwargs["recipient"] == "old@example.org":
+            raise ValueError("recipient is not a valid email address")
+        return real(**kwargs)
+
+    monkeypatch.setattr("apps.policies.services.notification_queue", queue)
+    with django_capture_on_commit_callbacks(execute=True):
+        published = publish(disclosures=[HIRING, BACKGROUND])
+    assert [r.subject for r in campaign_call_list(published.campaign)] == [broken]
+    assert CampaignRecipient.objects.get(subject=fine).email.status == "sent"
