@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.audit.services import Actor
+from apps.core.admin import ReadOnlyAdmin
 from apps.notifications.rendering import render_message
 from apps.subjects.models import DataSubject
 
@@ -240,21 +241,12 @@ class CallListAdmin(admin.ModelAdmin):
 
 
 @admin.register(DisclosureChoice)
-class DisclosureChoiceAdmin(admin.ModelAdmin):
+class DisclosureChoiceAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["created_at", "subject", "disclosure_key", "choice", "version", "source"]
     list_filter = ["choice", "source", "disclosure_key"]
     search_fields = ["=subject__id"]
     readonly_fields = ["subject", "disclosure_key", "version", "choice", "source", "created_at"]
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Disclosure)

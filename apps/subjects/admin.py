@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.audit.services import Actor
+from apps.core.admin import ReadOnlyAdmin
 
 from .forms import FindPersonForm, RevealForm
 from .masking import mask
@@ -242,19 +243,10 @@ class ServiceEngagementAdmin(admin.ModelAdmin):
 
 
 @admin.register(ErasureJob)
-class ErasureJobAdmin(admin.ModelAdmin):
+class ErasureJobAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["id", "subject", "reason", "state", "attempts", "created_at", "finished_at", "certificate_id"]
     list_filter = ["state", "reason"]
     readonly_fields = [f.name for f in ErasureJob._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class RevealingAdmin(admin.ModelAdmin):
@@ -340,7 +332,7 @@ class IdentityDocumentAdmin(RevealingAdmin):
 
 
 @admin.register(Reveal)
-class RevealAdmin(admin.ModelAdmin):
+class RevealAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Who saw whose data in clear and why; the note stays sealed (it may name the person)."""
 
     list_display = ["at", "staff_user", "subject", "what", "reason"]
@@ -348,15 +340,6 @@ class RevealAdmin(admin.ModelAdmin):
     list_select_related = ["staff_user", "subject"]
     fields = ["at", "staff_user", "subject", "what", "item", "reason"]
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 admin.site.register(Controller)
