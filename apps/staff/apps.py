@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 
+from apps.core import datamap
+
 
 class StaffConfig(AppConfig):
     name = "apps.staff"
@@ -8,8 +10,6 @@ class StaffConfig(AppConfig):
     default = True
 
     def ready(self) -> None:
-        from apps.core import datamap
-
         from .holdings import HOLDINGS  # it needs the models, which are loaded only now
 
         datamap.register(*HOLDINGS)
