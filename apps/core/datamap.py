@@ -182,10 +182,6 @@ def holdings() -> list[Holding]:
     return list(_holdings.values())
 
 
-def holding_for(model: type[models.Model]) -> Holding | None:
-    return _holdings.get(model._meta.label)
-
-
 # --- what the map drives ------------------------------------------------------------------------
 def files_of(subject_ids: list[Any]) -> list[str]:
     """Stored names of every vault file of these people (deleted before their rows)."""
