@@ -29,6 +29,41 @@ class Controller(models.Model):
         return self.name
 
 
+class Vacancy(models.Model):
+    """A position we recruit for on behalf of a client company. Applications to it are engagements.
+
+    Closing it completes every open application to it, which erases each applicant for whom it was
+    the last open engagement. Title, description and location are visitor-facing: English and
+    Swahili columns (apps/subjects/translation.py).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    controller = models.ForeignKey(Controller, on_delete=models.PROTECT, related_name="vacancies")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000)
+    location = models.CharField(_("location"), max_length=200)
+    closing_date = models.DateField(_("closing date"))
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "vacancies"
+        ordering = ["closing_date", "title"]
+        indexes = [models.Index(fields=["status", "closing_date"], name="vacancy_status_closing_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
 class DataSubject(models.Model):
     """A person. The UUID is the only identifier that leaves the database."""
 
@@ -171,6 +206,10 @@ class ServiceEngagement(models.Model):
     service = models.CharField(max_length=32, choices=Service.choices)
     reference = models.CharField(max_length=64, blank=True, help_text="The client's reference; no personal data.")
     controller = models.ForeignKey(Controller, null=True, blank=True, on_delete=models.PROTECT)
+    # An application is for a vacancy ("application to <vacancy>"); enquiries have none.
+    vacancy = models.ForeignKey(
+        Vacancy, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     opened_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -187,6 +226,16 @@ class ServiceEngagement(models.Model):
             models.Index(fields=["subject", "status"], name="engagement_subject_status_idx"),
             # enforce_retention: open engagements without activity since a cut-off
             models.Index(fields=["status", "last_activity_at"], name="engagement_status_activity_idx"),
+            # vacancy close: its open applications
+            models.Index(fields=["vacancy", "status"], name="engagement_vacancy_status_idx"),
+        ]
+        constraints = [
+            # Applying twice to the same vacancy updates the application rather than duplicating it.
+            models.UniqueConstraint(
+                fields=["subject", "vacancy"],
+                condition=Q(vacancy__isnull=False),
+                name="engagement_one_application_per_vacancy",
+            ),
         ]
 
     def __str__(self) -> str:
