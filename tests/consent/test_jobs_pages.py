@@ -1,9 +1,9 @@
 """Visitors find the open jobs on the home page and /jobs/, read one, and apply to it."""
 
 import pytest
-from django.utils.html import escape
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
+from django.utils.html import escape
 
 from apps.consent.models import Submission
 from apps.subjects.models import DataSubject, IdentityDocument, ServiceEngagement, Vacancy
