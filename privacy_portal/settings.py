@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # Django's form templates, for the site's form renderer (FORM_RENDERER)
     "phonenumber_field",
     "django_ratelimit",
     "csp",
@@ -105,6 +106,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "privacy_portal.urls"
+# Every form renders its fields and its error summary the same way (apps/core/forms.py).
+FORM_RENDERER = "apps.core.forms.SiteFormRenderer"
 WSGI_APPLICATION = "privacy_portal.wsgi.application"
 
 TEMPLATES = [
