@@ -60,5 +60,5 @@ def site_pages(mailoutbox) -> SitePages:
               f"/privacy/changes/1/{version.number}/", choice, "/privacy/choice/not-a-token/", "/cookies/",
               "/me/resend/", "/me/not-a-token/", referee, "/verify/", "/no-such-page/"]
     private = [link, link + "code/", link + "code/?next=export", link + "data/", link + "correct/",
-               link + "withdraw/recruitment/", link + "delete/"]
+               link + "withdraw/recruitment/", link + "give/marketing/", link + "delete/"]
     return SitePages(client=client, public=public, private=private, link=link, certificate=certificate.signed)

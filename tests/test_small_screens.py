@@ -4,7 +4,6 @@ labelled region the keyboard can reach, with a visible cue, instead of widening 
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PDF_BYTES
 from tests.pages import site_pages
 
 pytestmark = pytest.mark.django_db(transaction=True)
