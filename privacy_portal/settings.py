@@ -404,6 +404,10 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 # A send claimed by a worker process that is gone (no heartbeat) is handed back after this many
 # seconds from its claim; if its provider had accepted it, it is only recorded as sent.
 NOTIFICATION_DEAD_CLAIM_GRACE = env.int("NOTIFICATION_DEAD_CLAIM_GRACE", default=30)
+# The deletion confirmation's sealed address lives this long at most (apps/notifications/erasure_notices.py).
+ERASURE_NOTICE_HOURS = env.float("ERASURE_NOTICE_HOURS", default=24.0)
+CELERY_BEAT_SCHEDULE["erasure-notices-redrive"] = {
+    "task": "apps.notifications.tasks.erasure_notices_redrive_task", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["notifications-redrive"] = {
     "task": "apps.notifications.tasks.notifications_redrive_task",
     "schedule": 30.0,

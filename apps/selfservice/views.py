@@ -280,7 +280,7 @@ def give(request: HttpRequest, subject: DataSubject, slug: str) -> HttpResponse:
 @needs_stepup
 def delete(request: HttpRequest, subject: DataSubject) -> HttpResponse:
     if request.method == "POST" and request.POST.get("confirm") == "yes":
-        outcome = subject_delete_now(subject=subject)
+        outcome = subject_delete_now(subject=subject, language=get_language())
         return render(request, "selfservice/deleted.html", {"certificate": outcome.certificate, "job": outcome.job,
                                                             "outcome": outcome})
     return _page(request, subject, "selfservice/delete_confirm.html")
