@@ -16,11 +16,13 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 
 install: $(STAMP)
 
-# The site with demo data and in-process jobs, at http://127.0.0.1:8000 (admin: admin / demo-admin-password).
+# The site with demo data and in-process jobs, at http://127.0.0.1:$(DEMO_PORT) (admin: admin / demo-admin-password).
+# Another port: `make demo DEMO_PORT=8001` (the links in the demo's emails follow it).
+DEMO_PORT ?= 8000
 demo: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py seed_demo
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=1 SITE_URL=http://127.0.0.1:$(DEMO_PORT) $(PY) manage.py seed_demo
+	DEBUG=1 SITE_URL=http://127.0.0.1:$(DEMO_PORT) $(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
 
 # ruff, the apps' import layers, then the whole suite (PostgreSQL/Redis/worker/SMTP/Chromium tests run when configured).
 test: install

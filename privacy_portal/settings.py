@@ -9,6 +9,7 @@ import ipaddress
 import logging
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import environ
@@ -58,7 +59,24 @@ elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecu
     raise ImproperlyConfigured("SECRET_KEY is too weak: use at least 50 random characters.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+
+
+def _runserver_url(argv: list[str]) -> str:
+    """Development: the address `manage.py runserver [addr:]port` serves, so that links in the emails it
+    sends work on that port. Empty when this process is not runserver."""
+    if len(argv) < 2 or not argv[0].endswith("manage.py") or argv[1] != "runserver":
+        return ""
+    addrport = next((a for a in argv[2:] if not a.startswith("-")), "8000")
+    host, _, port = addrport.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    if host in {"0.0.0.0", "::", "0"}:  # noqa: S104 (a listening address, not a bind here)
+        host = "127.0.0.1"
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port or '8000'}"
+
+
+# In development, unset: the runserver's own address (or http://127.0.0.1:8000). `make demo` sets it.
+SITE_URL = env.str("SITE_URL", default=(_runserver_url(sys.argv) or "http://127.0.0.1:8000") if DEBUG else ""
+                   ).rstrip("/")
 if not DEBUG and not SITE_URL:
     raise ImproperlyConfigured("SITE_URL is not set: the public https:// address used in emails and SMS.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL] if SITE_URL else [])
@@ -72,6 +90,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # Django's form templates, for the site's form renderer (FORM_RENDERER)
     "phonenumber_field",
     "django_ratelimit",
     "csp",
@@ -105,6 +124,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "privacy_portal.urls"
+# Every form renders its fields and its error summary the same way (apps/core/forms.py).
+FORM_RENDERER = "apps.core.forms.SiteFormRenderer"
 WSGI_APPLICATION = "privacy_portal.wsgi.application"
 
 TEMPLATES = [
@@ -214,7 +235,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# With no Redis, the in-memory transport (jobs run eagerly); a hostname, or kombu warns that none was given.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # With no broker configured the site still works: jobs run in-process when their transaction commits.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -404,6 +426,10 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 # A send claimed by a worker process that is gone (no heartbeat) is handed back after this many
 # seconds from its claim; if its provider had accepted it, it is only recorded as sent.
 NOTIFICATION_DEAD_CLAIM_GRACE = env.int("NOTIFICATION_DEAD_CLAIM_GRACE", default=30)
+# The deletion confirmation's sealed address lives this long at most (apps/notifications/erasure_notices.py).
+ERASURE_NOTICE_HOURS = env.float("ERASURE_NOTICE_HOURS", default=24.0)
+CELERY_BEAT_SCHEDULE["erasure-notices-redrive"] = {
+    "task": "apps.notifications.tasks.erasure_notices_redrive_task", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["notifications-redrive"] = {
     "task": "apps.notifications.tasks.notifications_redrive_task",
     "schedule": 30.0,

@@ -82,7 +82,8 @@ class ContactForm(ConsentFormMixin, forms.Form):
                              help_text=_("Required: we reply here and send your private link here."),
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     mobile = PhoneNumberField(label=_("Mobile number (optional)"), required=False, region="KE", error_messages=PHONE,
-                              help_text=_("Optional. If you give it, we also send your link by SMS."),
+                              help_text=_("Optional. If you give it, we also send your link by SMS. For example "
+                                          "0712 345 678 or +254 712 345 678."),
                               widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
     message = forms.CharField(label=_("Your message"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
 
@@ -114,10 +115,14 @@ class PersonalDetailsForm(forms.Form):
     legal_id_type = forms.ChoiceField(label=_("Type of ID"), choices=PersonalRecord.LegalIdType.choices)
     legal_id_number = forms.CharField(label=_("ID number"), max_length=20, validators=[id_number_validator])
     referee_1_name = PersonNameField(label=_("Name"))
-    referee_1_phone = PhoneNumberField(label=_("Phone number"), region="KE", error_messages=PHONE)
+    referee_1_phone = PhoneNumberField(label=_("Phone number"), region="KE", error_messages=PHONE,
+                                       help_text=_("A mobile number, for example 0722 123 456."),
+                                       widget=forms.TextInput(attrs={"inputmode": "tel", "size": 20}))
     referee_1_relationship = forms.CharField(label=_("How they know you"), max_length=100)
     referee_2_name = PersonNameField(label=_("Name"))
-    referee_2_phone = PhoneNumberField(label=_("Phone number"), region="KE", error_messages=PHONE)
+    referee_2_phone = PhoneNumberField(label=_("Phone number"), region="KE", error_messages=PHONE,
+                                       help_text=_("A mobile number, for example 0722 123 456."),
+                                       widget=forms.TextInput(attrs={"inputmode": "tel", "size": 20}))
     referee_2_relationship = forms.CharField(label=_("How they know you"), max_length=100)
 
     def record_data(self) -> dict:

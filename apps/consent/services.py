@@ -135,6 +135,18 @@ def consent_give(*, subject: DataSubject, purpose: Purpose, context: CollectionC
 
 
 @transaction.atomic
+def consent_give_again(*, subject: DataSubject, purpose: Purpose, context: CollectionContext) -> ConsentRecord | None:
+    """The person gives an optional consent they withdrew (a new receipt, with the words they were shown
+    on the page). None, and nothing written, if it stands already, was never withdrawn, or is one the
+    service needs (withdrawing that ended the service)."""
+    current = consents_current_for(subject=subject).get(purpose.slug)
+    if purpose.required or not purpose.active or current is None or current.action != ConsentRecord.Action.WITHDRAWN:
+        return None
+    subject_services.activity_touch(subject=subject)
+    return _receipt(subject=subject, purpose=purpose, action=ConsentRecord.Action.GIVEN, context=context, policy=None)
+
+
+@transaction.atomic
 def consent_withdraw(*, subject: DataSubject, purpose: Purpose, context: CollectionContext) -> ConsentRecord | None:
     """A new receipt; returns None if there was no consent to withdraw."""
     current = consents_current_for(subject=subject).get(purpose.slug)

@@ -99,6 +99,8 @@ class ConsentState:
     cookie_patterns: dict[str, list[str]]
     # False when the catalogue could not be read: everything optional counts as refused.
     available: bool = True
+    # Categories with at least one declared cookie: an empty one is not offered as a choice.
+    declared: frozenset[str] = frozenset()
 
     @classmethod
     def unavailable(cls, *, gpc: bool) -> "ConsentState":
@@ -108,6 +110,11 @@ class ConsentState:
 
     def allows(self, slug: str) -> bool:
         return slug in self.allowed
+
+    @property
+    def offered(self) -> tuple[CookieCategory, ...]:
+        """The categories a visitor is asked about: necessary ones (shown as always on) and those with a cookie."""
+        return tuple(c for c in self.categories if c.is_necessary or c.slug in self.declared)
 
     @property
     def necessary(self) -> frozenset[str]:
@@ -169,6 +176,7 @@ def consent_state_for(*, request: HttpRequest) -> ConsentState:
         visitor_id=stored.visitor_id if stored else None,
         chosen_at=stored.chosen_at if chosen else None,
         cookie_patterns=patterns,
+        declared=frozenset(row[2] for row in rows),
     )
 
 

@@ -22,7 +22,7 @@ GPC_SUPPORT_LAST_UPDATE = "2026-11-25"
 def preferences(request: HttpRequest) -> HttpResponse:
     state = consent_state(request)
     declarations = declarations_all()
-    groups = [(c, [d for d in declarations if d.category_id == c.pk]) for c in state.categories]
+    groups = [(c, [d for d in declarations if d.category_id == c.pk]) for c in state.offered]
     return render(request, "cookies/preferences.html", {"state": state, "groups": groups})
 
 

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from apps.core.datamap import Category, Delete, Holding, UntilErased
+from apps.core.datamap import Category, Days, Delete, Holding, Keep, UntilErased
 
 
 def _notifications(rows: QuerySet) -> list[dict]:
@@ -18,4 +18,14 @@ HOLDINGS = [
             legal_basis="consent, and our duty to tell people how to reach their data",
             recipients="our email server and SMS provider (Africa's Talking), to deliver the message",
             on_erasure=Delete(), retention=UntilErased(), export=_notifications, export_key="messages_sent"),
+    # Not linked to a person (erasure must not delete it: it is the message saying the erasure is done).
+    Holding(model="notifications.ErasureNotice", categories=(Category.NOTIFICATION, Category.CONTACT), person=None,
+            purposes=("telling a person that their data is deleted, with the deletion certificate",),
+            legal_basis="the person's request to delete their data",
+            recipients="our email server, to deliver the message",
+            on_erasure=Keep("it is the message that confirms the erasure: the address in it is sealed under a key of "
+                            "its own, kept only in the cache for at most ERASURE_NOTICE_HOURS, and the row goes as "
+                            "soon as the message is sent, fails or expires"),
+            retention=Days(1, field="expires_at"), export=None,
+            not_exported="it exists only while a deleted person's confirmation is on its way"),
 ]

@@ -72,3 +72,44 @@ class Notification(models.Model):
     @property
     def is_sent(self) -> bool:
         return self.status == self.Status.SENT
+
+
+class ErasureNotice(models.Model):
+    """The one email that tells a person their data is deleted, with the certificate's id.
+
+    It must reach an address we are in the middle of forgetting, so it cannot be a Notification (sealed
+    with the person's key, which erasure destroys, and deleted with them). Before the erasure starts the
+    address is sealed here under a random key of its own that is never written to the database: it lives
+    only in the shared cache (Redis), with a time-to-live of ERASURE_NOTICE_HOURS. The row is deleted (and
+    the key with it) as soon as the message is sent, fails for good, or expires; a database backup holds
+    only ciphertext whose key expires by itself. No foreign key to the person: erasure neither waits for
+    this message nor deletes it, and the row names only the pseudonymous id the certificate names too."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "Waiting for the certificate"
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject_id = models.UUIDField()  # pseudonymous, as on the certificate; to find the certificate when it exists
+    certificate_id = models.UUIDField(null=True, blank=True)
+    language = models.CharField(max_length=16, default="en")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.WAITING)
+    attempts = models.PositiveIntegerField(default=0)
+    sealed_recipient = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=["waiting", "pending", "sending"]),
+                                   name="erasure_notice_state_valid"),
+        ]
+        indexes = [
+            # erasure_notices_redrive: expired rows, and waiting/pending ones to move on
+            models.Index(fields=["expires_at"], name="erasure_notice_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"erasure notice {self.pk} ({self.state})"

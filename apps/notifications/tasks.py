@@ -6,7 +6,7 @@ from celery import shared_task
 
 from apps.vault.services import key_scope
 
-from . import services
+from . import erasure_notices, services
 
 
 # max_retries=None: the row counts attempts and stops raising after NOTIFICATION_MAX_ATTEMPTS.
@@ -26,3 +26,18 @@ def notification_send_task(self, notification_id: str) -> bool:
 @shared_task
 def notifications_redrive_task() -> int:
     return services.notifications_redrive()
+
+
+@shared_task(bind=True, max_retries=None)
+def erasure_notice_send_task(self, notice_id: str) -> bool:
+    try:
+        return erasure_notices.erasure_notice_send(notice_id=uuid.UUID(notice_id))
+    except erasure_notices.NoticeRetry as exc:
+        if self.request.is_eager:  # in-process: the sweep sends it again after its countdown
+            return False
+        raise self.retry(countdown=exc.countdown, exc=exc) from None
+
+
+@shared_task
+def erasure_notices_redrive_task() -> int:
+    return erasure_notices.erasure_notices_redrive()

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.consent.forms import PersonalDetailsForm
+from apps.core.phones import phone_format
 from apps.subjects.models import PersonalRecord
 
 APPLY_ONLY = ["address", "legal_id_type", "legal_id_number", "referee_1_name", "referee_1_phone",
@@ -13,11 +14,12 @@ class CorrectionForm(PersonalDetailsForm):
 
     def __init__(self, *args, record: PersonalRecord, **kwargs) -> None:
         self.record = record
-        initial = {"full_name": record.full_name, "email": record.email, "mobile": record.mobile,
+        initial = {"full_name": record.full_name, "email": record.email, "mobile": phone_format(record.mobile),
                    "address": record.address, "legal_id_type": record.legal_id_type,
                    "legal_id_number": record.legal_id_number}
         for i, referee in enumerate(record.referees[:2], start=1):
-            initial.update({f"referee_{i}_name": referee.get("name"), f"referee_{i}_phone": referee.get("phone"),
+            initial.update({f"referee_{i}_name": referee.get("name"),
+                            f"referee_{i}_phone": phone_format(referee.get("phone")),
                             f"referee_{i}_relationship": referee.get("relationship")})
         super().__init__(*args, initial=initial, **kwargs)
         if not record.legal_id_number:  # an enquiry: no application details to correct
@@ -28,6 +30,15 @@ class CorrectionForm(PersonalDetailsForm):
             for i in range(len(record.referees) + 1, 3):
                 for part in ("name", "phone", "relationship"):
                     del self.fields[f"referee_{i}_{part}"]
+
+    def groups(self) -> list[tuple[str, list]]:
+        """The fields under the headings the application form used, each referee in a group of their own."""
+        sections = [(_("About you"), ["full_name", "email", "mobile", "address"]),
+                    (_("Your identity document"), ["legal_id_type", "legal_id_number"]),
+                    (_("First referee"), ["referee_1_name", "referee_1_phone", "referee_1_relationship"]),
+                    (_("Second referee"), ["referee_2_name", "referee_2_phone", "referee_2_relationship"])]
+        return [(legend, [self[name] for name in names if name in self.fields]) for legend, names in sections
+                if any(name in self.fields for name in names)]
 
     def changes(self) -> dict:
         c = self.cleaned_data

@@ -12,9 +12,10 @@ DEMO_KEY = uuid.UUID("00000000-0000-4000-8000-00000000d3e0")
 PDF = b"%PDF-1.4\n% demo identity document\n%%EOF\n"
 
 
-def seed_demo(stdout) -> None:
+def seed_demo(stdout) -> list[tuple[str, str]]:
     submission = Submission.objects.filter(pk=DEMO_KEY).select_related("subject").first()
-    if submission is None:
+    created = submission is None
+    if created:
         vacancy = Vacancy.objects.filter(pk=DEMO_VACANCIES[0]["id"], status=Vacancy.Status.OPEN).first()
         received = submission_receive(
             key=DEMO_KEY, kind="apply",
@@ -31,5 +32,6 @@ def seed_demo(stdout) -> None:
         submission = received.submission
     if submission.subject.is_erased:
         stdout.write("demo applicant: erased (run `make clean demo` for a fresh one)")
-        return
-    stdout.write(f"demo applicant's private link: {link_url(submission.subject)}")
+        return []
+    stdout.write(f"demo applicant: {'created' if created else 'present'}")
+    return [("The demo applicant's private link (open it to try the self-service pages)", link_url(submission.subject))]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from apps.audit.services import Actor, Verb, audit_record
 from apps.core.jobs import enqueue_on_commit
+from apps.notifications.erasure_notices import erasure_notice_prepare, erasure_notice_release
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_queue
 from apps.policies.selectors import policies_published
@@ -203,10 +204,19 @@ def data_export(*, subject: DataSubject) -> dict:
     return body
 
 
-def subject_delete_now(*, subject: DataSubject) -> subject_services.Outcome:
-    """The person asked us to delete everything: their services end and their data is erased now."""
-    return subject_services.subject_erase_now(
+def subject_delete_now(*, subject: DataSubject, language: str = "en") -> subject_services.Outcome:
+    """The person asked us to delete everything: their services end and their data is erased now, and
+    they get one email confirming it with the certificate's id. The address for that email is sealed
+    before the erasure under a key of its own that expires (apps/notifications/erasure_notices.py); the
+    erasure does not wait for the email, which a job sends after it."""
+    record = PersonalRecord.objects.filter(subject=subject).first()
+    notice = erasure_notice_prepare(subject_id=subject.pk, recipient=record.email, language=language) \
+        if record and record.email else None
+    outcome = subject_services.subject_erase_now(
         subject_id=subject.pk, reason=subject_services.Reason.SUBJECT_REQUEST, actor=Actor.subject(subject))
+    if notice is not None:
+        erasure_notice_release(notice=notice, certificate=outcome.certificate, held=outcome.held)
+    return outcome
 
 
 def engagements_keep(*, subject: DataSubject) -> int:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<str:token>/correct/", views.correct, name="correct"),
     path("<str:token>/export/", views.export, name="export"),
     path("<str:token>/withdraw/<slug:slug>/", views.withdraw, name="withdraw"),
+    path("<str:token>/give/<slug:slug>/", views.give, name="give"),
     path("<str:token>/delete/", views.delete, name="delete"),
     path("<str:token>/signout/", views.signout, name="signout"),
     path("<str:token>/keep/", views.keep, name="keep"),

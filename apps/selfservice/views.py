@@ -23,7 +23,14 @@ from apps.consent.forms import FORM_VERSIONS
 from apps.consent.models import ConsentRecord, Purpose
 from apps.consent.receipts import receipt_sign
 from apps.consent.selectors import consents_current_for
-from apps.consent.services import CollectionContext, consent_withdraw, consent_withdraw_and_end_service, referee_remove
+from apps.consent.services import (
+    CollectionContext,
+    consent_give_again,
+    consent_withdraw,
+    consent_withdraw_and_end_service,
+    purpose_notice_current,
+    referee_remove,
+)
 from apps.core.http import client_ip
 from apps.core.views import notice
 from apps.policies.links import policy_changes_for
@@ -105,10 +112,10 @@ def needs_stepup(view: Callable) -> Callable:
     return wrapper
 
 
-def _context(request: HttpRequest) -> CollectionContext:
+def _context(request: HttpRequest, notices: tuple[tuple[str, int], ...] = ()) -> CollectionContext:
     return CollectionContext(collection_point="self-service", form_version=FORM_VERSIONS["apply"],
                              source=ConsentRecord.Source.SELF_SERVICE, ip=client_ip(request),
-                             user_agent=request.META.get("HTTP_USER_AGENT", "")[:512])
+                             user_agent=request.META.get("HTTP_USER_AGENT", "")[:512], notices=notices)
 
 
 def _page(request: HttpRequest, subject: DataSubject, template: str, status: int = 200, **context) -> HttpResponse:
@@ -141,6 +148,8 @@ def home(request: HttpRequest, subject: DataSubject) -> HttpResponse:
                  policy_changes=policy_changes_for(subject=subject, language=get_language()),
                  disclosures=disclosures_visible_to(subject=subject),
                  given=[c for c in consents.values() if c.action == ConsentRecord.Action.GIVEN],
+                 withdrawn=[c for c in consents.values() if c.action == ConsentRecord.Action.WITHDRAWN
+                            and not c.purpose.required and c.purpose.active],
                  documents=kinds.count(IdentityDocument.Kind.ID_SCAN),
                  engagements=[e for e in engagements if not e.vacancy_id],
                  expiring=any(e.is_open and e.retention_notice_at for e in engagements),
@@ -155,6 +164,9 @@ def stepup(request: HttpRequest, subject: DataSubject) -> HttpResponse:
     if next_page not in {"data", "correct", "export", "delete", "home"}:
         next_page = "data"
     status = 200
+    record = PersonalRecord.objects.get(subject=subject)
+    # Where the code goes, partly hidden: the person recognises their own address, a forwarded link learns nothing.
+    destinations = {"email": mask(record.email), "sms": mask(record.mobile) if record.mobile else ""}
     if request.method == "POST" and request.POST.get("action") == "send":
         # Per person, not per address: a forwarded link used from many addresses gets no more codes.
         if is_ratelimited(request, group="stepup-send", key=lambda group, req: str(subject.pk),
@@ -162,9 +174,11 @@ def stepup(request: HttpRequest, subject: DataSubject) -> HttpResponse:
             messages.error(request, _("We have sent several codes in the last hour. Please use the newest one, "
                                       "or wait an hour before asking again."))
         else:
-            stepup_issue(subject=subject, channel=request.POST.get("channel", "email"), language=get_language())
-            messages.info(request, _("We have sent a 6-digit code to the address we hold. It is valid for 10 "
-                                     "minutes."))
+            channel = "sms" if request.POST.get("channel") == "sms" and record.mobile else "email"
+            stepup_issue(subject=subject, channel=channel, language=get_language())
+            messages.info(request, _("We have sent a 6-digit code to %(destination)s. It is valid for %(minutes)s "
+                                     "minutes.") % {"destination": destinations[channel],
+                                                    "minutes": settings.STEPUP_CODE_MINUTES})
         return redirect(reverse("selfservice:stepup", args=[request.token]) + f"?next={next_page}")
     if request.method == "POST":
         form = StepUpForm(request.POST)
@@ -186,9 +200,8 @@ def stepup(request: HttpRequest, subject: DataSubject) -> HttpResponse:
                 StepUpResult.NONE: _("Ask for a code first."),
             }[result])
         status = 400
-    has_mobile = bool(PersonalRecord.objects.filter(subject=subject).first().mobile)
-    return _page(request, subject, "selfservice/stepup.html", form=form, next=next_page, has_mobile=has_mobile,
-                 status=status)
+    return _page(request, subject, "selfservice/stepup.html", form=form, next=next_page,
+                 has_mobile=bool(record.mobile), destinations=destinations, status=status)
 
 
 @with_subject
@@ -252,10 +265,28 @@ def withdraw(request: HttpRequest, subject: DataSubject, slug: str) -> HttpRespo
 
 @require_http_methods(["GET", "POST"])
 @with_subject
+def give(request: HttpRequest, subject: DataSubject, slug: str) -> HttpResponse:
+    """Give again an optional consent withdrawn before: the page shows the words agreed to, and the
+    receipt keeps the version of them the page showed."""
+    purpose = get_object_or_404(Purpose, slug=slug, active=True, required=False)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        shown = request.POST.get("notice", "")
+        notices = ((purpose.slug, int(shown)),) if shown.isdigit() else ()
+        if consent_give_again(subject=subject, purpose=purpose, context=_context(request, notices)):
+            messages.success(request, _("Your consent is given again: %(purpose)s.") % {"purpose": purpose.name})
+        else:
+            messages.info(request, _("This consent is already given, so nothing was changed."))
+        return redirect("selfservice:home", token=request.token)
+    notice_shown = purpose_notice_current(purpose=purpose, language=get_language() or settings.LANGUAGE_CODE)
+    return _page(request, subject, "selfservice/give_confirm.html", purpose=purpose, notice=notice_shown)
+
+
+@require_http_methods(["GET", "POST"])
+@with_subject
 @needs_stepup
 def delete(request: HttpRequest, subject: DataSubject) -> HttpResponse:
     if request.method == "POST" and request.POST.get("confirm") == "yes":
-        outcome = subject_delete_now(subject=subject)
+        outcome = subject_delete_now(subject=subject, language=get_language())
         return render(request, "selfservice/deleted.html", {"certificate": outcome.certificate, "job": outcome.job,
                                                             "outcome": outcome})
     return _page(request, subject, "selfservice/delete_confirm.html")

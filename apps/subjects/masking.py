@@ -1,5 +1,12 @@
+from phonenumber_field.phonenumber import PhoneNumber
+
+from apps.core.phones import phone_mask
+
+
 def mask(value: object) -> str:
     """Enough to recognise one's own data, not enough to learn someone else's."""
+    if isinstance(value, PhoneNumber):
+        return phone_mask(value)
     text = str(value or "")
     if not text:
         return ""

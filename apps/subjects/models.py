@@ -122,6 +122,14 @@ class PersonalRecord(models.Model):
     def __str__(self) -> str:
         return f"record of {self.subject_id}"
 
+    @property
+    def legal_id_type_label(self) -> str:
+        """The type of ID in words ("National ID card"), in the active language; the stored key if unknown."""
+        try:
+            return str(self.LegalIdType(self.legal_id_type).label)
+        except ValueError:
+            return self.legal_id_type
+
     def vault_subject_id(self) -> uuid.UUID:
         return self.subject_id
 

@@ -1,6 +1,7 @@
 /* Cookie choices, our own and vanilla. Without this file the forms post and redirect back and gated
    scripts stay inert; with it, choices save without a page load and allowed scripts run at once.
-   Gated scripts are written <script type="text/plain" data-cookie-category="analytics" src="...">. */
+   Gated scripts are written <script type="text/plain" data-cookie-category="analytics" data-src="...">
+   (no src: a script with a src must have a JavaScript type, and an inert one must not fetch anything). */
 (function () {
   "use strict";
   var d = document, el = d.getElementById("cc-config");
@@ -17,7 +18,7 @@
       var s = d.createElement("script");
       for (var i = 0; i < old.attributes.length; i++) {
         var a = old.attributes[i];
-        if (a.name !== "type") s.setAttribute(a.name, a.value);
+        if (a.name !== "type") s.setAttribute(a.name === "data-src" ? "src" : a.name, a.value);
       }
       s.async = false;
       old.replaceWith(s);

@@ -1,5 +1,10 @@
-"""Demo data for the parts that exist. Idempotent: running it twice changes nothing."""
+"""Demo data for the parts that exist. Idempotent: running it twice changes nothing.
 
+The messages the demo sends while seeding (email and SMS, printed by the development backends) go to
+var/demo-messages.txt, not the terminal; what a person trying the demo needs (the admin's sign-in and
+the demo applicant's private link) is printed last, labelled."""
+
+import contextlib
 from importlib import import_module
 
 from django.apps import apps
@@ -23,7 +28,18 @@ class Command(BaseCommand):
             user.set_password("demo-admin-password")
             user.save(update_fields=["password"])
         self.stdout.write(f"admin user: {'created' if created else 'present'} (username admin)")
-        # Each app may have a `seed.py` with `seed_demo(stdout)`; apps run in INSTALLED_APPS order.
-        for app_config in apps.get_app_configs():
-            if module_has_submodule(app_config.module, "seed"):
-                import_module(f"{app_config.name}.seed").seed_demo(self.stdout)
+        # Each app may have a `seed.py` with `seed_demo(stdout)`; apps run in INSTALLED_APPS order. A seed may
+        # return (label, value) pairs to show at the end.
+        shown: list[tuple[str, str]] = []
+        messages = settings.VAR_DIR / "demo-messages.txt"
+        with open(messages, "a", encoding="utf-8") as sent, contextlib.redirect_stdout(sent):
+            for app_config in apps.get_app_configs():
+                if module_has_submodule(app_config.module, "seed"):
+                    shown += import_module(f"{app_config.name}.seed").seed_demo(self.stdout) or []
+        self.stdout.write(f"\nThe emails and SMS the demo sent are in {messages} (development backends).")
+        self.stdout.write(f"Admin: {settings.SITE_URL}/{settings.ADMIN_URL}  (admin / demo-admin-password)")
+        for label, value in shown:
+            self.stdout.write("")
+            self.stdout.write(self.style.SUCCESS(f"{label}:"))
+            self.stdout.write(f"    {value}")
+        self.stdout.write("")

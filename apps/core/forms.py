@@ -1,0 +1,59 @@
+"""How every form on the site renders: one field template and one error summary, so a form that comes
+back with mistakes says the same things, the same way, whichever form it is (FORM_RENDERER)."""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.forms.boundfield import BoundField
+from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext_lazy as _
+
+REATTACH = _("Attach the file again before you send the form: we do not keep a file from a form that had "
+             "mistakes.")
+
+
+class SiteBoundField(BoundField):
+    @property
+    def must_reattach(self) -> bool:
+        """A browser sends a file once: when the form comes back with mistakes, the file field is empty
+        again and we keep nothing of it (no file of a person's is stored before the form is accepted)."""
+        return isinstance(self.field, forms.FileField) and self.form.is_bound and bool(self.form.errors)
+
+    @property
+    def reattach_text(self) -> str:
+        return REATTACH
+
+    @property
+    def aria_describedby(self) -> str | None:
+        value = super().aria_describedby
+        if value is not None and self.must_reattach and self.auto_id:
+            value = " ".join(filter(None, [value, f"{self.auto_id}_reattach"]))
+        return value
+
+
+class SiteFormRenderer(TemplatesSetting):
+    field_template_name = "core/forms/field.html"
+    bound_field_class = SiteBoundField
+
+
+@dataclass
+class SummaryItem:
+    href: str  # "#<id of the field>", or "" for an error of the whole form
+    label: str
+    messages: list[str]
+
+
+def error_summary(form: forms.BaseForm) -> list[SummaryItem]:
+    """Each wrong field, in the order the form shows them, with a link to it; then each file the person
+    must attach again."""
+    if not form.is_bound or not form.errors:
+        return []
+    items = [SummaryItem("", "", list(form.non_field_errors()))] if form.non_field_errors() else []
+    for field in form:
+        anchor = f"#{field.id_for_label or field.auto_id}" if not field.is_hidden else ""
+        messages = list(field.errors)
+        if getattr(field, "must_reattach", False) and REATTACH not in messages:
+            messages.append(str(REATTACH))
+        if messages:
+            items.append(SummaryItem(anchor, str(field.label or ""), messages))
+    return items

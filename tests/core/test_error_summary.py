@@ -1,0 +1,94 @@
+"""A form sent with mistakes comes back with the focus on a summary at the top that names each wrong field
+and links to it; a file chosen before is not silently dropped: the field and the summary say to attach it
+again. The summary is the same include for every form (apps/core/forms.py), so any field a form gains is in it."""
+
+import re
+
+import pytest
+from django import forms
+from playwright.sync_api import expect
+
+from apps.core.forms import error_summary
+from tests.factories import PDF_BYTES
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _fill_application(page, scan) -> None:
+    page.get_by_label("Full name").fill("Wanjiru Kamau")
+    page.get_by_label("Email address").fill("wanjiru@example.org")
+    page.get_by_label("Mobile number").fill("020 222 3333 44")  # a mistake
+    page.get_by_label("Postal or physical address").fill("P.O. Box 1-00100, Nairobi")
+    page.get_by_label("Type of ID").select_option("national-id")
+    page.get_by_label("ID number").fill("31234567")
+    page.get_by_label("Scan or photo of your ID").set_input_files(str(scan))
+    for n, (name, phone) in enumerate([("Otieno Ouma", "0722 000 111"), ("Akinyi Adhiambo", "0733 000 222")], 1):
+        fieldset = page.get_by_role("group", name="First referee" if n == 1 else "Second referee")
+        fieldset.get_by_label("Name").fill(name)
+        fieldset.get_by_label("Phone number").fill(phone)
+        fieldset.get_by_label("How they know you").fill("Former supervisor")
+    page.get_by_label("I agree: Recruitment").check()
+    page.get_by_label("I agree: Sharing with the hiring company").check()
+
+
+def test_a_mistake_focuses_a_summary_that_links_to_the_field_and_asks_for_the_file_again(
+        page, live_server, demo_purposes, tmp_path):
+    scan = tmp_path / "id-scan.pdf"
+    scan.write_bytes(PDF_BYTES)
+    page.set_viewport_size({"width": 360, "height": 700})
+    page.goto("/apply/")
+    _fill_application(page, scan)
+    page.get_by_role("button", name="Send my application").click()
+
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
+    assert summary.evaluate("s => s.getBoundingClientRect().top >= 0 && s.getBoundingClientRect().top < 700")
+    mobile_link = summary.get_by_role("link", name=re.compile(r"^Mobile number: Enter a valid phone number"))
+    assert mobile_link.get_attribute("href") == "#id_mobile"
+    file_link = summary.get_by_role("link", name=re.compile(r"^Scan or photo of your ID: Attach the file again"))
+    assert file_link.get_attribute("href") == "#id_id_document"
+    assert summary.get_by_role("link").count() == 2  # nothing else was wrong
+    # The field says it too, and a screen reader hears it with the field.
+    file_input = page.get_by_label("Scan or photo of your ID")
+    expect(file_input).to_have_accessible_description(re.compile("Attach the file again"))
+    assert file_input.evaluate("i => i.files.length") == 0
+
+    mobile_link.click()
+    expect(page.get_by_label("Mobile number")).to_be_focused()
+    page.get_by_label("Mobile number").fill("0712 345 678")
+    file_input.set_input_files(str(scan))
+    page.get_by_role("button", name="Send my application").click()
+    expect(page.get_by_role("heading", name="Thank you — we have received it")).to_be_visible()
+
+
+def test_every_form_on_the_site_has_the_same_summary(page, live_server, demo_purposes):
+    for path, button, field in [("/contact/", "Send my message", "#id_full_name"),
+                                ("/me/resend/", "Send me a new link", "#id_address"),
+                                ("/verify/", "Check it", "")]:
+        page.goto(path)
+        page.get_by_role("button", name=button).click()
+        summary = page.get_by_role("alert")
+        expect(summary).to_be_focused()
+        if field:
+            assert summary.locator(f"a[href='{field}']").count() == 1, path
+
+
+class _Later(forms.Form):
+    """A form with fields added later (as a vacancy's CV): the summary needs no change for them."""
+
+    name = forms.CharField(label="Name")
+    cv = forms.FileField(label="Your CV", required=False)
+    experience = forms.CharField(label="Experience")
+
+
+def test_the_summary_lists_any_form_s_fields_in_order_and_each_file_to_attach_again(db):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    form = _Later({"name": "Amani"}, {"cv": SimpleUploadedFile("cv.pdf", PDF_BYTES)})
+    assert not form.is_valid()
+    items = [(i.href, i.label) for i in error_summary(form)]
+    assert items == [("#id_cv", "Your CV"), ("#id_experience", "Experience")]
+    assert "Attach the file again" in error_summary(form)[0].messages[0]
+    assert "id_cv_reattach" in str(form["cv"]) and "Attach the file again" in form["cv"].as_field_group()
+    assert error_summary(_Later({"name": "Amani", "experience": "Ten years"})) == []

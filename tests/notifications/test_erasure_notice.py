@@ -1,0 +1,91 @@
+"""After "delete everything" the person gets one email confirming it, with the certificate's id and the
+signed certificate; the address for it outlives the erasure only in that message's sealed row, under a
+key of its own that lives in the cache, and goes when the message is sent, fails or expires. The
+erasure never waits for the mail server."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.utils import timezone
+
+from apps.audit.models import AuditEvent
+from apps.notifications.erasure_notices import erasure_notices_redrive
+from apps.notifications.models import ErasureNotice, Notification
+from apps.subjects.models import DataSubject
+from apps.vault.models import DeletionCertificate
+from tests.selfservice.test_pages import _apply, _step_up
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _delete_everything(client, mailoutbox, demo_purposes) -> tuple[str, str]:
+    link = _apply(client, mailoutbox)
+    _step_up(client, mailoutbox, link)
+    mailoutbox.clear()
+    body = client.post(link + "delete/", {"confirm": "yes"}).content.decode()
+    certificate_id = re.search(r'id="certificate-id">([0-9a-f-]{36})<', body).group(1)
+    return link, certificate_id
+
+
+def test_the_person_gets_one_email_with_the_certificate_and_the_address_is_gone(client, mailoutbox, demo_purposes):
+    link, certificate_id = _delete_everything(client, mailoutbox, demo_purposes)
+
+    (message,) = mailoutbox
+    assert message.to == ["amani.wekesa@example.org"]
+    assert message.subject.endswith("is deleted")
+    assert f"Deletion certificate: {certificate_id}" in message.body
+    assert f"/certificates/{certificate_id}.jws" in message.body and "/verify/" in message.body
+    (name, content, mimetype), = message.attachments
+    certificate = DeletionCertificate.objects.get(pk=certificate_id)
+    assert name == f"deletion-certificate-{certificate_id}.jws" and content == certificate.signed
+    # Nothing of the address is left: no row, no key, no notification of the person's.
+    assert ErasureNotice.objects.count() == 0
+    assert Notification.objects.count() == 0
+    assert not any(k for k in getattr(cache, "_cache", {}) if "erasure-notice-key" in str(k))
+    sent = AuditEvent.objects.filter(verb="notification.sent", detail__template="erasure_done").get()
+    assert str(sent.target) == str(certificate.subject_id) and "amani" not in str(sent.detail)
+
+
+def test_a_mail_server_that_refuses_delays_nothing_and_the_address_expires(client, mailoutbox, demo_purposes,
+                                                                            smtp_server, settings):
+    link = _apply(client, mailoutbox)
+    _step_up(client, mailoutbox, link)
+    collector, port = smtp_server
+    collector.messages.clear()
+    collector.before_accept = lambda msg: "451 4.3.0 Try again later"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    body = client.post(link + "delete/", {"confirm": "yes"}).content.decode()
+    certificate_id = re.search(r'id="certificate-id">([0-9a-f-]{36})<', body).group(1)
+    mailbox = collector.messages
+    # The erasure is done and certified, whatever the mail server says.
+    assert DataSubject.objects.get(pk=DeletionCertificate.objects.get(pk=certificate_id).subject_id).is_erased
+    notice = ErasureNotice.objects.get()
+    assert notice.state == ErasureNotice.State.PENDING and notice.attempts == 1
+    assert b"amani" not in bytes(notice.sealed_recipient)  # sealed
+    assert mailbox == []
+
+    # The server keeps refusing: past its expiry the row and its key are gone, sent or not.
+    with time_machine.travel(timezone.now() + timedelta(hours=settings.ERASURE_NOTICE_HOURS, minutes=1)):
+        erasure_notices_redrive()
+    assert ErasureNotice.objects.count() == 0
+    assert mailbox == []
+    collector.before_accept = None
+
+
+def test_a_lost_key_means_no_message_and_no_address(client, mailoutbox, demo_purposes, settings, monkeypatch):
+    from apps.notifications import tasks
+
+    monkeypatch.setattr(tasks.erasure_notice_send_task, "delay", lambda *a: None)  # the broker is slow
+    link, certificate_id = _delete_everything(client, mailoutbox, demo_purposes)
+    notice = ErasureNotice.objects.get()
+    cache.delete(f"erasure-notice-key:{notice.pk}")  # a cache restart, or the time-to-live passed
+    monkeypatch.undo()
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        erasure_notices_redrive()
+    assert ErasureNotice.objects.count() == 0 and mailoutbox == []
+    assert AuditEvent.objects.filter(verb="notification.failed", detail__error="KeyExpired").exists()

@@ -1,0 +1,64 @@
+"""Every page a visitor or a data subject can open, reached as they reach it, for the tests that check
+each one (width on a phone, valid HTML, a meta description).
+
+`site_pages()` makes the data the pages need (an applicant with a stepped-up session, policy version 2
+with a new disclosure, a deletion certificate) and returns the paths, plus the Django test client whose
+session is stepped up: a browser test copies its cookies.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.test import Client
+from django.urls import reverse
+
+from apps.policies.links import choice_token
+from apps.subjects.links import referee_token
+from apps.subjects.models import PersonalRecord
+from apps.subjects.services import subject_erase
+from tests.consent.helpers import application_post
+from tests.factories import EngagementFactory
+from tests.policies.helpers import TALENT_POOL, publish
+
+LINK_RE = re.compile(r"https?://[^\s\"<>]+/me/[^\s\"<>]+/")
+
+
+@dataclass
+class SitePages:
+    client: Client  # stepped up for the applicant's link
+    public: list[str]
+    private: list[str]  # behind the applicant's private link
+    link: str
+    certificate: str  # a signed deletion certificate, for /verify/
+
+    @property
+    def all(self) -> list[str]:
+        return self.public + self.private
+
+
+def site_pages(mailoutbox) -> SitePages:
+    """Needs `demo_purposes` (and a committed database: the pages may be served by the live server)."""
+    client = Client()
+    mailoutbox.clear()
+    assert client.post("/apply/", application_post(consent_marketing="on")).status_code == 302
+    link = "/" + LINK_RE.search(mailoutbox[-1].body).group(0).split("/", 3)[3]
+    client.post(link + "code/", {"action": "send"})
+    code = re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
+    assert client.post(link + "code/?next=data", {"action": "verify", "code": code}).status_code == 302
+    # Withdrawn, so the home page offers to give it again.
+    assert client.post(link + "withdraw/marketing/", {"confirm": "yes"}).status_code == 302
+
+    record = PersonalRecord.objects.get()  # the applicant (the certificate below is made after)
+    subject = record.subject
+    version = publish(disclosures=[TALENT_POOL]).version
+    choice = reverse("policy-choice", args=[choice_token(subject=subject, version=version, key=TALENT_POOL["key"],
+                                                         choice="opted-in", language="en")])
+    referee = reverse("selfservice:referee", args=[referee_token(subject, record.referees[0]["id"])])
+    certificate = subject_erase(subject=EngagementFactory().subject, reason="subject-request")
+
+    public = ["/", "/apply/", "/contact/", "/sent/", "/privacy/", "/privacy/versions/", "/privacy/versions/1/",
+              f"/privacy/changes/1/{version.number}/", choice, "/privacy/choice/not-a-token/", "/cookies/",
+              "/me/resend/", "/me/not-a-token/", referee, "/verify/", "/no-such-page/"]
+    private = [link, link + "code/", link + "code/?next=export", link + "data/", link + "correct/",
+               link + "withdraw/recruitment/", link + "give/marketing/", link + "delete/"]
+    return SitePages(client=client, public=public, private=private, link=link, certificate=certificate.signed)
