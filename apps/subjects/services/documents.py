@@ -67,8 +67,10 @@ def document_add(*, subject: DataSubject, actor: Actor, data: bytes, kind: str =
 
 
 def _documents_remove(*, subject: DataSubject, actor: Actor, kind: str, keep: uuid.UUID) -> None:
-    held = LegalHold.objects.filter(subject=subject, until__gt=timezone.now(), fields__contains=["documents"])
-    if held.exists():
+    # A legal hold on the documents keeps the old one too (the list is checked in Python: SQLite has no
+    # JSON containment).
+    holds = LegalHold.objects.filter(subject=subject, until__gt=timezone.now()).values_list("fields", flat=True)
+    if any("documents" in fields for fields in holds):
         return
     old = list(IdentityDocument.objects.filter(subject=subject, kind=kind).exclude(pk=keep)
                .values_list("pk", "stored_name"))
