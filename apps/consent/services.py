@@ -256,22 +256,31 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
     subject = _applicant_known(email=data["email"]) if kind == "apply" else None
     known = subject is not None
     if known:
-        subject_services.record_update(subject=subject, actor=actor, changes=values)
+        # Whoever knows an address can send a form with it, so a form never changes what we already hold
+        # about a person we know: a new mobile number would let a stranger ask for the private link by SMS,
+        # a new ID scan or CV would replace theirs. Only what the record lacks is added; the person corrects
+        # the rest through their private link (the confirmation says so, and it goes to the address held).
+        held = PersonalRecord.objects.get(subject=subject)
+        if values.get("experience") and not held.experience:
+            subject_services.record_update(subject=subject, actor=actor, changes={"experience": values["experience"]})
         audit_record(actor=actor, verb=Verb.SUBJECT_MATCHED, target=subject.pk,
                      detail={"by": "email", "submission": str(key)})
+        held_kinds = set(IdentityDocument.objects.filter(subject=subject).values_list("kind", flat=True))
+        given_fields = ["experience"] if values.get("experience") and not held.experience else []
     else:
         subject = subject_services.subject_create(actor=actor, **values)
-    given_fields = ["full_name", "email"] + [f for f in ["mobile", "address"] if data.get(f)]
-    if kind == "apply":
-        given_fields += ["legal_id", "referees"]
-        if values["experience"]:
-            given_fields.append("experience")
-    if document is not None:
-        subject_services.document_add(subject=subject, actor=Actor.subject(subject), data=document, replace=known)
+        held_kinds = set()
+        given_fields = ["full_name", "email"] + [f for f in ["mobile", "address"] if data.get(f)]
+        if kind == "apply":
+            given_fields += ["legal_id", "referees"]
+            if values["experience"]:
+                given_fields.append("experience")
+    if document is not None and IdentityDocument.Kind.ID_SCAN not in held_kinds:
+        subject_services.document_add(subject=subject, actor=Actor.subject(subject), data=document)
         given_fields.append("document")
-    if cv is not None:
+    if cv is not None and IdentityDocument.Kind.CV not in held_kinds:
         subject_services.document_add(subject=subject, actor=Actor.subject(subject), data=cv,
-                                      kind=IdentityDocument.Kind.CV, replace=known)
+                                      kind=IdentityDocument.Kind.CV)
         given_fields.append("cv")
     if data.get("message"):
         subject_services.enquiry_add(subject=subject, actor=Actor.subject(subject), message=data["message"])
@@ -303,21 +312,34 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
     with translation.override(language):
         vacancy_title = vacancy.title if vacancy is not None else ""
         other_titles = [e.vacancy.title if e.vacancy else str(e.get_service_display()) for e in others]
-    message = {"fields": [FIELD_LABELS[f] for f in given_fields], "purposes": [p.name for p in purposes],
+    # A known person is written to at the addresses held, by the name held: never at what the form said.
+    name, email, mobile = ((held.full_name, held.email, held.mobile) if known
+                           else (data["full_name"], data["email"], data.get("mobile")))
+    shown_fields = given_fields
+    if known:  # what we hold now, all of it: the form added only what was missing
+        kinds = held_kinds | {IdentityDocument.Kind.ID_SCAN} if "document" in given_fields else held_kinds
+        kinds = kinds | {IdentityDocument.Kind.CV} if "cv" in given_fields else kinds
+        shown_fields = ["full_name", "email"] + [f for f in ["mobile", "address"] if getattr(held, f)]
+        shown_fields += ["legal_id", "referees"]
+        shown_fields += ["experience"] if held.experience or "experience" in given_fields else []
+        shown_fields += ["document"] if IdentityDocument.Kind.ID_SCAN in kinds else []
+        shown_fields += ["cv"] if IdentityDocument.Kind.CV in kinds else []
+    message = {"fields": [FIELD_LABELS[f] for f in shown_fields], "purposes": [p.name for p in purposes],
                "link": link_url(subject), "link_expires_days": settings.SELF_SERVICE_LINK_DAYS,
-               "full_name": data["full_name"], "vacancy": vacancy_title, "updated": earlier is not None,
+               "full_name": name, "vacancy": vacancy_title, "updated": earlier is not None,
+               "kept": known,
                **_policy_link(policy)}
-    notification_queue(subject=subject, channel="email", template="confirmation", recipient=data["email"],
+    notification_queue(subject=subject, channel="email", template="confirmation", recipient=email,
                        context=message, language=language)
     if others:  # one person, one record: tell them their applications now share it
-        notification_queue(subject=subject, channel="email", template="one_record", recipient=data["email"],
+        notification_queue(subject=subject, channel="email", template="one_record", recipient=email,
                            language=language,
-                           context={"full_name": data["full_name"], "vacancy": vacancy_title,
+                           context={"full_name": name, "vacancy": vacancy_title,
                                     "others": other_titles, "link": link_url(subject)})
-    if data.get("mobile"):
-        notification_queue(subject=subject, channel="sms", template="confirmation", recipient=str(data["mobile"]),
+    if mobile:
+        notification_queue(subject=subject, channel="sms", template="confirmation", recipient=str(mobile),
                            context=message, language=language)
-    for referee in referees:
+    for referee in [] if known else referees:  # a known person's referees are the ones held
         if not referee_notice_claim(phone=str(referee["phone"])):
             audit_record(actor=Actor.system(f"{kind}-form"), verb=Verb.REFEREE_NOTICE_SKIPPED, target=subject.pk,
                          detail={"referee": referee["id"], "reason": "notified-recently"})

@@ -47,33 +47,54 @@ def test_an_application_is_an_engagement_for_the_vacancy_and_its_client(demo_pur
     assert PersonalRecord.objects.get(subject=engagement.subject).experience == "Five years as a stores clerk."
 
 
-def test_applying_twice_to_the_same_vacancy_updates_the_application(demo_purposes):
+def test_applying_twice_to_the_same_vacancy_keeps_one_application(demo_purposes):
     vacancy = VacancyFactory()
     first = _apply(vacancy, cv=CV).submission.subject
     second = _apply(vacancy, cv=CV + b"v2", email="Amani.Wekesa@Example.org", address="Box 7, Kisumu").submission
     assert second.subject == first
     assert DataSubject.objects.count() == 1
     assert ServiceEngagement.objects.filter(subject=first).count() == 1
-    assert PersonalRecord.objects.get(subject=first).address == "Box 7, Kisumu"
-    # The new CV and ID scan replace the old ones: one of each kind.
+    # What we hold is not changed by a form: the person corrects it through their link.
+    assert PersonalRecord.objects.get(subject=first).address == "P.O. Box 100-00200, Nairobi"
     assert IdentityDocument.objects.filter(subject=first, kind="cv").count() == 1
     assert IdentityDocument.objects.filter(subject=first, kind="id-scan").count() == 1
     assert AuditEvent.objects.filter(verb="application.updated", target=str(first.pk)).exists()
     assert not Notification.objects.filter(subject=first, template="one_record").exists()
+    assert Notification.objects.filter(subject=first, template="confirmation", channel="email").last().context["kept"]
 
 
 def test_applying_to_a_second_vacancy_reuses_the_person_and_tells_them(demo_purposes):
     first_vacancy, second_vacancy = VacancyFactory(), VacancyFactory()
-    person = _apply(first_vacancy).submission.subject
-    again = _apply(second_vacancy, full_name="Amani Wekesa Otieno").submission.subject
+    person = _apply(first_vacancy, experience="").submission.subject
+    again = _apply(second_vacancy, full_name="Amani Wekesa Otieno", cv=CV).submission.subject
     assert again == person
     assert DataSubject.objects.count() == 1
     applications = ServiceEngagement.objects.filter(subject=person, status="open")
     assert {e.vacancy for e in applications} == {first_vacancy, second_vacancy}
-    assert PersonalRecord.objects.get(subject=person).full_name == "Amani Wekesa Otieno"
+    record = PersonalRecord.objects.get(subject=person)
+    assert record.full_name == "Amani Wekesa"  # kept as held
+    assert record.experience == "Five years as a stores clerk."  # what was missing is added
+    assert IdentityDocument.objects.filter(subject=person, kind="cv").count() == 1
     told = Notification.objects.get(subject=person, template="one_record", channel="email")
     assert told.context["others"] == [first_vacancy.title]
     assert told.context["vacancy"] == second_vacancy.title
+
+
+def test_a_stranger_with_someones_email_cannot_take_over_their_record(demo_purposes):
+    """Whoever knows an address can send a form with it. Their mobile number must not replace the held one,
+    or they could have the private link sent to their phone."""
+    person = _apply(VacancyFactory()).submission.subject
+    Notification.objects.all().delete()
+    _apply(VacancyFactory(), full_name="Mallory", mobile="+254799000111", legal_id_number="11111111",
+           referees=[{"name": "Eve", "phone": "+254799000222", "relationship": "Friend"}])
+    record = PersonalRecord.objects.get(subject=person)
+    assert (record.full_name, str(record.mobile), record.legal_id_number) == (
+        "Amani Wekesa", "+254712345678", "27654321")
+    assert [r["name"] for r in record.referees] == ["Jane Muthoni", "Peter Odhiambo"]
+    recipients = {(n.channel, n.recipient) for n in Notification.objects.filter(subject=person)}
+    assert ("sms", "+254712345678") in recipients
+    assert not any(r in {"+254799000111", "+254799000222"} for _channel, r in recipients)
+    assert all(n.context.get("full_name") != "Mallory" for n in Notification.objects.filter(subject=person))
 
 
 def test_a_person_whose_erasure_is_under_way_is_not_reused(demo_purposes):
