@@ -70,6 +70,10 @@ class Verb(models.TextChoices):
     RIGHTS_REQUEST_COMPLETED = "rights_request.completed"
     BREACH_RECORDED = "breach.recorded"
     BREACH_UPDATED = "breach.updated"
+    BREACH_PERSON_NOTIFIED = "breach.person_notified"
+    SUBJECT_RESTRICTED = "subject.restricted"
+    SUBJECT_RESTRICTION_LIFTED = "subject.restriction_lifted"
+    STAFF_ENROLMENT_ISSUED = "staff.enrolment_issued"
 
 
 class AuditQuerySet(models.QuerySet):

@@ -3,7 +3,7 @@
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -86,6 +86,7 @@ class CollectionContext:
     user_agent: str = ""
     language: str = ""  # the language the page was shown in (default: the active one)
     notices: tuple[tuple[str, int], ...] = ()  # (purpose slug, notice id) the page showed
+    consented_at: datetime | None = None  # when the person agreed, if earlier (by email or phone, staff)
 
 
 def _notice_shown(purpose: Purpose, context: CollectionContext) -> PurposeNotice:
@@ -110,6 +111,7 @@ def _receipt(*, subject: DataSubject, purpose: Purpose, action: str, context: Co
         subject=subject, purpose=purpose, action=action, policy_version=policy or policy_in_force(),
         collection_point=context.collection_point, form_version=context.form_version,
         wording_sha256=notice.sha256, notice=notice, language=notice.language, source=context.source,
+        consented_at=context.consented_at,
         ip_hmac=blind_index_for(kind="ip", normalised=context.ip) if context.ip else "",
         user_agent_summary=user_agent_summary(context.user_agent),
     )
@@ -169,9 +171,11 @@ class Received:
 
 
 def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose],
-                       context: CollectionContext, document: bytes | None = None) -> Received:
+                       context: CollectionContext, document: bytes | None = None,
+                       actor: Actor | None = None) -> Received:
     """Store one sent form. The same key twice (double click, back button) creates nothing new.
-    Without every consent the form requires, nothing is stored (RequiredConsentMissing)."""
+    Without every consent the form requires, nothing is stored (RequiredConsentMissing).
+    `actor`: who entered it, when not the form itself (staff adding a person who wrote or phoned)."""
     existing = Submission.objects.filter(pk=key).first()
     if existing:
         return Received(existing, False)
@@ -182,23 +186,23 @@ def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[
         # An ID scan is stored before the rows; if anything after it fails, the file goes too.
         with files_kept_only_if_committed(), transaction.atomic(durable=True):
             submission = _receive(key=key, kind=kind, data=data, purposes=purposes, context=context,
-                                  document=document)
+                                  document=document, actor=actor or Actor.system(f"{kind}-form"))
     except IntegrityError:  # the same form sent twice at the same moment
         return Received(Submission.objects.get(pk=key), False)
     return Received(submission, True)
 
 
 def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], context: CollectionContext,
-             document: bytes | None) -> Submission:
+             document: bytes | None, actor: Actor) -> Submission:
     referees = [{"id": uuid.uuid4().hex, **r} for r in data.get("referees", [])]
     subject = subject_services.subject_create(
-        actor=Actor.system(f"{kind}-form"), full_name=data["full_name"], email=data["email"],
+        actor=actor, full_name=data["full_name"], email=data["email"],
         mobile=data.get("mobile") or None, address=data.get("address", ""), referees=referees,
         legal_id_type=data.get("legal_id_type", ""), legal_id_number=data.get("legal_id_number", ""),
     )
     given_fields = ["full_name", "email"] + [f for f in ["mobile", "address"] if data.get(f)]
-    if kind == "apply":
-        given_fields += ["legal_id", "referees"]
+    if kind == "apply":  # staff entering an application by phone may have neither yet
+        given_fields += [f for f, given in (("legal_id", data.get("legal_id_number")), ("referees", referees)) if given]
     if document is not None:
         subject_services.document_add(subject=subject, actor=Actor.subject(subject), data=document)
         given_fields.append("document")
@@ -228,7 +232,7 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
                            context=message, language=language)
     for referee in referees:
         if not referee_notice_claim(phone=str(referee["phone"])):
-            audit_record(actor=Actor.system(f"{kind}-form"), verb=Verb.REFEREE_NOTICE_SKIPPED, target=subject.pk,
+            audit_record(actor=actor, verb=Verb.REFEREE_NOTICE_SKIPPED, target=subject.pk,
                          detail={"referee": referee["id"], "reason": "notified-recently"})
             continue
         notification_queue(

@@ -68,11 +68,32 @@ class DataSubject(models.Model):
     """A person. The UUID is the only identifier that leaves the database."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        ERASED = "erased", "Erased"
+        ACTIVE = "active", _("Active")
+        ERASED = "erased", _("Erased")
+
+    class RestrictionGround(models.TextChoices):
+        """Why processing is restricted: the grounds of the Data Protection Act 2019, s.34(1)."""
+
+        ACCURACY_CONTESTED = "accuracy-contested", _("The person contests the accuracy of the data (s.34(1)(a))")
+        LEGAL_CLAIM = "legal-claim", _("No longer needed, but kept for a legal claim (s.34(1)(b))")
+        OPPOSES_ERASURE = "opposes-erasure", _("Unlawful processing; the person asks for restriction instead of "
+                                               "erasure (s.34(1)(c))")
+        OBJECTION_PENDING = "objection-pending", _("The person objected; the objection is being verified "
+                                                   "(s.34(1)(d))")
+
+    class RestrictionLifted(models.TextChoices):
+        ACCURACY_SETTLED = "accuracy-settled", _("The accuracy was verified or the data corrected")
+        CLAIM_ENDED = "claim-ended", _("The legal claim has ended")
+        OBJECTION_DECIDED = "objection-decided", _("The objection was decided")
+        PERSON_ASKED = "person-asked", _("The person asked for the restriction to end")
 
     id = models.UUIDField("public id", primary_key=True, default=uuid.uuid4, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # Restriction of processing (DPA s.34): while set, the data is only stored: no disclosures, campaigns,
+    # messages other than about the restriction, or changes to the person's services.
+    restricted_at = models.DateTimeField(_("restricted since"), null=True, blank=True)
+    restriction_ground = models.CharField(_("ground for restriction"), max_length=24,
+                                          choices=RestrictionGround.choices, blank=True)
     # Bumped by "sign out all links" and by an email correction: older private links stop working.
     link_version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -95,6 +116,17 @@ class DataSubject(models.Model):
     @property
     def is_erased(self) -> bool:
         return self.status == self.Status.ERASED
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.restricted_at is not None
+
+
+class SubjectRestricted(ValueError):
+    """Processing of this person's data is restricted (DPA s.34): only storage is allowed. No personal data."""
+
+    def __init__(self, message: str = "processing of this person's data is restricted") -> None:
+        super().__init__(message)
 
 
 class PersonalRecord(models.Model):
@@ -275,6 +307,8 @@ class ErasureJob(models.Model):
     """An erasure that must happen. Written before it is queued; the sweep re-drives it."""
 
     class State(models.TextChoices):
+        # Waits for a message to the person to be sent first (an enquiry's answer); then pending.
+        WAITING = "waiting", "Waiting for a message to go"
         PENDING = "pending", "Pending"
         RUNNING = "running", "Running"
         DONE = "done", "Done"
@@ -293,6 +327,9 @@ class ErasureJob(models.Model):
     certificate_id = models.UUIDField(null=True, blank=True)
     # Partial erasure under a legal hold: the rest waits for the hold to end.
     held = models.BooleanField(default=False)
+    # WAITING for this notification (sent or failed) before the erasure may run: erasing first would
+    # destroy the key the message is sealed with.
+    after_notification = models.UUIDField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -303,6 +340,8 @@ class ErasureJob(models.Model):
         indexes = [
             # erasure_jobs_redrive: unfinished jobs older than a cut-off
             models.Index(fields=["state", "created_at"], name="erasurejob_state_created_idx"),
+            # erasure_jobs_release: the jobs waiting for one message
+            models.Index(fields=["after_notification"], condition=Q(state="waiting"), name="erasurejob_waiting_idx"),
         ]
 
     def __str__(self) -> str:

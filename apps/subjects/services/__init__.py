@@ -10,13 +10,16 @@ from .engagements import (
     engagement_open,
     engagements_complete,
     engagements_keep,
+    engagements_restricted,
 )
 from .erasure import (
     Outcome,
     Reason,
     erasure_job_run,
     erasure_jobs_redrive,
+    erasure_jobs_release,
     erasure_jobs_run,
+    erasure_jobs_waiting_for,
     erasure_request,
     erasures_reapply,
     erasures_request,
@@ -44,6 +47,7 @@ from .people import (
     subjects_find,
     subjects_matching,
 )
+from .restriction import REVEAL_REASONS_WHILE_RESTRICTED, restriction_lift, restriction_set
 from .retention import (
     DueNotice,
     enforce_retention,
@@ -63,4 +67,6 @@ __all__ = [
     "normalise_phone", "orphans_remove", "record_erase_unheld", "record_update", "rows_expire", "sniff_content_type",
     "subject_create", "subject_erase", "subject_erase_now", "subject_export", "subject_links_revoke",
     "subject_reveal", "subjects_erase", "subjects_find", "subjects_matching",
+    "engagements_restricted", "erasure_jobs_release", "erasure_jobs_waiting_for", "REVEAL_REASONS_WHILE_RESTRICTED",
+    "restriction_lift", "restriction_set",
 ]
