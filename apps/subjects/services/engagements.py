@@ -21,7 +21,7 @@ CHUNK = 500  # engagements completed per transaction
 @transaction.atomic
 def engagement_open(*, subject: DataSubject, actor: Actor, service: str, reference: str = "",
                     controller=None, retention_days: int | None = None) -> ServiceEngagement:
-    if subject.is_restricted:
+    if DataSubject.objects.filter(pk=subject.pk, restricted_at__isnull=False).exists():
         raise SubjectRestricted
     engagement = ServiceEngagement.objects.create(subject=subject, service=service, reference=reference,
                                                   controller=controller, retention_days=retention_days)
