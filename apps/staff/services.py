@@ -171,12 +171,12 @@ def subject_restriction_lift(*, subject: DataSubject, staff_user, reason: str) -
 
 
 # --- people received by email or phone -------------------------------------------------------------------
-@transaction.atomic
 def person_add_by_staff(*, staff_user, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose],
                         channel: str, consented_at: datetime, language: str) -> Received:
     """A person who applied or asked by email or phone, entered by staff through the same intake as the
     forms: consent receipts record how (`channel`) and when the person agreed, and the person gets the
-    confirmation email (and SMS) with their private link, in their language."""
+    confirmation email (and SMS) with their private link, in their language. Not atomic itself: the intake
+    is one durable transaction of its own."""
     if consented_at > timezone.now():
         raise ValueError("consent cannot be given in the future")
     context = CollectionContext(collection_point=f"staff-{channel}", form_version="staff-1",
