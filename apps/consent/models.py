@@ -99,7 +99,7 @@ class ConsentRecord(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     # When the person agreed, if before this receipt was written (consent by email or phone, entered by staff).
-    consented_at = models.DateTimeField(null=True, blank=True)
+    consented_at = models.DateTimeField(_("agreed at"), null=True, blank=True)
     # Keyed hash of the IP address, sealed with the person's key so erasure makes it unreadable.
     ip_hmac = EncryptedCharField(max_length=64, blank=True)
     user_agent_summary = models.CharField(max_length=64, blank=True)

@@ -170,7 +170,7 @@ class BreachNotice(models.Model):
     subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="breach_notices",
                                 verbose_name=_("person (public id)"))
     # The message (apps.notifications); it goes with the person's erasure, this row stays as the proof.
-    notification_id = models.UUIDField(null=True, blank=True)
+    notification_id = models.UUIDField(_("message"), null=True, blank=True)
     notified_at = models.DateTimeField(_("notified"), default=timezone.now)
 
     class Meta:

@@ -21,7 +21,7 @@ from apps.staff.services import enquiry_answer, subject_restrict, subject_restri
 from apps.subjects import services
 from apps.subjects.links import link_token
 from apps.subjects.models import DataSubject, ServiceEngagement, SubjectRestricted
-from tests.factories import EngagementFactory, SubjectFactory
+from tests.factories import ControllerFactory, EngagementFactory, SubjectFactory
 from tests.policies.helpers import BACKGROUND, HIRING, publish
 
 pytestmark = pytest.mark.django_db
@@ -204,3 +204,17 @@ def test_the_people_list_filters_restricted_people(officer, applicant):
     page = client.get("/admin/subjects/datasubject/?restricted=yes").content.decode()
     assert str(applicant.pk) in page and str(other.pk) not in page
     assert DataSubject.objects.filter(restricted_at__isnull=False).count() == 1
+
+
+def test_the_people_list_filters_by_purpose_and_controller(officer, demo_purposes):
+    _user, client = officer
+    acme = ControllerFactory(name="Acme Ltd")
+    marketed, other = EngagementFactory(controller=acme).subject, EngagementFactory().subject
+    consent_give(subject=marketed, purpose=Purpose.objects.get(slug="marketing"), context=CONTEXT)
+    consent_give(subject=other, purpose=Purpose.objects.get(slug="recruitment"), context=CONTEXT)
+    marketing = Purpose.objects.get(slug="marketing").pk
+    listing = client.get(f"/admin/subjects/datasubject/?consents__purpose__id__exact={marketing}").content.decode()
+    assert str(marketed.pk) in listing and str(other.pk) not in listing
+    assert "News about new jobs" in client.get("/admin/subjects/datasubject/").content.decode()  # the filter's choice
+    by_controller = client.get(f"/admin/subjects/datasubject/?engagements__controller__id__exact={acme.pk}")
+    assert str(marketed.pk) in by_controller.content.decode() and str(other.pk) not in by_controller.content.decode()

@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
             name='BreachNotice',
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('notification_id', models.UUIDField(blank=True, null=True)),
+                ('notification_id', models.UUIDField(blank=True, null=True, verbose_name='message')),
                 ('notified_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='notified')),
                 ('breach', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='staff.breach')),
                 ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='breach_notices', to='subjects.datasubject', verbose_name='person (public id)')),
