@@ -86,10 +86,9 @@ class RightsRequestAdmin(admin.ModelAdmin):
             try:
                 rights_request_complete(request=rights_request, actor=Actor.staff(request.user), outcome=outcome)
                 done += 1
-            except RightsRequestNotReady:
-                self.message_user(request, _("Request %(id)s: identify the person and record how their identity "
-                                             "was checked first.") % {"id": str(rights_request.pk)[:8]},
-                                  messages.ERROR)
+            except RightsRequestNotReady as exc:
+                self.message_user(request, _("Request %(id)s: %(why)s.") % {"id": str(rights_request.pk)[:8],
+                                                                             "why": exc.args[0]}, messages.ERROR)
         if done:
             self.message_user(request, _("%(n)d request(s) closed.") % {"n": done}, messages.SUCCESS)
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -240,7 +241,7 @@ def rights_request_change(*, request: RightsRequest, actor: Actor, changes: dict
 
 
 class RightsRequestNotReady(ValueError):
-    pass
+    """The request cannot be closed as done yet; the message (translatable, no personal data) says why."""
 
 
 @transaction.atomic
@@ -252,7 +253,13 @@ def rights_request_complete(*, request: RightsRequest, actor: Actor, outcome: st
         return request
     done = outcome == RightsRequest.Outcome.DONE
     if done and (request.subject_id is None or not request.identity_check):
-        raise RightsRequestNotReady("identify the person and record how their identity was checked first")
+        raise RightsRequestNotReady(gettext_lazy("identify the person and record how their identity was checked "
+                                                 "first"))
+    if done and request.kind == RightsRequest.Kind.RESTRICTION and \
+            not DataSubject.objects.filter(pk=request.subject_id, restricted_at__isnull=False).exists():
+        # The ground (s.34(1)) is chosen on the person's page, where the restriction is set and audited.
+        raise RightsRequestNotReady(gettext_lazy("restrict the processing of the person's data first, from their "
+                                                 "page, with the ground"))
     if done and request.kind == RightsRequest.Kind.ERASURE:
         subject_services.erasure_request(subject_id=request.subject_id, reason=subject_services.Reason.SUBJECT_REQUEST,
                                          actor=actor)

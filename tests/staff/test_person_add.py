@@ -32,7 +32,7 @@ def _post(client, **overrides):
     data = {"key": str(uuid.uuid4()), "kind": "apply", "full_name": "Wanjiku Kamau", "email": "wanjiku@example.org",
             "mobile": "", "address": "", "message": "", "channel": "phone",
             "consented_at": agreed.strftime("%Y-%m-%d %H:%M"), "language": "sw",
-            "purposes": [Purpose.objects.get(slug="recruitment").pk, Purpose.objects.get(slug="share-with-employer").pk]}
+            "purposes": [Purpose.objects.get(slug=slug).pk for slug in ("recruitment", "share-with-employer")]}
     data.update(overrides)
     return client.post("/admin/people/add/", data, follow=True), agreed
 

@@ -218,3 +218,20 @@ def test_the_people_list_filters_by_purpose_and_controller(officer, demo_purpose
     assert "News about new jobs" in client.get("/admin/subjects/datasubject/").content.decode()  # the filter's choice
     by_controller = client.get(f"/admin/subjects/datasubject/?engagements__controller__id__exact={acme.pk}")
     assert str(marketed.pk) in by_controller.content.decode() and str(other.pk) not in by_controller.content.decode()
+
+
+def test_a_restriction_request_is_done_only_once_the_person_is_restricted(officer, applicant):
+    from apps.staff.services import RightsRequestNotReady, rights_request_complete, rights_request_record
+
+    user, client = officer
+    request = rights_request_record(actor=SYSTEM, kind="restriction", channel="email", received_at=timezone.now(),
+                                    subject=applicant, identity_check="email-on-file")
+    with pytest.raises(RightsRequestNotReady, match="restrict the processing"):
+        rights_request_complete(request=request, actor=SYSTEM, outcome="done")
+    page = client.post("/admin/staff/rightsrequest/", {"action": "complete_done", "_selected_action": [request.pk]},
+                       follow=True).content.decode()
+    assert "restrict the processing of the person" in page
+    subject_restrict(subject=applicant, staff_user=user, ground="accuracy-contested")
+    assert rights_request_complete(request=request, actor=SYSTEM, outcome="done").state == "completed"
+    dashboard = client.get("/admin/dashboard/").content.decode()
+    assert "Processing restricted: 1 person" in dashboard
