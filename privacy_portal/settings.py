@@ -481,6 +481,8 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contri
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
 # A staff session ends this many hours after signing in.
 STAFF_SESSION_HOURS = env.int("STAFF_SESSION_HOURS", default=8)
+# A staff member's first second factor needs a one-time enrolment code (docs/staff-two-factor.md).
+STAFF_ENROLMENT_HOURS = env.int("STAFF_ENROLMENT_HOURS", default=24)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default=f"Privacy Portal ({CONTROLLER_NAME})")
 # django-axes: after AXES_FAILURE_LIMIT wrong passwords (or codes) for one account, or from one address,
 # sign-in is refused for that account/address until the cool-off has passed.

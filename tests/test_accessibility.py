@@ -54,3 +54,14 @@ def test_the_verify_page_with_a_result_meets_wcag_aa(page, demo_purposes):
     page.get_by_role("heading", name="Valid deletion certificate").wait_for()
     results = Axe().run(page, options=WCAG)
     assert results.violations_count == 0, results.generate_report()
+
+
+def test_the_self_service_page_of_a_restricted_person_meets_wcag_aa(page, demo_purposes, live_server):
+    from apps.audit.services import Actor
+    from apps.subjects.links import link_token
+    from apps.subjects.services import restriction_set
+
+    subject = EngagementFactory().subject
+    restriction_set(subject=subject, actor=Actor.system("test"), ground="accuracy-contested")
+    _check(page, f"/me/{link_token(subject)}/")
+    assert page.get_by_role("heading", name="Processing of your data is restricted").is_visible()

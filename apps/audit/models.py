@@ -76,6 +76,10 @@ class Verb(models.TextChoices):
     APPLICATION_UPDATED = "application.updated"
     SUBJECT_MATCHED = "subject.matched"
     DOCUMENT_REMOVED = "document.removed"
+    BREACH_PERSON_NOTIFIED = "breach.person_notified"
+    SUBJECT_RESTRICTED = "subject.restricted"
+    SUBJECT_RESTRICTION_LIFTED = "subject.restriction_lifted"
+    STAFF_ENROLMENT_ISSUED = "staff.enrolment_issued"
 
 
 class AuditQuerySet(models.QuerySet):

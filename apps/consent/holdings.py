@@ -10,6 +10,7 @@ from .receipts import receipt_sign
 def _receipts(rows: QuerySet) -> list[dict]:
     # Each with its signed form (JWS), which the person can check at /verify/ or offline.
     return [{"purpose": c.purpose.slug, "action": c.action, "at": c.created_at.isoformat(),
+             "agreed_at": c.consented_at.isoformat() if c.consented_at else None,
              "policy_version": c.policy_version.version if c.policy_version else None, "source": c.source,
              "collection_point": c.collection_point, "form_version": c.form_version,
              "wording_sha256": c.wording_sha256, "language": c.language or None,

@@ -82,6 +82,8 @@ class ConsentRecord(models.Model):
         WEB_FORM = "web-form", _("Web form")
         API = "api", _("API")
         SELF_SERVICE = "self-service", _("Self-service page")
+        # Staff entered consent the person gave by email or phone (collection_point says which).
+        STAFF = "staff", _("Recorded by staff")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     subject = models.ForeignKey(DataSubject, on_delete=models.PROTECT, related_name="consents")
@@ -96,6 +98,8 @@ class ConsentRecord(models.Model):
     language = models.CharField(max_length=16, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the person agreed, if before this receipt was written (consent by email or phone, entered by staff).
+    consented_at = models.DateTimeField(_("agreed at"), null=True, blank=True)
     # Keyed hash of the IP address, sealed with the person's key so erasure makes it unreadable.
     ip_hmac = EncryptedCharField(max_length=64, blank=True)
     user_agent_summary = models.CharField(max_length=64, blank=True)

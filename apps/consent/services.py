@@ -3,7 +3,7 @@
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -93,6 +93,7 @@ class CollectionContext:
     user_agent: str = ""
     language: str = ""  # the language the page was shown in (default: the active one)
     notices: tuple[tuple[str, int], ...] = ()  # (purpose slug, notice id) the page showed
+    consented_at: datetime | None = None  # when the person agreed, if earlier (by email or phone, staff)
 
 
 def _notice_shown(purpose: Purpose, context: CollectionContext) -> PurposeNotice:
@@ -117,6 +118,7 @@ def _receipt(*, subject: DataSubject, purpose: Purpose, action: str, context: Co
         subject=subject, purpose=purpose, action=action, policy_version=policy or policy_in_force(),
         collection_point=context.collection_point, form_version=context.form_version,
         wording_sha256=notice.sha256, notice=notice, language=notice.language, source=context.source,
+        consented_at=context.consented_at,
         ip_hmac=blind_index_for(kind="ip", normalised=context.ip) if context.ip else "",
         user_agent_summary=user_agent_summary(context.user_agent),
     )
@@ -192,15 +194,17 @@ class Received:
 
 def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose],
                        context: CollectionContext, document: bytes | None = None, vacancy: Vacancy | None = None,
-                       cv: bytes | None = None) -> Received:
+                       cv: bytes | None = None, actor: Actor | None = None) -> Received:
     """Store one sent form. The same key twice (double click, back button) creates nothing new.
     Without every consent the form requires, nothing is stored (RequiredConsentMissing).
 
     An application is for a vacancy (`vacancy`): a closed or unknown one stores nothing (VacancyClosed).
     An applicant already with us (the blind index of their email) is the same person: applying again to the
-    same vacancy updates their application, applying to another opens a second one on the one record, and
-    they are told so. `cv` (a PDF, at most 5 MB) and data["experience"] are optional professional details;
-    a CV that is not acceptable stores nothing (DocumentRejected)."""
+    same vacancy keeps one application, applying to another opens a second one on the one record, and
+    they are told so; what we hold about them is not changed by the form. `cv` (a PDF, at most 5 MB) and
+    data["experience"] are optional professional details; a CV that is not acceptable stores nothing
+    (DocumentRejected). `actor`: who entered it, when not the form itself (staff adding a person who wrote
+    or phoned)."""
     existing = Submission.objects.filter(pk=key).first()
     if existing:
         return Received(existing, False)
@@ -213,7 +217,7 @@ def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[
         # An ID scan is stored before the rows; if anything after it fails, the file goes too.
         with files_kept_only_if_committed(), transaction.atomic(durable=True):
             submission = _receive(key=key, kind=kind, data=data, purposes=purposes, context=context,
-                                  document=document, vacancy=vacancy, cv=cv)
+                                  document=document, vacancy=vacancy, cv=cv, actor=actor)
     except IntegrityError:  # the same form sent twice at the same moment
         return Received(Submission.objects.get(pk=key), False)
     return Received(submission, True)
@@ -221,7 +225,8 @@ def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[
 
 def _applicant_known(*, email: str) -> DataSubject | None:
     """The person already with us under this email (the newest, if an old duplicate exists), locked until
-    the transaction ends; None if nobody is, or if their erasure is already under way."""
+    the transaction ends; None if nobody is, if their erasure is already under way, or if their processing
+    is restricted."""
     kind, digest = subject_services.lookup_digest(email)
     if connection.vendor == "postgresql":  # two first applications with one address at once: one person
         with connection.cursor() as cursor:
@@ -230,8 +235,9 @@ def _applicant_known(*, email: str) -> DataSubject | None:
     if not matching:
         return None
     # Locked in the order engagement completion locks people, so neither waits on the other forever.
-    subject = DataSubject.objects.select_for_update().filter(pk=matching[-1].pk,
-                                                             status=DataSubject.Status.ACTIVE).first()
+    # A restricted record is only stored, never added to (s.34): a new application starts a record of its own.
+    subject = DataSubject.objects.select_for_update().filter(pk=matching[-1].pk, status=DataSubject.Status.ACTIVE,
+                                                             restricted_at__isnull=True).first()
     if subject is None or ErasureJob.objects.filter(subject=subject).exclude(state=ErasureJob.State.DONE).exists():
         return None
     return subject
@@ -247,9 +253,10 @@ def _record_values(kind: str, data: dict, referees: list[dict]) -> dict:
 
 
 def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], context: CollectionContext,
-             document: bytes | None, vacancy: Vacancy | None = None, cv: bytes | None = None) -> Submission:
+             document: bytes | None, vacancy: Vacancy | None = None, cv: bytes | None = None,
+             actor: Actor | None = None) -> Submission:
     referees = [{"id": uuid.uuid4().hex, **r} for r in data.get("referees", [])]
-    actor = Actor.system("controller" if context.source == "controller" else f"{kind}-form")
+    actor = actor or Actor.system("controller" if context.source == "controller" else f"{kind}-form")
     if vacancy is not None:
         vacancy = subject_services.vacancy_hold_open(vacancy_id=vacancy.pk)
     values = _record_values(kind, data, referees)
@@ -271,8 +278,9 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
         subject = subject_services.subject_create(actor=actor, **values)
         held_kinds = set()
         given_fields = ["full_name", "email"] + [f for f in ["mobile", "address"] if data.get(f)]
-        if kind == "apply":
-            given_fields += ["legal_id", "referees"]
+        if kind == "apply":  # staff entering an application by phone may have neither yet
+            given_fields += [f for f, given in (("legal_id", data.get("legal_id_number")), ("referees", referees))
+                             if given]
             if values["experience"]:
                 given_fields.append("experience")
     if document is not None and IdentityDocument.Kind.ID_SCAN not in held_kinds:
@@ -341,7 +349,7 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
                            context=message, language=language)
     for referee in [] if known else referees:  # a known person's referees are the ones held
         if not referee_notice_claim(phone=str(referee["phone"])):
-            audit_record(actor=Actor.system(f"{kind}-form"), verb=Verb.REFEREE_NOTICE_SKIPPED, target=subject.pk,
+            audit_record(actor=actor, verb=Verb.REFEREE_NOTICE_SKIPPED, target=subject.pk,
                          detail={"referee": referee["id"], "reason": "notified-recently"})
             continue
         notification_queue(

@@ -46,7 +46,8 @@ from apps.audit.services import Actor, Verb, audit_record
 from apps.core import liveness
 from apps.core.jobs import enqueue_on_commit
 from apps.notifications import tasks
-from apps.subjects.models import DataSubject
+from apps.subjects.models import DataSubject, SubjectRestricted
+from apps.subjects.services import erasure_jobs_release, erasure_jobs_waiting_for
 from apps.vault.services import KeyDestroyed
 
 from .backends import SmsMessage, SmsRejected, get_sms_backend
@@ -64,6 +65,10 @@ ACCEPTANCE_TTL = 24 * 3600
 # (about 8 s in all: a restart), before the last try, whose error is raised.
 DB_RETRY_PAUSES = (0, 0.5, 1, 2, 4)
 RETRY_BACKOFF_MAX = 600  # seconds
+# While a person's processing is restricted (DPA s.34) we write to them only about their rights: the
+# restriction itself, a breach that affects them, and the links and codes they ask for to reach their data.
+WHILE_RESTRICTED = frozenset({"restriction_set", "restriction_lifted", "breach_notice", "new_link", "stepup_code",
+                              "link_locked", "email_changed_notice"})
 
 
 class TransientSendError(Exception):
@@ -113,6 +118,9 @@ def notification_queue(*, subject: DataSubject, channel: str, template: str, rec
         raise ValueError(f"no {channel} template {template!r}") from None
     if subject.is_erased:
         raise ValueError("this person's data has been erased")
+    if template not in WHILE_RESTRICTED and \
+            DataSubject.objects.filter(pk=subject.pk, restricted_at__isnull=False).exists():
+        raise SubjectRestricted
     language = _supported_language(language)
     with translation.override(language):
         # Plain JSON from here on; lazy translations become text in the message's language.
@@ -233,6 +241,7 @@ def _mark_sent(notification: Notification, *, provider_message_id: str, by_sweep
             provider_message_id=provider_message_id,
         )
         if updated:
+            erasure_jobs_release(notification_ids=[notification.pk])  # an erasure that waited for this message
             audit_record(actor=SYSTEM, verb=Verb.NOTIFICATION_SENT, target=notification.subject_id,
                          detail={"notification": str(notification.pk), "channel": notification.channel,
                                  "template": notification.template, "attempts": notification.attempts,
@@ -247,6 +256,8 @@ def _record_failure(notification: Notification, exc: Exception) -> None:
     if _is_permanent(exc) or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
         with transaction.atomic():
             rows.update(status=Notification.Status.FAILED, last_error=error)
+            # An erasure waiting for this message goes ahead: the failure stays in the audit log.
+            erasure_jobs_release(notification_ids=[notification.pk])
             audit_record(actor=SYSTEM, verb=Verb.NOTIFICATION_FAILED, target=notification.subject_id,
                          detail={"notification": str(notification.pk), "channel": notification.channel,
                                  "template": notification.template, "attempts": notification.attempts,
@@ -305,6 +316,7 @@ def notifications_redrive(*, older_than: timedelta = timedelta(minutes=1), limit
     """
     now = timezone.now()
     handed_back = _sends_lost(now=now, limit=limit)
+    _erasures_release_stale()
     cutoff = now - older_than
     stale = (
         Notification.objects.filter(
@@ -327,6 +339,18 @@ def notifications_redrive(*, older_than: timedelta = timedelta(minutes=1), limit
     if count:
         logger.info("notifications re-queued count=%s", count)
     return count
+
+
+def _erasures_release_stale() -> int:
+    """Erasures waiting for a message no longer in flight (its end was recorded without the release, or
+    the row is gone) go ahead."""
+    waited_for = erasure_jobs_waiting_for()
+    if not waited_for:
+        return 0
+    in_flight = set(Notification.objects.filter(
+        pk__in=waited_for, status__in=[Notification.Status.PENDING, Notification.Status.SENDING])
+        .values_list("pk", flat=True))
+    return erasure_jobs_release(notification_ids=waited_for - in_flight) if waited_for - in_flight else 0
 
 
 @transaction.atomic

@@ -91,9 +91,10 @@ def versions_diff(old: PolicyVersion | None, new: PolicyVersion, *, language: st
 
 # --- who a change affects --------------------------------------------------------------------------
 def people_affected() -> QuerySet[DataSubject]:
-    """Everyone with an active record: not erased, with a service still open."""
+    """Everyone with an active record: not erased, with a service still open, and whose processing is not
+    restricted (DPA s.34: while restricted, the data is only stored)."""
     open_services = ServiceEngagement.objects.filter(subject=OuterRef("pk"), status=ServiceEngagement.Status.OPEN)
-    return DataSubject.objects.filter(status=DataSubject.Status.ACTIVE).filter(
+    return DataSubject.objects.filter(status=DataSubject.Status.ACTIVE, restricted_at__isnull=True).filter(
         pk__in=open_services.values("subject")).order_by("pk")
 
 

@@ -237,6 +237,9 @@ def _disclosure_record(*, subject: DataSubject, actor: Actor, recipient: str, da
                        restricted_until: date | None, disclosed_at: datetime | None) -> Disclosure:
     if subject.is_erased:
         raise DisclosureRefused(_("This person's data has been erased."))
+    if DataSubject.objects.filter(pk=subject.pk, restricted_at__isnull=False).exists():
+        raise DisclosureRefused(_("Processing of this person's data is restricted: nothing may be disclosed until "
+                                  "the privacy officer lifts the restriction."))
     unknown = set(data_categories) - set(Category.values)
     if unknown or not data_categories:
         raise DisclosureRefused(_("Name the data categories disclosed, from the personal-data map."))

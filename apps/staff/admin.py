@@ -2,7 +2,11 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.contrib.admin import helpers
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -10,12 +14,16 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.audit.services import Actor
+from apps.core.admin import ReadOnlyAdmin
 from apps.core.datamap import Category
+from apps.subjects.admin import person_action_register
 
-from .models import Breach, RightsRequest
+from .forms import BreachChoiceForm
+from .models import Breach, BreachNotice, RightsRequest
 from .services import (
     BREACH_FIELDS,
     RightsRequestNotReady,
+    breach_people_notify,
     breach_record,
     breach_update,
     rights_request_change,
@@ -78,10 +86,9 @@ class RightsRequestAdmin(admin.ModelAdmin):
             try:
                 rights_request_complete(request=rights_request, actor=Actor.staff(request.user), outcome=outcome)
                 done += 1
-            except RightsRequestNotReady:
-                self.message_user(request, _("Request %(id)s: identify the person and record how their identity "
-                                             "was checked first.") % {"id": str(rights_request.pk)[:8]},
-                                  messages.ERROR)
+            except RightsRequestNotReady as exc:
+                self.message_user(request, _("Request %(id)s: %(why)s.") % {"id": str(rights_request.pk)[:8],
+                                                                             "why": exc.args[0]}, messages.ERROR)
         if done:
             self.message_user(request, _("%(n)d request(s) closed.") % {"n": done}, messages.SUCCESS)
 
@@ -112,8 +119,16 @@ class BreachForm(forms.ModelForm):
 class BreachAdmin(admin.ModelAdmin):
     form = BreachForm
     list_display = ["__str__", "discovered_at", "people_affected", "risk", "commissioner_clock", "controllers_clock",
-                    "state"]
+                    "people_told", "state"]
     list_filter = ["state", "risk"]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).annotate(told=Count("notices"))
+
+    @admin.display(description=gettext_lazy("People told"), ordering="told")
+    def people_told(self, obj: Breach) -> str:
+        url = reverse("admin:staff_breachnotice_changelist") + f"?breach__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, obj.told)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -137,6 +152,41 @@ class BreachAdmin(admin.ModelAdmin):
         if obj.controllers_notified_at:
             return _("notified %(at)s") % {"at": obj.controllers_notified_at.strftime("%Y-%m-%d %H:%M")}
         return _clock(obj.controllers_due_at, obj.controllers_overdue)
+
+
+@admin.register(BreachNotice)
+class BreachNoticeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The register of who was told of a breach, and when (the message itself is in notifications)."""
+
+    list_display = ["notified_at", "breach", "subject", "notification_id"]
+    list_filter = ["breach"]
+    list_select_related = ["breach", "subject"]
+    fields = ["breach", "subject", "notified_at", "notification_id"]
+    readonly_fields = fields
+
+
+def notify_breach(modeladmin, request: HttpRequest, queryset) -> HttpResponse | None:
+    """People list action: tell the chosen people (or everyone matching the filters) about a breach, once each."""
+    form = BreachChoiceForm(request.POST if "confirm" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        told = breach_people_notify(breach=form.cleaned_data["breach"], subject_ids=list(queryset.values_list(
+            "pk", flat=True)), staff_user=request.user)
+        modeladmin.message_user(request, _("%(n)d person(s) told of the breach; anyone told before was not told "
+                                           "again.") % {"n": told}, messages.SUCCESS)
+        return None
+    if not form.fields["breach"].queryset.exists():
+        modeladmin.message_user(request, _("Record the breach in the register first."), messages.ERROR)
+        return None
+    return TemplateResponse(request, "admin/staff/breach_notify.html", {
+        **modeladmin.admin_site.each_context(request), "title": _("Tell people about a breach"), "form": form,
+        "count": queryset.count(), "queryset_ids": list(queryset.values_list("pk", flat=True)),
+        "select_across": request.POST.get("select_across", "0"), "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "opts": modeladmin.model._meta,
+    })
+
+
+notify_breach.short_description = gettext_lazy("Tell these people about a breach (once each)")
+person_action_register(notify_breach, permission="staff.notify_breach")
 
 
 # django-otp's own admin shows each authenticator's secret key; here a superuser sees only whose device it is

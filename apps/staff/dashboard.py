@@ -47,6 +47,8 @@ def overview() -> dict:
     open_requests = RightsRequest.objects.filter(state=RightsRequest.State.OPEN).order_by("due_at")
     return {
         "people_bars": bars([(str(DataSubject.Status(s).label), people.get(s, 0)) for s in DataSubject.Status]),
+        "people_restricted": DataSubject.objects.filter(status=DataSubject.Status.ACTIVE,
+                                                        restricted_at__isnull=False).count(),
         "engagement_bars": bars(_engagement_ages(now)),
         "erasures_unfinished": unfinished.count(),
         "erasures_stuck": unfinished.filter(created_at__lt=stuck_after).count(),

@@ -21,6 +21,10 @@ class StaffAction(models.Model):
             ("view_dashboard", "Can see the privacy officer's dashboard"),
             ("send_private_link", "Can send a person a fresh private link to the address on file"),
             ("answer_enquiry", "Can answer an enquiry by email"),
+            ("add_person", "Can add a person who applied or asked by email or phone, with their consent"),
+            ("restrict_processing", "Can restrict processing of a person's data and lift the restriction"),
+            ("notify_breach", "Can tell the people affected by a breach"),
+            ("issue_enrolment_code", "Can issue a staff member a one-time code to set up two-factor sign-in"),
         ]
 
     def __str__(self) -> str:
@@ -156,3 +160,51 @@ class Breach(models.Model):
     @property
     def controllers_overdue(self) -> bool:
         return self.controllers_notified_at is None and timezone.now() > self.controllers_due_at
+
+
+class BreachNotice(models.Model):
+    """One person affected by a breach was told, once: which message, when. The register of who was notified."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    breach = models.ForeignKey(Breach, on_delete=models.PROTECT, related_name="notices")
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="breach_notices",
+                                verbose_name=_("person (public id)"))
+    # The message (apps.notifications); it goes with the person's erasure, this row stays as the proof.
+    notification_id = models.UUIDField(_("message"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("notified"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("breach notice")
+        verbose_name_plural = _("breach notices")
+        constraints = [
+            # exactly once per person and breach, however often the officer presses the button
+            models.UniqueConstraint(fields=["breach", "subject"], name="breach_notice_once_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('breach notice')} {str(self.pk)[:8]}"
+
+
+class EnrolmentToken(models.Model):
+    """A one-time permission to set up a staff member's first second factor, issued by a superuser or the
+    privacy officer. Only its hash is kept; the token itself is shown once, to the issuer."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)  # enrolment_token_use: the token presented
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment code")
+        verbose_name_plural = _("enrolment codes")
+
+    def __str__(self) -> str:
+        return f"{_('enrolment code')} {str(self.pk)[:8]}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and timezone.now() < self.expires_at

@@ -30,6 +30,7 @@ _RECRUITER = [
     "subjects.change_vacancy",  # and closing it, which erases its applicants with no other open service
     "subjects.view_identitydocument",
     "staff.answer_enquiry",
+    "staff.add_person",  # an application or enquiry received by email or phone, with the consent evidence
 ]
 _PRIVACY_OFFICER = [
     *_RECRUITER,
@@ -46,7 +47,8 @@ _PRIVACY_OFFICER = [
     "notifications.view_notification",
     "staff.view_dashboard",
     "staff.view_rightsrequest", "staff.add_rightsrequest", "staff.change_rightsrequest",
-    "staff.view_breach", "staff.add_breach", "staff.change_breach",
+    "staff.view_breach", "staff.add_breach", "staff.change_breach", "staff.view_breachnotice",
+    "staff.restrict_processing", "staff.notify_breach", "staff.issue_enrolment_code",
 ]
 
 ROLES: dict[str, list[str]] = {SUPPORT: _SUPPORT, RECRUITER: _RECRUITER, PRIVACY_OFFICER: _PRIVACY_OFFICER}

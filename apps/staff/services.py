@@ -1,22 +1,30 @@
 """Staff accounts (second factor, roles) and the privacy officer's registers. Each change is audited."""
 
-from datetime import datetime
+import hashlib
+import secrets
+import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from apps.audit.services import Actor, ChainReport, Verb, audit_chain_verify, audit_record
+from apps.audit.services import Actor, ChainReport, Entry, Verb, audit_chain_verify, audit_record, audit_records
+from apps.consent.models import ConsentRecord, Purpose
+from apps.consent.services import CollectionContext, Received, submission_receive
+from apps.core.datamap import Category
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_queue
+from apps.policies.selectors import languages_of
 from apps.subjects import services as subject_services
 from apps.subjects.links import link_url
-from apps.subjects.models import DataSubject, Enquiry, PersonalRecord
+from apps.subjects.models import DataSubject, Enquiry, PersonalRecord, ServiceEngagement, SubjectRestricted
 
-from .models import Breach, RightsRequest, rights_request_due
+from .models import Breach, BreachNotice, EnrolmentToken, RightsRequest, rights_request_due
 from .roles import groups_apply
 
 BACKUP_CODES = 10
@@ -28,6 +36,41 @@ def two_factor_start(*, user) -> TOTPDevice:
     """A fresh, unconfirmed authenticator for a staff member who has none (replaces an unfinished one)."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=False)
+
+
+def _enrolment_digest(code: str) -> str:
+    normalised = "".join(code.split()).replace("-", "").upper()
+    return hashlib.sha256(f"staff-enrolment:{normalised}".encode()).hexdigest()
+
+
+@transaction.atomic
+def enrolment_code_issue(*, user, issued_by) -> str:
+    """A one-time code with which `user` may set up their first second factor (a password alone never
+    can). Returned once, to be shown to the issuer once; only its hash is kept. Earlier unused codes for
+    the user stop working. Issued by a superuser or the privacy officer (or `manage.py staff_enrolment_code`)."""
+    raw = secrets.token_hex(8).upper()  # 64 bits; tries are counted by django-axes like wrong passwords
+    code = "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+    now = timezone.now()
+    EnrolmentToken.objects.filter(user=user, used_at__isnull=True).update(expires_at=now)
+    token = EnrolmentToken.objects.create(user=user, digest=_enrolment_digest(code), issued_by=issued_by,
+                                          issued_at=now,
+                                          expires_at=now + timedelta(hours=settings.STAFF_ENROLMENT_HOURS))
+    actor = Actor.staff(issued_by) if issued_by is not None else Actor.system("staff_enrolment_code")
+    audit_record(actor=actor, verb=Verb.STAFF_ENROLMENT_ISSUED,
+                 detail={"user": user.pk, "token": str(token.pk), "expires_at": token.expires_at.isoformat()})
+    return code
+
+
+@transaction.atomic
+def enrolment_code_use(*, user, code: str) -> EnrolmentToken | None:
+    """Spend the user's enrolment code; None if it is wrong, spent, expired or someone else's."""
+    token = (EnrolmentToken.objects.select_for_update()
+             .filter(user=user, digest=_enrolment_digest(code), used_at__isnull=True).first())
+    if token is None or not token.is_usable:
+        return None
+    token.used_at = timezone.now()
+    token.save(update_fields=["used_at"])
+    return token
 
 
 @transaction.atomic
@@ -67,22 +110,81 @@ def _last_language(subject: DataSubject) -> str:
             .values_list("language", flat=True).first() or settings.LANGUAGE_CODE)
 
 
+class EnquiryClosed(ValueError):
+    """The enquiry was answered already (its service is closed) or its person erased."""
+
+
 @transaction.atomic
 def enquiry_answer(*, enquiry: Enquiry, staff_user, body: str) -> Notification:
-    """Answer an enquiry by email to the address on file. The answer is sealed in the notification with the
-    person's key; the audit event names the enquiry, never the text. The enquiry's service is completed
-    separately, once the answer has gone: completing it erases the person, and with them a queued email."""
-    subject = enquiry.subject
+    """Answer an enquiry by email to the address on file, and close the enquiry's service: that starts the
+    person's erasure, which waits until the answer has gone (it is sealed with the key the erasure destroys).
+    Exactly once: a second answer to a closed enquiry is refused (EnquiryClosed). The audit event names the
+    enquiry, never the text. SubjectRestricted while the person's processing is restricted."""
+    subject = DataSubject.objects.select_for_update().get(pk=enquiry.subject_id)  # one answer at a time
     if subject.is_erased:
-        raise ValueError("this person's data has been erased")
+        raise EnquiryClosed("this person's data has been erased")
+    if subject.is_restricted:
+        raise SubjectRestricted
+    open_enquiries = list(ServiceEngagement.objects.filter(subject=subject, service=ServiceEngagement.Service.ENQUIRY,
+                                                           status=ServiceEngagement.Status.OPEN)
+                          .values_list("pk", flat=True))
+    if not open_enquiries:
+        raise EnquiryClosed("this enquiry has been answered and closed")
     record = PersonalRecord.objects.get(subject=subject)
+    actor = Actor.staff(staff_user)
     notification = notification_queue(subject=subject, channel="email", template="enquiry_reply",
                                       recipient=record.email, context={"body": body.strip()},
                                       language=_last_language(subject))
-    subject_services.activity_touch(subject=subject)
-    audit_record(actor=Actor.staff(staff_user), verb=Verb.ENQUIRY_ANSWERED, target=subject.pk,
+    audit_record(actor=actor, verb=Verb.ENQUIRY_ANSWERED, target=subject.pk,
                  detail={"enquiry": str(enquiry.pk), "notification": str(notification.pk)})
+    subject_services.engagements_complete(engagement_ids=open_enquiries, actor=actor,
+                                          after_notification=notification.pk)
     return notification
+
+
+# --- restriction of processing (DPA s.34) ----------------------------------------------------------------
+def _tell(subject: DataSubject, template: str, context: dict) -> Notification | None:
+    record = PersonalRecord.objects.filter(subject=subject).first()
+    if record is None or not record.email:
+        return None
+    return notification_queue(subject=subject, channel="email", template=template, recipient=record.email,
+                              context=context, language=_last_language(subject))
+
+
+@transaction.atomic
+def subject_restrict(*, subject: DataSubject, staff_user, ground: str) -> bool:
+    """The privacy officer restricts processing on a ground of s.34(1); the person is told. False if it
+    already was restricted (nothing is sent again)."""
+    if not subject_services.restriction_set(subject=subject, actor=Actor.staff(staff_user), ground=ground):
+        return False
+    _tell(subject, "restriction_set", {"ground": DataSubject.RestrictionGround(ground).label})
+    return True
+
+
+@transaction.atomic
+def subject_restriction_lift(*, subject: DataSubject, staff_user, reason: str) -> bool:
+    """The privacy officer lifts the restriction with a reason; the person is told (s.34(3)). False if
+    there was none."""
+    if not subject_services.restriction_lift(subject=subject, actor=Actor.staff(staff_user), reason=reason):
+        return False
+    _tell(subject, "restriction_lifted", {"reason": DataSubject.RestrictionLifted(reason).label})
+    return True
+
+
+# --- people received by email or phone -------------------------------------------------------------------
+def person_add_by_staff(*, staff_user, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose],
+                        channel: str, consented_at: datetime, language: str) -> Received:
+    """A person who applied or asked by email or phone, entered by staff through the same intake as the
+    forms: consent receipts record how (`channel`) and when the person agreed, and the person gets the
+    confirmation email (and SMS) with their private link, in their language. Not atomic itself: the intake
+    is one durable transaction of its own."""
+    if consented_at > timezone.now():
+        raise ValueError("consent cannot be given in the future")
+    context = CollectionContext(collection_point=f"staff-{channel}", form_version="staff-1",
+                                source=ConsentRecord.Source.STAFF, language=language, consented_at=consented_at)
+    with translation.override(language):
+        return submission_receive(key=key, kind=kind, data=data, purposes=purposes, context=context,
+                                  actor=Actor.staff(staff_user))
 
 
 # --- the audit log ----------------------------------------------------------------------------------------
@@ -139,7 +241,7 @@ def rights_request_change(*, request: RightsRequest, actor: Actor, changes: dict
 
 
 class RightsRequestNotReady(ValueError):
-    pass
+    """The request cannot be closed as done yet; the message (translatable, no personal data) says why."""
 
 
 @transaction.atomic
@@ -151,7 +253,13 @@ def rights_request_complete(*, request: RightsRequest, actor: Actor, outcome: st
         return request
     done = outcome == RightsRequest.Outcome.DONE
     if done and (request.subject_id is None or not request.identity_check):
-        raise RightsRequestNotReady("identify the person and record how their identity was checked first")
+        raise RightsRequestNotReady(gettext_lazy("identify the person and record how their identity was checked "
+                                                 "first"))
+    if done and request.kind == RightsRequest.Kind.RESTRICTION and \
+            not DataSubject.objects.filter(pk=request.subject_id, restricted_at__isnull=False).exists():
+        # The ground (s.34(1)) is chosen on the person's page, where the restriction is set and audited.
+        raise RightsRequestNotReady(gettext_lazy("restrict the processing of the person's data first, from their "
+                                                 "page, with the ground"))
     if done and request.kind == RightsRequest.Kind.ERASURE:
         subject_services.erasure_request(subject_id=request.subject_id, reason=subject_services.Reason.SUBJECT_REQUEST,
                                          actor=actor)
@@ -182,6 +290,54 @@ def breach_record(*, actor: Actor, **fields) -> Breach:
     audit_record(actor=actor, verb=Verb.BREACH_RECORDED,
                  detail={"breach": str(breach.pk), "people_affected": breach.people_affected, "risk": breach.risk})
     return breach
+
+
+BREACH_NOTICE_CHUNK = 200  # people told per transaction
+
+
+def breach_people_notify(*, breach: Breach, subject_ids: list[uuid.UUID], staff_user) -> int:
+    """Tell each person affected by a breach, by email in their language, exactly once per breach whatever
+    the number of presses: the register (BreachNotice) records who was told and when, each audited.
+    Erased people are skipped. Returns how many were told by this call."""
+    told = 0
+    ids = sorted(set(subject_ids))
+    for start in range(0, len(ids), BREACH_NOTICE_CHUNK):
+        told += _breach_notify_chunk(breach=breach, subject_ids=ids[start:start + BREACH_NOTICE_CHUNK],
+                                     staff_user=staff_user)
+    return told
+
+
+@transaction.atomic
+def _breach_notify_chunk(*, breach: Breach, subject_ids: list[uuid.UUID], staff_user) -> int:
+    breach = Breach.objects.select_for_update().get(pk=breach.pk)  # two presses at once: one after the other
+    done = set(BreachNotice.objects.filter(breach=breach, subject_id__in=subject_ids)
+               .values_list("subject_id", flat=True))
+    people = list(DataSubject.objects.filter(pk__in=set(subject_ids) - done, status=DataSubject.Status.ACTIVE)
+                  .order_by("pk"))
+    records = {r.subject_id: r for r in PersonalRecord.objects.filter(subject__in=people)}
+    languages = languages_of([p.pk for p in people])
+    now, actor, entries = timezone.now(), Actor.staff(staff_user), []
+    for person in people:
+        record = records.get(person.pk)
+        if record is None or not record.email:
+            continue  # nobody to write to (a record under a legal hold may have lost its address)
+        notification = notification_queue(
+            subject=person, channel="email", template="breach_notice", recipient=record.email,
+            language=languages.get(person.pk) or settings.LANGUAGE_CODE,
+            context={"summary": breach.summary, "containment": breach.containment,
+                     "discovered_on": timezone.localdate(breach.discovered_at).isoformat(),
+                     "categories": [Category(c).label for c in breach.categories if c in Category.values]})
+        notice = BreachNotice.objects.create(breach=breach, subject=person, notified_at=now,
+                                             notification_id=notification.pk)
+        entries.append(Entry(actor, Verb.BREACH_PERSON_NOTIFIED, person.pk,
+                             {"breach": str(breach.pk), "notice": str(notice.pk),
+                              "notification": str(notification.pk)}))
+    if entries:
+        audit_records(entries=entries)
+        if breach.people_notified_at is None:
+            breach.people_notified_at = now
+            breach.save(update_fields=["people_notified_at"])
+    return len(entries)
 
 
 @transaction.atomic

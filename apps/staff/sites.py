@@ -7,8 +7,9 @@ from functools import wraps
 import segno
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -20,16 +21,47 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.audit.services import Actor
-from apps.subjects.models import DataSubject, Enquiry
+from apps.consent.services import RequiredConsentMissing
+from apps.subjects.models import DataSubject, Enquiry, SubjectRestricted
 from apps.subjects.services import erasure_jobs_redrive
 
 from . import dashboard
-from .forms import AnswerForm, CodeForm, StaffLoginForm
-from .services import audit_log_verify, enquiry_answer, subject_link_send, two_factor_confirm, two_factor_start
+from .forms import (
+    AnswerForm,
+    CodeForm,
+    EnrolmentCodeForm,
+    IssueEnrolmentCodeForm,
+    LiftRestrictionForm,
+    PersonAddForm,
+    RestrictForm,
+    StaffLoginForm,
+)
+from .models import EnrolmentToken
+from .services import (
+    EnquiryClosed,
+    audit_log_verify,
+    enquiry_answer,
+    enrolment_code_issue,
+    enrolment_code_use,
+    person_add_by_staff,
+    subject_link_send,
+    subject_restrict,
+    subject_restriction_lift,
+    two_factor_confirm,
+    two_factor_start,
+)
 from .twofactor import device_for_code, has_second_factor
+
+# The session remembers, for this sign-in only, that the staff member presented a valid enrolment code.
+ENROLMENT_SESSION_KEY = "staff_enrolment_token"
+
+
+def _can_issue_codes(user) -> bool:
+    return user.is_active and (user.is_superuser or user.has_perm("staff.issue_enrolment_code"))
 
 
 class StaffAdminSite(admin.AdminSite):
@@ -71,6 +103,10 @@ class StaffAdminSite(admin.AdminSite):
             path("dashboard/", self.admin_view(self.dashboard_view), name="dashboard"),
             path("enquiries/<uuid:pk>/answer/", self.admin_view(self.answer_view), name="staff_answer_enquiry"),
             path("people/<uuid:pk>/send-link/", self.admin_view(self.send_link_view), name="staff_send_link"),
+            path("people/<uuid:pk>/restrict/", self.admin_view(self.restrict_view), name="staff_restrict"),
+            path("people/<uuid:pk>/lift-restriction/", self.admin_view(self.lift_view), name="staff_lift_restriction"),
+            path("people/add/", self.admin_view(self.person_add_view), name="staff_person_add"),
+            path("enrolment-codes/", self.admin_view(self.enrolment_code_view), name="staff_enrolment_code"),
             path("dashboard/verify-audit-log/", self.admin_view(self.verify_audit_view), name="dashboard_verify_audit"),
             path("dashboard/redrive-erasures/", self.admin_view(self.redrive_view), name="dashboard_redrive"),
             *super().get_urls(),
@@ -82,6 +118,10 @@ class StaffAdminSite(admin.AdminSite):
         context["can_send_link"] = request.user.has_perm("staff.send_private_link")
         context["can_answer"] = request.user.has_perm("staff.answer_enquiry")
         context["answer_form"] = AnswerForm()
+        context["can_restrict"] = request.user.has_perm("staff.restrict_processing")
+        context["restrict_form"], context["lift_form"] = RestrictForm(), LiftRestrictionForm()
+        context["can_add_person"] = request.user.has_perm("staff.add_person")
+        context["can_issue_codes"] = _can_issue_codes(request.user)
         return context
 
     @method_decorator(never_cache)
@@ -103,12 +143,15 @@ class StaffAdminSite(admin.AdminSite):
                     return redirect("admin:index")
                 form.add_error("code", _("The code is wrong or has expired."))
             return TemplateResponse(request, "staff/two_factor_verify.html", {**context, "form": form})
+        if not self._enrolment_allowed(request):
+            return self._enrolment_code_step(request, context)
         device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
         if device is None:
             device = two_factor_start(user=user)
         if request.method == "POST" and form.is_valid():
             codes = two_factor_confirm(user=user, device=device, code=form.cleaned_data["code"])
             if codes is not None:
+                request.session.pop(ENROLMENT_SESSION_KEY, None)
                 device.refresh_from_db()
                 otp_login(request, device)
                 return TemplateResponse(request, "staff/two_factor_backup_codes.html", {**context, "codes": codes})
@@ -118,6 +161,89 @@ class StaffAdminSite(admin.AdminSite):
             **context, "form": form, "qr_svg": mark_safe(qr.svg_inline(scale=4, dark="#000", light="#fff")),  # noqa: S308 (segno's own SVG)
             "secret": b32encode(device.bin_key).decode(),
         })
+
+    @staticmethod
+    def _enrolment_allowed(request: HttpRequest) -> bool:
+        """A password alone never sets up a first second factor: this sign-in presented a one-time code."""
+        token_id = request.session.get(ENROLMENT_SESSION_KEY)
+        return bool(token_id) and EnrolmentToken.objects.filter(pk=token_id, user=request.user).exists()
+
+    def _enrolment_code_step(self, request: HttpRequest, context: dict) -> HttpResponse:
+        form = EnrolmentCodeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            token = enrolment_code_use(user=request.user, code=form.cleaned_data["code"])
+            if token is not None:
+                request.session[ENROLMENT_SESSION_KEY] = str(token.pk)
+                return redirect("admin:two_factor")
+            # Counted by django-axes like a wrong password: codes cannot be guessed either.
+            user_login_failed.send(sender=type(self), request=request,
+                                   credentials={"username": request.user.get_username()})
+            form.add_error("code", _("This enrolment code is wrong, used or expired. Ask the privacy officer "
+                                     "for a new one."))
+        return TemplateResponse(request, "staff/two_factor_enrolment_code.html", {**context, "form": form})
+
+    def enrolment_code_view(self, request: HttpRequest) -> HttpResponse:
+        """Issue a one-time enrolment code to a staff member without a second factor; shown here once."""
+        if not _can_issue_codes(request.user):
+            raise PermissionDenied
+        users = (get_user_model().objects.filter(is_active=True, is_staff=True)
+                 .exclude(pk__in=TOTPDevice.objects.filter(confirmed=True).values("user"))
+                 .exclude(pk__in=StaticDevice.objects.filter(confirmed=True).values("user")).order_by("username"))
+        form = IssueEnrolmentCodeForm(request.POST or None, users=users)
+        context = {**self.each_context(request), "title": _("Two-factor enrolment codes"), "form": form}
+        if request.method == "POST" and form.is_valid():
+            code = enrolment_code_issue(user=form.cleaned_data["user"], issued_by=request.user)
+            context.update(code=code, for_user=form.cleaned_data["user"], form=None,
+                           hours=settings.STAFF_ENROLMENT_HOURS)
+        return TemplateResponse(request, "staff/enrolment_code.html", context)
+
+    def restrict_view(self, request: HttpRequest, pk) -> HttpResponse:
+        if not request.user.has_perm("staff.restrict_processing") or request.method != "POST":
+            raise PermissionDenied
+        subject = get_object_or_404(DataSubject, pk=pk, status=DataSubject.Status.ACTIVE)
+        form = RestrictForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose the ground for the restriction."))
+        elif subject_restrict(subject=subject, staff_user=request.user, ground=form.cleaned_data["ground"]):
+            messages.success(request, _("Processing is restricted: the data is only stored until you lift it. "
+                                        "The person has been told."))
+        else:
+            messages.warning(request, _("Processing of this person's data was already restricted."))
+        return redirect("admin:subjects_datasubject_change", pk)
+
+    def lift_view(self, request: HttpRequest, pk) -> HttpResponse:
+        if not request.user.has_perm("staff.restrict_processing") or request.method != "POST":
+            raise PermissionDenied
+        subject = get_object_or_404(DataSubject, pk=pk, status=DataSubject.Status.ACTIVE)
+        form = LiftRestrictionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose why the restriction is lifted."))
+        elif subject_restriction_lift(subject=subject, staff_user=request.user, reason=form.cleaned_data["reason"]):
+            messages.success(request, _("The restriction is lifted. The person has been told."))
+        else:
+            messages.warning(request, _("Processing of this person's data was not restricted."))
+        return redirect("admin:subjects_datasubject_change", pk)
+
+    def person_add_view(self, request: HttpRequest) -> HttpResponse:
+        """An application or enquiry received by email or phone, through the same intake as the forms."""
+        if not request.user.has_perm("staff.add_person"):
+            raise PermissionDenied
+        form = PersonAddForm(request.POST or None, initial={"language": settings.LANGUAGE_CODE})
+        if request.method == "POST" and form.is_valid():
+            c = form.cleaned_data
+            try:
+                received = person_add_by_staff(staff_user=request.user, key=c["key"], kind=c["kind"],
+                                               data=form.record_data(), purposes=list(c["purposes"]),
+                                               channel=c["channel"], consented_at=c["consented_at"],
+                                               language=c["language"])
+            except (RequiredConsentMissing, ValidationError, ValueError):
+                form.add_error(None, _("Nothing was saved: check the details and the consents."))
+            else:
+                messages.success(request, _("The person is added. Their confirmation with their private link is "
+                                            "on its way."))
+                return redirect("admin:subjects_datasubject_change", received.submission.subject_id)
+        return TemplateResponse(request, "staff/person_add.html", {
+            **self.each_context(request), "title": _("Add a person who wrote or phoned"), "form": form})
 
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("staff.view_dashboard"):
@@ -161,7 +287,15 @@ class StaffAdminSite(admin.AdminSite):
         if not form.is_valid():
             messages.error(request, _("Write an answer of at most 5000 characters."))
             return redirect("admin:subjects_enquiry_change", pk)
-        enquiry_answer(enquiry=enquiry, staff_user=request.user, body=form.cleaned_data["body"])
-        messages.success(request, _("Your answer is on its way. Once it has been sent, mark the enquiry's service "
-                                    "complete: that erases the person's data, as promised."))
+        try:
+            enquiry_answer(enquiry=enquiry, staff_user=request.user, body=form.cleaned_data["body"])
+        except SubjectRestricted:
+            messages.error(request, _("Processing of this person's data is restricted: the enquiry cannot be "
+                                      "answered until the privacy officer lifts the restriction."))
+            return redirect("admin:subjects_enquiry_change", pk)
+        except EnquiryClosed:
+            messages.error(request, _("This enquiry has already been answered and closed: nothing was sent."))
+            return redirect("admin:subjects_datasubject_change", enquiry.subject_id)
+        messages.success(request, _("Your answer is on its way and the enquiry is closed: once the answer has "
+                                    "been sent, the person's data is erased, as promised."))
         return redirect("admin:subjects_datasubject_change", enquiry.subject_id)

@@ -4,7 +4,7 @@ a reason, and is audited (apps.subjects.services.people.reveal_write)."""
 import uuid
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -30,6 +30,7 @@ from .models import (
     PersonalRecord,
     Reveal,
     ServiceEngagement,
+    SubjectRestricted,
     Vacancy,
 )
 from .services import (
@@ -37,6 +38,7 @@ from .services import (
     engagement_change,
     engagement_open,
     engagements_complete,
+    engagements_restricted,
     enquiry_reveal,
     lookup_digest,
     subject_reveal,
@@ -47,6 +49,20 @@ from .services import (
 
 REVEAL_PERMISSION = "subjects.reveal_personal_data"
 DOCUMENT_EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+
+# Actions on the people list that belong to apps above this one (the staff app's "tell about a breach"):
+# registered from their admin modules as (action, permission the user needs).
+_person_actions: list[tuple] = []
+
+
+def person_action_register(action, *, permission: str) -> None:
+    if all(registered is not action for registered, _perm in _person_actions):
+        _person_actions.append((action, permission))
+
+
+RESTRICTED_MESSAGE = gettext_lazy("Processing of this person's data is restricted: only the privacy officer can "
+                                  "lift the restriction.")
 
 
 def _record_of(subject: DataSubject) -> PersonalRecord | None:
@@ -74,6 +90,19 @@ class FoundByFilter(admin.SimpleListFilter):
         return queryset.filter(lookups__kind=kind, lookups__digest=digest)
 
 
+class RestrictedFilter(admin.SimpleListFilter):
+    title = gettext_lazy("processing")
+    parameter_name = "restricted"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("yes", _("Restricted")), ("no", _("Not restricted"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(restricted_at__isnull=self.value() == "no")
+        return queryset
+
+
 class EngagementInline(admin.TabularInline):
     model = ServiceEngagement
     extra = 0
@@ -88,12 +117,14 @@ class EngagementInline(admin.TabularInline):
 
 @admin.register(DataSubject)
 class DataSubjectAdmin(admin.ModelAdmin):
-    list_display = ["id", "masked_name", "masked_email", "masked_mobile", "status", "open_applications",
+    list_display = ["id", "masked_name", "masked_email", "masked_mobile", "status", "restricted", "open_applications",
                     "open_enquiries", "created_at"]
-    list_filter = [FoundByFilter, "status", ("engagements__service", admin.ChoicesFieldListFilter),
+    # Purpose: the purposes the person's consent receipts name (the consent app's relation, by path).
+    list_filter = [FoundByFilter, "status", RestrictedFilter, ("engagements__service", admin.ChoicesFieldListFilter),
+                   ("consents__purpose", admin.RelatedOnlyFieldListFilter),
                    ("engagements__controller", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["id"]  # replaced by get_search_results: exact matches only, through the blind index
-    readonly_fields = ["id", "status", "created_at", "erased_at", "masked_record"]
+    readonly_fields = ["id", "status", "restriction", "created_at", "erased_at", "masked_record"]
     fields = readonly_fields
     change_form_template = "admin/subjects/datasubject_change_form.html"
     inlines = [EngagementInline]
@@ -122,10 +153,17 @@ class DataSubjectAdmin(admin.ModelAdmin):
             return queryset.filter(engagements__reference=term), True
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # people arrive through the forms and the API
+        return False  # people arrive through the forms, the API, and staff's "add a person" page (apps.staff)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # read-only here: corrections go through the person's own page or a rights request
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        for action, permission in _person_actions:
+            if request.user.has_perm(permission):
+                actions[action.__name__] = (action, action.__name__, action.short_description)
+        return actions
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # erasure goes through the vault, never a row delete
@@ -168,7 +206,12 @@ class DataSubjectAdmin(admin.ModelAdmin):
         if request.method != "POST" or not form.is_valid():
             self.message_user(request, _("Say why you need to see this person's data."), messages.ERROR)
             return redirect("admin:subjects_datasubject_change", pk)
-        record = subject_reveal(subject=subject, staff_user=request.user, **form.cleaned_data)
+        try:
+            record = subject_reveal(subject=subject, staff_user=request.user, **form.cleaned_data)
+        except SubjectRestricted:
+            self.message_user(request, _("Processing of this person's data is restricted: it can be seen only for "
+                                         "a rights request or a legal request."), messages.ERROR)
+            return redirect("admin:subjects_datasubject_change", pk)
         # admin_view() marks the response never_cache (no-store).
         return TemplateResponse(request, "admin/subjects/reveal.html", {
             **self.admin_site.each_context(request), "subject": subject, "record": record,
@@ -197,6 +240,17 @@ class DataSubjectAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("Open enquiries"), ordering="open_enquiry_count")
     def open_enquiries(self, obj: DataSubject) -> int:
         return obj.open_enquiry_count
+
+    @admin.display(description=gettext_lazy("Restricted"), boolean=True, ordering="restricted_at")
+    def restricted(self, obj: DataSubject) -> bool:
+        return obj.is_restricted
+
+    @admin.display(description=gettext_lazy("Restriction of processing"))
+    def restriction(self, obj: DataSubject) -> str:
+        if not obj.is_restricted:
+            return _("Not restricted")
+        return _("Restricted since %(at)s: %(ground)s") % {
+            "at": obj.restricted_at.strftime("%Y-%m-%d %H:%M"), "ground": obj.get_restriction_ground_display()}
 
     @admin.display(description=gettext_lazy("Record (masked)"))
     def masked_record(self, obj: DataSubject) -> str:
@@ -236,14 +290,35 @@ class ServiceEngagementAdmin(admin.ModelAdmin):
                                     controller=form.cleaned_data["controller"])
             obj.pk = saved.pk
 
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        original_clean = form.clean
+
+        def clean(form_self) -> dict:
+            """A restricted person's services are neither opened nor changed: said on the form, nothing saved."""
+            cleaned = original_clean(form_self)
+            subject = obj.subject if obj is not None else cleaned.get("subject")
+            if subject is not None and subject.is_restricted:
+                raise ValidationError(RESTRICTED_MESSAGE)
+            return cleaned
+
+        form.clean = clean
+        return form
+
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # an engagement ends by completion, which queues the erasure
 
     @admin.action(description=gettext_lazy("Mark the service complete (erases the person's data)"),
                   permissions=["change"])
     def complete_selected(self, request: HttpRequest, queryset) -> None:
-        jobs = engagements_complete(engagement_ids=list(queryset.values_list("pk", flat=True)),
-                                    actor=Actor.staff(request.user))
+        chosen = list(queryset.values_list("pk", flat=True))
+        restricted = engagements_restricted(engagement_ids=chosen)
+        if restricted:
+            self.message_user(request, _("%(n)d service(s) left open: processing of the person's data is "
+                                         "restricted.") % {"n": len(restricted)}, messages.ERROR)
+        if len(restricted) == len(chosen):
+            return
+        jobs = engagements_complete(engagement_ids=chosen, actor=Actor.staff(request.user))
         self.message_user(request, _("Completed; %(n)d erasure(s) queued.") % {"n": len(jobs)}, messages.SUCCESS)
 
 
@@ -290,7 +365,12 @@ class RevealingAdmin(admin.ModelAdmin):
         if request.method != "POST" or not form.is_valid():
             self.message_user(request, _("Say why you need to see this person's data."), messages.ERROR)
             return redirect(f"admin:{self._url_name('change')}", pk)
-        return self.revealed(request, obj, **form.cleaned_data)
+        try:
+            return self.revealed(request, obj, **form.cleaned_data)
+        except SubjectRestricted:
+            self.message_user(request, _("Processing of this person's data is restricted: it can be seen only for "
+                                         "a rights request or a legal request."), messages.ERROR)
+            return redirect(f"admin:{self._url_name('change')}", pk)
 
     def revealed(self, request: HttpRequest, obj, *, reason: str, note: str) -> HttpResponse:
         raise NotImplementedError

@@ -21,9 +21,9 @@ from apps.vault.models import DeletionCertificate
 class Controller(models.Model):
     """A client company on whose behalf we process data."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=200, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id"))
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     def __str__(self) -> str:
         return self.name
@@ -68,21 +68,44 @@ class DataSubject(models.Model):
     """A person. The UUID is the only identifier that leaves the database."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        ERASED = "erased", "Erased"
+        ACTIVE = "active", _("Active")
+        ERASED = "erased", _("Erased")
 
-    id = models.UUIDField("public id", primary_key=True, default=uuid.uuid4, editable=False)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    class RestrictionGround(models.TextChoices):
+        """Why processing is restricted: the grounds of the Data Protection Act 2019, s.34(1)."""
+
+        ACCURACY_CONTESTED = "accuracy-contested", _("The person contests the accuracy of the data (s.34(1)(a))")
+        LEGAL_CLAIM = "legal-claim", _("No longer needed, but kept for a legal claim (s.34(1)(b))")
+        OPPOSES_ERASURE = "opposes-erasure", _("Unlawful processing; the person asks for restriction instead of "
+                                               "erasure (s.34(1)(c))")
+        OBJECTION_PENDING = "objection-pending", _("The person objected; the objection is being verified "
+                                                   "(s.34(1)(d))")
+
+    class RestrictionLifted(models.TextChoices):
+        ACCURACY_SETTLED = "accuracy-settled", _("The accuracy was verified or the data corrected")
+        CLAIM_ENDED = "claim-ended", _("The legal claim has ended")
+        OBJECTION_DECIDED = "objection-decided", _("The objection was decided")
+        PERSON_ASKED = "person-asked", _("The person asked for the restriction to end")
+
+    id = models.UUIDField(_("public id"), primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, verbose_name=_("status"))
+    # Restriction of processing (DPA s.34): while set, the data is only stored: no disclosures, campaigns,
+    # messages other than about the restriction, or changes to the person's services.
+    restricted_at = models.DateTimeField(_("restricted since"), null=True, blank=True)
+    restriction_ground = models.CharField(_("ground for restriction"), max_length=24,
+                                          choices=RestrictionGround.choices, blank=True)
     # Bumped by "sign out all links" and by an email correction: older private links stop working.
     link_version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    erased_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    erased_at = models.DateTimeField(null=True, blank=True, verbose_name=_("erased at"))
 
     class Meta:
         indexes = [
             # enforce_retention: active people created before a cut-off
             models.Index(fields=["status", "created_at"], name="subject_status_created_idx"),
         ]
+        verbose_name = _("data subject")
+        verbose_name_plural = _("data subjects")
         permissions = [("reveal_personal_data", "Can reveal a person's data in clear (audited)")]
 
     def __str__(self) -> str:
@@ -95,6 +118,17 @@ class DataSubject(models.Model):
     @property
     def is_erased(self) -> bool:
         return self.status == self.Status.ERASED
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.restricted_at is not None
+
+
+class SubjectRestricted(ValueError):
+    """Processing of this person's data is restricted (DPA s.34): only storage is allowed. No personal data."""
+
+    def __init__(self, message: str = "processing of this person's data is restricted") -> None:
+        super().__init__(message)
 
 
 class PersonalRecord(models.Model):
@@ -138,12 +172,14 @@ class Enquiry(models.Model):
     """A message sent through the contact form."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="enquiries")
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="enquiries",
+                                verbose_name=_("subject"))
     message = EncryptedTextField(max_length=2000)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
-        verbose_name_plural = "enquiries"
+        verbose_name = _("enquiry")
+        verbose_name_plural = _("enquiries")
 
     def __str__(self) -> str:
         return f"enquiry {self.pk}"
@@ -192,12 +228,13 @@ class IdentityDocument(models.Model):
     CV_TYPES = (ContentType.PDF,)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="documents")
-    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ID_SCAN)
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="documents",
+                                verbose_name=_("subject"))
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ID_SCAN, verbose_name=_("kind"))
     stored_name = models.CharField(max_length=100, editable=False)  # random; reveals nothing
-    content_type = models.CharField(max_length=32, choices=ContentType.choices)
-    size = models.PositiveIntegerField()
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    content_type = models.CharField(max_length=32, choices=ContentType.choices, verbose_name=_("content type"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
 
     class Meta:
         constraints = [
@@ -229,21 +266,24 @@ class ServiceEngagement(models.Model):
         ENDED_BY_SUBJECT = "ended-by-subject", _("Ended at the person's request")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="engagements")
-    service = models.CharField(max_length=32, choices=Service.choices)
-    reference = models.CharField(max_length=64, blank=True, help_text="The client's reference; no personal data.")
-    controller = models.ForeignKey(Controller, null=True, blank=True, on_delete=models.PROTECT)
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="engagements",
+                                verbose_name=_("subject"))
+    service = models.CharField(max_length=32, choices=Service.choices, verbose_name=_("service"))
+    reference = models.CharField(max_length=64, blank=True, verbose_name=_("reference"),
+                                 help_text=_("The client's reference; no personal data."))
+    controller = models.ForeignKey(Controller, null=True, blank=True, on_delete=models.PROTECT,
+                                   verbose_name=_("controller"))
     # An application is for a vacancy ("application to <vacancy>"); enquiries have none.
     vacancy = models.ForeignKey(
         Vacancy, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
     )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
-    opened_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, verbose_name=_("status"))
+    opened_at = models.DateTimeField(auto_now_add=True, verbose_name=_("opened at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
     # The longest retention period of the purposes it was opened for (None: ABANDONED_RECORD_DAYS):
     # with no activity for this long, the retention sweep closes it and erases the person.
     retention_days = models.PositiveIntegerField(null=True, blank=True)
-    last_activity_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now, verbose_name=_("last activity at"))
     # When the person was told it will be closed for inactivity; cleared by any new activity.
     retention_notice_at = models.DateTimeField(null=True, blank=True)
 
@@ -302,24 +342,30 @@ class ErasureJob(models.Model):
     """An erasure that must happen. Written before it is queued; the sweep re-drives it."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
+        # Waits for a message to the person to be sent first (an enquiry's answer); then pending.
+        WAITING = "waiting", _("Waiting for a message to go")
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="erasure_jobs")
-    reason = models.CharField(max_length=32, choices=DeletionCertificate.Reason.choices)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="erasure_jobs",
+                                verbose_name=_("subject"))
+    reason = models.CharField(max_length=32, choices=DeletionCertificate.Reason.choices, verbose_name=_("reason"))
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING, verbose_name=_("state"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
     # A random token written by the run that claimed it, so a batch claim knows which rows it got.
     claim = models.UUIDField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    queued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    certificate_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    queued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("queued at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    certificate_id = models.UUIDField(null=True, blank=True, verbose_name=_("certificate id"))
     # Partial erasure under a legal hold: the rest waits for the hold to end.
-    held = models.BooleanField(default=False)
+    held = models.BooleanField(default=False, verbose_name=_("held"))
+    # WAITING for this notification (sent or failed) before the erasure may run: erasing first would
+    # destroy the key the message is sealed with.
+    after_notification = models.UUIDField(null=True, blank=True, verbose_name=_("after notification"))
 
     class Meta:
         constraints = [
@@ -330,6 +376,8 @@ class ErasureJob(models.Model):
         indexes = [
             # erasure_jobs_redrive: unfinished jobs older than a cut-off
             models.Index(fields=["state", "created_at"], name="erasurejob_state_created_idx"),
+            # erasure_jobs_release: the jobs waiting for one message
+            models.Index(fields=["after_notification"], condition=Q(state="waiting"), name="erasurejob_waiting_idx"),
         ]
 
     def __str__(self) -> str:
@@ -352,13 +400,15 @@ class Reveal(models.Model):
         ENQUIRY = "enquiry", _("Enquiry message")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="reveals")
-    staff_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    what = models.CharField(max_length=16, choices=What.choices)
-    item = models.UUIDField(null=True, blank=True)  # the document or enquiry revealed
-    reason = models.CharField(max_length=32, choices=Reason.choices)
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="reveals",
+                                verbose_name=_("subject"))
+    staff_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("staff user"))
+    what = models.CharField(max_length=16, choices=What.choices, verbose_name=_("what"))
+    item = models.UUIDField(null=True, blank=True, verbose_name=_("item"))  # the document or enquiry revealed
+    reason = models.CharField(max_length=32, choices=Reason.choices, verbose_name=_("reason"))
     note = EncryptedTextField(max_length=1000, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
 
     class Meta:
         indexes = [

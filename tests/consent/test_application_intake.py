@@ -10,7 +10,7 @@ from apps.consent.models import ConsentRecord, Purpose, Submission
 from apps.consent.services import CollectionContext, submission_receive
 from apps.notifications.models import Notification
 from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord, ServiceEngagement, Vacancy
-from apps.subjects.services import DocumentRejected, VacancyClosed, erasure_request
+from apps.subjects.services import DocumentRejected, VacancyClosed, erasure_request, restriction_set
 from tests.factories import PDF_BYTES, PNG_BYTES, VacancyFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +120,11 @@ def test_a_cv_that_is_not_a_pdf_of_at_most_5_mb_stores_nothing(demo_purposes, cv
         _apply(VacancyFactory(), cv=cv)
     assert refused.value.code == code
     assert not DataSubject.objects.exists()
+
+
+def test_a_restricted_record_is_not_added_to_by_a_new_application(demo_purposes):
+    person = _apply(VacancyFactory()).submission.subject
+    restriction_set(subject=person, actor=Actor.system("test"), ground=DataSubject.RestrictionGround.values[0])
+    newcomer = _apply(VacancyFactory()).submission.subject
+    assert newcomer != person
+    assert ServiceEngagement.objects.filter(subject=person).count() == 1

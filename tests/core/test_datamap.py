@@ -20,7 +20,7 @@ from apps.core import datamap
 from apps.policies.models import PolicyDisclosure, PolicyVersion
 from apps.policies.services import disclosure_choice_record, disclosure_record, policy_version_publish
 from apps.selfservice.services import stepup_issue
-from apps.staff.services import rights_request_record
+from apps.staff.services import breach_people_notify, breach_record, rights_request_record
 from apps.subjects import services
 from apps.subjects.models import DataSubject, ErasureJob
 from apps.vault.models import DataKey, DeletionCertificate
@@ -66,6 +66,10 @@ def everywhere(demo_purposes, django_capture_on_commit_callbacks, django_user_mo
                                  source="email-link")
         disclosure_record(subject=subject, actor=SYSTEM, recipient="High Court", data_categories=["identity"],
                           legal_basis="legal-obligation", reference="HCCR 12/2026")
+        breach = breach_record(actor=SYSTEM, summary="A stolen laptop.", discovered_at=timezone.now(),
+                               categories=["contact"], people_affected=1)
+        breach_people_notify(breach=breach, subject_ids=[subject.pk],
+                             staff_user=django_user_model.objects.get(username="officer"))
     for holding in PERSON_HOLDINGS:
         assert holding.rows_of([subject.pk]).exists(), f"extend this fixture: no {holding.model} row"
     return subject

@@ -9,6 +9,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.audit.models import AuditEvent
+from apps.staff.services import enrolment_code_issue
 from tests.staff.helpers import current_code
 
 pytestmark = pytest.mark.django_db
@@ -69,12 +70,22 @@ def test_without_a_second_factor_staff_reach_no_admin_page_but_enrolment(client,
                 "/admin/records-of-processing/"]:
         response = client.get(url)
         assert response.status_code == 302 and response["Location"] == "/admin/two-factor/", url
+    # The password alone does not reach the authenticator's secret: the enrolment code comes first.
+    assert "Enrolment code" in client.get("/admin/two-factor/").content.decode()
+    assert not TOTPDevice.objects.filter(user=recruiter).exists()
+    client.post("/admin/two-factor/", {"code": enrolment_code_issue(user=recruiter, issued_by=None)})
     enrolment = client.get("/admin/two-factor/").content.decode()
     assert "<svg" in enrolment and "<script>" not in enrolment  # drawn server-side: the strict CSP holds
 
 
-def test_enrolling_confirms_the_app_shows_backup_codes_once_and_is_audited(client, recruiter):
+def _enrol_with_code(client, user) -> None:
     _sign_in(client)
+    response = client.post("/admin/two-factor/", {"code": enrolment_code_issue(user=user, issued_by=None)})
+    assert response.status_code == 302 and response["Location"] == "/admin/two-factor/"
+
+
+def test_enrolling_confirms_the_app_shows_backup_codes_once_and_is_audited(client, recruiter):
+    _enrol_with_code(client, recruiter)
     page = client.get("/admin/two-factor/").content.decode()
     secret = re.search(r'id="totp-secret">([A-Z2-7=]+)<', page).group(1)
     device = TOTPDevice.objects.get(user=recruiter, confirmed=False)
@@ -91,7 +102,7 @@ def test_enrolling_confirms_the_app_shows_backup_codes_once_and_is_audited(clien
 
 
 def test_a_wrong_code_at_enrolment_leaves_the_app_unconfirmed(client, recruiter):
-    _sign_in(client)
+    _enrol_with_code(client, recruiter)
     client.get("/admin/two-factor/")
     device = TOTPDevice.objects.get(user=recruiter)
     wrong = f"{(totp(device.bin_key) + 1) % 1000000:06d}"

@@ -19,13 +19,16 @@ from .engagements import (
     engagement_open,
     engagements_complete,
     engagements_keep,
+    engagements_restricted,
 )
 from .erasure import (
     Outcome,
     Reason,
     erasure_job_run,
     erasure_jobs_redrive,
+    erasure_jobs_release,
     erasure_jobs_run,
+    erasure_jobs_waiting_for,
     erasure_request,
     erasures_reapply,
     erasures_request,
@@ -53,6 +56,7 @@ from .people import (
     subjects_find,
     subjects_matching,
 )
+from .restriction import REVEAL_REASONS_WHILE_RESTRICTED, restriction_lift, restriction_set
 from .retention import (
     DueNotice,
     enforce_retention,
@@ -84,4 +88,6 @@ __all__ = [
     "subject_reveal", "subjects_erase", "subjects_find", "subjects_matching",
     "VacancyClosed", "application_renew", "document_check", "vacancies_close_due", "vacancies_due",
     "vacancy_close", "vacancy_close_preview", "vacancy_ensure", "vacancy_hold_open", "vacancy_save",
+    "engagements_restricted", "erasure_jobs_release", "erasure_jobs_waiting_for", "REVEAL_REASONS_WHILE_RESTRICTED",
+    "restriction_lift", "restriction_set",
 ]

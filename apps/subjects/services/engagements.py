@@ -1,5 +1,8 @@
 """Service engagements: opened when someone asks for a service, completed (one or thousands at once),
-kept alive by activity, closed by the retention sweep. Completing a person's last one erases them."""
+kept alive by activity, closed by the retention sweep. Completing a person's last one erases them.
+
+While a person's processing is restricted (DPA s.34) their services are neither opened, changed nor
+completed: completing one would erase them, which is processing beyond storage."""
 
 import uuid
 from collections.abc import Iterable
@@ -9,7 +12,7 @@ from django.utils import timezone
 
 from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records
 
-from ..models import DataSubject, ErasureJob, ServiceEngagement
+from ..models import DataSubject, ErasureJob, ServiceEngagement, SubjectRestricted
 from .erasure import Reason, chunked, erasures_request
 
 CHUNK = 500  # engagements completed per transaction
@@ -19,6 +22,8 @@ CHUNK = 500  # engagements completed per transaction
 def engagement_open(*, subject: DataSubject, actor: Actor, service: str, reference: str = "",
                     controller=None, retention_days: int | None = None, vacancy=None) -> ServiceEngagement:
     """Open a service. An application to a vacancy is "application to <vacancy>": for its client company."""
+    if DataSubject.objects.filter(pk=subject.pk, restricted_at__isnull=False).exists():
+        raise SubjectRestricted
     if vacancy is not None:
         controller = vacancy.controller
     engagement = ServiceEngagement.objects.create(subject=subject, service=service, reference=reference,
@@ -56,7 +61,9 @@ def engagement_change(*, engagement: ServiceEngagement, actor: Actor, changes: d
     allowed = {"reference", "controller"}
     if set(changes) - allowed:
         raise ValueError(f"only {sorted(allowed)} can be changed")
-    engagement = ServiceEngagement.objects.select_for_update().get(pk=engagement.pk)
+    engagement = ServiceEngagement.objects.select_for_update().select_related("subject").get(pk=engagement.pk)
+    if engagement.subject.is_restricted:
+        raise SubjectRestricted
     changed = [name for name, value in changes.items() if getattr(engagement, name) != value]
     for name in changed:
         setattr(engagement, name, changes[name])
@@ -67,30 +74,46 @@ def engagement_change(*, engagement: ServiceEngagement, actor: Actor, changes: d
     return changed
 
 
-def engagement_complete(*, engagement: ServiceEngagement, actor: Actor) -> ErasureJob | None:
-    """Mark one service complete. If it was the person's last open one, their erasure is queued."""
-    jobs = engagements_complete(engagement_ids=[engagement.pk], actor=actor)
+def engagement_complete(*, engagement: ServiceEngagement, actor: Actor,
+                        after_notification: uuid.UUID | None = None) -> ErasureJob | None:
+    """Mark one service complete. If it was the person's last open one, their erasure is queued (after
+    `after_notification` has gone, if given). SubjectRestricted if the person's processing is restricted."""
+    if DataSubject.objects.filter(pk=engagement.subject_id, restricted_at__isnull=False).exists():
+        raise SubjectRestricted
+    jobs = engagements_complete(engagement_ids=[engagement.pk], actor=actor, after_notification=after_notification)
     return jobs[0] if jobs else None
+
+
+def engagements_restricted(*, engagement_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    """Those of these engagements that belong to people whose processing is restricted (they stay open)."""
+    return list(ServiceEngagement.objects.filter(pk__in=list(engagement_ids), subject__restricted_at__isnull=False)
+                .values_list("pk", flat=True))
 
 
 def engagements_complete(*, engagement_ids: Iterable[uuid.UUID], actor: Actor,
                          status: str = ServiceEngagement.Status.COMPLETED,
-                         reason: str = Reason.SERVICE_COMPLETE) -> list[ErasureJob]:
+                         reason: str = Reason.SERVICE_COMPLETE,
+                         after_notification: uuid.UUID | None = None) -> list[ErasureJob]:
     """Complete many services, CHUNK per transaction; queue one erasure batch per chunk for the
-    people whose last open service this was. Returns the erasure jobs written."""
+    people whose last open service this was. Returns the erasure jobs written. Engagements of people
+    whose processing is restricted are left open (engagements_restricted names them)."""
     jobs: list[ErasureJob] = []
     for chunk in chunked(sorted(set(engagement_ids)), CHUNK):
         with transaction.atomic():
-            jobs += _complete_chunk(engagement_ids=chunk, actor=actor, status=status, reason=reason)
+            jobs += _complete_chunk(engagement_ids=chunk, actor=actor, status=status, reason=reason,
+                                    after_notification=after_notification)
     return jobs
 
 
-def _complete_chunk(*, engagement_ids: list[uuid.UUID], actor: Actor, status: str, reason: str) -> list[ErasureJob]:
+def _complete_chunk(*, engagement_ids: list[uuid.UUID], actor: Actor, status: str, reason: str,
+                    after_notification: uuid.UUID | None) -> list[ErasureJob]:
     subject_ids = set(ServiceEngagement.objects.filter(pk__in=engagement_ids).values_list("subject_id", flat=True))
     # Lock the people first, always in the same order: two of one person's engagements completed at
-    # once must not each see the other still open and both skip the erasure.
+    # once must not each see the other still open and both skip the erasure. The lock also orders this
+    # after a restriction being set.
     list(DataSubject.objects.select_for_update().filter(pk__in=subject_ids).order_by("pk").values_list("pk"))
-    closing = list(ServiceEngagement.objects.filter(pk__in=engagement_ids, status=ServiceEngagement.Status.OPEN)
+    closing = list(ServiceEngagement.objects.filter(pk__in=engagement_ids, status=ServiceEngagement.Status.OPEN,
+                                                    subject__restricted_at__isnull=True)
                    .values_list("pk", "subject_id"))
     if not closing:
         return []
@@ -101,7 +124,8 @@ def _complete_chunk(*, engagement_ids: list[uuid.UUID], actor: Actor, status: st
     affected = {subject_id for _, subject_id in closing}
     still_open = set(ServiceEngagement.objects.filter(subject_id__in=affected, status=ServiceEngagement.Status.OPEN)
                      .values_list("subject_id", flat=True))
-    return erasures_request(subject_ids=sorted(affected - still_open), reason=reason, actor=actor)
+    return erasures_request(subject_ids=sorted(affected - still_open), reason=reason, actor=actor,
+                            after_notification=after_notification)
 
 
 @transaction.atomic

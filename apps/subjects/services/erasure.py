@@ -10,6 +10,7 @@ Nothing here knows the apps above `subjects`: they registered what they hold in 
 import logging
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -48,9 +49,13 @@ def erasure_request(*, subject_id: uuid.UUID, reason: str, actor: Actor) -> Eras
 
 
 @transaction.atomic
-def erasures_request(*, subject_ids: list[uuid.UUID], reason: str, actor: Actor) -> list[ErasureJob]:
+def erasures_request(*, subject_ids: list[uuid.UUID], reason: str, actor: Actor,
+                     after_notification: uuid.UUID | None = None) -> list[ErasureJob]:
     """Write an erasure job for each person who has no unfinished one, and publish them after commit
-    in batches; their services still open end now. Returns every person's job."""
+    in batches; their services still open end now. Returns every person's job.
+
+    With `after_notification`, new jobs wait for that message (sent or failed, see erasure_jobs_release)
+    instead of being published: the message is sealed with the key the erasure destroys."""
     if not subject_ids:
         return []
     # Whatever the reason, the person's services that are still open end now.
@@ -58,16 +63,38 @@ def erasures_request(*, subject_ids: list[uuid.UUID], reason: str, actor: Actor)
         status=ENDS_WITH[reason], completed_at=timezone.now())
     unfinished = ErasureJob.objects.filter(subject_id__in=subject_ids).exclude(state=ErasureJob.State.DONE)
     have = set(unfinished.values_list("subject_id", flat=True))
-    new = [ErasureJob(subject_id=s, reason=reason) for s in subject_ids if s not in have]
+    state = ErasureJob.State.WAITING if after_notification else ErasureJob.State.PENDING
+    new = [ErasureJob(subject_id=s, reason=reason, state=state, after_notification=after_notification)
+           for s in subject_ids if s not in have]
     # A concurrent request for the same person loses quietly (one unfinished job per person).
     ErasureJob.objects.bulk_create(new, ignore_conflicts=True)
     jobs = {job.subject_id: job for job in unfinished.all()}
     created = [jobs[job.subject_id] for job in new if jobs.get(job.subject_id) and jobs[job.subject_id].pk == job.pk]
+    waits = {"after_notification": str(after_notification)} if after_notification else {}
     audit_records(entries=[Entry(actor, Verb.ERASURE_REQUESTED, job.subject_id,
-                                 {"job": str(job.pk), "reason": reason}) for job in created])
-    for batch in chunked([job.pk for job in created], BATCH):
-        _publish_on_commit(batch)
+                                 {"job": str(job.pk), "reason": reason, **waits}) for job in created])
+    if not after_notification:
+        for batch in chunked([job.pk for job in created], BATCH):
+            _publish_on_commit(batch)
     return [jobs[s] for s in subject_ids if s in jobs]
+
+
+@transaction.atomic
+def erasure_jobs_release(*, notification_ids: Iterable[uuid.UUID]) -> int:
+    """The messages these jobs waited for have gone (or failed for good, or are gone): the erasures become
+    pending and are published after commit. The notifications app calls this when a message's send ends,
+    and its sweep for any waiting job whose message is no longer in flight. Returns how many were released."""
+    released = list(ErasureJob.objects.select_for_update().filter(
+        state=ErasureJob.State.WAITING, after_notification__in=list(notification_ids)).values_list("pk", flat=True))
+    ErasureJob.objects.filter(pk__in=released).update(state=ErasureJob.State.PENDING)
+    for batch in chunked(released, BATCH):
+        _publish_on_commit(batch)
+    return len(released)
+
+
+def erasure_jobs_waiting_for() -> set[uuid.UUID]:
+    """The notifications erasure jobs wait for (few: enquiry answers in flight), for the notifications sweep."""
+    return set(ErasureJob.objects.filter(state=ErasureJob.State.WAITING).values_list("after_notification", flat=True))
 
 
 def chunked(items: list, size: int) -> list[list]:

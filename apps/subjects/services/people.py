@@ -14,7 +14,8 @@ from apps.audit.services import Actor, Verb, audit_record
 from apps.core import datamap
 from apps.vault.services import blind_index_for, datakey_create
 
-from ..models import DataSubject, Enquiry, PersonalRecord, Reveal, ServiceEngagement, SubjectLookup
+from ..models import DataSubject, Enquiry, PersonalRecord, Reveal, ServiceEngagement, SubjectLookup, SubjectRestricted
+from .restriction import REVEAL_REASONS_WHILE_RESTRICTED
 
 RECORD_FIELDS = ["full_name", "email", "mobile", "address", "referees", "legal_id_type", "legal_id_number",
                  "experience"]
@@ -141,6 +142,9 @@ def reveal_write(*, subject: DataSubject, staff_user, what: str, reason: str, no
     """Write the reveal (note sealed with the person's key) and its audit event: the reason code, no values."""
     if reason not in Reveal.Reason.values:
         raise ValueError(f"unknown reveal reason {reason!r}")
+    if reason not in REVEAL_REASONS_WHILE_RESTRICTED and \
+            DataSubject.objects.filter(pk=subject.pk, restricted_at__isnull=False).exists():
+        raise SubjectRestricted
     reveal = Reveal(subject=subject, staff_user=staff_user, what=what, item=item, reason=reason,
                     note=note.strip()[:1000])
     reveal.save(force_insert=True)
@@ -165,9 +169,18 @@ def subject_export(*, subject: DataSubject, actor: Actor) -> dict:
     is for; audited. The person (behind their link) and staff with the reveal permission use it."""
     body = {"generated_at": timezone.now().isoformat(),
             "controller": {"name": settings.CONTROLLER_NAME, "privacy_officer": settings.PRIVACY_OFFICER_EMAIL},
-            "subject_id": str(subject.pk), **datamap.export_for(subject_id=subject.pk)}
+            "subject_id": str(subject.pk), "restriction": _restriction_export(subject),
+            **datamap.export_for(subject_id=subject.pk)}
     audit_record(actor=actor, verb=Verb.DATA_EXPORTED, target=subject.pk)
     return body
+
+def _restriction_export(subject: DataSubject) -> dict:
+    subject = DataSubject.objects.get(pk=subject.pk)
+    if not subject.is_restricted:
+        return {"restricted": False}
+    return {"restricted": True, "since": subject.restricted_at.isoformat(), "ground": subject.restriction_ground,
+            "ground_text": str(subject.get_restriction_ground_display())}
+
 
 def enquiry_reveal(*, enquiry: Enquiry, staff_user, reason: str, note: str = "") -> str:
     """The enquiry's message in clear, for answering it: audited with the reason."""

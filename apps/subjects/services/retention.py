@@ -27,9 +27,11 @@ SWEEP = Actor.system("enforce_retention")
 
 
 def _open_candidates(*, older_than: datetime) -> list[ServiceEngagement]:
-    """Open engagements of active people with no activity since `older_than` (a cheap first cut)."""
+    """Open engagements of active people with no activity since `older_than` (a cheap first cut). People
+    whose processing is restricted are left alone: their data is stored until the restriction is lifted."""
     return list(ServiceEngagement.objects.filter(status=ServiceEngagement.Status.OPEN,
                                                  subject__status=DataSubject.Status.ACTIVE,
+                                                 subject__restricted_at__isnull=True,
                                                  last_activity_at__lt=older_than)
                 .only("pk", "subject_id", "last_activity_at", "retention_days", "retention_notice_at"))
 
@@ -72,7 +74,7 @@ def enforce_retention(*, now: datetime | None = None) -> int:
     jobs = engagements_complete(engagement_ids=[e.pk for e in expired], actor=SWEEP,
                                 status=ServiceEngagement.Status.EXPIRED, reason=Reason.RETENTION)
     cutoff = now - timedelta(days=settings.ABANDONED_RECORD_DAYS)
-    active = DataSubject.objects.filter(status=DataSubject.Status.ACTIVE)
+    active = DataSubject.objects.filter(status=DataSubject.Status.ACTIVE, restricted_at__isnull=True)
     without_service = (active.filter(created_at__lt=cutoff, engagements__isnull=True)
                        .exclude(legal_holds__until__gt=now))
     holds_ended = (active.annotate(hold_until=Max("legal_holds__until")).filter(hold_until__lt=now)
