@@ -2,6 +2,7 @@
 or a backup code). A staff member without one reaches the enrolment page and nothing else."""
 
 from base64 import b32encode
+from datetime import timedelta
 from functools import wraps
 
 import segno
@@ -14,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -166,7 +168,10 @@ class StaffAdminSite(admin.AdminSite):
     def _enrolment_allowed(request: HttpRequest) -> bool:
         """A password alone never sets up a first second factor: this sign-in presented a one-time code."""
         token_id = request.session.get(ENROLMENT_SESSION_KEY)
-        return bool(token_id) and EnrolmentToken.objects.filter(pk=token_id, user=request.user).exists()
+        # Spent within the code's own lifetime: a session left open does not keep the door open.
+        since = timezone.now() - timedelta(hours=settings.STAFF_ENROLMENT_HOURS)
+        return bool(token_id) and EnrolmentToken.objects.filter(pk=token_id, user=request.user,
+                                                                used_at__gte=since).exists()
 
     def _enrolment_code_step(self, request: HttpRequest, context: dict) -> HttpResponse:
         form = EnrolmentCodeForm(request.POST or None)
