@@ -70,6 +70,11 @@ class Verb(models.TextChoices):
     RIGHTS_REQUEST_COMPLETED = "rights_request.completed"
     BREACH_RECORDED = "breach.recorded"
     BREACH_UPDATED = "breach.updated"
+    # controller API (apps.api)
+    CONTROLLER_SAVED = "controller.saved"
+    API_TOKEN_CREATED = "api_token.created"  # noqa: S105 (a verb, not a secret)
+    API_TOKEN_REVOKED = "api_token.revoked"  # noqa: S105 (a verb, not a secret)
+    API_CALLED = "api.called"
 
 
 class AuditQuerySet(models.QuerySet):

@@ -3,7 +3,7 @@
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,7 +17,7 @@ from apps.policies.models import PolicyVersion
 from apps.policies.selectors import policy_in_force
 from apps.subjects import services as subject_services
 from apps.subjects.links import link_url, referee_url
-from apps.subjects.models import DataSubject, PersonalRecord, ServiceEngagement
+from apps.subjects.models import Controller, DataSubject, PersonalRecord, ServiceEngagement
 from apps.vault.files import files_kept_only_if_committed
 from apps.vault.services import blind_index_for
 
@@ -86,6 +86,11 @@ class CollectionContext:
     user_agent: str = ""
     language: str = ""  # the language the page was shown in (default: the active one)
     notices: tuple[tuple[str, int], ...] = ()  # (purpose slug, notice id) the page showed
+    # Handed over by a client company (source "controller"): who, and its evidence of the consent.
+    controller: Controller | None = None
+    obtained_at: datetime | None = None
+    obtained_how: str = ""
+    evidence_reference: str = ""
 
 
 def _notice_shown(purpose: Purpose, context: CollectionContext) -> PurposeNotice:
@@ -112,6 +117,8 @@ def _receipt(*, subject: DataSubject, purpose: Purpose, action: str, context: Co
         wording_sha256=notice.sha256, notice=notice, language=notice.language, source=context.source,
         ip_hmac=blind_index_for(kind="ip", normalised=context.ip) if context.ip else "",
         user_agent_summary=user_agent_summary(context.user_agent),
+        controller=context.controller, obtained_at=context.obtained_at, obtained_how=context.obtained_how,
+        evidence_reference=context.evidence_reference,
     )
     record.save()
     verb = Verb.CONSENT_GIVEN if action == ConsentRecord.Action.GIVEN else Verb.CONSENT_WITHDRAWN
