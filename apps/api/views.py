@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
-from ninja import NinjaAPI, Swagger
+from ninja import NinjaAPI, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -170,7 +170,7 @@ def engagement_complete(request: HttpRequest, reference: str):
         raise ApiError(409, "engagement_not_open")
     jobs = services.engagement_complete_by_controller(engagement=engagement, controller=token.controller)
     engagement.refresh_from_db()
-    return 202, {"engagement": engagement_out(engagement), "erasure_jobs": [job.pk for job in jobs]}
+    return Status(202, {"engagement": engagement_out(engagement), "erasure_jobs": [job.pk for job in jobs]})
 
 
 @api.get("/erasures/{job_id}", response={200: ErasureOut, ERRORS: ErrorOut}, tags=["erasures"],

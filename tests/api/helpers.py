@@ -42,7 +42,7 @@ class Api:
 
     def post(self, path: str, body: dict | None = None, **headers):
         if body is None:
-            return self.client.post(f"/api/v1{path}", **self._headers(headers))
+            return self.client.post(f"/api/v1{path}", "", content_type="application/json", **self._headers(headers))
         return self.client.post(f"/api/v1{path}", body, content_type="application/json", **self._headers(headers))
 
 
