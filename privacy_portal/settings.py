@@ -271,6 +271,9 @@ CELERY_BEAT_SCHEDULE["transparency-head"] = {
     "task": "apps.vault.tasks.tree_head_publish_task", "schedule": float(TRANSPARENCY_HEAD_SECONDS)}
 CELERY_BEAT_SCHEDULE["retention-notices"] = {
     "task": "apps.selfservice.tasks.retention_notices_task", "schedule": 3600.0}
+# A vacancy this many days past its closing date is closed by beat (its applicants' data erased).
+VACANCY_CLOSE_GRACE_DAYS = env.int("VACANCY_CLOSE_GRACE_DAYS", default=14)
+CELERY_BEAT_SCHEDULE["vacancies-close"] = {"task": "apps.subjects.tasks.vacancies_close_task", "schedule": 3600.0}
 # An open service with no activity for this long (unless its purposes say otherwise), and a person
 # with no service at all, are erased.
 ABANDONED_RECORD_DAYS = env.int("ABANDONED_RECORD_DAYS", default=90)

@@ -1,11 +1,14 @@
 """Factories for tests. People are made through the service, so their data is really encrypted."""
 
+import datetime
+
 import factory
+from django.utils import timezone
 from faker import Faker
 
 from apps.audit.services import Actor
 from apps.subjects import services
-from apps.subjects.models import Controller, DataSubject, ServiceEngagement
+from apps.subjects.models import Controller, DataSubject, ServiceEngagement, Vacancy
 
 fake = Faker()
 
@@ -20,6 +23,22 @@ class ControllerFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["name"]
 
     name = factory.Sequence(lambda n: f"Client Company {n}")
+
+
+class VacancyFactory(factory.django.DjangoModelFactory):
+    """An open vacancy with English and Swahili texts, closing in a month."""
+
+    class Meta:
+        model = Vacancy
+
+    controller = factory.SubFactory(ControllerFactory)
+    title_en = factory.Sequence(lambda n: f"Warehouse supervisor {n}")
+    title_sw = factory.Sequence(lambda n: f"Msimamizi wa ghala {n}")
+    description_en = "Lead a team of six in our client's Mombasa warehouse."
+    description_sw = "Ongoza timu ya watu sita katika ghala la mteja wetu huko Mombasa."
+    location_en = "Mombasa"
+    location_sw = "Mombasa"
+    closing_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
 
 
 class SubjectFactory(factory.Factory):

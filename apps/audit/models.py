@@ -70,6 +70,12 @@ class Verb(models.TextChoices):
     RIGHTS_REQUEST_COMPLETED = "rights_request.completed"
     BREACH_RECORDED = "breach.recorded"
     BREACH_UPDATED = "breach.updated"
+    # vacancies and applications (apps.subjects.services.vacancies, apps.consent.services)
+    VACANCY_SAVED = "vacancy.saved"
+    VACANCY_CLOSED = "vacancy.closed"
+    APPLICATION_UPDATED = "application.updated"
+    SUBJECT_MATCHED = "subject.matched"
+    DOCUMENT_REMOVED = "document.removed"
     # controller API (apps.api)
     CONTROLLER_SAVED = "controller.saved"
     API_TOKEN_CREATED = "api_token.created"  # noqa: S105 (a verb, not a secret)

@@ -145,6 +145,8 @@ class Submission(models.Model):
     kind = models.CharField(max_length=16)
     purposes = models.JSONField(default=list)  # slugs consented to
     fields = models.JSONField(default=list)  # names of the fields given, never values
+    # The job applied for (applications only): the done page names it.
+    vacancy = models.ForeignKey("subjects.Vacancy", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

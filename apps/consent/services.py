@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop, ngettext
@@ -17,7 +17,15 @@ from apps.policies.models import PolicyVersion
 from apps.policies.selectors import policy_in_force
 from apps.subjects import services as subject_services
 from apps.subjects.links import link_url, referee_url
-from apps.subjects.models import Controller, DataSubject, PersonalRecord, ServiceEngagement
+from apps.subjects.models import (
+    Controller,
+    DataSubject,
+    ErasureJob,
+    IdentityDocument,
+    PersonalRecord,
+    ServiceEngagement,
+    Vacancy,
+)
 from apps.vault.files import files_kept_only_if_committed
 from apps.vault.services import blind_index_for
 
@@ -162,7 +170,10 @@ FIELD_LABELS = {
     "mobile": gettext_noop("Mobile number"), "address": gettext_noop("Address"),
     "legal_id": gettext_noop("Legal ID type and number"), "document": gettext_noop("ID document"),
     "referees": gettext_noop("Two referees"), "message": gettext_noop("Your message"),
+    "experience": gettext_noop("Your work experience"), "cv": gettext_noop("Your CV"),
 }
+APPLICATION_FIELDS = ["full_name", "email", "mobile", "address", "legal_id_type", "legal_id_number", "referees",
+                      "experience"]
 
 
 class RequiredConsentMissing(ValueError):
@@ -176,60 +187,133 @@ class Received:
 
 
 def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose],
-                       context: CollectionContext, document: bytes | None = None) -> Received:
+                       context: CollectionContext, document: bytes | None = None, vacancy: Vacancy | None = None,
+                       cv: bytes | None = None, reference: str = "") -> Received:
     """Store one sent form. The same key twice (double click, back button) creates nothing new.
-    Without every consent the form requires, nothing is stored (RequiredConsentMissing)."""
+    Without every consent the form requires, nothing is stored (RequiredConsentMissing).
+
+    An application is for a vacancy (`vacancy`): a closed or unknown one stores nothing (VacancyClosed).
+    An applicant already with us (the blind index of their email) is the same person: applying again to the
+    same vacancy updates their application, applying to another opens a second one on the one record, and
+    they are told so. `cv` (a PDF, at most 5 MB) and data["experience"] are optional professional details;
+    a CV that is not acceptable stores nothing (DocumentRejected). `reference` is a client company's own
+    reference for the application it hands over (API), kept on the engagement."""
     existing = Submission.objects.filter(pk=key).first()
     if existing:
         return Received(existing, False)
     missing = {p.slug for p in purposes_for(kind) if p.required} - {p.slug for p in purposes}
     if missing:
         raise RequiredConsentMissing(f"required consents missing: {sorted(missing)}")
+    if cv is not None:
+        subject_services.document_check(data=cv, kind=IdentityDocument.Kind.CV)
     try:
         # An ID scan is stored before the rows; if anything after it fails, the file goes too.
         with files_kept_only_if_committed(), transaction.atomic(durable=True):
             submission = _receive(key=key, kind=kind, data=data, purposes=purposes, context=context,
-                                  document=document)
+                                  document=document, vacancy=vacancy, cv=cv, reference=reference)
     except IntegrityError:  # the same form sent twice at the same moment
         return Received(Submission.objects.get(pk=key), False)
     return Received(submission, True)
 
 
+def _applicant_known(*, email: str) -> DataSubject | None:
+    """The person already with us under this email (the newest, if an old duplicate exists), locked until
+    the transaction ends; None if nobody is, or if their erasure is already under way."""
+    kind, digest = subject_services.lookup_digest(email)
+    if connection.vendor == "postgresql":  # two first applications with one address at once: one person
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"applicant|{digest}"])
+    matching = subject_services.subjects_matching(kind=kind, digest=digest)
+    if not matching:
+        return None
+    # Locked in the order engagement completion locks people, so neither waits on the other forever.
+    subject = DataSubject.objects.select_for_update().filter(pk=matching[-1].pk,
+                                                             status=DataSubject.Status.ACTIVE).first()
+    if subject is None or ErasureJob.objects.filter(subject=subject).exclude(state=ErasureJob.State.DONE).exists():
+        return None
+    return subject
+
+
+def _record_values(kind: str, data: dict, referees: list[dict]) -> dict:
+    values = {"full_name": data["full_name"], "email": subject_services.normalise_email(data["email"]),
+              "mobile": data.get("mobile") or None,
+              "address": data.get("address", ""), "referees": referees,
+              "legal_id_type": data.get("legal_id_type", ""), "legal_id_number": data.get("legal_id_number", ""),
+              "experience": (data.get("experience") or "").strip()}
+    return values if kind == "apply" else {k: values[k] for k in ["full_name", "email", "mobile"]}
+
+
 def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], context: CollectionContext,
-             document: bytes | None) -> Submission:
+             document: bytes | None, vacancy: Vacancy | None = None, cv: bytes | None = None,
+             reference: str = "") -> Submission:
     referees = [{"id": uuid.uuid4().hex, **r} for r in data.get("referees", [])]
-    subject = subject_services.subject_create(
-        actor=Actor.system(f"{kind}-form"), full_name=data["full_name"], email=data["email"],
-        mobile=data.get("mobile") or None, address=data.get("address", ""), referees=referees,
-        legal_id_type=data.get("legal_id_type", ""), legal_id_number=data.get("legal_id_number", ""),
-    )
+    actor = Actor.controller(context.controller) if context.controller else Actor.system(f"{kind}-form")
+    if vacancy is not None:
+        vacancy = subject_services.vacancy_hold_open(vacancy_id=vacancy.pk)
+    values = _record_values(kind, data, referees)
+    subject = _applicant_known(email=data["email"]) if kind == "apply" else None
+    known = subject is not None
+    if known:
+        subject_services.record_update(subject=subject, actor=actor, changes=values)
+        audit_record(actor=actor, verb=Verb.SUBJECT_MATCHED, target=subject.pk,
+                     detail={"by": "email", "submission": str(key)})
+    else:
+        subject = subject_services.subject_create(actor=actor, **values)
     given_fields = ["full_name", "email"] + [f for f in ["mobile", "address"] if data.get(f)]
     if kind == "apply":
         given_fields += ["legal_id", "referees"]
+        if values["experience"]:
+            given_fields.append("experience")
     if document is not None:
-        subject_services.document_add(subject=subject, actor=Actor.subject(subject), data=document)
+        subject_services.document_add(subject=subject, actor=Actor.subject(subject), data=document, replace=known)
         given_fields.append("document")
+    if cv is not None:
+        subject_services.document_add(subject=subject, actor=Actor.subject(subject), data=cv,
+                                      kind=IdentityDocument.Kind.CV, replace=known)
+        given_fields.append("cv")
     if data.get("message"):
         subject_services.enquiry_add(subject=subject, actor=Actor.subject(subject), message=data["message"])
         given_fields.append("message")
     periods = [p.retention_days for p in purposes if p.retention_days]
-    subject_services.engagement_open(
-        subject=subject, actor=Actor.subject(subject),
-        service=ServiceEngagement.Service.RECRUITMENT if kind == "apply" else ServiceEngagement.Service.ENQUIRY,
-        retention_days=max(periods) if periods else None,
-    )
+    retention_days = max(periods) if periods else None
+    others = list(ServiceEngagement.objects.filter(subject=subject, status=ServiceEngagement.Status.OPEN)
+                  .exclude(vacancy=vacancy).select_related("vacancy")) if known else []
+    earlier = ServiceEngagement.objects.filter(subject=subject, vacancy=vacancy).first() \
+        if known and vacancy is not None else None
+    if earlier is not None:
+        subject_services.application_renew(engagement=earlier, actor=Actor.subject(subject),
+                                           retention_days=retention_days)
+    else:
+        subject_services.engagement_open(
+            subject=subject, actor=Actor.subject(subject),
+            service=ServiceEngagement.Service.RECRUITMENT if kind == "apply" else ServiceEngagement.Service.ENQUIRY,
+            retention_days=retention_days, vacancy=vacancy, reference=reference,
+        )
+    if known:
+        subject_services.activity_touch(subject=subject)
     policy = policy_in_force()
     for purpose in purposes:
         consent_give(subject=subject, purpose=purpose, context=context, policy=policy)
-    submission = Submission.objects.create(key=key, subject=subject, kind=kind,
+    submission = Submission.objects.create(key=key, subject=subject, kind=kind, vacancy=vacancy,
                                            purposes=[p.slug for p in purposes], fields=given_fields)
 
-    language = get_language() or settings.LANGUAGE_CODE
+    language = _supported(context.language or get_language() or settings.LANGUAGE_CODE)
+    with translation.override(language):
+        vacancy_title = vacancy.title if vacancy is not None else ""
+        other_titles = [e.vacancy.title if e.vacancy else str(e.get_service_display()) for e in others]
     message = {"fields": [FIELD_LABELS[f] for f in given_fields], "purposes": [p.name for p in purposes],
                "link": link_url(subject), "link_expires_days": settings.SELF_SERVICE_LINK_DAYS,
-               "full_name": data["full_name"], **_policy_link(policy)}
+               "full_name": data["full_name"], "vacancy": vacancy_title, "updated": earlier is not None,
+               # Handed over by a client company: the person learns from whom we got their data.
+               "received_from": context.controller.name if context.controller else "",
+               **_policy_link(policy)}
     notification_queue(subject=subject, channel="email", template="confirmation", recipient=data["email"],
                        context=message, language=language)
+    if others:  # one person, one record: tell them their applications now share it
+        notification_queue(subject=subject, channel="email", template="one_record", recipient=data["email"],
+                           language=language,
+                           context={"full_name": data["full_name"], "vacancy": vacancy_title,
+                                    "others": other_titles, "link": link_url(subject)})
     if data.get("mobile"):
         notification_queue(subject=subject, channel="sms", template="confirmation", recipient=str(data["mobile"]),
                            context=message, language=language)

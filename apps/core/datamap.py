@@ -36,6 +36,7 @@ class Category(models.TextChoices):
     REFEREE = "referee", _("Referees' names, numbers and relationship")
     GOVERNMENT_ID = "government-id", _("Legal ID type and number")
     ID_DOCUMENT = "id-document", _("ID document scans")
+    PROFESSIONAL = "professional", _("CV and work experience")
     MESSAGE = "message", _("Messages sent to us")
     LOOKUP_INDEX = "lookup-index", _("Keyed hashes of email and phone, to find a person")
     SERVICE = "service", _("Services provided and their state")

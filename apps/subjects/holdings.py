@@ -24,7 +24,7 @@ def _records(rows: QuerySet) -> list[dict]:
     return [{"full_name": r.full_name, "email": r.email, "mobile": r.mobile.as_e164 if r.mobile else None,
              "address": r.address, "legal_id_type": r.legal_id_type, "legal_id_number": r.legal_id_number,
              "referees": [{k: v for k, v in referee.items() if k != "id"} for referee in r.referees],
-             "updated_at": _iso(r.updated_at)} for r in rows]
+             "experience": r.experience, "updated_at": _iso(r.updated_at)} for r in rows]
 
 
 def _enquiries(rows: QuerySet) -> list[dict]:
@@ -32,16 +32,19 @@ def _enquiries(rows: QuerySet) -> list[dict]:
 
 
 def _documents(rows: QuerySet) -> list[dict]:
-    return [{"id": str(d.pk), "content_type": d.content_type, "size_bytes": d.size, "uploaded_at": _iso(d.uploaded_at),
+    return [{"id": str(d.pk), "kind": d.kind, "content_type": d.content_type, "size_bytes": d.size,
+             "uploaded_at": _iso(d.uploaded_at),
              "content_base64": base64.b64encode(b"".join(document_read(document=d))).decode()} for d in rows]
 
 
 def _engagements(rows: QuerySet) -> list[dict]:
     return [{"service": e.service, "status": e.status, "reference": e.reference,
-             "controller": e.controller.name if e.controller else None, "opened_at": _iso(e.opened_at),
+             "controller": e.controller.name if e.controller else None,
+             "vacancy": {"id": str(e.vacancy_id), "title": e.vacancy.title} if e.vacancy_id else None,
+             "opened_at": _iso(e.opened_at),
              "completed_at": _iso(e.completed_at), "last_activity_at": _iso(e.last_activity_at),
              "erased_if_no_activity_by": _iso(e.expires_at) if e.is_open else None}
-            for e in rows.select_related("controller")]
+            for e in rows.select_related("controller", "vacancy")]
 
 
 def _holds(rows: QuerySet) -> list[dict]:
@@ -67,14 +70,14 @@ HOLDINGS = [
             retention=AsEvidence("the pseudonymous id only, for the deletion certificate")),
     Holding(model="subjects.PersonalRecord",
             categories=(Category.IDENTITY, Category.CONTACT, Category.ADDRESS, Category.REFEREE,
-                        Category.GOVERNMENT_ID),
+                        Category.GOVERNMENT_ID, Category.PROFESSIONAL),
             purposes=SERVICES, legal_basis=CONSENT, on_erasure=Delete(), retention=UntilErased(),
             export=_records, export_key="record", erase_unheld=record_erase_unheld,
             recipients="the client company hiring for the job, if the person agreed to sharing"),
     Holding(model="subjects.Enquiry", categories=(Category.MESSAGE,), purposes=("answering enquiries",),
             legal_basis=CONSENT, on_erasure=Delete(), retention=UntilErased(), export=_enquiries,
             export_key="enquiries", hold_name="message"),
-    Holding(model="subjects.IdentityDocument", categories=(Category.ID_DOCUMENT,),
+    Holding(model="subjects.IdentityDocument", categories=(Category.ID_DOCUMENT, Category.PROFESSIONAL),
             purposes=("recruitment for client companies",), legal_basis=CONSENT, on_erasure=Delete(),
             retention=UntilErased(), export=_documents, export_key="documents", file_field="stored_name",
             hold_name="documents", recipients="the client company hiring for the job, if the person agreed"),

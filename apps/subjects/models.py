@@ -114,6 +114,8 @@ class PersonalRecord(models.Model):
     referees = EncryptedJSONField(default=list, blank=True)
     legal_id_type = EncryptedCharField(max_length=32, blank=True)
     legal_id_number = EncryptedCharField(max_length=64, blank=True)
+    # A short account of the applicant's work experience, in their own words (optional).
+    experience = EncryptedTextField(max_length=2000, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -165,15 +167,25 @@ class SubjectLookup(models.Model):
 
 
 class IdentityDocument(models.Model):
+    """A file a person gave us, sealed with their key: a scan of their ID, or their CV."""
+
     class ContentType(models.TextChoices):
         PDF = "application/pdf", "PDF"
         JPEG = "image/jpeg", _("JPEG image")
         PNG = "image/png", _("PNG image")
 
+    class Kind(models.TextChoices):
+        ID_SCAN = "id-scan", _("ID document")
+        CV = "cv", _("CV")
+
     MAX_BYTES = 10 * 1024 * 1024
+    # A CV is a PDF of at most 5 MB.
+    CV_MAX_BYTES = 5 * 1024 * 1024
+    CV_TYPES = (ContentType.PDF,)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ID_SCAN)
     stored_name = models.CharField(max_length=100, editable=False)  # random; reveals nothing
     content_type = models.CharField(max_length=32, choices=ContentType.choices)
     size = models.PositiveIntegerField()
@@ -182,6 +194,13 @@ class IdentityDocument(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(size__lte=10 * 1024 * 1024), name="document_size_limit"),
+            models.CheckConstraint(
+                condition=~Q(kind="cv") | Q(size__lte=5 * 1024 * 1024, content_type="application/pdf"),
+                name="document_cv_pdf_5mb"),
+        ]
+        indexes = [
+            # document_add (replace): a person's documents of one kind
+            models.Index(fields=["subject", "kind"], name="document_subject_kind_idx"),
         ]
 
     def __str__(self) -> str:

@@ -30,3 +30,8 @@ def erasure_redrive_task() -> int:
 def enforce_retention_task() -> int:
     services.orphans_remove()
     return services.enforce_retention()
+
+
+@shared_task
+def vacancies_close_task() -> int:
+    return services.vacancies_close_due()

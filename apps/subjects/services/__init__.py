@@ -1,10 +1,19 @@
-"""Everything done to a person's data, by sub-domain: people, documents, engagements, erasure, retention.
+"""Everything done to a person's data, by sub-domain: people, documents, engagements, erasure, retention,
+vacancies.
 
 Callers may import from here or from the sub-module; both name the same functions.
 """
 
-from .documents import DocumentRejected, document_add, document_read, document_reveal, sniff_content_type
+from .documents import (
+    DocumentRejected,
+    document_add,
+    document_check,
+    document_read,
+    document_reveal,
+    sniff_content_type,
+)
 from .engagements import (
+    application_renew,
     engagement_change,
     engagement_complete,
     engagement_open,
@@ -52,6 +61,15 @@ from .retention import (
     person_notice_claim,
     rows_expire,
 )
+from .vacancies import (
+    VacancyClosed,
+    vacancies_close_due,
+    vacancies_due,
+    vacancy_close,
+    vacancy_close_preview,
+    vacancy_hold_open,
+    vacancy_save,
+)
 
 __all__ = [
     "RECORD_FIELDS", "DocumentRejected", "DueNotice", "Outcome", "Reason", "activity_touch", "document_add",
@@ -63,4 +81,6 @@ __all__ = [
     "normalise_phone", "orphans_remove", "record_erase_unheld", "record_update", "rows_expire", "sniff_content_type",
     "subject_create", "subject_erase", "subject_erase_now", "subject_export", "subject_links_revoke",
     "subject_reveal", "subjects_erase", "subjects_find", "subjects_matching",
+    "VacancyClosed", "application_renew", "document_check", "vacancies_close_due", "vacancies_due",
+    "vacancy_close", "vacancy_close_preview", "vacancy_hold_open", "vacancy_save",
 ]

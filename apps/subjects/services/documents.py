@@ -1,14 +1,15 @@
-"""Identity documents: sniffed, bounded, sealed with the person's key before they touch the disk."""
+"""A person's files (ID scans, CVs): sniffed, bounded, sealed with the person's key before they touch the disk."""
 
 import uuid
 from collections.abc import Iterator
 
 from django.db import transaction
+from django.utils import timezone
 
 from apps.audit.services import Actor, Verb, audit_record
 from apps.vault import files as vault_files
 
-from ..models import DataSubject, IdentityDocument, Reveal
+from ..models import DataSubject, IdentityDocument, LegalHold, Reveal
 from .people import reveal_write
 
 
@@ -33,22 +34,51 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
-def document_add(*, subject: DataSubject, actor: Actor, data: bytes) -> IdentityDocument:
-    """Store one document. If this (or an enclosing) transaction rolls back, the stored file goes too."""
+def document_check(*, data: bytes, kind: str = IdentityDocument.Kind.ID_SCAN) -> str:
+    """The content type of an acceptable file of this kind, or DocumentRejected: an ID scan is a PDF, JPEG
+    or PNG of at most 10 MB; a CV is a PDF of at most 5 MB. The bytes decide, never the file's name."""
+    cv = kind == IdentityDocument.Kind.CV
     if not data:
         raise DocumentRejected("empty")
-    if len(data) > IdentityDocument.MAX_BYTES:
+    if len(data) > (IdentityDocument.CV_MAX_BYTES if cv else IdentityDocument.MAX_BYTES):
         raise DocumentRejected("too-large")
     content_type = sniff_content_type(data[:16])
-    if content_type is None:
+    if content_type is None or (cv and content_type not in IdentityDocument.CV_TYPES):
         raise DocumentRejected("type")
+    return content_type
+
+
+def document_add(*, subject: DataSubject, actor: Actor, data: bytes, kind: str = IdentityDocument.Kind.ID_SCAN,
+                 replace: bool = False) -> IdentityDocument:
+    """Store one document. If this (or an enclosing) transaction rolls back, the stored file goes too.
+    With `replace`, the person's earlier documents of this kind go once it commits (not under a legal
+    hold on documents): a new application brings the current ID scan or CV."""
+    content_type = document_check(data=data, kind=kind)
     with vault_files.files_kept_only_if_committed(), transaction.atomic():
-        document = IdentityDocument(id=uuid.uuid4(), subject=subject, content_type=content_type, size=len(data))
+        document = IdentityDocument(id=uuid.uuid4(), subject=subject, content_type=content_type, size=len(data),
+                                    kind=kind)
         document.stored_name = vault_files.file_store(subject_id=subject.pk, document_id=document.pk, data=data)
         document.save(force_insert=True)
         audit_record(actor=actor, verb=Verb.DOCUMENT_ADDED, target=subject.pk,
-                     detail={"document": str(document.pk), "type": content_type})
+                     detail={"document": str(document.pk), "type": content_type, "kind": kind})
+        if replace:
+            _documents_remove(subject=subject, actor=actor, kind=kind, keep=document.pk)
     return document
+
+
+def _documents_remove(*, subject: DataSubject, actor: Actor, kind: str, keep: uuid.UUID) -> None:
+    held = LegalHold.objects.filter(subject=subject, until__gt=timezone.now(), fields__contains=["documents"])
+    if held.exists():
+        return
+    old = list(IdentityDocument.objects.filter(subject=subject, kind=kind).exclude(pk=keep)
+               .values_list("pk", "stored_name"))
+    if not old:
+        return
+    IdentityDocument.objects.filter(pk__in=[pk for pk, _name in old]).delete()
+    for _pk, name in old:  # the row is gone once this commits; its file goes then
+        transaction.on_commit(lambda name=name: vault_files.file_delete(name=name))
+    audit_record(actor=actor, verb=Verb.DOCUMENT_REMOVED, target=subject.pk,
+                 detail={"documents": [str(pk) for pk, _name in old], "kind": kind, "replaced_by": str(keep)})
 
 
 @transaction.atomic

@@ -17,11 +17,36 @@ CHUNK = 500  # engagements completed per transaction
 
 @transaction.atomic
 def engagement_open(*, subject: DataSubject, actor: Actor, service: str, reference: str = "",
-                    controller=None, retention_days: int | None = None) -> ServiceEngagement:
+                    controller=None, retention_days: int | None = None, vacancy=None) -> ServiceEngagement:
+    """Open a service. An application to a vacancy is "application to <vacancy>": for its client company."""
+    if vacancy is not None:
+        controller = vacancy.controller
     engagement = ServiceEngagement.objects.create(subject=subject, service=service, reference=reference,
-                                                  controller=controller, retention_days=retention_days)
-    audit_record(actor=actor, verb=Verb.ENGAGEMENT_OPENED, target=subject.pk,
-                 detail={"engagement": str(engagement.pk), "service": service})
+                                                  controller=controller, retention_days=retention_days,
+                                                  vacancy=vacancy)
+    detail = {"engagement": str(engagement.pk), "service": service}
+    if vacancy is not None:
+        detail["vacancy"] = str(vacancy.pk)
+    audit_record(actor=actor, verb=Verb.ENGAGEMENT_OPENED, target=subject.pk, detail=detail)
+    return engagement
+
+
+@transaction.atomic
+def application_renew(*, engagement: ServiceEngagement, actor: Actor,
+                      retention_days: int | None = None) -> ServiceEngagement:
+    """The person applied again to the same vacancy: the one application is updated (opened again if it
+    had ended while the person stayed with us for another service) and its retention clock restarts."""
+    engagement = ServiceEngagement.objects.select_for_update().get(pk=engagement.pk)
+    reopened = not engagement.is_open
+    engagement.status, engagement.completed_at = ServiceEngagement.Status.OPEN, None
+    engagement.last_activity_at, engagement.retention_notice_at = timezone.now(), None
+    if retention_days is not None:
+        engagement.retention_days = max(retention_days, engagement.retention_days or 0)
+    engagement.save(update_fields=["status", "completed_at", "last_activity_at", "retention_notice_at",
+                                   "retention_days"])
+    audit_record(actor=actor, verb=Verb.APPLICATION_UPDATED, target=engagement.subject_id,
+                 detail={"engagement": str(engagement.pk), "vacancy": str(engagement.vacancy_id),
+                         "reopened": reopened})
     return engagement
 
 

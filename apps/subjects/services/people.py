@@ -16,7 +16,8 @@ from apps.vault.services import blind_index_for, datakey_create
 
 from ..models import DataSubject, Enquiry, PersonalRecord, Reveal, ServiceEngagement, SubjectLookup
 
-RECORD_FIELDS = ["full_name", "email", "mobile", "address", "referees", "legal_id_type", "legal_id_number"]
+RECORD_FIELDS = ["full_name", "email", "mobile", "address", "referees", "legal_id_type", "legal_id_number",
+                 "experience"]
 
 
 def normalise_email(email: str) -> str:
@@ -51,12 +52,13 @@ def activity_touch(*, subject: DataSubject) -> None:
 @transaction.atomic
 def subject_create(*, actor: Actor, full_name: str, email: str, mobile: PhoneNumber | str | None = None,
                    address: str = "", referees: Iterable[dict] = (), legal_id_type: str = "",
-                   legal_id_number: str = "") -> DataSubject:
+                   legal_id_number: str = "", experience: str = "") -> DataSubject:
     subject = DataSubject.objects.create()
     datakey_create(subject_id=subject.pk)
     record = PersonalRecord(
         subject=subject, full_name=full_name, email=normalise_email(email), mobile=mobile or None,
         address=address, referees=list(referees), legal_id_type=legal_id_type, legal_id_number=legal_id_number,
+        experience=experience,
     )
     record.full_clean(exclude=["subject"])
     record.save()

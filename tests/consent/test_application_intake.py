@@ -1,0 +1,101 @@
+"""Applications are for a vacancy: one person per email address, one application per person and vacancy."""
+
+import uuid
+
+import pytest
+
+from apps.audit.models import AuditEvent
+from apps.audit.services import Actor
+from apps.consent.models import ConsentRecord, Purpose, Submission
+from apps.consent.services import CollectionContext, submission_receive
+from apps.notifications.models import Notification
+from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord, ServiceEngagement, Vacancy
+from apps.subjects.services import DocumentRejected, VacancyClosed, erasure_request
+from tests.factories import PDF_BYTES, PNG_BYTES, VacancyFactory
+
+pytestmark = pytest.mark.django_db
+CONTEXT = CollectionContext(collection_point="apply-form", form_version="t", source=ConsentRecord.Source.WEB_FORM)
+CV = b"%PDF-1.7\n% curriculum vitae\n" + b"worked as a clerk " * 50
+
+
+def _data(**overrides) -> dict:
+    data = {"full_name": "Amani Wekesa", "email": "amani.wekesa@example.org", "mobile": "+254712345678",
+            "address": "P.O. Box 100-00200, Nairobi", "legal_id_type": "national-id", "legal_id_number": "27654321",
+            "referees": [{"name": "Jane Muthoni", "phone": "+254722111222", "relationship": "Manager"},
+                         {"name": "Peter Odhiambo", "phone": "+254733444555", "relationship": "Lecturer"}],
+            "experience": "Five years as a stores clerk."}
+    data.update(overrides)
+    return data
+
+
+def _apply(vacancy: Vacancy | None, *, cv: bytes | None = None, **overrides):
+    purposes = list(Purpose.objects.filter(slug__in=["recruitment", "share-with-employer"]))
+    return submission_receive(key=uuid.uuid4(), kind="apply", data=_data(**overrides), purposes=purposes,
+                              context=CONTEXT, document=PDF_BYTES, vacancy=vacancy, cv=cv)
+
+
+def test_an_application_is_an_engagement_for_the_vacancy_and_its_client(demo_purposes):
+    vacancy = VacancyFactory()
+    received = _apply(vacancy, cv=CV)
+    engagement = ServiceEngagement.objects.get(subject=received.submission.subject)
+    assert engagement.vacancy == vacancy
+    assert engagement.controller == vacancy.controller
+    assert received.submission.vacancy == vacancy
+    assert {"cv", "experience", "document"} <= set(received.submission.fields)
+    kinds = sorted(IdentityDocument.objects.filter(subject=engagement.subject).values_list("kind", flat=True))
+    assert kinds == ["cv", "id-scan"]
+    assert PersonalRecord.objects.get(subject=engagement.subject).experience == "Five years as a stores clerk."
+
+
+def test_applying_twice_to_the_same_vacancy_updates_the_application(demo_purposes):
+    vacancy = VacancyFactory()
+    first = _apply(vacancy, cv=CV).submission.subject
+    second = _apply(vacancy, cv=CV + b"v2", email="Amani.Wekesa@Example.org", address="Box 7, Kisumu").submission
+    assert second.subject == first
+    assert DataSubject.objects.count() == 1
+    assert ServiceEngagement.objects.filter(subject=first).count() == 1
+    assert PersonalRecord.objects.get(subject=first).address == "Box 7, Kisumu"
+    # The new CV and ID scan replace the old ones: one of each kind.
+    assert IdentityDocument.objects.filter(subject=first, kind="cv").count() == 1
+    assert IdentityDocument.objects.filter(subject=first, kind="id-scan").count() == 1
+    assert AuditEvent.objects.filter(verb="application.updated", target=str(first.pk)).exists()
+    assert not Notification.objects.filter(subject=first, template="one_record").exists()
+
+
+def test_applying_to_a_second_vacancy_reuses_the_person_and_tells_them(demo_purposes):
+    first_vacancy, second_vacancy = VacancyFactory(), VacancyFactory()
+    person = _apply(first_vacancy).submission.subject
+    again = _apply(second_vacancy, full_name="Amani Wekesa Otieno").submission.subject
+    assert again == person
+    assert DataSubject.objects.count() == 1
+    applications = ServiceEngagement.objects.filter(subject=person, status="open")
+    assert {e.vacancy for e in applications} == {first_vacancy, second_vacancy}
+    assert PersonalRecord.objects.get(subject=person).full_name == "Amani Wekesa Otieno"
+    told = Notification.objects.get(subject=person, template="one_record", channel="email")
+    assert told.context["others"] == [first_vacancy.title]
+    assert told.context["vacancy"] == second_vacancy.title
+
+
+def test_a_person_whose_erasure_is_under_way_is_not_reused(demo_purposes):
+    first = _apply(VacancyFactory()).submission.subject
+    erasure_request(subject_id=first.pk, reason="subject-request", actor=Actor.system("test"))
+    second = _apply(VacancyFactory()).submission.subject
+    assert second != first
+
+
+def test_an_application_to_a_closed_vacancy_stores_nothing(demo_purposes):
+    vacancy = VacancyFactory(status=Vacancy.Status.CLOSED)
+    with pytest.raises(VacancyClosed):
+        _apply(vacancy, cv=CV)
+    assert not DataSubject.objects.exists()
+    assert not Submission.objects.exists()
+    assert not ConsentRecord.objects.exists()
+
+
+@pytest.mark.parametrize(("cv", "code"), [(PNG_BYTES, "type"), (b"%PDF-" + b"x" * (5 * 1024 * 1024), "too-large"),
+                                          (b"plain text pretending.pdf", "type")])
+def test_a_cv_that_is_not_a_pdf_of_at_most_5_mb_stores_nothing(demo_purposes, cv, code):
+    with pytest.raises(DocumentRejected) as refused:
+        _apply(VacancyFactory(), cv=cv)
+    assert refused.value.code == code
+    assert not DataSubject.objects.exists()
