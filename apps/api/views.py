@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
-from ninja import NinjaAPI, Status, Swagger
+from ninja import Header, NinjaAPI, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -16,10 +16,13 @@ from . import selectors, services
 from .errors import CODE_FOR_STATUS, ApiError, error_response
 from .models import ApiToken, Scope
 from .schemas import (
+    CandidateIn,
+    CandidateOut,
     CandidateStatusOut,
     CompletedOut,
     ErasureOut,
     ErrorOut,
+    VacancyClosedOut,
     VacancyOut,
     engagement_out,
     vacancy_out,
@@ -141,6 +144,41 @@ def _not_found_unless(found):
 def vacancies(request: HttpRequest):
     token = _need(request, Scope.VACANCIES_READ)
     return [vacancy_out(v) for v in selectors.vacancies_of(controller=token.controller)]
+
+
+IDEMPOTENCY_KEY = Header(None, alias="Idempotency-Key", max_length=100, pattern=r"^[\x21-\x7e]+$",
+                         description="Any unique string of yours (e.g. a UUID). A repeat with the same key and body "
+                                     "returns the first answer and creates nothing; another body is 409.")
+
+
+@api.post("/candidates", response={201: CandidateOut, ERRORS: ErrorOut}, tags=["candidates"],
+          summary="Hand over a candidate for one of your vacancies",
+          description=f"Scope `{Scope.CANDIDATES_WRITE}`. The person's personal and professional details (validated "
+                      "as on our application form) and the consent you hold from them (which purposes, when and "
+                      "how you obtained it). We create the person, or find them by their email address, open their "
+                      "application, record consent receipts naming you as the source, and email (and text) them "
+                      "that we hold their data, that we got it from you, and how to see, correct or delete it.")
+def candidate_hand_over(request: HttpRequest, payload: CandidateIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
+    token = _need(request, Scope.CANDIDATES_WRITE)
+    answer = services.candidate_hand_over(controller=token.controller, payload=payload.model_dump(mode="json"),
+                                          idempotency_key=idempotency_key or "")
+    response = api.create_response(request, answer.body, status=answer.status)
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+@api.post("/vacancies/{id}/close", response={202: VacancyClosedOut, ERRORS: ErrorOut}, tags=["vacancies"],
+          summary="Close a vacancy (erases its applicants)",
+          description=f"Scope `{Scope.ENGAGEMENTS_COMPLETE}`. Every open application to it is completed; each "
+                      "applicant for whom it was the last open service is erased. Closing a closed vacancy again "
+                      "completes anything a failed close left open.")
+def vacancy_close(request: HttpRequest, id: uuid.UUID):  # noqa: A002 (the path's name in the schema)
+    token = _need(request, Scope.ENGAGEMENTS_COMPLETE)
+    vacancy = _not_found_unless(selectors.vacancy_of(controller=token.controller, vacancy_id=id))
+    vacancy, completed, jobs = services.vacancy_close_by_controller(vacancy=vacancy, controller=token.controller)
+    return Status(202, {"vacancy": vacancy_out(vacancy), "engagements_completed": completed,
+                        "erasure_jobs": [job.pk for job in jobs]})
 
 
 @api.get("/candidates/{public_id}", response={200: CandidateStatusOut, ERRORS: ErrorOut}, tags=["candidates"],

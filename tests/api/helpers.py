@@ -1,6 +1,6 @@
 """Client companies, tokens and calls for the API tests."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.test import Client
 from django.utils import timezone
@@ -24,7 +24,7 @@ def make_token(controller: Controller | None = None, scopes: list[str] | None = 
 
 def make_vacancy(controller: Controller, title: str = "Call-centre agent", **kwargs) -> Vacancy:
     return Vacancy.objects.create(controller=controller, title=title, description="Answering calls.",
-                                  location="Nairobi", closing_date=date.today() + timedelta(days=30), **kwargs)
+                                  location="Nairobi", closing_date=timezone.localdate() + timedelta(days=30), **kwargs)
 
 
 class Api:
@@ -54,7 +54,8 @@ def candidate_body(vacancy: Vacancy, n: int = 1, **overrides) -> dict:
                    "legal_id_number": f"{30000000 + n}",
                    "referees": [{"name": "Wanjiru Kamau", "phone": "+254712000002", "relationship": "Manager"},
                                 {"name": "Otieno Omondi", "phone": "+254712000003", "relationship": "Lecturer"}]},
-        "consent": {"purposes": ["recruitment", "share-with-employer"], "obtained_at": (timezone.now() - timedelta(days=1)).isoformat(),
+        "consent": {"purposes": ["recruitment", "share-with-employer"],
+                    "obtained_at": (timezone.now() - timedelta(days=1)).isoformat(),
                     "obtained_how": "web-form", "reference": "consent-form-v3"},
     }
     body.update(overrides)

@@ -8,7 +8,7 @@ import pytest
 from apps.api.models import Scope
 from apps.subjects.models import PersonalRecord, ServiceEngagement
 from apps.vault.proofs import proof_verify
-from tests.api.helpers import Api, make_token, make_vacancy
+from tests.api.helpers import Api, make_token
 from tests.factories import ControllerFactory, EngagementFactory
 
 pytestmark = pytest.mark.django_db

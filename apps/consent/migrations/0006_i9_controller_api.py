@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consent', '0004_translations'),
+        ('consent', '0005_i8a_submission_vacancy'),
         ('subjects', '0006_vacancies'),
     ]
 
