@@ -28,8 +28,12 @@ class ApiMiddleware:
         request.api_token = None
         response = self._refused(request) or self.get_response(request)
         if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
-            response = error_response(request, response.status_code,
+            replaced = error_response(request, response.status_code,
                                       CODE_FOR_STATUS.get(response.status_code, "bad_request"))
+            for header in ("Allow", "Retry-After", "WWW-Authenticate"):  # a 405 names the methods allowed
+                if header in response:
+                    replaced[header] = response[header]
+            response = replaced
         route = request.resolver_match.route if request.resolver_match else "(no route)"
         try:
             api_call_record(token=request.api_token, endpoint=f"{request.method} /{route}",
