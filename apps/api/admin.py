@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -49,7 +50,7 @@ class ControllerAdmin(admin.ModelAdmin):
 class TokenCreateForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(label=gettext_lazy("Scopes"), choices=Scope.choices,
                                        widget=forms.CheckboxSelectMultiple)
-    expires_at = forms.DateTimeField(label=gettext_lazy("Expires at"),
+    expires_at = forms.SplitDateTimeField(label=gettext_lazy("Expires at"), widget=AdminSplitDateTime,
                                      initial=lambda: timezone.now() + timedelta(days=365),
                                      help_text=gettext_lazy("At most two years from now."))
 
