@@ -17,3 +17,6 @@ class PlainCandidate(models.Model):
     obtained_at = models.DateTimeField()
     obtained_how = models.CharField(max_length=16)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"plain candidate {self.pk}"
