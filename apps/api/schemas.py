@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import AwareDatetime
 
 from apps.consent.models import ConsentRecord
 from apps.subjects.models import ErasureJob, PersonalRecord, ServiceEngagement, Vacancy
@@ -43,7 +44,7 @@ class ConsentEvidenceIn(Schema):
     """The consent you hold from the person: which purposes, when and how you obtained it."""
 
     purposes: list[str] = Field(min_length=1, max_length=20, description="Purpose slugs, e.g. recruitment.")
-    obtained_at: datetime
+    obtained_at: AwareDatetime = Field(description="With a time zone, e.g. 2026-11-27T10:00:00+03:00.")
     obtained_how: ObtainedHow
     reference: str = Reference
 

@@ -5,6 +5,7 @@ import logging
 import uuid
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
@@ -44,6 +45,7 @@ FIELD_MESSAGES = {
     "uuid_type": _("Enter a valid id."),
     "datetime_parsing": _("Enter a date and time in ISO 8601 format, with a time zone."),
     "datetime_from_date_parsing": _("Enter a date and time in ISO 8601 format, with a time zone."),
+    "timezone_aware": _("Enter a date and time in ISO 8601 format, with a time zone."),
     "string_type": _("Enter text."),
     "list_type": _("Enter a list."),
     "model_attributes_type": _("Enter an object."),
@@ -126,6 +128,9 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def _fault(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if isinstance(exc, OperationalError | InterfaceError):  # the database is down: try again, nothing was done
+        logger.warning("API: database unavailable (%s)", type(exc).__name__)
+        return error_response(request, 503, "unavailable", Retry_After="5")
     # The exception's type only: its message could hold a value.
     logger.error("API fault: %s at %s", type(exc).__name__, request.resolver_match.route
                  if request.resolver_match else "?")

@@ -125,3 +125,11 @@ def test_closing_a_vacancy_through_the_api_erases_its_applicants(setup, django_c
     assert response.json()["engagements_completed"] == 1 and len(response.json()["erasure_jobs"]) == 1
     assert not PersonalRecord.objects.filter(subject_id=public_id).exists()
     assert api.get(f"/candidates/{public_id}").json()["status"] == "erased"
+
+
+def test_consent_evidence_needs_a_time_with_its_zone(setup):
+    _controller, vacancy, api = setup
+    body = candidate_body(vacancy)
+    body["consent"]["obtained_at"] = "2026-11-27T10:00:00"
+    response = api.post("/candidates", body)
+    assert response.status_code == 422 and response.json()["fields"][0]["field"] == "consent.obtained_at"

@@ -32,6 +32,6 @@ def test_the_docs_page_loads_nothing_from_another_origin_and_keeps_the_csp(clien
 @pytest.mark.real_services
 def test_the_docs_page_renders_in_a_browser_under_the_csp(page, live_server):
     page.goto("/api/v1/docs")
-    page.get_by_text("Your vacancies").wait_for(timeout=20000)  # an operation's summary, from the schema
+    page.get_by_text("Your vacancies", exact=True).wait_for(timeout=20000)  # an operation's summary, from the schema
     assert page.foreign_requests == []
     assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors
