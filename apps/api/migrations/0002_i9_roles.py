@@ -18,7 +18,7 @@ def update_roles(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("api", "0001_initial"),
+        ("api", "0001_i9_initial"),
         ("staff", "0002_roles"),
     ]
 
