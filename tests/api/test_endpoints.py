@@ -8,7 +8,7 @@ import pytest
 from apps.api.models import Scope
 from apps.subjects.models import PersonalRecord, ServiceEngagement
 from apps.vault.proofs import proof_verify
-from tests.api.helpers import Api, make_token
+from tests.api.helpers import Api, make_token, make_vacancy
 from tests.factories import ControllerFactory, EngagementFactory
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +98,13 @@ def test_completing_needs_its_scope(client):
     api = Api(client, make_token(controller, scopes=[Scope.CANDIDATES_READ_STATUS, Scope.VACANCIES_READ]))
     assert api.post(f"/engagements/{engagement.pk}/complete").status_code == 403
     assert ServiceEngagement.objects.get(pk=engagement.pk).is_open
+
+
+def test_another_clients_vacancy_cannot_be_closed_or_listed(two_clients):
+    mine, _theirs, _api, other = two_clients
+    vacancy = make_vacancy(mine)
+    response = other.post(f"/vacancies/{vacancy.pk}/close")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    vacancy.refresh_from_db()
+    assert vacancy.is_open
+    assert other.get("/vacancies").json() == []
