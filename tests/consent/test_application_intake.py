@@ -114,3 +114,18 @@ def test_the_cv_and_experience_are_in_the_export_and_gone_after_erasure(demo_pur
     assert "professional" in certificate.categories
     assert not IdentityDocument.objects.filter(subject=person).exists()
     assert not PersonalRecord.objects.filter(subject=person).exists()
+
+
+def test_the_person_is_told_by_email_that_one_record_now_holds_both_applications(
+        demo_purposes, mailoutbox, django_capture_on_commit_callbacks):
+    first, second = VacancyFactory(), VacancyFactory()
+    _apply(first)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _apply(second)
+    told = next(m for m in mailoutbox if "one record for all your applications" in m.subject)
+    assert told.to == ["amani.wekesa@example.org"]
+    assert f"- {first.title}" in told.body and f"- {second.title}" in told.body
+    assert "/me/" in told.body
+    confirmation = next(m for m in mailoutbox if m is not told)
+    assert f'We have received your application for "{second.title}"' in confirmation.body
