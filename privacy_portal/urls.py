@@ -2,9 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.consent.views import home
 from apps.core.views import records_of_processing_page
 
 urlpatterns = [
+    # The home page lists the open jobs, which live above core: consent serves it.
+    path("", home, name="home"),
     path("", include("apps.core.urls")),
     path("", include("apps.vault.urls")),
     path("", include("apps.cookies.urls")),

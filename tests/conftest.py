@@ -299,12 +299,14 @@ def page(_browser, live_server) -> Iterator:
 # --- demo data ---------------------------------------------------------------------------------
 @pytest.fixture
 def demo_purposes(db, settings) -> None:
-    """The demo purposes and policy v1, as seed_demo makes them; rate limits off for form tests."""
+    """The demo vacancies, purposes and policy v1, as seed_demo makes them; rate limits off for form tests."""
     from io import StringIO
 
     from apps.consent.seed import seed_demo as seed_purposes
     from apps.policies.seed import seed_demo as seed_policy
+    from apps.subjects.seed import seed_demo as seed_vacancies
 
+    seed_vacancies(StringIO())
     seed_purposes(StringIO())
     seed_policy(StringIO())  # after the purposes: its generated table lists them
     settings.RATELIMIT_ENABLE = False

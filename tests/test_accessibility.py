@@ -5,12 +5,16 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from apps.subjects.seed import DEMO_VACANCIES
 from apps.subjects.services import subject_erase
 from tests.consent.helpers import application_post
 from tests.factories import EngagementFactory
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
         "resultTypes": ["violations"]}
+
+
+DEMO_VACANCY = DEMO_VACANCIES[0]["id"]
 
 
 def _check(page, path: str) -> None:
@@ -20,7 +24,8 @@ def _check(page, path: str) -> None:
 
 
 @pytest.mark.parametrize("path", ["/", "/apply/", "/contact/", "/privacy/", "/cookies/", "/me/resend/",
-                                  "/me/not-a-token/", "/verify/"])
+                                  "/me/not-a-token/", "/verify/", "/jobs/", f"/jobs/{DEMO_VACANCY}/",
+                                  f"/apply/?vacancy={DEMO_VACANCY}", "/apply/?vacancy=closed-or-unknown"])
 def test_public_pages_meet_wcag_aa(page, demo_purposes, path):
     _check(page, path)
 

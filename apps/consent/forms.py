@@ -13,11 +13,12 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from apps.core.uploads import UploadLimits
 from apps.subjects.models import IdentityDocument, PersonalRecord
+from apps.subjects.selectors import vacancies_open
 from apps.subjects.services import sniff_content_type
 
 from .models import Purpose
 
-FORM_VERSIONS = {"apply": "apply-2026-11", "contact": "contact-2026-11"}
+FORM_VERSIONS = {"apply": "apply-2026-12", "contact": "contact-2026-11"}
 
 # Words of letters (any script, accents included) joined by one space, hyphen or apostrophe. No digits,
 # dots, colons or slashes (so no link), no line breaks: a name is pasted into SMS to unverified numbers.
@@ -129,12 +130,33 @@ class PersonalDetailsForm(forms.Form):
         }
 
 
+class VacancyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.title} ({obj.controller.name}, {obj.location})"
+
+
 class ApplicationForm(ConsentFormMixin, PersonalDetailsForm):
     key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    # Only open vacancies are choices: a closed or unknown one is refused with a message, nothing stored.
+    vacancy = VacancyChoiceField(
+        label=_("The job you are applying for"), queryset=vacancies_open(), empty_label=_("Choose a job"),
+        error_messages={"required": _("Choose the job you are applying for."),
+                        "invalid_choice": _("This job is closed or does not exist. Choose one of the open jobs.")},
+    )
     id_document = forms.FileField(
         label=_("Scan or photo of your ID"),
         help_text=_("PDF, JPEG or PNG, at most 10 MB. It is encrypted before it is stored."),
         widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+    experience = forms.CharField(
+        label=_("Your work experience (optional)"), required=False, max_length=2000,
+        help_text=_("A few lines about the work you have done, at most 2000 characters. It is encrypted."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    cv = forms.FileField(
+        label=_("Your CV (optional)"), required=False,
+        help_text=_("A PDF, at most 5 MB. It is encrypted before it is stored."),
+        widget=forms.FileInput(attrs={"accept": "application/pdf"}),
     )
 
     # Room for every text field at its longest, the consent boxes and the multipart framing.
@@ -160,6 +182,20 @@ class ApplicationForm(ConsentFormMixin, PersonalDetailsForm):
             raise ValidationError(_("This file is not a PDF, JPEG or PNG. Please send a scan or photo in one of "
                                     "these formats."))
         return data
+
+    def clean_cv(self) -> bytes | None:
+        upload = self.cleaned_data.get("cv")
+        if not upload:
+            return None
+        if upload.size > IdentityDocument.CV_MAX_BYTES:
+            raise ValidationError(_("The CV is larger than 5 MB. Please send a smaller PDF."))
+        data = upload.read()
+        if sniff_content_type(data[:16]) not in IdentityDocument.CV_TYPES:
+            raise ValidationError(_("This file is not a PDF. Please send your CV as a PDF."))
+        return data
+
+    def record_data(self) -> dict:
+        return {**super().record_data(), "experience": self.cleaned_data.get("experience", "")}
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -23,6 +23,7 @@ def _receipts(rows: QuerySet) -> list[dict]:
 
 def _submissions(rows: QuerySet) -> list[dict]:
     return [{"form": s.kind, "fields_given": s.fields, "purposes_agreed": s.purposes,
+             "vacancy": str(s.vacancy_id) if s.vacancy_id else None,
              "sent_at": s.created_at.isoformat()} for s in rows]
 
 

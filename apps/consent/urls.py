@@ -7,4 +7,6 @@ urlpatterns = [
     path("apply/", views.apply, name="apply"),
     path("contact/", views.contact, name="contact"),
     path("sent/", views.done, name="done"),
+    path("jobs/", views.jobs, name="jobs"),
+    path("jobs/<uuid:pk>/", views.job, name="job"),
 ]

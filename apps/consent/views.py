@@ -3,7 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -14,6 +14,8 @@ from apps.core.http import client_ip
 from apps.core.uploads import accepts_uploads
 from apps.core.views import notice
 from apps.policies.selectors import policy_in_force
+from apps.subjects.selectors import vacancies_open, vacancy_get
+from apps.subjects.services import VacancyClosed
 from apps.vault.files import StorageFull
 
 from .forms import FORM_VERSIONS, ApplicationForm, ContactForm
@@ -63,6 +65,11 @@ def _received(request: HttpRequest, submission: Submission, purposes: list) -> H
     return redirect("consent:done")
 
 
+def _vacancy_gone(request: HttpRequest, *, status: int = 410) -> HttpResponse:
+    """A closed or unknown job: said plainly, with the way to the open ones; nothing was stored."""
+    return render(request, "consent/vacancy_gone.html", status=status)
+
+
 def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str) -> HttpResponse:
     if form_missing(kind):  # a first run: nothing is collected before the policy and purposes exist
         response = notice(request, status=503, heading=_("This form is not open yet"), text=_(
@@ -93,15 +100,28 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
                 received = submission_receive(
                     key=form.cleaned_data["key"], kind=kind, data=data, purposes=form.purposes_given(),
                     context=_context(request, kind), document=form.cleaned_data.get("id_document"),
+                    vacancy=form.cleaned_data.get("vacancy"), cv=form.cleaned_data.get("cv"),
                 )
             except StorageFull:  # logged as an alert where it happened; the transaction rolled back
                 return notice(request, heading=_("We could not save your application"), status=503, text=_(
                     "We could not save your application: nothing was kept. Please try again later."))
+            except VacancyClosed:  # it closed while the visitor was filling in the form
+                return _vacancy_gone(request, status=409)
             return _received(request, received.submission, purposes)
-        status = 400
+        status, chosen = 400, form.cleaned_data.get("vacancy")
     else:
-        form, status = form_class(purposes=purposes), 200
-    return render(request, template, {"form": form, "purposes": purposes, "policy": policy_in_force()}, status=status)
+        chosen = None
+        if kind == "apply" and "vacancy" in request.GET:
+            chosen = vacancy_get(pk=request.GET["vacancy"])
+            if chosen is None or not chosen.is_open:
+                return _vacancy_gone(request)
+        form, status = form_class(purposes=purposes, initial={"vacancy": chosen} if chosen else None), 200
+    if kind == "apply" and chosen is None and not vacancies_open().exists():
+        return notice(request, heading=_("No jobs are open right now"), text=_(
+            "We are not recruiting for any job at the moment, so there is nothing to apply for. Please come back "
+            "later."))
+    return render(request, template, {"form": form, "purposes": purposes, "policy": policy_in_force(),
+                                      "vacancy": chosen}, status=status)
 
 
 def _is_uuid(value: str) -> bool:
@@ -136,9 +156,29 @@ def done(request: HttpRequest) -> HttpResponse:
 
 def _done_page(request: HttpRequest, submission: Submission, purposes: list) -> HttpResponse:
     response = render(request, "consent/done.html", {
+        "vacancy": submission.vacancy, "kind": submission.kind,
         "fields": [FIELD_LABELS[f] for f in submission.fields],
         "purposes": [p for p in purposes if p.slug in submission.purposes],
         "sms": "mobile" in submission.fields,
     })
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """What we do with personal data, and the jobs open now (the way in for most visitors)."""
+    return render(request, "core/home.html", {"vacancies": list(vacancies_open())})
+
+
+@require_GET
+def jobs(request: HttpRequest) -> HttpResponse:
+    return render(request, "consent/jobs.html", {"vacancies": list(vacancies_open())})
+
+
+@require_GET
+def job(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    vacancy = vacancy_get(pk=pk)
+    if vacancy is None:
+        raise Http404
+    return render(request, "consent/job.html", {"vacancy": vacancy}, status=200 if vacancy.is_open else 410)

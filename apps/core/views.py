@@ -9,11 +9,6 @@ from . import datamap
 from .selectors import health_check_failures
 
 
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
-
-
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:

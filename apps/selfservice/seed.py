@@ -5,6 +5,8 @@ import uuid
 from apps.consent.models import ConsentRecord, Purpose, Submission
 from apps.consent.services import CollectionContext, submission_receive
 from apps.subjects.links import link_url
+from apps.subjects.models import Vacancy
+from apps.subjects.seed import DEMO_VACANCIES
 
 DEMO_KEY = uuid.UUID("00000000-0000-4000-8000-00000000d3e0")
 PDF = b"%PDF-1.4\n% demo identity document\n%%EOF\n"
@@ -13,17 +15,18 @@ PDF = b"%PDF-1.4\n% demo identity document\n%%EOF\n"
 def seed_demo(stdout) -> None:
     submission = Submission.objects.filter(pk=DEMO_KEY).select_related("subject").first()
     if submission is None:
+        vacancy = Vacancy.objects.filter(pk=DEMO_VACANCIES[0]["id"], status=Vacancy.Status.OPEN).first()
         received = submission_receive(
             key=DEMO_KEY, kind="apply",
             data={"full_name": "Demo Applicant", "email": "demo.applicant@example.org", "mobile": "+254712000001",
                   "address": "P.O. Box 1-00100, Nairobi", "legal_id_type": "national-id",
-                  "legal_id_number": "12345678",
+                  "legal_id_number": "12345678", "experience": "Three years as a stores clerk in Nairobi.",
                   "referees": [{"name": "Demo Referee One", "phone": "+254722000001", "relationship": "Manager"},
                                {"name": "Demo Referee Two", "phone": "+254733000001", "relationship": "Lecturer"}]},
             purposes=list(Purpose.objects.filter(slug__in=["recruitment", "share-with-employer", "marketing"])),
             context=CollectionContext(collection_point="seed_demo", form_version="demo",
                                       source=ConsentRecord.Source.WEB_FORM),
-            document=PDF,
+            document=PDF, vacancy=vacancy,
         )
         submission = received.submission
     if submission.subject.is_erased:

@@ -30,7 +30,8 @@ from apps.policies.links import policy_changes_for
 from apps.policies.selectors import disclosures_visible_to
 from apps.subjects.links import LinkProblem, link_resolve, referee_resolve
 from apps.subjects.masking import mask
-from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord, ServiceEngagement
+from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord
+from apps.subjects.selectors import engagements_of
 
 from .forms import CorrectionForm, ResendForm, StepUpForm
 from .services import (
@@ -128,15 +129,20 @@ def home(request: HttpRequest, subject: DataSubject) -> HttpResponse:
             masked.append((_("ID number"), mask(record.legal_id_number)))
         for referee in record.referees:
             masked.append((_("Referee"), mask(referee.get("name"))))
+        if record.experience:
+            masked.append((_("Work experience"), mask(record.experience)))
     consents = consents_current_for(subject=subject)
     receipts = ConsentRecord.objects.filter(subject=subject).select_related("purpose", "policy_version", "notice")
-    engagements = list(ServiceEngagement.objects.filter(subject=subject))
+    engagements = engagements_of(subject=subject)
+    kinds = list(IdentityDocument.objects.filter(subject=subject).values_list("kind", flat=True))
     return _page(request, subject, "selfservice/home.html", masked=masked, receipts=receipts,
+                 applications=[e for e in engagements if e.vacancy_id],
+                 cvs=kinds.count(IdentityDocument.Kind.CV),
                  policy_changes=policy_changes_for(subject=subject, language=get_language()),
                  disclosures=disclosures_visible_to(subject=subject),
                  given=[c for c in consents.values() if c.action == ConsentRecord.Action.GIVEN],
-                 documents=IdentityDocument.objects.filter(subject=subject).count(),
-                 engagements=engagements,
+                 documents=kinds.count(IdentityDocument.Kind.ID_SCAN),
+                 engagements=[e for e in engagements if not e.vacancy_id],
                  expiring=any(e.is_open and e.retention_notice_at for e in engagements),
                  stepped_up=stepped_up(request, subject))
 

@@ -18,6 +18,7 @@ _SUPPORT = [
     "subjects.view_serviceengagement",
     "subjects.view_enquiry",  # that one exists and when, never its message
     "subjects.view_controller",
+    "subjects.view_vacancy",
     "staff.send_private_link",  # to the address on file only: the person asked on the phone for a new link
 ]
 _RECRUITER = [
@@ -25,6 +26,8 @@ _RECRUITER = [
     "subjects.reveal_personal_data",
     "subjects.add_serviceengagement",
     "subjects.change_serviceengagement",  # its reference, and marking it complete (which erases)
+    "subjects.add_vacancy",
+    "subjects.change_vacancy",  # and closing it, which erases its applicants with no other open service
     "subjects.view_identitydocument",
     "staff.answer_enquiry",
 ]

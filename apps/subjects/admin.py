@@ -13,7 +13,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from modeltranslation.admin import TranslationAdmin
 
 from apps.audit.services import Actor
 from apps.core.admin import ReadOnlyAdmin
@@ -29,6 +30,7 @@ from .models import (
     PersonalRecord,
     Reveal,
     ServiceEngagement,
+    Vacancy,
 )
 from .services import (
     document_reveal,
@@ -38,6 +40,9 @@ from .services import (
     enquiry_reveal,
     lookup_digest,
     subject_reveal,
+    vacancy_close,
+    vacancy_close_preview,
+    vacancy_save,
 )
 
 REVEAL_PERMISSION = "subjects.reveal_personal_data"
@@ -72,7 +77,7 @@ class FoundByFilter(admin.SimpleListFilter):
 class EngagementInline(admin.TabularInline):
     model = ServiceEngagement
     extra = 0
-    fields = ["service", "reference", "controller", "status", "opened_at", "completed_at"]
+    fields = ["service", "vacancy", "reference", "controller", "status", "opened_at", "completed_at"]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -203,21 +208,21 @@ class DataSubjectAdmin(admin.ModelAdmin):
 
 @admin.register(ServiceEngagement)
 class ServiceEngagementAdmin(admin.ModelAdmin):
-    list_display = ["id", "service", "reference", "controller", "status", "opened_at", "completed_at"]
-    list_filter = ["status", "service", "controller"]
+    list_display = ["id", "service", "vacancy", "reference", "controller", "status", "opened_at", "completed_at"]
+    list_filter = ["status", "service", "controller", "vacancy"]
     search_fields = ["reference", "id"]
-    list_select_related = ["controller"]
+    list_select_related = ["controller", "vacancy"]
     raw_id_fields = ["subject"]
     actions = ["complete_selected"]
 
     def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return ["subject", "service", "reference", "controller", "status", "opened_at", "last_activity_at",
+        return ["subject", "service", "vacancy", "reference", "controller", "status", "opened_at", "last_activity_at",
                 "completed_at"] if obj else ["subject", "service", "reference", "controller"]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         if obj is None:
             return []
-        return ["subject", "service", "status", "opened_at", "last_activity_at", "completed_at"]
+        return ["subject", "service", "vacancy", "status", "opened_at", "last_activity_at", "completed_at"]
 
     def save_model(self, request: HttpRequest, obj: ServiceEngagement, form, change: bool) -> None:
         """An application received by email or phone opens a service; an edit changes its reference."""
@@ -309,9 +314,10 @@ class EnquiryAdmin(RevealingAdmin):
 
 @admin.register(IdentityDocument)
 class IdentityDocumentAdmin(RevealingAdmin):
-    list_display = ["id", "subject", "content_type", "human_size", "uploaded_at"]
+    list_display = ["id", "subject", "kind", "content_type", "human_size", "uploaded_at"]
+    list_filter = ["kind"]
     list_select_related = ["subject"]
-    readonly_fields = ["id", "subject", "content_type", "human_size", "uploaded_at"]
+    readonly_fields = ["id", "subject", "kind", "content_type", "human_size", "uploaded_at"]
     fields = readonly_fields
     reveal_label = gettext_lazy("Download the document")
 
@@ -343,3 +349,53 @@ class RevealAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 admin.site.register(Controller)
+
+
+@admin.register(Vacancy)
+class VacancyAdmin(TranslationAdmin):
+    """Staff publish jobs (each text in English and Swahili) and close them. Closing ends every open
+    application to the job, which erases the applicants for whom it was the last one: the action first
+    shows how many people that is, and closes only once confirmed."""
+
+    list_display = ["title", "controller", "location", "closing_date", "status", "open_applications"]
+    list_filter = ["status", "controller"]
+    list_select_related = ["controller"]
+    search_fields = ["title_en", "title_sw"]
+    fields = ["controller", "title", "description", "location", "closing_date", "status", "closed_at"]
+    readonly_fields = ["status", "closed_at"]
+    actions = ["close_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(open_application_count=Count(
+            "applications", filter=Q(applications__status=ServiceEngagement.Status.OPEN)))
+
+    @admin.display(description=gettext_lazy("Open applications"), ordering="open_application_count")
+    def open_applications(self, obj: Vacancy) -> int:
+        return obj.open_application_count
+
+    def save_model(self, request: HttpRequest, obj: Vacancy, form, change: bool) -> None:
+        vacancy_save(vacancy=obj, actor=Actor.staff(request.user), changed=form.changed_data)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # applications point at it; a vacancy ends by being closed
+
+    @admin.action(description=gettext_lazy("Close the vacancy (erases applicants with no other open service)"),
+                  permissions=["change"])
+    def close_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        vacancies = list(queryset.select_related("controller").order_by("closing_date", "title_en"))
+        if request.POST.get("confirmed") != "yes":
+            previews = [(v, *vacancy_close_preview(vacancy=v)) for v in vacancies]
+            return TemplateResponse(request, "admin/subjects/vacancy_close_confirm.html", {
+                **self.admin_site.each_context(request), "opts": self.model._meta,
+                "title": _("Close vacancies?"), "previews": previews,
+                "erased": sum(p[1] for p in previews), "kept": sum(p[2] for p in previews),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            })
+        jobs = []
+        for vacancy in vacancies:
+            jobs += vacancy_close(vacancy=vacancy, actor=Actor.staff(request.user))
+        self.message_user(request, ngettext(
+            "Closed %(n)d vacancy; the erasure of %(erased)d applicant(s) is queued.",
+            "Closed %(n)d vacancies; the erasure of %(erased)d applicant(s) is queued.", len(vacancies))
+            % {"n": len(vacancies), "erased": len(jobs)}, messages.SUCCESS)
+        return None

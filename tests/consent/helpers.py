@@ -2,12 +2,18 @@ import uuid
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from apps.subjects.selectors import vacancies_open
 from tests.factories import PDF_BYTES
+
+
+def open_vacancy() -> str:
+    """An open vacancy's id (the demo_purposes fixture seeds two): every application is for a job."""
+    return str(vacancies_open().values_list("pk", flat=True).first())
 
 
 def application_post(**overrides) -> dict:
     data = {
-        "key": str(uuid.uuid4()),
+        "key": str(uuid.uuid4()), "vacancy": overrides["vacancy"] if "vacancy" in overrides else open_vacancy(),
         "full_name": "Amani Wekesa", "email": "amani.wekesa@example.org", "mobile": "0712 345 678",
         "address": "P.O. Box 100-00200, Ngong Road, Nairobi",
         "legal_id_type": "national-id", "legal_id_number": "27654321",

@@ -8,6 +8,7 @@ from modeltranslation.translator import translator
 
 from apps.cookies.models import CookieCategory, CookieDeclaration
 from apps.cookies.seed import seed_demo as seed_cookies
+from apps.subjects.models import Vacancy
 from tests.conftest import ROOT
 
 PO = ROOT / "locale" / "sw" / "LC_MESSAGES" / "django.po"
@@ -64,6 +65,20 @@ def test_every_seeded_text_a_visitor_reads_has_swahili(demo_purposes):
     with translation.override("sw"):
         untranslated = [t for t in cookie_texts if translation.gettext(t) == t]
     assert untranslated == []
+
+
+@pytest.mark.django_db
+def test_every_seeded_vacancy_has_swahili(demo_purposes):
+    vacancies = list(Vacancy.objects.all())
+    assert len(vacancies) >= 2
+    missing = [(str(v.pk), name) for v in vacancies for name in ("title", "description", "location")
+               if not getattr(v, f"{name}_sw")]
+    # A copy of the English is not a translation (a place name may be the same in both).
+    copied = [(str(v.pk), name) for v in vacancies for name in ("title", "description")
+              if getattr(v, f"{name}_sw") == getattr(v, f"{name}_en")]
+    assert missing == [] and copied == []
+    with translation.override("sw"):
+        assert {v.title for v in Vacancy.objects.all()} == {v.title_sw for v in vacancies}
 
 
 @pytest.mark.django_db

@@ -24,6 +24,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+# The first demo vacancy (apps/subjects/seed.py; seeded with the purposes): every application is for a job.
+DEMO_VACANCY = "00000000-0000-4000-8000-0000000a0b01"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"passport scan " * 20
 
 
@@ -227,7 +229,8 @@ class Visitor:
     def apply(self, email: str, *, hidden: dict[str, str] | None = None, extra: list[tuple[str, str]] = (),
               files: list | None = None, timeout: float = 60) -> requests.Response:
         hidden = hidden or self.form("/apply/")
-        data = [*hidden.items(), ("full_name", "Amani Wekesa"), ("email", email), ("mobile", "0712 345 678"),
+        data = [*hidden.items(), ("vacancy", DEMO_VACANCY), ("full_name", "Amani Wekesa"), ("email", email),
+                ("mobile", "0712 345 678"),
                 ("address", "P.O. Box 100-00200, Nairobi"), ("legal_id_type", "national-id"),
                 ("legal_id_number", "27654321"), ("referee_1_name", "Jane Muthoni"),
                 ("referee_1_phone", "0722 111 222"), ("referee_1_relationship", "Manager"),
@@ -252,7 +255,9 @@ def accepted(response: requests.Response) -> bool:
 
 
 SEED_PURPOSES = ("from io import StringIO; from apps.policies.seed import seed_demo as policy; "
-                 "from apps.consent.seed import seed_demo as purposes; policy(StringIO()); purposes(StringIO())")
+                 "from apps.consent.seed import seed_demo as purposes; "
+                 "from apps.subjects.seed import seed_demo as vacancies; vacancies(StringIO()); "
+                 "policy(StringIO()); purposes(StringIO())")
 
 
 def migrate_and_seed(env: dict[str, str]) -> None:

@@ -48,6 +48,7 @@ def test_apply_confirm_view_correct_export_withdraw_and_delete(page, live_server
     # Flow 1: the visitor reads the purposes, ticks consent, fills the form and uploads an ID scan.
     page.goto("/apply/")
     expect(page.get_by_text("Before you start: what happens to your information")).to_be_visible()
+    page.get_by_label("The job you are applying for").select_option(index=1)
     page.get_by_label("Full name").fill("Wanjiru Kamau")
     page.get_by_label("Email address").fill("wanjiru@example.org")
     page.get_by_label("Mobile number").fill("0712 345 678")
@@ -143,6 +144,7 @@ def test_the_browser_shows_clear_errors_and_nothing_is_stored(page, demo_purpose
     disguised = tmp_path / "cv.pdf"
     disguised.write_bytes(b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 256)  # a Windows executable
     page.goto("/apply/")
+    page.get_by_label("The job you are applying for").select_option(index=1)
     page.get_by_label("Full name").fill("Kipchoge Rono")
     page.get_by_label("Email address").fill("kipchoge@example.org")
     page.get_by_label("Mobile number").fill("0712 345 678")

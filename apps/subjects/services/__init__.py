@@ -67,6 +67,7 @@ from .vacancies import (
     vacancies_due,
     vacancy_close,
     vacancy_close_preview,
+    vacancy_ensure,
     vacancy_hold_open,
     vacancy_save,
 )
@@ -82,5 +83,5 @@ __all__ = [
     "subject_create", "subject_erase", "subject_erase_now", "subject_export", "subject_links_revoke",
     "subject_reveal", "subjects_erase", "subjects_find", "subjects_matching",
     "VacancyClosed", "application_renew", "document_check", "vacancies_close_due", "vacancies_due",
-    "vacancy_close", "vacancy_close_preview", "vacancy_hold_open", "vacancy_save",
+    "vacancy_close", "vacancy_close_preview", "vacancy_ensure", "vacancy_hold_open", "vacancy_save",
 ]

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.audit.services import Actor, Verb, audit_record
 
-from ..models import ErasureJob, ServiceEngagement, Vacancy
+from ..models import Controller, ErasureJob, ServiceEngagement, Vacancy
 from .engagements import engagements_complete
 
 BEAT = Actor.system("close_vacancies")
@@ -34,6 +34,19 @@ def vacancy_save(*, vacancy: Vacancy, actor: Actor, changed: list[str]) -> Vacan
     audit_record(actor=actor, verb=Verb.VACANCY_SAVED, target=vacancy.pk,
                  detail={"created": created, "fields": sorted(changed)})
     return vacancy
+
+
+@transaction.atomic
+def vacancy_ensure(*, controller_name: str, texts: dict[str, str], closing_date: date,
+                   actor: Actor) -> tuple[Vacancy, bool]:
+    """Create the vacancy (by client company and English title) unless it exists: a set-up file never
+    changes one that staff may have edited. `texts`: title/description/location per language (title_en...)."""
+    controller, _created = Controller.objects.get_or_create(name=controller_name)
+    existing = Vacancy.objects.filter(controller=controller, title_en=texts["title_en"]).first()
+    if existing is not None:
+        return existing, False
+    vacancy = Vacancy(controller=controller, closing_date=closing_date, **texts)
+    return vacancy_save(vacancy=vacancy, actor=actor, changed=sorted(texts)), True
 
 
 def vacancy_hold_open(*, vacancy_id: uuid.UUID) -> Vacancy:

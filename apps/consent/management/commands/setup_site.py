@@ -1,25 +1,30 @@
-"""Load what a site needs before its forms open (policy v1, purposes, cookie categories) from a file.
+"""Load what a site needs before its forms open (policy v1, purposes, cookie categories, the first
+vacancies, in English and Swahili) from a file.
 
 Lives in consent, the highest app it needs (policies, cookies, consent). Idempotent.
 """
 
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from apps.audit.services import Actor
 from apps.consent.selectors import form_missing
 from apps.consent.services import purpose_ensure
 from apps.cookies.services import cookie_category_ensure
 from apps.policies.services import policy_version_ensure
+from apps.subjects.services import vacancy_ensure
 
 ACTOR = Actor.system("setup_site")
 
 
 class Command(BaseCommand):
-    help = "Set up the controller's policy v1, purposes and cookie categories from a TOML file (idempotent)."
+    help = ("Set up the controller's policy v1, purposes, cookie categories and first vacancies from a TOML file "
+            "(idempotent).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--from", dest="path", type=Path, required=True,
@@ -54,6 +59,13 @@ class Command(BaseCommand):
                 is_necessary=spec.get("is_necessary", False), off_under_gpc=spec.get("off_under_gpc", False),
                 order=spec.get("order", 0))
             self.stdout.write(f"cookie category {category.slug}: {'created' if created else 'present'}")
+        for spec in site.get("vacancies", []):
+            texts = {f"{name}_{language}": spec[f"{name}_{language}"]
+                     for name in ("title", "description", "location") for language in ("en", "sw")}
+            vacancy, created = vacancy_ensure(
+                controller_name=spec["company"], texts=texts, actor=ACTOR,
+                closing_date=timezone.localdate() + timedelta(days=int(spec.get("open_days", 30))))
+            self.stdout.write(f"vacancy {vacancy.title_en}: {'created' if created else 'present'}")
         for kind in ["apply", "contact"]:
             gaps = form_missing(kind)
             state = "open" if not gaps else "closed: needs " + ", ".join(str(g) for g in gaps)
