@@ -38,6 +38,8 @@ class PersonIn(Schema):
     legal_id_type: LegalIdType
     legal_id_number: str = Field(max_length=20)
     referees: list[RefereeIn] = Field(min_length=2, max_length=2)
+    experience: str = Field("", max_length=2000, description="Professional details: their work experience, in "
+                                                             "their words (optional).")
 
 
 class ConsentEvidenceIn(Schema):

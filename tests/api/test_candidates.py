@@ -44,6 +44,14 @@ def test_handing_over_a_candidate_records_controller_consent_and_tells_the_perso
     assert called.detail["endpoint"] == "POST /api/v1/candidates" and called.detail["status"] == 201
 
 
+def test_professional_details_are_kept_encrypted_with_the_record(setup):
+    _controller, vacancy, api = setup
+    body = candidate_body(vacancy)
+    body["person"]["experience"] = "Five years in a call centre"
+    public_id = api.post("/candidates", body).json()["public_id"]
+    assert PersonalRecord.objects.get(subject_id=public_id).experience == "Five years in a call centre"
+
+
 def test_the_same_email_is_the_same_person(setup):
     _controller, vacancy, api = setup
     other = make_vacancy(vacancy.controller, "Team leader")
