@@ -499,6 +499,8 @@ LOGGING = {
 INSTALLED_APPS += ["ninja", "apps.api"]
 # Calls one token may make (django-ratelimit, counted in Redis); over it: 429.
 API_RATE = env.str("API_RATE", default="600/m")
+# Calls refused for their token (401) one address may make; over it, that address gets 429 for a while.
+API_FAILED_AUTH_RATE = env.str("API_FAILED_AUTH_RATE", default="60/m")
 # A candidate with every field at its longest is under 16 KB.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
 # An Idempotency-Key's first answer is kept (and replayed) this many days.

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from .errors import CODE_FOR_STATUS, error_response
 from .services import api_call_record
@@ -27,6 +28,9 @@ class ApiMiddleware:
             return self.get_response(request)
         request.api_token = None
         response = self._refused(request) or self.get_response(request)
+        if response.status_code == 401:  # guessing tokens from one address: it is refused for a while
+            is_ratelimited(request, group="api-unauthenticated", key="ip", rate=settings.API_FAILED_AUTH_RATE,
+                           increment=True)
         if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
             replaced = error_response(request, response.status_code,
                                       CODE_FOR_STATUS.get(response.status_code, "bad_request"))
@@ -43,6 +47,10 @@ class ApiMiddleware:
         return response
 
     def _refused(self, request: HttpRequest) -> HttpResponse | None:
+        failures = get_usage(request, group="api-unauthenticated", key="ip", rate=settings.API_FAILED_AUTH_RATE,
+                             increment=False)
+        if failures and failures["count"] >= failures["limit"]:
+            return error_response(request, 429, "rate_limited", Retry_After=str(max(1, failures["time_left"])))
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -102,3 +102,12 @@ def test_calls_over_the_rate_limit_answer_429_per_token(client, settings):
     _error(response, 429, "rate_limited")
     assert response["Retry-After"]
     assert Api(client, second).get("/vacancies").status_code == 200  # counted per token
+
+
+def test_an_address_that_keeps_sending_bad_tokens_is_slowed_down(client, settings):
+    settings.API_FAILED_AUTH_RATE = "3/m"
+    secret = make_token()
+    for _ in range(3):
+        assert Api(client, "pp_0123456789ab_" + "B" * 43).get("/vacancies").status_code == 401
+    _error(Api(client, "pp_0123456789ab_" + "B" * 43).get("/vacancies"), 429, "rate_limited")
+    assert Api(client, secret).get("/vacancies").status_code == 429  # from the same address, for a while
