@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "apps.api.middleware.ApiMiddleware",  # /api/v1/: JSON 413/415 before the body is parsed; audits each call
     "apps.core.uploads.RequestBodyLimitMiddleware",  # before CSRF: a body too large is never parsed
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -519,3 +520,16 @@ LOGGING = {
         "django.request": {"level": "ERROR", "propagate": True},
     },
 }
+
+# --- Controller API (issue 9) ---------------------------------------------------------------------
+# django-ninja serves /api/v1/, its OpenAPI schema and a docs page from its own static files ("ninja" must be
+# installed for that: without it the docs page would load Swagger UI from a CDN).
+INSTALLED_APPS += ["ninja", "apps.api"]
+# Calls one token may make (django-ratelimit, counted in Redis); over it: 429.
+API_RATE = env.str("API_RATE", default="600/m")
+# Calls refused for their token (401) one address may make; over it, that address gets 429 for a while.
+API_FAILED_AUTH_RATE = env.str("API_FAILED_AUTH_RATE", default="60/m")
+# A candidate with every field at its longest is under 16 KB.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
+# An Idempotency-Key's first answer is kept (and replayed) this many days.
+API_IDEMPOTENCY_DAYS = env.int("API_IDEMPOTENCY_DAYS", default=1)

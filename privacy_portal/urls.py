@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("apps.policies.urls")),
     path("", include("apps.consent.urls")),
     path("me/", include("apps.selfservice.urls")),
+    path("", include("apps.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(f"{settings.ADMIN_URL}records-of-processing/", admin.site.admin_view(records_of_processing_page),
          name="records-of-processing"),

@@ -80,6 +80,11 @@ class Verb(models.TextChoices):
     SUBJECT_RESTRICTED = "subject.restricted"
     SUBJECT_RESTRICTION_LIFTED = "subject.restriction_lifted"
     STAFF_ENROLMENT_ISSUED = "staff.enrolment_issued"
+    # controller API (apps.api)
+    CONTROLLER_SAVED = "controller.saved"
+    API_TOKEN_CREATED = "api_token.created"  # noqa: S105 (a verb, not a secret)
+    API_TOKEN_REVOKED = "api_token.revoked"  # noqa: S105 (a verb, not a secret)
+    API_CALLED = "api.called"
 
 
 class AuditQuerySet(models.QuerySet):

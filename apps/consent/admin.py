@@ -30,4 +30,5 @@ class ConsentRecordAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_select_related = ["subject", "purpose", "policy_version"]
     exclude = ["ip_hmac"]
     readonly_fields = ["subject", "purpose", "action", "policy_version", "collection_point", "form_version",
-                       "wording_sha256", "source", "created_at", "consented_at", "user_agent_summary"]
+                       "wording_sha256", "source", "created_at", "consented_at", "user_agent_summary", "controller",
+                       "obtained_at", "obtained_how", "evidence_reference"]

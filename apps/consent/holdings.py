@@ -15,12 +15,16 @@ def _receipts(rows: QuerySet) -> list[dict]:
              "collection_point": c.collection_point, "form_version": c.form_version,
              "wording_sha256": c.wording_sha256, "language": c.language or None,
              "words_shown": c.notice.paragraphs if c.notice else None, "browser": c.user_agent_summary,
+             "handed_over_by": ({"client_company": c.controller.name,
+                                 "obtained_at": c.obtained_at.isoformat() if c.obtained_at else None,
+                                 "obtained_how": c.obtained_how} if c.controller_id else None),
              "signed": receipt_sign(c)}
-            for c in rows.select_related("purpose", "policy_version", "notice")]
+            for c in rows.select_related("purpose", "policy_version", "notice", "controller")]
 
 
 def _submissions(rows: QuerySet) -> list[dict]:
     return [{"form": s.kind, "fields_given": s.fields, "purposes_agreed": s.purposes,
+             "vacancy": str(s.vacancy_id) if s.vacancy_id else None,
              "sent_at": s.created_at.isoformat()} for s in rows]
 
 

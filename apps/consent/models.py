@@ -84,6 +84,17 @@ class ConsentRecord(models.Model):
         SELF_SERVICE = "self-service", _("Self-service page")
         # Staff entered consent the person gave by email or phone (collection_point says which).
         STAFF = "staff", _("Recorded by staff")
+        # Handed over by a client company through the API, with the consent evidence it holds.
+        CONTROLLER = "controller", _("Client company (API)")
+
+    class ObtainedHow(models.TextChoices):
+        """How a client company says it obtained the consent it hands over."""
+
+        WEB_FORM = "web-form", _("A form on the client's website")
+        PAPER_FORM = "paper-form", _("A signed paper form")
+        EMAIL = "email", _("By email")
+        PHONE = "phone", _("On a recorded phone call")
+        IN_PERSON = "in-person", _("In person")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     subject = models.ForeignKey(DataSubject, on_delete=models.PROTECT, related_name="consents")
@@ -103,6 +114,13 @@ class ConsentRecord(models.Model):
     # Keyed hash of the IP address, sealed with the person's key so erasure makes it unreadable.
     ip_hmac = EncryptedCharField(max_length=64, blank=True)
     user_agent_summary = models.CharField(max_length=64, blank=True)
+    # Source "controller": the client company that handed the consent over, and its evidence of it (when and
+    # how it obtained it, and its own reference for that evidence; no personal data).
+    controller = models.ForeignKey("subjects.Controller", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    obtained_at = models.DateTimeField(null=True, blank=True)
+    obtained_how = models.CharField(max_length=16, choices=ObtainedHow.choices, blank=True)
+    evidence_reference = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["created_at"]

@@ -31,7 +31,13 @@ def receipt_payload(record: ConsentRecord) -> dict:
         "policy": ({"version": policy.version,
                     "url": settings.SITE_URL + reverse("privacy-policy-version", args=[policy.version])}
                    if policy else None),
-        "collection": {"point": record.collection_point, "source": record.source},
+        "collection": {"point": record.collection_point, "source": record.source,
+                       **({"handed_over_by": {"controller_id": str(record.controller_id),
+                                              "obtained_at": record.obtained_at.isoformat() if record.obtained_at
+                                              else None,
+                                              "obtained_how": record.obtained_how,
+                                              "evidence_reference": record.evidence_reference}}
+                          if record.controller_id else {})},
     }
 
 

@@ -18,6 +18,7 @@ from apps.policies.selectors import policy_in_force
 from apps.subjects import services as subject_services
 from apps.subjects.links import link_url, referee_url
 from apps.subjects.models import (
+    Controller,
     DataSubject,
     ErasureJob,
     IdentityDocument,
@@ -94,6 +95,11 @@ class CollectionContext:
     language: str = ""  # the language the page was shown in (default: the active one)
     notices: tuple[tuple[str, int], ...] = ()  # (purpose slug, notice id) the page showed
     consented_at: datetime | None = None  # when the person agreed, if earlier (by email or phone, staff)
+    # Handed over by a client company (source "controller"): who, and its evidence of the consent.
+    controller: Controller | None = None
+    obtained_at: datetime | None = None
+    obtained_how: str = ""
+    evidence_reference: str = ""
 
 
 def _notice_shown(purpose: Purpose, context: CollectionContext) -> PurposeNotice:
@@ -121,6 +127,8 @@ def _receipt(*, subject: DataSubject, purpose: Purpose, action: str, context: Co
         consented_at=context.consented_at,
         ip_hmac=blind_index_for(kind="ip", normalised=context.ip) if context.ip else "",
         user_agent_summary=user_agent_summary(context.user_agent),
+        controller=context.controller, obtained_at=context.obtained_at, obtained_how=context.obtained_how,
+        evidence_reference=context.evidence_reference,
     )
     record.save()
     verb = Verb.CONSENT_GIVEN if action == ConsentRecord.Action.GIVEN else Verb.CONSENT_WITHDRAWN
@@ -194,7 +202,7 @@ class Received:
 
 def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose],
                        context: CollectionContext, document: bytes | None = None, vacancy: Vacancy | None = None,
-                       cv: bytes | None = None, actor: Actor | None = None) -> Received:
+                       cv: bytes | None = None, actor: Actor | None = None, reference: str = "") -> Received:
     """Store one sent form. The same key twice (double click, back button) creates nothing new.
     Without every consent the form requires, nothing is stored (RequiredConsentMissing).
 
@@ -204,7 +212,8 @@ def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[
     they are told so; what we hold about them is not changed by the form. `cv` (a PDF, at most 5 MB) and
     data["experience"] are optional professional details; a CV that is not acceptable stores nothing
     (DocumentRejected). `actor`: who entered it, when not the form itself (staff adding a person who wrote
-    or phoned)."""
+    or phoned). `reference` is a client company's own reference for the application it hands over
+    (API), kept on the engagement."""
     existing = Submission.objects.filter(pk=key).first()
     if existing:
         return Received(existing, False)
@@ -217,7 +226,7 @@ def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[
         # An ID scan is stored before the rows; if anything after it fails, the file goes too.
         with files_kept_only_if_committed(), transaction.atomic(durable=True):
             submission = _receive(key=key, kind=kind, data=data, purposes=purposes, context=context,
-                                  document=document, vacancy=vacancy, cv=cv, actor=actor)
+                                  document=document, vacancy=vacancy, cv=cv, actor=actor, reference=reference)
     except IntegrityError:  # the same form sent twice at the same moment
         return Received(Submission.objects.get(pk=key), False)
     return Received(submission, True)
@@ -254,9 +263,9 @@ def _record_values(kind: str, data: dict, referees: list[dict]) -> dict:
 
 def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], context: CollectionContext,
              document: bytes | None, vacancy: Vacancy | None = None, cv: bytes | None = None,
-             actor: Actor | None = None) -> Submission:
+             actor: Actor | None = None, reference: str = "") -> Submission:
     referees = [{"id": uuid.uuid4().hex, **r} for r in data.get("referees", [])]
-    actor = actor or Actor.system("controller" if context.source == "controller" else f"{kind}-form")
+    actor = actor or (Actor.controller(context.controller) if context.controller else Actor.system(f"{kind}-form"))
     if vacancy is not None:
         vacancy = subject_services.vacancy_hold_open(vacancy_id=vacancy.pk)
     values = _record_values(kind, data, referees)
@@ -306,7 +315,7 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
         subject_services.engagement_open(
             subject=subject, actor=Actor.subject(subject),
             service=ServiceEngagement.Service.RECRUITMENT if kind == "apply" else ServiceEngagement.Service.ENQUIRY,
-            retention_days=retention_days, vacancy=vacancy,
+            retention_days=retention_days, vacancy=vacancy, reference=reference,
         )
     if known:
         subject_services.activity_touch(subject=subject)
@@ -336,6 +345,8 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
                "link": link_url(subject), "link_expires_days": settings.SELF_SERVICE_LINK_DAYS,
                "full_name": name, "vacancy": vacancy_title, "updated": earlier is not None,
                "kept": known,
+               # Handed over by a client company: the person learns from whom we got their data.
+               "received_from": context.controller.name if context.controller else "",
                **_policy_link(policy)}
     notification_queue(subject=subject, channel="email", template="confirmation", recipient=email,
                        context=message, language=language)

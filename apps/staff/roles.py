@@ -35,6 +35,7 @@ _RECRUITER = [
 _PRIVACY_OFFICER = [
     *_RECRUITER,
     "subjects.add_controller", "subjects.change_controller",
+    "api.view_apitoken", "api.add_apitoken", "api.change_apitoken",  # issue, see and revoke client API tokens
     "subjects.view_erasurejob", "subjects.view_reveal",
     "audit.view_auditevent",
     "vault.view_deletioncertificate",

@@ -1,5 +1,6 @@
 """Applications are for a vacancy: one person per email address, one application per person and vacancy."""
 
+import base64
 import uuid
 
 import pytest
@@ -10,7 +11,14 @@ from apps.consent.models import ConsentRecord, Purpose, Submission
 from apps.consent.services import CollectionContext, submission_receive
 from apps.notifications.models import Notification
 from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord, ServiceEngagement, Vacancy
-from apps.subjects.services import DocumentRejected, VacancyClosed, erasure_request, restriction_set
+from apps.subjects.services import (
+    DocumentRejected,
+    VacancyClosed,
+    erasure_request,
+    restriction_set,
+    subject_erase,
+    subject_export,
+)
 from tests.factories import PDF_BYTES, PNG_BYTES, VacancyFactory
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +136,32 @@ def test_a_restricted_record_is_not_added_to_by_a_new_application(demo_purposes)
     newcomer = _apply(VacancyFactory()).submission.subject
     assert newcomer != person
     assert ServiceEngagement.objects.filter(subject=person).count() == 1
+
+
+def test_the_cv_and_experience_are_in_the_export_and_gone_after_erasure(demo_purposes):
+    person = _apply(VacancyFactory(), cv=CV).submission.subject
+    export = subject_export(subject=person, actor=Actor.subject(person))["data"]
+    assert export["record"]["rows"][0]["experience"] == "Five years as a stores clerk."
+    cvs = [d for d in export["documents"]["rows"] if d["kind"] == "cv"]
+    assert len(cvs) == 1 and base64.b64decode(cvs[0]["content_base64"]) == CV
+    assert export["engagements"]["rows"][0]["vacancy"]["title"]
+
+    certificate = subject_erase(subject=person, reason="subject-request")
+    assert "professional" in certificate.categories
+    assert not IdentityDocument.objects.filter(subject=person).exists()
+    assert not PersonalRecord.objects.filter(subject=person).exists()
+
+
+def test_the_person_is_told_by_email_that_one_record_now_holds_both_applications(
+        demo_purposes, mailoutbox, django_capture_on_commit_callbacks):
+    first, second = VacancyFactory(), VacancyFactory()
+    _apply(first)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _apply(second)
+    told = next(m for m in mailoutbox if "one record for all your applications" in m.subject)
+    assert told.to == ["amani.wekesa@example.org"]
+    assert f"- {first.title}" in told.body and f"- {second.title}" in told.body
+    assert "/me/" in told.body
+    confirmation = next(m for m in mailoutbox if m is not told)
+    assert f'We have received your application for "{second.title}"' in confirmation.body

@@ -5,8 +5,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from django.utils.html import escape
 
+from apps.audit.services import Actor
 from apps.consent.models import Submission
+from apps.subjects.links import link_token
 from apps.subjects.models import DataSubject, IdentityDocument, ServiceEngagement, Vacancy
+from apps.subjects.services import vacancy_close
 from tests.consent.helpers import application_post
 from tests.factories import PNG_BYTES, VacancyFactory
 
@@ -102,3 +105,18 @@ def test_an_application_with_a_cv_is_stored_and_the_done_page_says_what_happens_
     assert "An email and an SMS with your private link are on their way." in page
     engagement = ServiceEngagement.objects.get(vacancy=job)
     assert IdentityDocument.objects.filter(subject=engagement.subject, kind="cv").count() == 1
+
+
+def test_the_self_service_page_names_each_job_applied_for_and_its_state(demo_purposes, client,
+                                                                       django_capture_on_commit_callbacks):
+    first, second = VacancyFactory(), VacancyFactory()
+    client.post("/apply/", application_post(vacancy=str(first.pk)))
+    client.post("/apply/", application_post(vacancy=str(second.pk)))
+    subject = DataSubject.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        vacancy_close(vacancy=first, actor=Actor.system("test"))  # the person stays: another one is open
+    page = client.get(f"/me/{link_token(subject)}/").content.decode()
+    section = page[page.index('id="applications"'):]
+    assert escape(first.title) in section and escape(second.title) in section
+    assert section.index(escape(second.title)) < section.index("in progress") < section.index(escape(first.title))
+    assert "ended" in section[section.index(escape(first.title)):]

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from apps.api.models import IdempotencyKey
 from apps.audit.services import Actor
 from apps.consent.models import Purpose
 from apps.consent.services import CollectionContext, submission_receive
@@ -22,7 +23,7 @@ from apps.policies.services import disclosure_choice_record, disclosure_record, 
 from apps.selfservice.services import stepup_issue
 from apps.staff.services import breach_people_notify, breach_record, rights_request_record
 from apps.subjects import services
-from apps.subjects.models import DataSubject, ErasureJob
+from apps.subjects.models import Controller, DataSubject, ErasureJob
 from apps.vault.models import DataKey, DeletionCertificate
 from tests.factories import PDF_BYTES, EngagementFactory
 from tests.staff.helpers import sign_in_verified
@@ -56,6 +57,9 @@ def everywhere(demo_purposes, django_capture_on_commit_callbacks, django_user_mo
                                 reason="rights-request", note="Asked by phone for a copy")
         rights_request_record(actor=SYSTEM, kind="access", channel="phone", received_at=timezone.now(),
                               subject=subject, identity_check="call-back")
+        # A client company handed the same person over through the API with an Idempotency-Key.
+        IdempotencyKey.objects.create(controller=Controller.objects.create(name="Client Ltd"), key="k-1",
+                                      request_sha256="0" * 64, subject=subject, status_code=201, response={})
         # A policy change with a new disclosure (campaign row), an opt-out and a disclosure the law required.
         draft = PolicyVersion.objects.create(title="Privacy policy", summary="Background checks.", body="Text.")
         PolicyDisclosure.objects.create(version=draft, key="background-check", recipient="Checks Ltd",

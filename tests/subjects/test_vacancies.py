@@ -1,10 +1,12 @@
 """Closing a vacancy ends its applications: those for whom it was the last one are erased, the rest keep."""
 
 import datetime
+import threading
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
@@ -85,3 +87,40 @@ def test_beat_finishes_a_close_that_stopped_half_way(django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         assert services.vacancies_close_due() == 1
     assert not PersonalRecord.objects.filter(subject=person).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_waits_for_an_application_being_stored_and_then_ends_it_too():
+    vacancy, person = VacancyFactory(), SubjectFactory()
+    holding, release = threading.Event(), threading.Event()
+
+    def apply() -> None:
+        try:
+            with transaction.atomic():
+                held = services.vacancy_hold_open(vacancy_id=vacancy.pk)
+                holding.set()
+                release.wait(10)
+                services.engagement_open(subject=person, actor=STAFF, service="recruitment", vacancy=held)
+        finally:
+            connection.close()
+
+    def close() -> None:
+        try:
+            services.vacancy_close(vacancy=vacancy, actor=STAFF)
+        finally:
+            connection.close()
+
+    applying = threading.Thread(target=apply)
+    applying.start()
+    assert holding.wait(10)
+    closing = threading.Thread(target=close)
+    closing.start()
+    closing.join(1.0)
+    assert closing.is_alive(), "the close did not wait for the application in flight"
+    release.set()
+    applying.join(10), closing.join(20)
+
+    assert ServiceEngagement.objects.get(subject=person, vacancy=vacancy).status == "completed"
+    assert ErasureJob.objects.filter(subject=person).exists()
+    with pytest.raises(services.VacancyClosed), transaction.atomic():  # and later ones are refused
+        services.vacancy_hold_open(vacancy_id=vacancy.pk)

@@ -1,0 +1,69 @@
+"""Around every call under /api/v1/: the body limit (413) and media type (415) before anything is parsed, an
+error body of the API's one shape for Django's own answers (404, 405), and the audit event of the call."""
+
+import json
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+from django_ratelimit.core import get_usage, is_ratelimited
+
+from .errors import CODE_FOR_STATUS, error_response
+from .services import api_call_record
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "/api/v1/"
+UNAUDITED = {"/api/v1/openapi.json", "/api/v1/docs"}  # public pages, no token
+
+
+class ApiMiddleware:
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(PREFIX) or request.path in UNAUDITED:
+            return self.get_response(request)
+        request.api_token = None
+        response = self._refused(request) or self.get_response(request)
+        if response.status_code == 401:  # guessing tokens from one address: it is refused for a while
+            is_ratelimited(request, group="api-unauthenticated", key="ip", rate=settings.API_FAILED_AUTH_RATE,
+                           increment=True)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
+            replaced = error_response(request, response.status_code,
+                                      CODE_FOR_STATUS.get(response.status_code, "bad_request"))
+            for header in ("Allow", "Retry-After", "WWW-Authenticate"):  # a 405 names the methods allowed
+                if header in response:
+                    replaced[header] = response[header]
+            response = replaced
+        route = request.resolver_match.route if request.resolver_match else "(no route)"
+        try:
+            api_call_record(token=request.api_token, endpoint=f"{request.method} /{route}",
+                            status=response.status_code, code=getattr(response, "api_code", ""))
+        except DatabaseError as exc:  # the answer stands; the database is down or refused the write
+            logger.error("API call not audited: %s", type(exc).__name__)
+        return response
+
+    def _refused(self, request: HttpRequest) -> HttpResponse | None:
+        failures = get_usage(request, group="api-unauthenticated", key="ip", rate=settings.API_FAILED_AUTH_RATE,
+                             increment=False)
+        if failures and failures["count"] >= failures["limit"]:
+            return error_response(request, 429, "rate_limited", Retry_After=str(max(1, failures["time_left"])))
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error_response(request, 400, "bad_request")
+        if length > settings.API_MAX_BODY_BYTES:
+            response = error_response(request, 413, "body_too_large")
+            response["Connection"] = "close"  # the body was not read
+            return response
+        if length and request.method in {"POST", "PUT", "PATCH"}:
+            if request.content_type != "application/json":
+                return error_response(request, 415, "unsupported_media_type")
+            try:
+                json.loads(request.body)
+            except ValueError:
+                return error_response(request, 400, "malformed_json")
+        return None

@@ -1,0 +1,46 @@
+"""What a client company may see: only its own vacancies, candidates, engagements and erasures."""
+
+import uuid
+
+from django.db.models import Q, QuerySet
+
+from apps.subjects.models import Controller, DataSubject, ErasureJob, ServiceEngagement, Vacancy
+from apps.vault.models import DeletionCertificate
+from apps.vault.routers import vault_db
+
+
+def vacancies_of(*, controller: Controller) -> QuerySet[Vacancy]:
+    return Vacancy.objects.filter(controller=controller).order_by("closing_date", "title")
+
+
+def vacancy_of(*, controller: Controller, vacancy_id: uuid.UUID) -> Vacancy | None:
+    return Vacancy.objects.filter(controller=controller, pk=vacancy_id).first()
+
+
+def candidate_of(*, controller: Controller, public_id: uuid.UUID) -> tuple[DataSubject, list[ServiceEngagement]] | None:
+    """The person and their engagements with this client company; None if it never handed them over."""
+    engagements = list(ServiceEngagement.objects.filter(controller=controller, subject_id=public_id)
+                       .select_related("subject").order_by("opened_at"))
+    if not engagements:
+        return None
+    return engagements[0].subject, engagements
+
+
+def engagements_matching(*, controller: Controller, reference: str) -> list[ServiceEngagement]:
+    """The client company's engagements named by our id or by its own reference (at most two looked at)."""
+    try:
+        by = Q(pk=uuid.UUID(reference))
+    except ValueError:
+        by = Q(reference=reference) if reference else Q(pk__in=[])
+    return list(ServiceEngagement.objects.filter(by, controller=controller).order_by("opened_at")[:2])
+
+
+def erasure_of(*, controller: Controller, job_id: uuid.UUID) -> ErasureJob | None:
+    """An erasure job of a person this client company handed over."""
+    return (ErasureJob.objects.filter(pk=job_id, subject__engagements__controller=controller).distinct().first())
+
+
+def certificate_of(*, job: ErasureJob) -> DeletionCertificate | None:
+    if not job.certificate_id:
+        return None
+    return DeletionCertificate.objects.using(vault_db()).filter(pk=job.certificate_id).exclude(signed="").first()

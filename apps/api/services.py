@@ -1,0 +1,276 @@
+"""Client companies and their API tokens, and what their API calls do. Every change is audited here."""
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records
+from apps.consent.forms import PersonalDetailsForm
+from apps.consent.models import ConsentRecord
+from apps.consent.selectors import purposes_for
+from apps.consent.services import CollectionContext, RequiredConsentMissing, submission_receive
+from apps.subjects import services as subject_services
+from apps.subjects.models import Controller, ErasureJob, ServiceEngagement, Vacancy
+from apps.subjects.services.vacancies import VacancyClosed, vacancy_close
+
+from .errors import ApiError
+from .models import ApiToken, IdempotencyKey, Scope
+from .schemas import engagement_out
+
+TOKEN_PATTERN = re.compile(r"pp_(?P<prefix>[0-9a-f]{12})_(?P<secret>[A-Za-z0-9_-]{43})")
+
+
+class TokenRejected(Exception):
+    """The presented token cannot be used. `code` says why (never the token itself)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- client companies and tokens (the privacy officer, in the admin) ---------------------------------------
+@transaction.atomic
+def controller_save(*, controller: Controller, actor: Actor, changed: list[str]) -> Controller:
+    created = controller._state.adding
+    controller.full_clean()
+    controller.save()
+    audit_record(actor=actor, verb=Verb.CONTROLLER_SAVED, target=controller.pk,
+                 detail={"created": created, "fields": sorted(changed)})
+    return controller
+
+
+@transaction.atomic
+def token_create(*, controller: Controller, name: str, scopes: list[str], expires_at: datetime,
+                 actor: Actor) -> tuple[ApiToken, str]:
+    """Make a token. Returns it and its secret, which is shown once and never stored (only its SHA-256)."""
+    unknown = set(scopes) - set(Scope.values)
+    if unknown or not scopes:
+        raise ValueError(f"scopes must be some of {sorted(Scope.values)}")
+    if expires_at <= timezone.now():
+        raise ValueError("the expiry must be in the future")
+    prefix = secrets.token_hex(6)
+    presented = f"pp_{prefix}_{secrets.token_urlsafe(32)}"  # 256 random bits
+    token = ApiToken(controller=controller, name=name, prefix=prefix, secret_sha256=_digest(presented),
+                     scopes=sorted(set(scopes)), expires_at=expires_at, created_by=actor.id)
+    token.full_clean()
+    token.save()
+    audit_record(actor=actor, verb=Verb.API_TOKEN_CREATED, target=controller.pk,
+                 detail={"token": prefix, "scopes": token.scopes, "expires_at": expires_at.isoformat()})
+    return token, presented
+
+
+@transaction.atomic
+def tokens_revoke(*, token_ids: list, actor: Actor) -> int:
+    """Revoke tokens at once; a revoked token is refused from its next call. Returns how many were live."""
+    revoking = list(ApiToken.objects.select_for_update().filter(pk__in=token_ids, revoked_at__isnull=True)
+                    .values_list("pk", "prefix", "controller_id"))
+    ApiToken.objects.filter(pk__in=[pk for pk, _, _ in revoking]).update(revoked_at=timezone.now())
+    audit_records(entries=[Entry(actor, Verb.API_TOKEN_REVOKED, controller_id, {"token": prefix})
+                           for _, prefix, controller_id in revoking])
+    return len(revoking)
+
+
+def token_authenticate(*, presented: str) -> ApiToken:
+    """The live token presented (as `Authorization: Bearer pp_…`), or TokenRejected saying why."""
+    match = TOKEN_PATTERN.fullmatch(presented or "")
+    if not match:
+        raise TokenRejected("token_malformed")
+    token = ApiToken.objects.select_related("controller").filter(prefix=match["prefix"]).first()
+    # Compared in constant time; an unknown prefix costs the same digest.
+    expected = token.secret_sha256 if token else "0" * 64
+    if not hmac.compare_digest(_digest(presented), expected) or token is None:
+        raise TokenRejected("token_invalid")
+    if token.revoked_at is not None:
+        raise TokenRejected("token_revoked")
+    now = timezone.now()
+    if token.expires_at <= now:
+        raise TokenRejected("token_expired")
+    # At most one write a minute per token for "last used".
+    if token.last_used_at is None or token.last_used_at < now - timedelta(seconds=60):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+@transaction.atomic
+def api_call_record(*, token: ApiToken | None, endpoint: str, status: int, code: str = "") -> None:
+    """Every API call is in the audit log: which client company (and token), which endpoint, what answer.
+    Never a body, a query value or a token secret."""
+    detail = {"endpoint": endpoint, "status": status}
+    if code:
+        detail["code"] = code
+    if token is not None:
+        detail["token"] = token.prefix
+        actor, target = Actor.controller(token.controller), token.controller_id
+    else:
+        actor, target = Actor.system("api"), ""
+    audit_record(actor=actor, verb=Verb.API_CALLED, target=target, detail=detail)
+
+
+# --- services of the API --------------------------------------------------------------------------------
+def engagement_complete_by_controller(*, engagement: ServiceEngagement, controller: Controller) -> list[ErasureJob]:
+    """The client company says the service is complete: it ends, and the person's erasure is queued if it
+    was their last open service. Returns the erasure jobs written (none while another service is open)."""
+    return subject_services.engagements_complete(engagement_ids=[engagement.pk], actor=Actor.controller(controller))
+
+
+def idempotency_keys_expire(*, now: datetime | None = None) -> int:
+    cutoff = (now or timezone.now()) - timedelta(days=settings.API_IDEMPOTENCY_DAYS)
+    return IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()[0]
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict
+    replayed: bool = False
+
+
+FORM_FIELDS = {"full_name": "person.full_name", "email": "person.email", "mobile": "person.mobile",
+               "address": "person.address", "legal_id_type": "person.legal_id_type",
+               "legal_id_number": "person.legal_id_number",
+               **{f"referee_{i}_{part}": f"person.referees.{i - 1}.{part}" for i in (1, 2)
+                  for part in ("name", "phone", "relationship")}}
+API_FORM_VERSION = "api-v1"
+
+
+def _request_digest(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+@contextmanager
+def _key_held(controller: Controller, key: str) -> Iterator[None]:
+    """Two requests with one Idempotency-Key run one after the other (PostgreSQL advisory lock, held across
+    the hand-over's own transactions); the second then finds the first's answer."""
+    if not key or connection.vendor != "postgresql":
+        yield
+        return
+    name = f"api-idempotency|{controller.pk}|{key}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [name])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [name])
+
+
+def _validated_person(person: dict) -> dict:
+    """The application form's own validation; errors name the field, never the value sent."""
+    data = {k: person.get(k, "") for k in ("full_name", "email", "mobile", "address", "legal_id_type",
+                                          "legal_id_number")}
+    for i, referee in enumerate(person.get("referees", [])[:2], start=1):
+        for part in ("name", "phone", "relationship"):
+            data[f"referee_{i}_{part}"] = referee.get(part, "")
+    form = PersonalDetailsForm(data=data)
+    if not form.is_valid():
+        fields = [{"field": FORM_FIELDS.get(name, name), "message": _field_message(error)}
+                  for name, errors in form.errors.as_data().items() for error in errors]
+        raise ApiError(422, "validation_failed", fields)
+    values = form.record_data()
+    values["experience"] = (person.get("experience") or "").strip()
+    return values
+
+
+def _field_message(error) -> str:
+    """The form's message, unless it would quote the value sent."""
+    params = error.params or {}
+    if "value" in params or "%(value)" in str(error.message):
+        return str(_("This value is not valid."))
+    return str(error.message) % params if params else str(error.message)
+
+
+def _purposes(slugs: list[str]) -> list:
+    offered = {p.slug: p for p in purposes_for("apply")}
+    unknown = sorted(set(slugs) - set(offered))
+    if unknown:
+        raise ApiError(422, "validation_failed", [{"field": "consent.purposes",
+                                                   "message": _("Unknown purpose: %(slugs)s")
+                                                   % {"slugs": ", ".join(unknown)}}])
+    missing = sorted(slug for slug, p in offered.items() if p.required and slug not in slugs)
+    if missing:
+        raise ApiError(422, "validation_failed", [{"field": "consent.purposes",
+                                                   "message": _("The application needs consent to: %(slugs)s")
+                                                   % {"slugs": ", ".join(missing)}}])
+    return [offered[slug] for slug in dict.fromkeys(slugs)]
+
+
+def candidate_hand_over(*, controller: Controller, payload: dict, idempotency_key: str = "") -> Answer:
+    """A client company hands over a candidate for one of its vacancies, with the consent evidence it holds.
+    The intake service creates or reuses the person (blind index of the email), opens (or renews) the
+    application, writes the consent receipts (source "controller") and sends the person the confirmation
+    naming the client company. With an Idempotency-Key the same body is answered once and replayed; another
+    body under the same key is refused (409)."""
+    digest = _request_digest(payload)
+    with _key_held(controller, idempotency_key):
+        if idempotency_key:
+            first = IdempotencyKey.objects.filter(controller=controller, key=idempotency_key).first()
+            if first is not None:
+                if first.request_sha256 != digest:
+                    raise ApiError(409, "idempotency_key_reused")
+                return Answer(first.status_code, first.response, replayed=True)
+        vacancy = Vacancy.objects.filter(controller=controller, pk=payload["vacancy"]).first()
+        if vacancy is None:
+            raise ApiError(404, "not_found", [{"field": "vacancy", "message": _("No such vacancy of yours.")}])
+        if not vacancy.is_open:
+            raise ApiError(409, "vacancy_closed")
+        values = _validated_person(payload["person"])
+        consent = payload["consent"]
+        purposes = _purposes(consent["purposes"])
+        obtained_at = datetime.fromisoformat(str(consent["obtained_at"]))
+        if obtained_at > timezone.now() + timedelta(minutes=5):
+            raise ApiError(422, "validation_failed", [{"field": "consent.obtained_at",
+                                                       "message": _("Consent cannot be obtained in the future.")}])
+        context = CollectionContext(
+            collection_point="api", form_version=API_FORM_VERSION, source=ConsentRecord.Source.CONTROLLER,
+            language=payload.get("language") or "", controller=controller, obtained_at=obtained_at,
+            obtained_how=consent["obtained_how"], evidence_reference=consent.get("reference", ""))
+        # The intake's own key: derived from the Idempotency-Key, so even a retry after a crash between the
+        # hand-over and the answer being kept finds the same submission.
+        key = (uuid.uuid5(uuid.NAMESPACE_URL, f"privacy-portal:api:{controller.pk}:{idempotency_key}")
+               if idempotency_key else uuid.uuid4())
+        try:
+            received = submission_receive(key=key, kind="apply", data=values, purposes=purposes, context=context,
+                                          vacancy=vacancy, reference=payload.get("reference", ""))
+        except VacancyClosed:
+            raise ApiError(409, "vacancy_closed") from None
+        except RequiredConsentMissing:
+            raise ApiError(422, "validation_failed", [{"field": "consent.purposes",
+                                                       "message": _("A required consent is missing.")}]) from None
+        subject = received.submission.subject
+        engagement = ServiceEngagement.objects.get(subject=subject, vacancy=vacancy)
+        body = json.loads(json.dumps({"public_id": subject.pk, "engagement": engagement_out(engagement)},
+                                     default=_json_default))
+        if idempotency_key:
+            IdempotencyKey.objects.create(controller=controller, key=idempotency_key, request_sha256=digest,
+                                          subject=subject, status_code=201, response=body)
+        return Answer(201, body)
+
+
+def _json_default(value):
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def vacancy_close_by_controller(*, vacancy: Vacancy, controller: Controller) -> tuple[Vacancy, int, list[ErasureJob]]:
+    """The client company closes its vacancy: every open application to it is completed, and each applicant
+    for whom it was the last open service is erased. Returns the vacancy, how many applications ended, the
+    erasure jobs."""
+    open_before = ServiceEngagement.objects.filter(vacancy=vacancy, status=ServiceEngagement.Status.OPEN).count()
+    jobs = vacancy_close(vacancy=vacancy, actor=Actor.controller(controller))
+    vacancy.refresh_from_db()
+    return vacancy, open_before, jobs

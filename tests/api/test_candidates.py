@@ -1,0 +1,143 @@
+"""POST /api/v1/candidates: the person is created or found, the application opened for the client's vacancy,
+consent receipts name the client company, the person is told from whom we got their data; Idempotency-Key."""
+
+import pytest
+from django.core import mail
+
+from apps.api.models import IdempotencyKey
+from apps.audit.models import AuditEvent
+from apps.consent.models import ConsentRecord
+from apps.consent.receipts import receipt_payload
+from apps.subjects.models import DataSubject, PersonalRecord, ServiceEngagement, Vacancy
+from tests.api.helpers import Api, candidate_body, make_token, make_vacancy
+from tests.factories import ControllerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(client, demo_purposes):
+    controller = ControllerFactory(name="Safari Telecom Ltd")
+    return controller, make_vacancy(controller), Api(client, make_token(controller))
+
+
+def test_handing_over_a_candidate_records_controller_consent_and_tells_the_person_from_whom(
+        setup, django_capture_on_commit_callbacks):
+    controller, vacancy, api = setup
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/candidates", candidate_body(vacancy))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    engagement = ServiceEngagement.objects.get(pk=body["engagement"]["id"])
+    assert (engagement.controller, engagement.vacancy, engagement.reference) == (controller, vacancy, "ATS-00001")
+    assert str(engagement.subject_id) == body["public_id"]
+    assert "achieng1@example.org" not in response.content.decode()  # ids and states only
+    receipts = ConsentRecord.objects.filter(subject_id=engagement.subject_id)
+    assert {r.purpose.slug for r in receipts} == {"recruitment", "share-with-employer"}
+    receipt = receipts.first()
+    assert (receipt.source, receipt.controller, receipt.obtained_how) == ("controller", controller, "web-form")
+    assert receipt_payload(receipt)["collection"]["handed_over_by"]["controller_id"] == str(controller.pk)
+    (email,) = [m for m in mail.outbox if "achieng1@example.org" in m.to]
+    assert "Safari Telecom Ltd gave us your personal and professional details" in email.body
+    assert "/me/" in email.body and "delete" in email.body
+    called = AuditEvent.objects.filter(verb="api.called").last()
+    assert called.detail["endpoint"] == "POST /api/v1/candidates" and called.detail["status"] == 201
+
+
+def test_professional_details_are_kept_encrypted_with_the_record(setup):
+    _controller, vacancy, api = setup
+    body = candidate_body(vacancy)
+    body["person"]["experience"] = "Five years in a call centre"
+    public_id = api.post("/candidates", body).json()["public_id"]
+    assert PersonalRecord.objects.get(subject_id=public_id).experience == "Five years in a call centre"
+
+
+def test_the_same_email_is_the_same_person(setup):
+    _controller, vacancy, api = setup
+    other = make_vacancy(vacancy.controller, "Team leader")
+    first = api.post("/candidates", candidate_body(vacancy)).json()
+    second = api.post("/candidates", candidate_body(other, reference="ATS-2")).json()
+    assert first["public_id"] == second["public_id"]
+    assert ServiceEngagement.objects.filter(subject_id=first["public_id"]).count() == 2
+
+
+def test_a_repeat_with_the_same_key_and_body_returns_the_first_answer_and_creates_nothing(setup):
+    _controller, vacancy, api = setup
+    body = candidate_body(vacancy)
+    first = api.post("/candidates", body, idempotency_key="k-1")
+    counts = (DataSubject.objects.count(), ConsentRecord.objects.count(), ServiceEngagement.objects.count())
+    again = api.post("/candidates", body, idempotency_key="k-1")
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert (DataSubject.objects.count(), ConsentRecord.objects.count(), ServiceEngagement.objects.count()) == counts
+
+
+def test_the_same_key_with_another_body_is_a_conflict(setup):
+    _controller, vacancy, api = setup
+    api.post("/candidates", candidate_body(vacancy), idempotency_key="k-2")
+    response = api.post("/candidates", candidate_body(vacancy, n=2), idempotency_key="k-2")
+    assert response.status_code == 409 and response.json()["code"] == "idempotency_key_reused"
+    assert DataSubject.objects.count() == 1
+
+
+def test_keys_are_per_client_company(setup, client):
+    _controller, vacancy, api = setup
+    other_controller = ControllerFactory()
+    other = Api(client, make_token(other_controller))
+    api.post("/candidates", candidate_body(vacancy), idempotency_key="shared")
+    response = other.post("/candidates", candidate_body(make_vacancy(other_controller), n=3),
+                          idempotency_key="shared")
+    assert response.status_code == 201 and IdempotencyKey.objects.count() == 2
+
+
+def test_another_clients_vacancy_is_404_and_a_closed_one_409(setup, client):
+    _controller, vacancy, api = setup
+    theirs = make_vacancy(ControllerFactory())
+    response = api.post("/candidates", candidate_body(theirs))
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    Vacancy.objects.filter(pk=vacancy.pk).update(status=Vacancy.Status.CLOSED)
+    assert api.post("/candidates", candidate_body(vacancy)).json()["code"] == "vacancy_closed"
+    assert not DataSubject.objects.exists()
+
+
+def test_fields_are_validated_as_on_the_form_without_echoing_them(setup):
+    _controller, vacancy, api = setup
+    body = candidate_body(vacancy)
+    body["person"].update(email="not-an-email-Achieng", mobile="12", full_name="R2-D2 http://x")
+    body["person"]["referees"][1]["phone"] = "999"
+    response = api.post("/candidates", body)
+    assert response.status_code == 422
+    fields = {f["field"] for f in response.json()["fields"]}
+    assert fields == {"person.email", "person.mobile", "person.full_name", "person.referees.1.phone"}
+    assert "Achieng" not in response.content.decode() and "R2-D2" not in response.content.decode()
+    assert not PersonalRecord.objects.exists()
+
+
+def test_the_consent_evidence_must_cover_the_required_purposes(setup):
+    _controller, vacancy, api = setup
+    body = candidate_body(vacancy)
+    body["consent"]["purposes"] = ["recruitment"]
+    response = api.post("/candidates", body)
+    assert response.status_code == 422 and response.json()["fields"][0]["field"] == "consent.purposes"
+    body["consent"]["purposes"] = ["recruitment", "share-with-employer", "no-such-purpose"]
+    assert api.post("/candidates", body).status_code == 422
+    assert not DataSubject.objects.exists()
+
+
+def test_closing_a_vacancy_through_the_api_erases_its_applicants(setup, django_capture_on_commit_callbacks):
+    _controller, vacancy, api = setup
+    public_id = api.post("/candidates", candidate_body(vacancy)).json()["public_id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/vacancies/{vacancy.pk}/close")
+    assert response.status_code == 202
+    assert response.json()["engagements_completed"] == 1 and len(response.json()["erasure_jobs"]) == 1
+    assert not PersonalRecord.objects.filter(subject_id=public_id).exists()
+    assert api.get(f"/candidates/{public_id}").json()["status"] == "erased"
+
+
+def test_consent_evidence_needs_a_time_with_its_zone(setup):
+    _controller, vacancy, api = setup
+    body = candidate_body(vacancy)
+    body["consent"]["obtained_at"] = "2026-11-27T10:00:00"
+    response = api.post("/candidates", body)
+    assert response.status_code == 422 and response.json()["fields"][0]["field"] == "consent.obtained_at"
