@@ -48,7 +48,7 @@ def site_pages(mailoutbox) -> SitePages:
     # Withdrawn, so the home page offers to give it again.
     assert client.post(link + "withdraw/marketing/", {"confirm": "yes"}).status_code == 302
 
-    record = PersonalRecord.objects.get()  # the applicant (the certificate below is made after)
+    record = PersonalRecord.objects.order_by("-created_at").first()  # the applicant, just made
     subject = record.subject
     version = publish(disclosures=[TALENT_POOL]).version
     choice = reverse("policy-choice", args=[choice_token(subject=subject, version=version, key=TALENT_POOL["key"],

@@ -1,8 +1,11 @@
 """The shared cache (Redis) with a per-process fallback, so a Redis outage never takes a page down.
 
-The cache holds only rate-limit counters. While Redis does not answer, each process counts in its
-own memory: a limit still holds, per process (a deployment with N web processes lets through at
-most N times the limit), instead of every limited page answering 500. See README "Rate limits".
+The cache holds rate-limit counters and the short-lived keys of deletion confirmations
+(apps/notifications/erasure_notices.py: a key kept in a process's memory while Redis is down cannot be
+read by a worker, so that confirmation is dropped, never sent in clear). While Redis does not answer,
+each process counts in its own memory: a limit still holds, per process (a deployment with N web
+processes lets through at most N times the limit), instead of every limited page answering 500.
+See README "Rate limits".
 """
 
 import logging

@@ -22,7 +22,9 @@ def _person(rows: QuerySet) -> list[dict]:
 
 def _records(rows: QuerySet) -> list[dict]:
     return [{"full_name": r.full_name, "email": r.email, "mobile": r.mobile.as_e164 if r.mobile else None,
-             "address": r.address, "legal_id_type": r.legal_id_type, "legal_id_number": r.legal_id_number,
+             "address": r.address, "legal_id_type": r.legal_id_type,
+             "legal_id_type_name": r.legal_id_type_label,  # in words, in the language of the request
+             "legal_id_number": r.legal_id_number,
              "referees": [{k: v for k, v in referee.items() if k != "id"} for referee in r.referees],
              "experience": r.experience, "updated_at": _iso(r.updated_at)} for r in rows]
 

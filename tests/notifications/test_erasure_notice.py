@@ -44,8 +44,8 @@ def test_the_person_gets_one_email_with_the_certificate_and_the_address_is_gone(
     # Nothing of the address is left: no row, no key, no notification of the person's.
     assert ErasureNotice.objects.count() == 0
     assert Notification.objects.count() == 0
-    assert not any(k for k in getattr(cache, "_cache", {}) if "erasure-notice-key" in str(k))
     sent = AuditEvent.objects.filter(verb="notification.sent", detail__template="erasure_done").get()
+    assert cache.get(f"erasure-notice-key:{sent.detail['erasure_notice']}") is None
     assert str(sent.target) == str(certificate.subject_id) and "amani" not in str(sent.detail)
 
 
@@ -89,3 +89,25 @@ def test_a_lost_key_means_no_message_and_no_address(client, mailoutbox, demo_pur
         erasure_notices_redrive()
     assert ErasureNotice.objects.count() == 0 and mailoutbox == []
     assert AuditEvent.objects.filter(verb="notification.failed", detail__error="KeyExpired").exists()
+
+
+@pytest.mark.real_services
+def test_through_the_worker_the_key_crosses_processes_only_through_redis(celery_worker, mailbox, demo_purposes):
+    """The web process seals and erases; the worker process opens and sends; then nothing is left."""
+    from apps.selfservice.services import subject_delete_now
+    from apps.subjects.models import PersonalRecord
+    from tests.conftest import wait_for
+    from tests.factories import EngagementFactory
+
+    subject = EngagementFactory().subject
+    email = PersonalRecord.objects.get(subject=subject).email
+    outcome = subject_delete_now(subject=subject, language="sw")
+    assert outcome.certificate is not None
+    message = wait_for(lambda: next((m for m in mailbox if "imefutwa" in m["Subject"]), None), timeout=30)
+    assert message["X-Envelope-To"] == email
+    body = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    assert str(outcome.certificate.pk) in body
+    assert any(p.get_filename() == f"deletion-certificate-{outcome.certificate.pk}.jws" for p in message.walk())
+    wait_for(lambda: not ErasureNotice.objects.exists(), timeout=10)
+    sent = AuditEvent.objects.filter(verb="notification.sent", detail__template="erasure_done").get()
+    assert cache.get(f"erasure-notice-key:{sent.detail['erasure_notice']}") is None  # gone from Redis too

@@ -154,7 +154,9 @@ def test_the_browser_shows_clear_errors_and_nothing_is_stored(page, demo_purpose
     page.get_by_label("I agree: Recruitment").check()  # but not the sharing consent
     page.get_by_role("button", name="Send my application").click()
 
-    expect(page.locator("#id_id_document_error")).to_contain_text("This file is not a PDF, JPEG or PNG.")
+    expect(page.locator("#id_id_document_error").get_by_text("This file is not a PDF, JPEG or PNG.")).to_be_visible()
+    expect(page.get_by_role("alert").get_by_role("link", name="Scan or photo of your ID: This file is not a PDF")
+           ).to_have_attribute("href", "#id_id_document")  # the error summary links to it too
     assert page.locator("#id_consent_share-with-employer_error").inner_text().startswith(
         "We cannot process this form without this consent")
     assert page.get_by_label("Full name").input_value() == "Kipchoge Rono"  # what was typed is kept

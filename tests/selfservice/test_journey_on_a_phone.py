@@ -86,6 +86,8 @@ def test_id_types_read_as_words(client, applicant, mailoutbox, settings):
     _step_up(client, mailoutbox, applicant)
     data = client.get(applicant + "data/").content.decode()
     assert "National ID card 27654321" in data and "national-id" not in data
+    export = client.get(applicant + "export/").json()
+    assert export["data"]["record"]["rows"][0]["legal_id_type_name"] == "National ID card"
     client.post("/i18n/setlang/", {"language": "sw", "next": "/"})
     assert "Kitambulisho cha taifa" in client.get(applicant + "data/").content.decode()
 
