@@ -77,7 +77,7 @@ def truncate_all() -> None:
     """The app tables of the bench database; the audit log refuses TRUNCATE unless the session allows it."""
     from django.db import connection
 
-    if not connection.settings_dict["NAME"].startswith(_common.BENCH_DB_PREFIX):
+    if not _common.is_bench_database(connection.settings_dict["NAME"]):
         raise RuntimeError("refusing to truncate a database that is not a bench database")
     with connection.cursor() as cursor:
         cursor.execute("SET privacy_portal.allow_audit_truncate = 'on'")
