@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop, ngettext
 
-from apps.audit.services import Actor, Verb, audit_record
-from apps.notifications.services import notification_queue, notifications_erase_to
+from apps.audit.services import Actor, Verb, audit_record, audited_transaction
+from apps.notifications.services import Message, notifications_erase_to, notifications_queue
 from apps.policies.models import PolicyVersion
 from apps.policies.selectors import policy_in_force
 from apps.subjects import services as subject_services
@@ -120,7 +120,7 @@ def _receipt(*, subject: DataSubject, purpose: Purpose, action: str, context: Co
     return record
 
 
-@transaction.atomic
+@audited_transaction(savepoint=False)
 def consent_give(*, subject: DataSubject, purpose: Purpose, context: CollectionContext,
                  policy: PolicyVersion | None = None) -> ConsentRecord:
     return _receipt(subject=subject, purpose=purpose, action=ConsentRecord.Action.GIVEN, context=context,
@@ -180,7 +180,7 @@ def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[
         raise RequiredConsentMissing(f"required consents missing: {sorted(missing)}")
     try:
         # An ID scan is stored before the rows; if anything after it fails, the file goes too.
-        with files_kept_only_if_committed(), transaction.atomic(durable=True):
+        with files_kept_only_if_committed(), audited_transaction(durable=True):
             submission = _receive(key=key, kind=kind, data=data, purposes=purposes, context=context,
                                   document=document)
     except IntegrityError:  # the same form sent twice at the same moment
@@ -221,24 +221,23 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
     message = {"fields": [FIELD_LABELS[f] for f in given_fields], "purposes": [p.name for p in purposes],
                "link": link_url(subject), "link_expires_days": settings.SELF_SERVICE_LINK_DAYS,
                "full_name": data["full_name"], **_policy_link(policy)}
-    notification_queue(subject=subject, channel="email", template="confirmation", recipient=data["email"],
-                       context=message, language=language)
+    messages = [Message(subject, "email", "confirmation", data["email"], message, language)]
     if data.get("mobile"):
-        notification_queue(subject=subject, channel="sms", template="confirmation", recipient=str(data["mobile"]),
-                           context=message, language=language)
+        messages.append(Message(subject, "sms", "confirmation", str(data["mobile"]), message, language))
     for referee in referees:
         if not referee_notice_claim(phone=str(referee["phone"])):
             audit_record(actor=Actor.system(f"{kind}-form"), verb=Verb.REFEREE_NOTICE_SKIPPED, target=subject.pk,
                          detail={"referee": referee["id"], "reason": "notified-recently"})
             continue
-        notification_queue(
+        messages.append(Message(
             subject=subject, channel="sms", template="referee_notice", recipient=str(referee["phone"]),
             language=language,
             context={"applicant_name": data["full_name"], "referee_name": referee["name"],
                      "purpose": gettext_lazy("checking a job application as a referee"),
                      "retention": gettext_lazy("until the recruitment is complete, then deleted"),
                      "object_link": referee_url(subject, referee["id"])},
-        )
+        ))
+    notifications_queue(messages=messages)  # one insert, one send job for all of them
     return submission
 
 

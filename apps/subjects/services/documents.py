@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from django.db import transaction
 
-from apps.audit.services import Actor, Verb, audit_record
+from apps.audit.services import Actor, Verb, audit_record, audited_transaction
 from apps.vault import files as vault_files
 
 from ..models import DataSubject, IdentityDocument, Reveal
@@ -42,7 +42,7 @@ def document_add(*, subject: DataSubject, actor: Actor, data: bytes) -> Identity
     content_type = sniff_content_type(data[:16])
     if content_type is None:
         raise DocumentRejected("type")
-    with vault_files.files_kept_only_if_committed(), transaction.atomic():
+    with vault_files.files_kept_only_if_committed(), audited_transaction(savepoint=False):
         document = IdentityDocument(id=uuid.uuid4(), subject=subject, content_type=content_type, size=len(data))
         document.stored_name = vault_files.file_store(subject_id=subject.pk, document_id=document.pk, data=data)
         document.save(force_insert=True)

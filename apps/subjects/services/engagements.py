@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records
+from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records, audited_transaction
 
 from ..models import DataSubject, ErasureJob, ServiceEngagement
 from .erasure import Reason, chunked, erasures_request
@@ -15,7 +15,7 @@ from .erasure import Reason, chunked, erasures_request
 CHUNK = 500  # engagements completed per transaction
 
 
-@transaction.atomic
+@audited_transaction(savepoint=False)
 def engagement_open(*, subject: DataSubject, actor: Actor, service: str, reference: str = "",
                     controller=None, retention_days: int | None = None) -> ServiceEngagement:
     engagement = ServiceEngagement.objects.create(subject=subject, service=service, reference=reference,
