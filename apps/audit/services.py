@@ -214,6 +214,8 @@ def _flush(connection: Any, buffer: _Buffer) -> None:
         return
     standing = {id(func) for _sids, func, _robust in connection.run_on_commit}
     events = [marker.event for marker in pending if id(marker) in standing]
+    # The markers have told what they could: no need to keep them as callbacks until the commit.
+    connection.run_on_commit = [c for c in connection.run_on_commit if not isinstance(c[1], _Buffered)]
     if events:
         _append(events, chain=None)
 
