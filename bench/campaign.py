@@ -16,6 +16,7 @@ The bench database (pp_bench) is truncated before and after.
 """
 
 import argparse
+import logging
 import multiprocessing
 import os
 import socket
@@ -119,6 +120,7 @@ def main() -> None:
     from apps.vault.services import key_scope
     from privacy_portal.celery import app
 
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
     collector = Collector()
     smtp = Controller(collector, hostname="127.0.0.1", port=port)
     smtp.start()

@@ -143,13 +143,22 @@ def _checked(message: Message) -> Notification:
     )
 
 
-def notifications_queue(*, messages: list[Message]) -> list[Notification]:
+def notifications_queue(*, messages: list[Message], skip_unusable: bool = False) -> list[Notification | None]:
     """Write the notifications in one insert (addresses and contexts sealed), audit each, and queue their
     sends after commit: one job per SEND_BATCH messages. Every message is checked before anything is
-    written: one that cannot be sent raises ValueError and nothing is queued."""
-    notifications = [_checked(message) for message in messages]
+    written: one that cannot be sent raises ValueError and nothing is queued; with skip_unusable, it is
+    None in the list returned (in the order given) and the others are queued."""
+    checked: list[Notification | None] = []
+    for message in messages:
+        try:
+            checked.append(_checked(message))
+        except ValueError:
+            if not skip_unusable:
+                raise
+            checked.append(None)
+    notifications = [n for n in checked if n is not None]
     if not notifications:
-        return []
+        return checked
     with audited_transaction(savepoint=False):
         now = timezone.now()
         for notification in notifications:
@@ -161,7 +170,7 @@ def notifications_queue(*, messages: list[Message]) -> list[Notification]:
             for n in notifications
         ])
         _publish_sends([n.pk for n in notifications])
-    return notifications
+    return checked
 
 
 def _publish_sends(notification_ids: list[uuid.UUID]) -> None:
