@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop, ngettext
 
 from apps.audit.services import Actor, Verb, audit_record, audited_transaction
+from apps.core.cache import content_bump, content_cached
 from apps.notifications.services import Message, notifications_erase_to, notifications_queue
 from apps.policies.models import PolicyVersion
 from apps.policies.selectors import policy_in_force
@@ -62,6 +63,22 @@ def purpose_notice_current(*, purpose: Purpose, language: str) -> PurposeNotice:
             return notice
     except IntegrityError:  # the same words versioned at the same moment by another request
         return PurposeNotice.objects.get(purpose=purpose, language=language, sha256=digest)
+
+
+PURPOSES = "purposes"  # the content version purpose services bump (apps.core.cache)
+
+
+def purposes_shown(*, kind: str, language: str) -> list[Purpose]:
+    """The active purposes of a form, each with `.notice`: the notice version of the words shown in this
+    language. Read by every form page; cached until a purpose is saved (purpose_save, purpose_ensure)."""
+
+    def compute() -> list[Purpose]:
+        purposes = purposes_for(kind)
+        for purpose in purposes:
+            purpose.notice = purpose_notice_current(purpose=purpose, language=language)
+        return purposes
+
+    return content_cached(PURPOSES, (kind, language), compute)
 
 
 def user_agent_summary(user_agent: str) -> str:
@@ -296,6 +313,7 @@ def purpose_save(*, purpose: Purpose, actor: Actor, changed: list[str]) -> Purpo
     purpose.save()
     audit_record(actor=actor, verb=Verb.PURPOSE_SAVED, target=purpose.slug,
                  detail={"created": created, "fields": sorted(changed)})
+    content_bump(PURPOSES)
     # New words are a new notice version in every language; receipts already written keep the old words.
     for language, _name in settings.LANGUAGES:
         purpose_notice_current(purpose=purpose, language=language)
@@ -317,6 +335,7 @@ def purpose_ensure(*, slug: str, name: str, explanation: str, legal_basis: str, 
     purpose.full_clean()
     purpose.save()
     notices = [purpose_notice_current(purpose=purpose, language=language) for language, _name in settings.LANGUAGES]
+    content_bump(PURPOSES)
     audit_record(actor=actor, verb=Verb.PURPOSE_CREATED, target=slug,
                  detail={"wording": {n.language: n.sha256 for n in notices}})
     return purpose, True

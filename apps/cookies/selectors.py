@@ -13,6 +13,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from apps.core.cache import content_cached
+
 from . import consent_cookie
 from .models import CookieCategory, CookieConsent, CookieDeclaration
 
@@ -130,7 +132,10 @@ class ConsentState:
         return self.available and not self.chosen
 
 
-def consent_state_for(*, request: HttpRequest) -> ConsentState:
+CATALOGUE = "cookie-catalogue"  # the content version services bump (apps.core.cache)
+
+
+def _catalogue() -> tuple[tuple[CookieCategory, ...], str, dict[str, list[str]]]:
     categories = tuple(categories_all())
     rows = _declaration_rows()
     version = declaration_version(categories=categories, declaration_rows=rows)
@@ -138,6 +143,17 @@ def consent_state_for(*, request: HttpRequest) -> ConsentState:
     for name, _provider, slug, _purpose, _duration, party in sorted(rows):
         if party == CookieDeclaration.Party.FIRST and slug in patterns:
             patterns[slug].append(name)
+    return categories, version, patterns
+
+
+def catalogue_cached() -> tuple[tuple[CookieCategory, ...], str, dict[str, list[str]]]:
+    """The categories, the declaration version and the first-party cookie patterns: read by every page,
+    cached until a cookie service (or the admin, through one) changes the catalogue."""
+    return content_cached(CATALOGUE, (), _catalogue)
+
+
+def consent_state_for(*, request: HttpRequest) -> ConsentState:
+    categories, version, patterns = catalogue_cached()
     known = {c.slug for c in categories}
     necessary = frozenset(c.slug for c in categories if c.is_necessary)
     gpc_slugs = frozenset(c.slug for c in categories if c.off_under_gpc)

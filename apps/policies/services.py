@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.audit.services import Actor, Verb, audit_record, audited_transaction
+from apps.core.cache import content_bump
 from apps.core.datamap import Category
 from apps.core.jobs import enqueue_on_commit
 from apps.notifications.services import Message, notifications_queue, notifications_retry
@@ -111,6 +112,7 @@ def policy_version_publish(*, version: PolicyVersion, actor: Actor, now: datetim
     version.effective_at, version.published_at = effective_at, now
     version.in_force_at = now if effective_at <= now else None
     version.save()
+    content_bump(selectors.POLICY_IN_FORCE)
     audit_record(actor=actor, verb=Verb.POLICY_PUBLISHED, target=version.version,
                  detail={"effective_at": effective_at.isoformat(), "new_disclosures": [d.key for d in new_disclosures]})
     if version.in_force_at:
