@@ -44,7 +44,9 @@ def declaration_version(
     """A fingerprint of everything the visitor is told about cookies.
 
     Computed from the content rather than bumped by a signal, so any change (admin, shell, fixture,
-    migration) brings the banner back, and restoring the old content restores the old version.
+    migration) brings the banner back, and restoring the old content restores the old version. Pages
+    read it through catalogue_cached(): at once after a change through the admin or a service, within
+    CONTENT_TTL after one made around them.
     Presentation order is left out: reordering the list changes nothing a visitor agreed to.
     """
     if categories is None:
