@@ -109,6 +109,9 @@ def _notice_shown(purpose: Purpose, context: CollectionContext) -> PurposeNotice
     """The notice the page said it showed (if it is this purpose's), else the current one in that language."""
     language = _supported(context.language or get_language() or settings.LANGUAGE_CODE)
     shown = dict(context.notices).get(purpose.slug)
+    on_page = getattr(purpose, "notice", None)  # the page's own (purposes_shown): no need to read it again
+    if shown and on_page is not None and on_page.pk == shown and on_page.purpose_id == purpose.pk:
+        return on_page
     notice = PurposeNotice.objects.filter(pk=shown, purpose=purpose).first() if shown else None
     return notice or purpose_notice_current(purpose=purpose, language=language)
 
