@@ -76,6 +76,7 @@ class Server:
     settings_module: str
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    root: Path = ROOT  # the checkout it runs (--before: an older one, same database and secrets)
 
     @property
     def url(self) -> str:
@@ -107,33 +108,40 @@ def production_env(*, port: int, logs: Path, queue: str) -> dict[str, str]:
 class Servers:
     """The product and the baseline, each a gunicorn with 2 sync workers, started and stopped together."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, before: Path | None = None) -> None:
         self.logs = Path(tempfile.mkdtemp(prefix="pp-bench-web-"))
         self.queue = f"bench-web-{uuid.uuid4().hex[:8]}"
         self.product = Server("product", "privacy_portal.settings")
         self.baseline = Server("baseline", "bench.baseline.settings")
+        # The same product from another checkout (the code before a change), measured in the same rounds.
+        self.before = Server("before", "privacy_portal.settings", root=before.resolve()) if before else None
+
+    @property
+    def all(self) -> list[Server]:
+        return [s for s in (self.product, self.before, self.baseline) if s is not None]
 
     def __enter__(self) -> "Servers":
         env = production_env(port=self.product.port, logs=self.logs, queue=self.queue)
-        collected = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT,
-                                   env=env, capture_output=True, text=True)
-        if collected.returncode:
-            sys.exit(f"collectstatic failed:\n{collected.stderr[-2000:]}")
-        for server in (self.product, self.baseline):
+        for root in {server.root for server in self.all}:
+            collected = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=root,
+                                       env=env, capture_output=True, text=True)
+            if collected.returncode:
+                sys.exit(f"collectstatic failed in {root}:\n{collected.stderr[-2000:]}")
+        for server in self.all:
             env = production_env(port=server.port, logs=self.logs, queue=self.queue)
             env["DJANGO_SETTINGS_MODULE"] = server.settings_module
             server.proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
-                                           cwd=ROOT, env=env, start_new_session=True,
+                                           cwd=server.root, env=env, start_new_session=True,
                                            stdout=open(self.logs / f"{server.name}.out", "ab"),  # noqa: SIM115
                                            stderr=subprocess.STDOUT)
-        for server in (self.product, self.baseline):
+        for server in self.all:
             wait_answers(server.url + ("/ok/" if server is self.baseline else "/"), server)
-        print(f"gunicorn (2 sync workers, DEBUG=0): product {self.product.url}, baseline {self.baseline.url}; "
-              f"logs in {self.logs}", flush=True)
+        print(f"gunicorn (2 sync workers each, DEBUG=0): {', '.join(f'{s.name} {s.url}' for s in self.all)}"
+              f"{f' (before: {self.before.root})' if self.before else ''}; logs in {self.logs}", flush=True)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for server in (self.product, self.baseline):
+        for server in self.all:
             if server.proc and server.proc.poll() is None:
                 os.killpg(server.proc.pid, 15)
                 try:

@@ -18,13 +18,15 @@ The bench database is emptied before and after.
 import argparse
 import os
 import tempfile
+from pathlib import Path
 
 import _common
 import _web
 
 PDF = "%PDF-1.4\\n1 0 obj<<>>endobj\\ntrailer<<>>\\n%%EOF\\n" + "passport scan " * 20
 
-# Each request: its own key (a UUID), email and phone numbers (07 + role + run + thread + counter), so
+# Each request: its own key (a UUID), email and phone numbers (07 + role + run (2 digits) + thread +
+# counter (4 digits)), so
 # every post is a new application and every referee number is told (none is "notified recently").
 LUA = r"""
 local run = "{run}"
@@ -48,7 +50,7 @@ local function part(name, value)
 end
 
 local function phone(role)
-  return string.format("07%d%s%d%05d", role, run, tid, counter % 100000)
+  return string.format("07%d%02d%d%04d", role, tonumber(run), tid, counter % 10000)
 end
 
 request = function()
@@ -90,7 +92,7 @@ def script(*, run: int, form: _web.Form, path: str, product: bool) -> str:
         fields.update({"referee_1_phone": "", "referee_2_phone": ""})
     table = "{" + ", ".join(f'{{"{k}", "{v}"}}' for k, v in fields.items()
                            if k not in {"referee_1_phone", "referee_2_phone"}) + "}"
-    return _web.write_script(LUA.format(run=run % 10, fields=table, path=path, cookie=form.cookie,
+    return _web.write_script(LUA.format(run=run, fields=table, path=path, cookie=form.cookie,
                                         file=FILE_PART if product else ""))
 
 
@@ -98,6 +100,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--before", type=Path, help="a checkout of the code before a change, measured in the same "
+                                                    "rounds (e.g. `git worktree add /tmp/before <commit>`)")
     args = parser.parse_args()
     _web.setup(media_root=tempfile.mkdtemp(prefix="pp-bench-intake-"))
     from django.db import connection
@@ -107,18 +111,17 @@ def main() -> None:
     print(f"POST /apply/, {args.rounds} interleaved rounds of {args.seconds:g}s, wrk -c8; {_common.machine()}",
           flush=True)
     try:
-        with _web.Servers() as servers:
-            product_form = _web.form_of(servers.product.url + "/apply/")
-            baseline_form = _web.form_of(servers.baseline.url + "/apply/")
-            runs = {"product": [], "baseline": []}
+        with _web.Servers(before=args.before) as servers:
+            servers_by_name = {s.name: s for s in servers.all}
+            forms = {name: _web.form_of(server.url + "/apply/") for name, server in servers_by_name.items()}
+            runs = {name: [] for name in servers_by_name}
             run_no = 0
             for round_no in range(args.rounds + 1):  # round 0 warms up (connections, caches) and is not counted
-                order = ("product", "baseline") if round_no % 2 else ("baseline", "product")
+                order = list(servers_by_name) if round_no % 2 else list(reversed(servers_by_name))
                 for name in order:
                     run_no += 1
-                    server = servers.product if name == "product" else servers.baseline
-                    form = product_form if name == "product" else baseline_form
-                    lua = script(run=run_no, form=form, path="/apply/", product=name == "product")
+                    server, form = servers_by_name[name], forms[name]
+                    lua = script(run=run_no, form=form, path="/apply/", product=name != "baseline")
                     result = _web.wrk(server.url + "/apply/", seconds=2 if round_no == 0 else args.seconds,
                                       script=lua)
                     os.unlink(lua)
@@ -132,6 +135,8 @@ def main() -> None:
                 baseline_rows = cursor.fetchone()[0]
             print(f"stored: {Submission.objects.count()} applications, {baseline_rows} baseline rows", flush=True)
             _web.report("POST /apply/", runs["product"], runs["baseline"], goal=0.6)
+            if args.before:
+                _web.report("POST /apply/ BEFORE", runs["before"], runs["baseline"], goal=0.6)
     finally:
         _web.truncate_all()
 

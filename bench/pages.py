@@ -15,6 +15,7 @@ Goal >= 0.3 for each page. The bench database is emptied before and after.
 import argparse
 import os
 import tempfile
+from pathlib import Path
 
 import _common
 import _web
@@ -27,20 +28,24 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--languages", default="en,sw")
+    parser.add_argument("--before", type=Path, help="a checkout of the code before a change, measured in the same "
+                                                    "rounds (e.g. `git worktree add /tmp/before <commit>`)")
     args = parser.parse_args()
     _web.setup(media_root=tempfile.mkdtemp(prefix="pp-bench-pages-"))
     languages = args.languages.split(",")
     print(f"GET {', '.join(PAGES)} in {', '.join(languages)}, {args.rounds} interleaved rounds of {args.seconds:g}s, "
           f"wrk -c8; {_common.machine()}", flush=True)
     try:
-        with _web.Servers() as servers:
-            targets = [("baseline", "/ok/", "en")] + [("product", p, lang) for lang in languages for p in PAGES]
+        with _web.Servers(before=args.before) as servers:
+            products = ["product", "before"] if args.before else ["product"]
+            targets = [("baseline", "/ok/", "en")] + [(name, p, lang) for lang in languages for p in PAGES
+                                                      for name in products]
             runs: dict[tuple, list] = {t: [] for t in targets}
             for round_no in range(args.rounds + 1):  # round 0 warms up and is not counted
                 order = targets if round_no % 2 else list(reversed(targets))
                 for target in order:
                     name, path, language = target
-                    server = servers.product if name == "product" else servers.baseline
+                    server = {"product": servers.product, "before": servers.before, "baseline": servers.baseline}[name]
                     lua = _web.write_script(_web.lua_get(path, headers={"Accept-Language": language}))
                     result = _web.wrk(server.url + path, seconds=2 if round_no == 0 else args.seconds, script=lua)
                     os.unlink(lua)
@@ -50,7 +55,8 @@ def main() -> None:
                         runs[target].append(result)
             baseline = runs[targets[0]]
             for target in targets[1:]:
-                _web.report(f"GET {target[1]} ({target[2]})", runs[target], baseline, goal=0.3)
+                label = f"GET {target[1]} ({target[2]})" + (" BEFORE" if target[0] == "before" else "")
+                _web.report(label, runs[target], baseline, goal=0.3)
     finally:
         _web.truncate_all()
 
