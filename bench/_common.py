@@ -19,6 +19,11 @@ if str(ROOT) not in sys.path:
 BENCH_DB_PREFIX = "pp_bench"
 
 
+def is_bench_database(name: str) -> bool:
+    """pp_bench, pp_bench_*, or a helper's own <db>_bench: never a database someone works in."""
+    return name.startswith(BENCH_DB_PREFIX) or name.endswith("_bench")
+
+
 def _ensure_database(url: str) -> str:
     """Create the bench database if it does not exist yet; returns its name."""
     import environ
@@ -29,7 +34,7 @@ def _ensure_database(url: str) -> str:
     if not config["ENGINE"].endswith("postgresql"):
         sys.exit(f"the benches need PostgreSQL; DATABASE_URL is {config['ENGINE']}")
     name = config["NAME"]
-    if not name.startswith(BENCH_DB_PREFIX):
+    if not is_bench_database(name):
         sys.exit(f"refusing to run against database {name!r}: the benches truncate tables; use {BENCH_DB_PREFIX}")
     params = {
         "dbname": "postgres",
@@ -81,7 +86,7 @@ def truncate_app_tables() -> None:
     from django.apps import apps
     from django.db import connection
 
-    if not connection.settings_dict["NAME"].startswith(BENCH_DB_PREFIX):
+    if not is_bench_database(connection.settings_dict["NAME"]):
         raise RuntimeError("refusing to truncate a database that is not a bench database")
     tables = [
         model._meta.db_table

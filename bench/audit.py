@@ -6,8 +6,12 @@ which stands for the rest of a request's work while its transaction (and so the 
 is still open. Runs alternate AUDIT_CHAINS=1 and AUDIT_CHAINS=16 (set in-process) for --rounds
 rounds; the figure is the median of the rounds. Then the same with two appends per transaction
 (as subject_create + document_add in one request, or engagement_complete + erasure_request), each
-append followed by the --hold-ms sleep, to count deadlocks between chain heads. Finally the whole
-log is checked with audit_chain_verify().
+append followed by the --hold-ms sleep, to count deadlocks between chain heads. Then a request's
+worth of events (--events, as a submission raises) per transaction, the --hold-ms of other work spread
+between them, appended per event (each audit_record locks its chain head at once and holds it to the
+commit) against per transaction (audited_transaction: buffered, appended with one head lock, one
+insert and one head update just before the commit), with 1 and 16 chains, rounds interleaved.
+Finally the whole log is checked with audit_chain_verify().
 
 The bench database (pp_bench) is truncated before and after.
 
@@ -46,6 +50,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--hold-ms", type=float, default=2.0, help="sleep inside the transaction after the append")
+    parser.add_argument("--events", type=int, default=10, help="events per transaction in the per-transaction part")
     args = parser.parse_args()
 
     _common.django_setup()
@@ -54,12 +59,12 @@ def main() -> None:
     from django.db import OperationalError, connection, transaction
 
     from apps.audit.models import AuditEvent
-    from apps.audit.services import Actor, audit_chain_verify, audit_record
+    from apps.audit.services import Actor, audit_chain_verify, audit_record, audited_transaction
 
     actor = Actor.system("bench/audit.py")
     hold = args.hold_ms / 1000
 
-    def run(chains: int, seconds: float, events_per_tx: int = 1) -> Run:
+    def run(chains: int, seconds: float, events_per_tx: int = 1, buffered: bool | None = None) -> Run:
         settings.AUDIT_CHAINS = chains  # read by audit_record on every call
         result = Run(chains, events_per_tx)
         lock = threading.Lock()
@@ -76,12 +81,21 @@ def main() -> None:
                 while time.perf_counter() < stop:
                     began = time.perf_counter()
                     try:
-                        with transaction.atomic():
-                            for _ in range(events_per_tx):
-                                event = audit_record(actor=actor, verb="links.revoked", target=uuid.uuid4(),
-                                                     detail={"thread": k})
-                                used.add(event.chain)
-                                time.sleep(hold)
+                        if buffered is None:  # the first parts: each append followed by the hold
+                            with transaction.atomic():
+                                for _ in range(events_per_tx):
+                                    event = audit_record(actor=actor, verb="links.revoked", target=uuid.uuid4(),
+                                                         detail={"thread": k})
+                                    used.add(event.chain)
+                                    time.sleep(hold)
+                        else:  # a request: its events among its other work (the hold, spread between them)
+                            with audited_transaction() if buffered else transaction.atomic():
+                                events_made = []
+                                for _ in range(events_per_tx):
+                                    events_made.append(audit_record(actor=actor, verb="links.revoked",
+                                                                    target=uuid.uuid4(), detail={"thread": k}))
+                                    time.sleep(hold / events_per_tx)
+                            used.update(e.chain for e in events_made)
                     except OperationalError as exc:
                         if not isinstance(exc.__cause__, psycopg.errors.DeadlockDetected):
                             raise
@@ -120,6 +134,13 @@ def main() -> None:
                 committed += r.events
         multi = {chains: run(chains, args.seconds, events_per_tx=2) for chains in (1, 16)}
         committed += sum(r.events for r in multi.values())
+        requests: dict[tuple[bool, int], list[Run]] = {(b, c): [] for b in (False, True) for c in (1, 16)}
+        for round_no in range(args.rounds):
+            order = list(requests) if round_no % 2 == 0 else list(reversed(requests))
+            for buffered, chains in order:
+                r = run(chains, args.seconds, events_per_tx=args.events, buffered=buffered)
+                requests[(buffered, chains)].append(r)
+                committed += r.events
 
         started = time.perf_counter()
         report = audit_chain_verify()
@@ -143,6 +164,21 @@ def main() -> None:
         for chains, r in multi.items():
             print(f"  AUDIT_CHAINS={chains:<3} {r.rate:7.0f} events/s, {r.transactions} transactions committed, "
                   f"{r.deadlocks} aborted by deadlock, {len(r.chains_used)} chains used")
+
+        print(f"\naudit: {args.events} events per transaction with {args.hold_ms:g} ms of other work spread between "
+              f"them, {args.threads} threads, {args.seconds:g}s runs, {args.rounds} interleaved rounds (median)")
+        print(f"  {'appended':<16} {'AUDIT_CHAINS':<13} {'tx/s':>7} {'events/s':>9} {'tx p50 ms':>10} "
+              f"{'tx p99 ms':>10}")
+        tx_rates = {}
+        for (buffered, chains), rs in requests.items():
+            lat = [x for r in rs for x in r.latencies]
+            tx_rates[(buffered, chains)] = _common.median([r.transactions / r.elapsed for r in rs])
+            print(f"  {'per transaction' if buffered else 'per event':<16} {chains:<13} "
+                  f"{tx_rates[(buffered, chains)]:>7.0f} {_common.median([r.rate for r in rs]):>9.0f} "
+                  f"{_common.percentile(lat, 50) * 1e3:>10.1f} {_common.percentile(lat, 99) * 1e3:>10.1f}")
+        for chains in (1, 16):
+            print(f"  ratio per transaction / per event, AUDIT_CHAINS={chains}: "
+                  f"{tx_rates[(True, chains)] / tx_rates[(False, chains)]:.2f}x")
 
         problem = "" if report.ok else f"; {report.problem} (chain {report.chain})"
         print(f"\naudit_chain_verify: ok={report.ok} events={report.count} (stored {stored}, committed by the "

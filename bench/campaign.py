@@ -16,6 +16,7 @@ The bench database (pp_bench) is truncated before and after.
 """
 
 import argparse
+import logging
 import multiprocessing
 import os
 import socket
@@ -77,7 +78,7 @@ def truncate_all() -> None:
     """The app tables of the bench database; the audit log refuses TRUNCATE unless the session allows it."""
     from django.db import connection
 
-    if not connection.settings_dict["NAME"].startswith(_common.BENCH_DB_PREFIX):
+    if not _common.is_bench_database(connection.settings_dict["NAME"]):
         raise RuntimeError("refusing to truncate a database that is not a bench database")
     with connection.cursor() as cursor:
         cursor.execute("SET privacy_portal.allow_audit_truncate = 'on'")
@@ -119,6 +120,7 @@ def main() -> None:
     from apps.vault.services import key_scope
     from privacy_portal.celery import app
 
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
     collector = Collector()
     smtp = Controller(collector, hostname="127.0.0.1", port=port)
     smtp.start()

@@ -146,6 +146,10 @@ TEMPLATES = [
     },
 ]
 
+# Form and widget templates are looked up once per process (apps/core/renderers.py); the templates
+# themselves go through Django's cached loader whenever DEBUG is off (its default).
+FORM_RENDERER = "apps.core.renderers.CachedTemplatesRenderer"
+
 # --- Database -----------------------------------------------------------------
 VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}

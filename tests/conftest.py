@@ -69,6 +69,14 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
+# --- pages cache what staff change (apps.core.cache); each test has a database of its own ---
+@pytest.fixture(autouse=True)
+def _fresh_page_content() -> None:
+    from apps.core.cache import content_reset
+
+    content_reset()
+
+
 # --- jobs run in-process unless a test asks for the worker ------------------------------------
 @pytest.fixture(autouse=True)
 def _eager_jobs() -> Iterator[None]:

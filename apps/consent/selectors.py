@@ -40,12 +40,13 @@ def purposes_table() -> list[dict[str, str]]:
     return rows
 
 
-def form_missing(collection_point: str) -> list[str]:
+def form_missing(collection_point: str, *, purposes: list[Purpose] | None = None) -> list[str]:
     """What a form needs before it may collect anything: a policy version in force, and at least one
-    required purpose (what the form's processing rests on). Empty when the form is open."""
+    required purpose (what the form's processing rests on). Empty when the form is open. `purposes`:
+    the form's active purposes, if the caller has them already."""
     missing = []
     if policy_in_force() is None:
         missing.append(_("a privacy policy version in force"))
-    if not any(p.required for p in purposes_for(collection_point)):
+    if not any(p.required for p in (purposes_for(collection_point) if purposes is None else purposes)):
         missing.append(_("a required purpose for this form"))
     return missing

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop, ngettext
 
-from apps.audit.services import Actor, Verb, audit_record
-from apps.notifications.services import notification_queue, notifications_erase_to
+from apps.audit.services import Actor, Verb, audit_record, audited_transaction
+from apps.core.cache import content_bump, content_cached
+from apps.notifications.services import Message, notifications_erase_to, notifications_queue
 from apps.policies.models import PolicyVersion
 from apps.policies.selectors import policy_in_force
 from apps.subjects import services as subject_services
@@ -72,6 +73,22 @@ def purpose_notice_current(*, purpose: Purpose, language: str) -> PurposeNotice:
         return PurposeNotice.objects.get(purpose=purpose, language=language, sha256=digest)
 
 
+PURPOSES = "purposes"  # the content version purpose services bump (apps.core.cache)
+
+
+def purposes_shown(*, kind: str, language: str) -> list[Purpose]:
+    """The active purposes of a form, each with `.notice`: the notice version of the words shown in this
+    language. Read by every form page; cached until a purpose is saved (purpose_save, purpose_ensure)."""
+
+    def compute() -> list[Purpose]:
+        purposes = purposes_for(kind)
+        for purpose in purposes:
+            purpose.notice = purpose_notice_current(purpose=purpose, language=language)
+        return purposes
+
+    return content_cached(PURPOSES, (kind, language), compute)
+
+
 def user_agent_summary(user_agent: str) -> str:
     """Coarse: browser family and platform only, never the full string."""
     ua = user_agent or ""
@@ -106,6 +123,9 @@ def _notice_shown(purpose: Purpose, context: CollectionContext) -> PurposeNotice
     """The notice the page said it showed (if it is this purpose's), else the current one in that language."""
     language = _supported(context.language or get_language() or settings.LANGUAGE_CODE)
     shown = dict(context.notices).get(purpose.slug)
+    on_page = getattr(purpose, "notice", None)  # the page's own (purposes_shown): no need to read it again
+    if shown and on_page is not None and on_page.pk == shown and on_page.purpose_id == purpose.pk:
+        return on_page
     notice = PurposeNotice.objects.filter(pk=shown, purpose=purpose).first() if shown else None
     return notice or purpose_notice_current(purpose=purpose, language=language)
 
@@ -137,7 +157,7 @@ def _receipt(*, subject: DataSubject, purpose: Purpose, action: str, context: Co
     return record
 
 
-@transaction.atomic
+@audited_transaction(savepoint=False)
 def consent_give(*, subject: DataSubject, purpose: Purpose, context: CollectionContext,
                  policy: PolicyVersion | None = None) -> ConsentRecord:
     return _receipt(subject=subject, purpose=purpose, action=ConsentRecord.Action.GIVEN, context=context,
@@ -224,7 +244,7 @@ def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[
         subject_services.document_check(data=cv, kind=IdentityDocument.Kind.CV)
     try:
         # An ID scan is stored before the rows; if anything after it fails, the file goes too.
-        with files_kept_only_if_committed(), transaction.atomic(durable=True):
+        with files_kept_only_if_committed(), audited_transaction(durable=True):
             submission = _receive(key=key, kind=kind, data=data, purposes=purposes, context=context,
                                   document=document, vacancy=vacancy, cv=cv, actor=actor, reference=reference)
     except IntegrityError:  # the same form sent twice at the same moment
@@ -348,29 +368,27 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
                # Handed over by a client company: the person learns from whom we got their data.
                "received_from": context.controller.name if context.controller else "",
                **_policy_link(policy)}
-    notification_queue(subject=subject, channel="email", template="confirmation", recipient=email,
-                       context=message, language=language)
+    messages = [Message(subject, "email", "confirmation", email, message, language)]
     if others:  # one person, one record: tell them their applications now share it
-        notification_queue(subject=subject, channel="email", template="one_record", recipient=email,
-                           language=language,
-                           context={"full_name": name, "vacancy": vacancy_title,
-                                    "others": other_titles, "link": link_url(subject)})
+        messages.append(Message(subject, "email", "one_record", email,
+                                {"full_name": name, "vacancy": vacancy_title, "others": other_titles,
+                                 "link": link_url(subject)}, language))
     if mobile:
-        notification_queue(subject=subject, channel="sms", template="confirmation", recipient=str(mobile),
-                           context=message, language=language)
+        messages.append(Message(subject, "sms", "confirmation", str(mobile), message, language))
     for referee in [] if known else referees:  # a known person's referees are the ones held
         if not referee_notice_claim(phone=str(referee["phone"])):
             audit_record(actor=actor, verb=Verb.REFEREE_NOTICE_SKIPPED, target=subject.pk,
                          detail={"referee": referee["id"], "reason": "notified-recently"})
             continue
-        notification_queue(
+        messages.append(Message(
             subject=subject, channel="sms", template="referee_notice", recipient=str(referee["phone"]),
             language=language,
             context={"applicant_name": data["full_name"], "referee_name": referee["name"],
                      "purpose": gettext_lazy("checking a job application as a referee"),
                      "retention": gettext_lazy("until the recruitment is complete, then deleted"),
                      "object_link": referee_url(subject, referee["id"])},
-        )
+        ))
+    notifications_queue(messages=messages)  # one insert, one send job for all of them
     return submission
 
 
@@ -429,6 +447,7 @@ def purpose_save(*, purpose: Purpose, actor: Actor, changed: list[str]) -> Purpo
     purpose.save()
     audit_record(actor=actor, verb=Verb.PURPOSE_SAVED, target=purpose.slug,
                  detail={"created": created, "fields": sorted(changed)})
+    content_bump(PURPOSES)
     # New words are a new notice version in every language; receipts already written keep the old words.
     for language, _name in settings.LANGUAGES:
         purpose_notice_current(purpose=purpose, language=language)
@@ -450,6 +469,7 @@ def purpose_ensure(*, slug: str, name: str, explanation: str, legal_basis: str, 
     purpose.full_clean()
     purpose.save()
     notices = [purpose_notice_current(purpose=purpose, language=language) for language, _name in settings.LANGUAGES]
+    content_bump(PURPOSES)
     audit_record(actor=actor, verb=Verb.PURPOSE_CREATED, target=slug,
                  detail={"wording": {n.language: n.sha256 for n in notices}})
     return purpose, True

@@ -21,7 +21,7 @@ from apps.vault.files import StorageFull
 from .forms import FORM_VERSIONS, ApplicationForm, ContactForm
 from .models import ConsentRecord, Submission
 from .selectors import form_missing, purposes_for
-from .services import FIELD_LABELS, CollectionContext, purpose_notice_current, submission_receive
+from .services import FIELD_LABELS, CollectionContext, purposes_shown, submission_receive
 
 logger = logging.getLogger(__name__)
 
@@ -71,15 +71,14 @@ def _vacancy_gone(request: HttpRequest, *, status: int = 410) -> HttpResponse:
 
 
 def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str) -> HttpResponse:
-    if form_missing(kind):  # a first run: nothing is collected before the policy and purposes exist
+    # The words the page shows are the words the receipt keeps (each purpose's notice version).
+    purposes = purposes_shown(kind=kind, language=get_language() or settings.LANGUAGE_CODE)
+    if form_missing(kind, purposes=purposes):  # a first run: nothing is collected before the policy and purposes exist
         response = notice(request, status=503, heading=_("This form is not open yet"), text=_(
             "We cannot take your details yet: the privacy notice for this form is not published. Nothing you "
             "type here would be stored. Please come back later."))
         response["Retry-After"] = "3600"
         return response
-    purposes = purposes_for(kind)
-    for purpose in purposes:  # the words the page shows are the words the receipt keeps
-        purpose.notice = purpose_notice_current(purpose=purpose, language=get_language() or settings.LANGUAGE_CODE)
     if request.method == "POST":
         if repeated := _repeated_fields(request):
             logger.info("form %s refused: %s field(s) sent more than once", kind, repeated)

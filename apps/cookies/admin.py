@@ -8,6 +8,28 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import CookieCategory, CookieConsent, CookieDeclaration
 from .selectors import consent_log_csv_rows
+from .services import cookie_catalogue_changed
+
+
+class CatalogueChangesMixin:
+    """Every save or delete of the catalogue in the admin goes through cookie_catalogue_changed, so pages
+    show the new words at once (they are cached until then)."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        cookie_catalogue_changed()
+
+    def save_formset(self, request, form, formset, change) -> None:
+        super().save_formset(request, form, formset, change)
+        cookie_catalogue_changed()
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        cookie_catalogue_changed()
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        cookie_catalogue_changed()
 
 
 class CookieDeclarationInline(admin.TabularInline):
@@ -17,7 +39,7 @@ class CookieDeclarationInline(admin.TabularInline):
 
 
 @admin.register(CookieCategory)
-class CookieCategoryAdmin(admin.ModelAdmin):
+class CookieCategoryAdmin(CatalogueChangesMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "is_necessary", "off_under_gpc", "order"]
     list_editable = ["order"]
     prepopulated_fields = {"slug": ["name"]}
@@ -31,7 +53,7 @@ class CookieCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(CookieDeclaration)
-class CookieDeclarationAdmin(admin.ModelAdmin):
+class CookieDeclarationAdmin(CatalogueChangesMixin, admin.ModelAdmin):
     list_display = ["name", "category", "provider", "duration", "party"]
     list_filter = ["category", "party"]
     search_fields = ["name", "provider", "purpose"]

@@ -13,6 +13,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from apps.core.cache import content_cached
+
 from . import consent_cookie
 from .models import CookieCategory, CookieConsent, CookieDeclaration
 
@@ -42,7 +44,9 @@ def declaration_version(
     """A fingerprint of everything the visitor is told about cookies.
 
     Computed from the content rather than bumped by a signal, so any change (admin, shell, fixture,
-    migration) brings the banner back, and restoring the old content restores the old version.
+    migration) brings the banner back, and restoring the old content restores the old version. Pages
+    read it through catalogue_cached(): at once after a change through the admin or a service, within
+    CONTENT_TTL after one made around them.
     Presentation order is left out: reordering the list changes nothing a visitor agreed to.
     """
     if categories is None:
@@ -137,7 +141,10 @@ class ConsentState:
         return self.available and not self.chosen
 
 
-def consent_state_for(*, request: HttpRequest) -> ConsentState:
+CATALOGUE = "cookie-catalogue"  # the content version services bump (apps.core.cache)
+
+
+def _catalogue() -> tuple[tuple[CookieCategory, ...], str, dict[str, list[str]], frozenset[str]]:
     categories = tuple(categories_all())
     rows = _declaration_rows()
     version = declaration_version(categories=categories, declaration_rows=rows)
@@ -145,6 +152,18 @@ def consent_state_for(*, request: HttpRequest) -> ConsentState:
     for name, _provider, slug, _purpose, _duration, party in sorted(rows):
         if party == CookieDeclaration.Party.FIRST and slug in patterns:
             patterns[slug].append(name)
+    return categories, version, patterns, frozenset(row[2] for row in rows)
+
+
+def catalogue_cached() -> tuple[tuple[CookieCategory, ...], str, dict[str, list[str]], frozenset[str]]:
+    """The categories, the declaration version, the first-party cookie patterns and the categories that
+    declare a cookie: read by every page,
+    cached until a cookie service (or the admin, through one) changes the catalogue."""
+    return content_cached(CATALOGUE, (), _catalogue)
+
+
+def consent_state_for(*, request: HttpRequest) -> ConsentState:
+    categories, version, patterns, declared = catalogue_cached()
     known = {c.slug for c in categories}
     necessary = frozenset(c.slug for c in categories if c.is_necessary)
     gpc_slugs = frozenset(c.slug for c in categories if c.off_under_gpc)
@@ -176,7 +195,7 @@ def consent_state_for(*, request: HttpRequest) -> ConsentState:
         visitor_id=stored.visitor_id if stored else None,
         chosen_at=stored.chosen_at if chosen else None,
         cookie_patterns=patterns,
-        declared=frozenset(row[2] for row in rows),
+        declared=declared,
     )
 
 

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils.crypto import salted_hmac
 
+from apps.core.cache import content_bump
+
 from .models import CookieCategory, CookieConsent, CookieDeclaration
-from .selectors import categories_all, declaration_version
+from .selectors import CATALOGUE, categories_all, declaration_version
 
 _IP_HASH_SALT = "apps.cookies.consent.ip"
 
@@ -73,16 +75,25 @@ def cookie_consent_record(
     )
 
 
+def cookie_catalogue_changed() -> None:
+    """Categories or declarations were saved or deleted (the admin, the ensure services below): pages
+    show the new catalogue, and the banner comes back for choices made on the old one."""
+    content_bump(CATALOGUE)
+
+
 def cookie_category_ensure(
     *, slug: str, name: str, description: str, is_necessary: bool = False, off_under_gpc: bool = False,
     order: int = 0,
 ) -> tuple[CookieCategory, bool]:
     """Create the category unless one with this key exists (whose staff edits are kept)."""
-    return CookieCategory.objects.get_or_create(
+    category, created = CookieCategory.objects.get_or_create(
         slug=slug,
         defaults={"name": name, "description": description, "is_necessary": is_necessary,
                   "off_under_gpc": off_under_gpc, "order": order},
     )
+    if created:
+        cookie_catalogue_changed()
+    return category, created
 
 
 def cookie_declaration_ensure(
@@ -90,7 +101,10 @@ def cookie_declaration_ensure(
     party: str = CookieDeclaration.Party.FIRST,
 ) -> tuple[CookieDeclaration, bool]:
     """Create the declaration unless this provider already declares a cookie of this name."""
-    return CookieDeclaration.objects.get_or_create(
+    declaration, created = CookieDeclaration.objects.get_or_create(
         name=name, provider=provider,
         defaults={"category": category, "purpose": purpose, "duration": duration, "party": party},
     )
+    if created:
+        cookie_catalogue_changed()
+    return declaration, created

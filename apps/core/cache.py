@@ -1,20 +1,24 @@
 """The shared cache (Redis) with a per-process fallback, so a Redis outage never takes a page down.
 
-The cache holds rate-limit counters and the short-lived keys of deletion confirmations
-(apps/notifications/erasure_notices.py: a key kept in a process's memory while Redis is down cannot be
-read by a worker, so that confirmation is dropped, never sent in clear). While Redis does not answer,
-each process counts in its own memory: a limit still holds, per process (a deployment with N web
-processes lets through at most N times the limit), instead of every limited page answering 500.
+The cache holds rate-limit counters, page content (below) and the short-lived keys of deletion
+confirmations (apps/notifications/erasure_notices.py: a key kept in a process's memory while Redis is
+down cannot be read by a worker, so that confirmation is dropped, never sent in clear). While Redis does
+not answer, each process counts in its own memory: a limit still holds, per process (a deployment with N
+web processes lets through at most N times the limit), instead of every limited page answering 500.
 See README "Rate limits".
 """
 
 import logging
 import time
+import uuid
+from collections.abc import Callable
 from typing import Any
 
+from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
+from django.db import transaction
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -67,3 +71,61 @@ class RedisCacheWithLocalFallback(RedisCache):
             return super().delete(key, version)
         except RedisError as exc:
             return self._fall_back("delete", exc).delete(key, version)
+
+
+# --- page content that changes only when staff change it ------------------------------------------
+# Purposes and their notices, the policy in force, the cookie catalogue: read on every page, changed
+# by a handful of services. Each kind of content has a version (a random token in the cache); its
+# entries are keyed by that version, and the services that change the content bump it, both at once
+# and when their transaction commits (so an entry computed from the old rows meanwhile is never used
+# again). No signals: a change made outside the services (a shell, a fixture) shows within CONTENT_TTL.
+# The cache is Redis when REDIS_URL is set, local memory otherwise (settings.CACHES).
+CONTENT_TTL = 600  # seconds
+_MISSING = object()
+_names: set[str] = set()  # the kinds of content this process has used (content_reset)
+
+
+def _content_cache() -> Any:
+    return caches["default"]
+
+
+def _version_key(name: str) -> str:
+    return f"content-version:{name}"
+
+
+def content_version(name: str) -> str:
+    _names.add(name)
+    cache = _content_cache()
+    version = cache.get(_version_key(name))
+    if version is None:  # never set, or evicted: a new token, so no entry of an older version is ever read
+        cache.add(_version_key(name), uuid.uuid4().hex[:12], timeout=None)
+        version = cache.get(_version_key(name)) or "unversioned"
+    return version
+
+
+def content_bump(name: str) -> None:
+    """The content changed: entries of the old version are never read again. Call inside the change's
+    transaction; bumped again after it commits."""
+    def bump() -> None:
+        _content_cache().set(_version_key(name), uuid.uuid4().hex[:12], timeout=None)
+
+    _names.add(name)
+    bump()
+    transaction.on_commit(bump)
+
+
+def content_reset() -> None:
+    """Every kind of content this process has cached is read afresh (tests: each starts with a new database)."""
+    for name in list(_names):
+        _content_cache().set(_version_key(name), uuid.uuid4().hex[:12], timeout=None)
+
+
+def content_cached(name: str, parts: tuple, compute: Callable[[], Any], *, timeout: int = CONTENT_TTL) -> Any:
+    """The value for this kind of content (and these key parts, e.g. a language), computed once per version."""
+    cache = _content_cache()
+    key = f"content:{name}:{content_version(name)}:{':'.join(str(p) for p in parts)}"
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value

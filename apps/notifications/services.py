@@ -24,31 +24,32 @@ import smtplib
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.utils import DNS_NAME
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email, validate_slug
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as phone_to_python
 
-from apps.audit.services import Actor, Verb, audit_record
+from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records, audited_transaction
 from apps.core import liveness
 from apps.core.jobs import enqueue_on_commit
 from apps.notifications import tasks
 from apps.subjects.models import DataSubject, SubjectRestricted
 from apps.subjects.services import erasure_jobs_release, erasure_jobs_waiting_for
-from apps.vault.services import KeyDestroyed
+from apps.vault.services import KeyDestroyed, datakeys_prefetch
 
 from .backends import SmsMessage, SmsRejected, get_sms_backend
 from .models import Notification
@@ -69,6 +70,9 @@ RETRY_BACKOFF_MAX = 600  # seconds
 # restriction itself, a breach that affects them, and the links and codes they ask for to reach their data.
 WHILE_RESTRICTED = frozenset({"restriction_set", "restriction_lifted", "breach_notice", "new_link", "stepup_code",
                               "link_locked", "email_changed_notice"})
+# Messages per send job: one job (and one SMTP connection) per batch, small enough that the batches of
+# a campaign spread over every worker process.
+SEND_BATCH = 50
 
 
 class TransientSendError(Exception):
@@ -104,35 +108,88 @@ def _supported_language(language: str) -> str:
         raise ValueError(f"language {language!r} is not in settings.LANGUAGES") from None
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Message:
+    """One message to queue with notifications_queue()."""
+
+    subject: DataSubject
+    channel: str
+    template: str
+    recipient: str
+    context: dict | None = None
+    language: str = "en"
+
+
 def notification_queue(*, subject: DataSubject, channel: str, template: str, recipient: str,
                        context: dict | None = None, language: str = "en") -> Notification:
     """Write the notification (address and context sealed), then queue its send after commit."""
-    if channel not in Notification.Channel.values:
-        raise ValueError(f"unknown channel {channel!r}")
+    return notifications_queue(messages=[Message(subject, channel, template, recipient, context, language)])[0]
+
+
+def _checked(message: Message) -> Notification:
+    """The row for a message, or ValueError (naming no value) if it cannot be sent. Writes nothing."""
+    if message.channel not in Notification.Channel.values:
+        raise ValueError(f"unknown channel {message.channel!r}")
     try:
-        validate_slug(template)
-        for name in template_names(template, channel):
+        validate_slug(message.template)
+        for name in template_names(message.template, message.channel):
             get_template(name)
     except (ValidationError, TemplateDoesNotExist):
-        raise ValueError(f"no {channel} template {template!r}") from None
-    if subject.is_erased:
+        raise ValueError(f"no {message.channel} template {message.template!r}") from None
+    if message.subject.is_erased:
         raise ValueError("this person's data has been erased")
-    if template not in WHILE_RESTRICTED and \
-            DataSubject.objects.filter(pk=subject.pk, restricted_at__isnull=False).exists():
-        raise SubjectRestricted
-    language = _supported_language(language)
+    language = _supported_language(message.language)
     with translation.override(language):
         # Plain JSON from here on; lazy translations become text in the message's language.
-        context = json.loads(json.dumps(context or {}, cls=DjangoJSONEncoder))
-    notification = Notification.objects.create(
-        subject=subject, channel=channel, template=template, language=language,
-        recipient=_normalise_recipient(channel, recipient), context=context, queued_at=timezone.now(),
+        context = json.loads(json.dumps(message.context or {}, cls=DjangoJSONEncoder))
+    return Notification(
+        subject=message.subject, channel=message.channel, template=message.template, language=language,
+        recipient=_normalise_recipient(message.channel, message.recipient), context=context,
     )
-    audit_record(actor=SYSTEM, verb=Verb.NOTIFICATION_QUEUED, target=subject.pk,
-                 detail={"notification": str(notification.pk), "channel": channel, "template": template})
-    enqueue_on_commit(tasks.notification_send_task, str(notification.pk))
-    return notification
+
+
+def notifications_queue(*, messages: list[Message], skip_unusable: bool = False) -> list[Notification | None]:
+    """Write the notifications in one insert (addresses and contexts sealed), audit each, and queue their
+    sends after commit: one job per SEND_BATCH messages. Every message is checked before anything is
+    written: one that cannot be sent raises ValueError and nothing is queued; with skip_unusable, it is
+    None in the list returned (in the order given) and the others are queued. A message to a person whose
+    processing is restricted, other than one about their rights (WHILE_RESTRICTED), raises SubjectRestricted
+    and nothing is queued (one query for the whole batch)."""
+    concerned = {m.subject.pk for m in messages if m.template not in WHILE_RESTRICTED}
+    if concerned and DataSubject.objects.filter(pk__in=concerned, restricted_at__isnull=False).exists():
+        raise SubjectRestricted
+    checked: list[Notification | None] = []
+    for message in messages:
+        try:
+            checked.append(_checked(message))
+        except ValueError:
+            if not skip_unusable:
+                raise
+            checked.append(None)
+    notifications = [n for n in checked if n is not None]
+    if not notifications:
+        return checked
+    with audited_transaction(savepoint=False):
+        now = timezone.now()
+        for notification in notifications:
+            notification.queued_at = now
+        Notification.objects.bulk_create(notifications)
+        audit_records(entries=[
+            Entry(SYSTEM, Verb.NOTIFICATION_QUEUED, n.subject_id,
+                  {"notification": str(n.pk), "channel": n.channel, "template": n.template})
+            for n in notifications
+        ])
+        _publish_sends([n.pk for n in notifications])
+    return checked
+
+
+def _publish_sends(notification_ids: list[uuid.UUID]) -> None:
+    """After commit: one job for one message (the task re-drives use), one job per batch for more."""
+    if len(notification_ids) == 1:
+        enqueue_on_commit(tasks.notification_send_task, str(notification_ids[0]))
+        return
+    for start in range(0, len(notification_ids), SEND_BATCH):
+        enqueue_on_commit(tasks.notifications_send_task, [str(pk) for pk in notification_ids[start:start + SEND_BATCH]])
 
 
 # --- sending ----------------------------------------------------------------------------------------
@@ -142,8 +199,9 @@ def message_id_for(notification: Notification) -> str:
     return f"<{notification.pk}@{domain}>"
 
 
-def _deliver(notification: Notification) -> str:
-    """Render in the notification's language and hand it to the channel. Returns the provider id."""
+def _deliver(notification: Notification, *, connection: Any = None) -> str:
+    """Render in the notification's language and hand it to the channel (an email over `connection`, an
+    open SMTP connection a batch shares, or a new one). Returns the provider id."""
     with translation.override(notification.language):
         subject_line, text, html = render_message(notification.template, notification.context, notification.channel)
     if notification.channel == Notification.Channel.SMS:
@@ -155,7 +213,7 @@ def _deliver(notification: Notification) -> str:
         subject=subject_line, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[notification.recipient],
         reply_to=[settings.PRIVACY_OFFICER_EMAIL],
         # Auto-Submitted keeps auto-responders from replying (RFC 3834).
-        headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated"},
+        headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated"}, connection=connection,
     )
     email.attach_alternative(html, "text/html")
     email.send()
@@ -214,6 +272,104 @@ def notification_send(*, notification_id: uuid.UUID) -> bool:
     logger.info("notification sent id=%s channel=%s attempts=%s", notification.pk, notification.channel,
                 notification.attempts)
     return True
+
+
+@dataclass
+class BatchSent:
+    sent: int
+    retries: list[tuple[uuid.UUID, int]]  # (notification id, seconds): transient failures to try again
+
+
+MARK_EVERY = 25  # accepted messages recorded as SENT together
+
+
+def notifications_send(*, notification_ids: list[uuid.UUID]) -> BatchSent:
+    """Send a batch: claim its PENDING rows in one conditional UPDATE, send them one after the other over
+    one SMTP connection, and record them as SENT a few at a time. Each row keeps the promises of
+    notification_send: the acceptance is noted in Redis the moment the provider answers, a failure is
+    classified per row (transient ones are returned, to be tried again with backoff), and a row another
+    worker holds, or that is sent, failed or erased, is left alone."""
+    claim = {"claimed_at": timezone.now(), "claimed_by": liveness.process_id()}
+    claimed = Notification.objects.filter(pk__in=notification_ids, status=Notification.Status.PENDING).update(
+        status=Notification.Status.SENDING, attempts=F("attempts") + 1, **claim)
+    if not claimed:
+        return BatchSent(0, [])
+    rows = _retrying(lambda: list(Notification.objects.filter(pk__in=notification_ids,
+                                                              status=Notification.Status.SENDING, **claim)
+                                  .order_by("created_at", "pk")),
+                     what="load", notification_id=notification_ids[0])
+    datakeys_prefetch(subject_ids=[n.subject_id for n in rows])
+    smtp = _smtp_open() if any(n.channel == Notification.Channel.EMAIL for n in rows) else None
+    accepted: list[tuple[Notification, str]] = []
+    retries, sent = [], 0
+    try:
+        for notification in rows:
+            try:
+                provider_message_id = str(_deliver(notification, connection=smtp) or "")[:255]
+            except Exception as exc:  # classified below; its message (which may quote the address) is never kept
+                error = exc
+                try:
+                    _retrying(lambda n=notification, e=error: _record_failure(n, e), what="failure",
+                              notification_id=notification.pk)
+                except TransientSendError as transient:
+                    retries.append((notification.pk, transient.countdown))
+                if smtp is not None and notification.channel == Notification.Channel.EMAIL:
+                    smtp.close()  # the connection may be what failed: the next email gets a fresh one
+                    smtp = _smtp_open()
+                continue
+            liveness.fact_set(_acceptance_key(notification.pk), provider_message_id or "-", ttl=ACCEPTANCE_TTL)
+            accepted.append((notification, provider_message_id))
+            if len(accepted) >= MARK_EVERY:
+                sent += _mark_many_sent(accepted)
+                accepted = []
+        sent += _mark_many_sent(accepted)
+    finally:
+        if smtp is not None:
+            smtp.close()
+    logger.info("notifications sent count=%s of claimed=%s retries=%s", sent, len(rows), len(retries))
+    return BatchSent(sent, retries)
+
+
+def _smtp_open() -> Any:
+    """One connection for a batch's emails, or None (each email then opens its own and fails on its own)."""
+    smtp = get_connection()
+    try:
+        smtp.open()
+    except Exception as exc:  # the server is down or refuses: each send will say so, row by row
+        logger.warning("smtp connection for a batch failed (%s)", type(exc).__name__)
+        return None
+    return smtp
+
+
+def _mark_many_sent(accepted: list[tuple[Notification, str]]) -> int:
+    """Record accepted messages as SENT (one lock, one update, their audit events). If the database does
+    not answer, the acceptance notes let the sweep record them later, without sending again."""
+    if not accepted:
+        return 0
+    try:
+        return _retrying(lambda: _mark_sent_together(accepted), what="sent", notification_id=accepted[0][0].pk)
+    except DatabaseError:
+        return 0
+
+
+def _mark_sent_together(accepted: list[tuple[Notification, str]]) -> int:
+    with audited_transaction():
+        ids = [n.pk for n, _ in accepted]
+        fresh = set(Notification.objects.select_for_update().filter(pk__in=ids)
+                    .exclude(status=Notification.Status.SENT).values_list("pk", flat=True))
+        if not fresh:
+            return 0
+        Notification.objects.filter(pk__in=fresh).update(
+            status=Notification.Status.SENT, sent_at=timezone.now(), last_error="",
+            provider_message_id=Case(*[When(pk=n.pk, then=Value(provider_id)) for n, provider_id in accepted],
+                                     default=F("provider_message_id")),
+        )
+        audit_records(entries=[
+            Entry(SYSTEM, Verb.NOTIFICATION_SENT, n.subject_id,
+                  {"notification": str(n.pk), "channel": n.channel, "template": n.template, "attempts": n.attempts})
+            for n, _ in accepted if n.pk in fresh
+        ])
+    return len(fresh)
 
 
 def _retrying(operation: Callable[[], Any], *, what: str, notification_id: uuid.UUID) -> Any:
@@ -328,14 +484,15 @@ def notifications_redrive(*, older_than: timedelta = timedelta(minutes=1), limit
         .values_list("pk", flat=True)[:limit]
     )
     count = 0
-    for notification_id in list(stale):
+    stale = list(stale)
+    for start in range(0, len(stale), SEND_BATCH):
         with transaction.atomic():
-            requeued = Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING).update(
-                queued_at=timezone.now()
-            )
-            if requeued:
-                enqueue_on_commit(tasks.notification_send_task, str(notification_id))
-                count += 1
+            ids = list(Notification.objects.select_for_update(skip_locked=True)
+                       .filter(pk__in=stale[start:start + SEND_BATCH], status=Notification.Status.PENDING)
+                       .values_list("pk", flat=True))
+            Notification.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+            _publish_sends(ids)
+            count += len(ids)
     if count:
         logger.info("notifications re-queued count=%s", count)
     return count
@@ -372,6 +529,5 @@ def notifications_retry(*, notification_ids: list[uuid.UUID]) -> int:
                .values_list("pk", flat=True))
     Notification.objects.filter(pk__in=ids, status=Notification.Status.FAILED).update(
         status=Notification.Status.PENDING, attempts=0, last_error="", queued_at=timezone.now())
-    for notification_id in ids:
-        enqueue_on_commit(tasks.notification_send_task, str(notification_id))
+    _publish_sends(ids)
     return len(ids)

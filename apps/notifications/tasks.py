@@ -1,5 +1,6 @@
 """Thin tasks: ids in, a service call, Celery retries. No personal data in arguments."""
 
+import logging
 import uuid
 
 from celery import shared_task
@@ -7,6 +8,8 @@ from celery import shared_task
 from apps.vault.services import key_scope
 
 from . import erasure_notices, services
+
+logger = logging.getLogger(__name__)
 
 
 # max_retries=None: the row counts attempts and stops raising after NOTIFICATION_MAX_ATTEMPTS.
@@ -21,6 +24,21 @@ def notification_send_task(self, notification_id: str) -> bool:
             # after its commit. The row is PENDING with its retry time; the sweep sends it.
             return False
         raise self.retry(countdown=exc.countdown, exc=exc) from None
+
+
+@shared_task(bind=True)
+def notifications_send_task(self, notification_ids: list[str]) -> int:
+    """A batch of messages over one connection. Transient failures are PENDING again with their retry
+    time; each is published again on its own, with its countdown (run in-process: the sweep sends it)."""
+    with key_scope():
+        outcome = services.notifications_send(notification_ids=[uuid.UUID(pk) for pk in notification_ids])
+    if not self.request.is_eager:
+        for notification_id, countdown in outcome.retries:
+            try:
+                notification_send_task.apply_async((str(notification_id),), countdown=countdown)
+            except Exception as exc:  # the row is PENDING with its retry time: the sweep re-drives it
+                logger.warning("retry publish failed (%s) for notification %s", type(exc).__name__, notification_id)
+    return outcome.sent
 
 
 @shared_task

@@ -1,21 +1,37 @@
 """Reads: the version in force, the archive, differences, who a change affects, campaign progress."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from apps.core.cache import content_cached
 from apps.notifications.models import Notification
 from apps.subjects.models import DataSubject, ServiceEngagement, SubjectLookup
 
 from . import text
 from .models import Campaign, CampaignRecipient, Disclosure, DisclosureChoice, PolicyDisclosure, PolicyVersion
 
+POLICY_IN_FORCE = "policy-in-force"  # the content version publishing bumps (apps.core.cache)
+
+
+def _policy_in_force_now() -> tuple[PolicyVersion | None, datetime | None]:
+    now = timezone.now()
+    published = PolicyVersion.objects.filter(status=PolicyVersion.Status.PUBLISHED)
+    in_force = published.filter(effective_at__lte=now).order_by("-number").first()
+    # The cached answer holds until the next published version comes into force.
+    next_at = published.filter(effective_at__gt=now).order_by("effective_at").values_list("effective_at", flat=True)
+    return in_force, next_at.first()
+
 
 def policy_in_force() -> PolicyVersion | None:
-    """Exactly one: effective dates rise with the version number, so the newest effective one."""
-    return (PolicyVersion.objects.filter(status=PolicyVersion.Status.PUBLISHED, effective_at__lte=timezone.now())
-            .order_by("-number").first())
+    """Exactly one: effective dates rise with the version number, so the newest effective one. Read on every
+    form; cached until a version is published or the next one's date comes."""
+    in_force, until = content_cached(POLICY_IN_FORCE, (), _policy_in_force_now)
+    if until is not None and until <= timezone.now():
+        in_force, _until = _policy_in_force_now()
+    return in_force
 
 
 def policies_published() -> list[PolicyVersion]:

@@ -14,12 +14,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from apps.audit.services import Actor, Verb, audit_record
+from apps.audit.services import Actor, Verb, audit_record, audited_transaction
+from apps.core.cache import content_bump
 from apps.core.datamap import Category
 from apps.core.jobs import enqueue_on_commit
-from apps.notifications.services import notification_queue, notifications_retry
+from apps.notifications.services import Message, notifications_queue, notifications_retry
 from apps.subjects.links import link_url
 from apps.subjects.models import DataSubject, PersonalRecord
+from apps.vault.services import datakeys_prefetch
 
 from . import selectors, tasks, text
 from .links import choice_url
@@ -110,6 +112,7 @@ def policy_version_publish(*, version: PolicyVersion, actor: Actor, now: datetim
     version.effective_at, version.published_at = effective_at, now
     version.in_force_at = now if effective_at <= now else None
     version.save()
+    content_bump(selectors.POLICY_IN_FORCE)
     audit_record(actor=actor, verb=Verb.POLICY_PUBLISHED, target=version.version,
                  detail={"effective_at": effective_at.isoformat(), "new_disclosures": [d.key for d in new_disclosures]})
     if version.in_force_at:
@@ -292,22 +295,13 @@ def _message_context(*, subject: DataSubject, version: PolicyVersion, previous: 
         }
 
 
-def _queue(*, subject: DataSubject, channel: str, recipient: str, context: dict, language: str):
-    """One message, or None when the address cannot be sent to (the person goes on the call list):
-    one bad address must not hold up everyone after it."""
-    try:
-        return notification_queue(subject=subject, channel=channel, template="policy_changed", recipient=recipient,
-                                  context=context, language=language)
-    except ValueError:
-        logger.warning("campaign message not queued subject=%s channel=%s: unusable address", subject.pk, channel)
-        return None
-
-
 def campaign_fan_out(*, campaign_id: uuid.UUID, batch_size: int = CAMPAIGN_BATCH) -> int:
     """Write the next batch of people's messages (rows first, sent by the notification jobs), move the
     cursor, and queue the next batch, all in one transaction: a crash repeats the batch, never half of it.
-    Returns how many people this call wrote; 0 when another worker holds the campaign or it is done."""
-    with transaction.atomic():
+    Returns how many people this call wrote; 0 when another worker holds the campaign or it is done.
+    The batch's messages are written in one insert and sent by a few jobs (apps.notifications); an address
+    that cannot be sent to gets no message (the person goes on the call list) and holds up nobody."""
+    with audited_transaction():
         campaign = (Campaign.objects.select_for_update(skip_locked=True).select_related("version")
                     .filter(pk=campaign_id, status=Campaign.Status.FANNING_OUT).first())
         if campaign is None:
@@ -321,25 +315,32 @@ def campaign_fan_out(*, campaign_id: uuid.UUID, batch_size: int = CAMPAIGN_BATCH
         batch = list(people[:batch_size])
         done_already = set(CampaignRecipient.objects.filter(campaign=campaign, subject__in=batch)
                            .values_list("subject_id", flat=True))
+        datakeys_prefetch(subject_ids=[s.pk for s in batch])  # the records are read, the messages sealed
         records = {r.subject_id: r for r in PersonalRecord.objects.filter(subject__in=batch)}
         languages = selectors.languages_of([s.pk for s in batch])
-        written = 0
-        for subject in batch:
-            if subject.pk in done_already:
-                continue
+        fresh = [subject for subject in batch if subject.pk not in done_already]
+        messages = []
+        for subject in fresh:
             record = records.get(subject.pk)
             language = languages.get(subject.pk) or settings.LANGUAGE_CODE
             context = _message_context(subject=subject, version=version, previous=previous, new=new,
                                        language=language)
-            email = sms = None
             if record is not None and record.email:
-                email = _queue(subject=subject, channel="email", recipient=record.email, context=context,
-                               language=language)
+                messages.append(Message(subject, "email", "policy_changed", record.email, context, language))
             if record is not None and record.mobile:
-                sms = _queue(subject=subject, channel="sms", recipient=record.mobile.as_e164, context=context,
-                             language=language)
-            CampaignRecipient.objects.create(campaign=campaign, subject=subject, email=email, sms=sms)
-            written += 1
+                messages.append(Message(subject, "sms", "policy_changed", record.mobile.as_e164, context, language))
+        queued = dict(zip([(m.subject.pk, m.channel) for m in messages],
+                          notifications_queue(messages=messages, skip_unusable=True), strict=True))
+        for (subject_id, channel), notification in queued.items():
+            if notification is None:
+                logger.warning("campaign message not queued subject=%s channel=%s: unusable address", subject_id,
+                               channel)
+        CampaignRecipient.objects.bulk_create([
+            CampaignRecipient(campaign=campaign, subject=subject, email=queued.get((subject.pk, "email")),
+                              sms=queued.get((subject.pk, "sms")))
+            for subject in fresh
+        ])
+        written = len(fresh)
         now = timezone.now()
         campaign.people += written
         if batch:

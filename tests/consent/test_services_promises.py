@@ -68,7 +68,7 @@ def test_an_application_that_fails_after_its_id_scan_was_stored_leaves_no_file(d
     def broken(**kwargs):
         raise RuntimeError("the confirmation could not be written")
 
-    monkeypatch.setattr(consent_services, "notification_queue", broken)
+    monkeypatch.setattr(consent_services, "notifications_queue", broken)
     with pytest.raises(RuntimeError):
         submission_receive(key=uuid.uuid4(), kind="apply",
                            data={"full_name": "Baraka Mwangi", "email": "baraka@example.org"},

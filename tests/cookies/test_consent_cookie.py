@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.cookies import consent_cookie
 from apps.cookies.models import CookieConsent, CookieDeclaration
+from apps.cookies.services import cookie_catalogue_changed
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +90,7 @@ def test_the_banner_returns_when_the_declaration_changes(client, catalogue):
     _choose(client, "accept_all")
     assert BANNER not in client.get("/").content.decode()
     CookieDeclaration.objects.filter(name="_pp_analytics").update(duration="90 days")
+    cookie_catalogue_changed()  # as the admin does after every save (pages cache the catalogue until then)
     body = client.get("/").content.decode()
     assert BANNER in body and '"allowed": ["necessary"]' in body
 

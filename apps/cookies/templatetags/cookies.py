@@ -10,8 +10,13 @@ from django.template.base import FilterExpression, NodeList, Parser, Token
 from django.template.context import Context
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
-from ..selectors import consent_state
+from apps.core.cache import content_cached
+
+from ..selectors import CATALOGUE, consent_state
 
 register = template.Library()
 
@@ -53,7 +58,24 @@ def cookie_banner(context: Context) -> str:
     state = consent_state(request)
     if not state.shows_banner:
         return ""
-    return render_to_string("cookies/banner.html", {"state": state}, request=request)
+    # The banner is the same for every first visit in a language (the catalogue's words, the GPC notice):
+    # rendered once per catalogue version with marks where this request's CSRF token and path go.
+    html = content_cached(CATALOGUE, ("banner", get_language(), state.version, state.gpc, *sorted(state.allowed)),
+                          lambda: str(render_to_string("cookies/banner.html", {
+                              "state": state, "csrf_token": _CSRF_MARK, "request": _PathMark()})))
+    return mark_safe(html.replace(_CSRF_MARK, escape(get_token(request)))  # noqa: S308 (our template, escaped values)
+                     .replace(_PATH_MARK, escape(request.get_full_path())))
+
+
+_CSRF_MARK = "pp-banner-csrf-3f9c1e"
+_PATH_MARK = "pp-banner-path-8a27d4"
+
+
+class _PathMark:
+    """Stands for the request in the cached banner: its path is put in per request."""
+
+    def get_full_path(self) -> SafeString:
+        return mark_safe(_PATH_MARK)  # noqa: S308 (a constant)
 
 
 @register.simple_tag(takes_context=True)

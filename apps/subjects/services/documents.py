@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from django.db import transaction
 from django.utils import timezone
 
-from apps.audit.services import Actor, Verb, audit_record
+from apps.audit.services import Actor, Verb, audit_record, audited_transaction
 from apps.vault import files as vault_files
 
 from ..models import DataSubject, IdentityDocument, LegalHold, Reveal
@@ -54,7 +54,7 @@ def document_add(*, subject: DataSubject, actor: Actor, data: bytes, kind: str =
     With `replace`, the person's earlier documents of this kind go once it commits (not under a legal
     hold on documents): a new application brings the current ID scan or CV."""
     content_type = document_check(data=data, kind=kind)
-    with vault_files.files_kept_only_if_committed(), transaction.atomic():
+    with vault_files.files_kept_only_if_committed(), audited_transaction(savepoint=False):
         document = IdentityDocument(id=uuid.uuid4(), subject=subject, content_type=content_type, size=len(data),
                                     kind=kind)
         document.stored_name = vault_files.file_store(subject_id=subject.pk, document_id=document.pk, data=data)

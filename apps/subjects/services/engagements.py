@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records
+from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records, audited_transaction
 
 from ..models import DataSubject, ErasureJob, ServiceEngagement, SubjectRestricted
 from .erasure import Reason, chunked, erasures_request
@@ -18,7 +18,7 @@ from .erasure import Reason, chunked, erasures_request
 CHUNK = 500  # engagements completed per transaction
 
 
-@transaction.atomic
+@audited_transaction(savepoint=False)
 def engagement_open(*, subject: DataSubject, actor: Actor, service: str, reference: str = "",
                     controller=None, retention_days: int | None = None, vacancy=None) -> ServiceEngagement:
     """Open a service. An application to a vacancy is "application to <vacancy>": for its client company."""

@@ -10,7 +10,7 @@ from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as phone_to_python
 
-from apps.audit.services import Actor, Verb, audit_record
+from apps.audit.services import Actor, Verb, audit_record, audited_transaction
 from apps.core import datamap
 from apps.vault.services import blind_index_for, datakey_create
 
@@ -32,13 +32,20 @@ def normalise_phone(phone: str | PhoneNumber) -> str | None:
     return number.as_e164
 
 
-def lookups_refresh(*, subject: DataSubject, email: str | None, mobile: PhoneNumber | str | None) -> None:
-    wanted = {}
+def _lookups(*, subject: DataSubject, email: str | None, mobile: PhoneNumber | str | None) -> list[SubjectLookup]:
+    wanted = []
     if email:
-        wanted[SubjectLookup.Kind.EMAIL] = blind_index_for(kind="email", normalised=normalise_email(email))
+        wanted.append(SubjectLookup(subject=subject, kind=SubjectLookup.Kind.EMAIL,
+                                    digest=blind_index_for(kind="email", normalised=normalise_email(email))))
     phone = normalise_phone(mobile) if mobile else None
     if phone:
-        wanted[SubjectLookup.Kind.PHONE] = blind_index_for(kind="phone", normalised=phone)
+        wanted.append(SubjectLookup(subject=subject, kind=SubjectLookup.Kind.PHONE,
+                                    digest=blind_index_for(kind="phone", normalised=phone)))
+    return wanted
+
+
+def lookups_refresh(*, subject: DataSubject, email: str | None, mobile: PhoneNumber | str | None) -> None:
+    wanted = {lookup.kind: lookup.digest for lookup in _lookups(subject=subject, email=email, mobile=mobile)}
     SubjectLookup.objects.filter(subject=subject).exclude(kind__in=list(wanted)).delete()
     for kind, digest in wanted.items():
         SubjectLookup.objects.update_or_create(subject=subject, kind=kind, defaults={"digest": digest})
@@ -50,7 +57,7 @@ def activity_touch(*, subject: DataSubject) -> None:
         last_activity_at=timezone.now(), retention_notice_at=None)
 
 
-@transaction.atomic
+@audited_transaction(savepoint=False)
 def subject_create(*, actor: Actor, full_name: str, email: str, mobile: PhoneNumber | str | None = None,
                    address: str = "", referees: Iterable[dict] = (), legal_id_type: str = "",
                    legal_id_number: str = "", experience: str = "") -> DataSubject:
@@ -61,9 +68,9 @@ def subject_create(*, actor: Actor, full_name: str, email: str, mobile: PhoneNum
         address=address, referees=list(referees), legal_id_type=legal_id_type, legal_id_number=legal_id_number,
         experience=experience,
     )
-    record.full_clean(exclude=["subject"])
-    record.save()
-    lookups_refresh(subject=subject, email=record.email, mobile=record.mobile)
+    record.full_clean(exclude=["subject"], validate_unique=False)  # a new person: nothing to collide with
+    record.save(force_insert=True)
+    SubjectLookup.objects.bulk_create(_lookups(subject=subject, email=record.email, mobile=record.mobile))
     audit_record(actor=actor, verb=Verb.SUBJECT_CREATED, target=subject.pk,
                  detail={"fields": [f for f in RECORD_FIELDS if getattr(record, f)]})
     return subject
@@ -92,7 +99,7 @@ def record_update(*, subject: DataSubject, actor: Actor, changes: dict) -> list[
     return changed
 
 
-@transaction.atomic
+@audited_transaction(savepoint=False)
 def enquiry_add(*, subject: DataSubject, actor: Actor, message: str) -> Enquiry:
     enquiry = Enquiry(subject=subject, message=message)
     enquiry.full_clean(exclude=["subject"])

@@ -1,0 +1,21 @@
+from django.db import models
+
+
+class Application(models.Model):
+    """The application form's text fields, in plain columns: what a plain Django form would store."""
+
+    full_name = models.CharField(max_length=100)
+    email = models.EmailField(max_length=254)
+    mobile = models.CharField(max_length=32)
+    address = models.TextField(max_length=1000)
+    legal_id_type = models.CharField(max_length=32)
+    legal_id_number = models.CharField(max_length=20)
+    referee_1_name = models.CharField(max_length=100)
+    referee_1_phone = models.CharField(max_length=32)
+    referee_1_relationship = models.CharField(max_length=100)
+    referee_2_name = models.CharField(max_length=100)
+    referee_2_phone = models.CharField(max_length=32)
+    referee_2_relationship = models.CharField(max_length=100)
+
+    def __str__(self) -> str:
+        return f"application {self.pk}"
