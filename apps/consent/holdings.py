@@ -13,6 +13,7 @@ def _receipts(rows: QuerySet) -> list[dict]:
              "policy_version": c.policy_version.version if c.policy_version else None, "source": c.source,
              "collection_point": c.collection_point, "form_version": c.form_version,
              "wording_sha256": c.wording_sha256, "language": c.language or None,
+             "notice_version": c.notice.version if c.notice else None, "legal_basis": c.legal_basis or None,
              "words_shown": c.notice.paragraphs if c.notice else None, "browser": c.user_agent_summary,
              "signed": receipt_sign(c)}
             for c in rows.select_related("purpose", "policy_version", "notice")]

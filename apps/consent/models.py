@@ -94,6 +94,9 @@ class ConsentRecord(models.Model):
     # The words shown, in the language shown (receipts written before notices were kept have none).
     notice = models.ForeignKey(PurposeNotice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     language = models.CharField(max_length=16, blank=True)
+    # The purpose's legal basis when the receipt was written (staff can change the purpose's later);
+    # empty on receipts written before it was kept.
+    legal_basis = models.CharField(max_length=24, choices=Purpose.LegalBasis.choices, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     # Keyed hash of the IP address, sealed with the person's key so erasure makes it unreadable.

@@ -109,7 +109,8 @@ def _receipt(*, subject: DataSubject, purpose: Purpose, action: str, context: Co
     record = ConsentRecord(
         subject=subject, purpose=purpose, action=action, policy_version=policy or policy_in_force(),
         collection_point=context.collection_point, form_version=context.form_version,
-        wording_sha256=notice.sha256, notice=notice, language=notice.language, source=context.source,
+        wording_sha256=notice.sha256, notice=notice, language=notice.language, legal_basis=purpose.legal_basis,
+        source=context.source,
         ip_hmac=blind_index_for(kind="ip", normalised=context.ip) if context.ip else "",
         user_agent_summary=user_agent_summary(context.user_agent),
     )
@@ -212,8 +213,7 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
         retention_days=max(periods) if periods else None,
     )
     policy = policy_in_force()
-    for purpose in purposes:
-        consent_give(subject=subject, purpose=purpose, context=context, policy=policy)
+    receipts = [consent_give(subject=subject, purpose=purpose, context=context, policy=policy) for purpose in purposes]
     submission = Submission.objects.create(key=key, subject=subject, kind=kind,
                                            purposes=[p.slug for p in purposes], fields=given_fields)
 
@@ -221,8 +221,9 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
     message = {"fields": [FIELD_LABELS[f] for f in given_fields], "purposes": [p.name for p in purposes],
                "link": link_url(subject), "link_expires_days": settings.SELF_SERVICE_LINK_DAYS,
                "full_name": data["full_name"], **_policy_link(policy)}
+    # The email carries the signed receipts, built when it is sent from their ids (docs/proofs.md).
     notification_queue(subject=subject, channel="email", template="confirmation", recipient=data["email"],
-                       context=message, language=language)
+                       context={**message, "receipts": [str(r.pk) for r in receipts]}, language=language)
     if data.get("mobile"):
         notification_queue(subject=subject, channel="sms", template="confirmation", recipient=str(data["mobile"]),
                            context=message, language=language)

@@ -21,7 +21,7 @@ from django_ratelimit.decorators import ratelimit
 
 from apps.consent.forms import FORM_VERSIONS
 from apps.consent.models import ConsentRecord, Purpose
-from apps.consent.receipts import receipt_sign
+from apps.consent.receipts import receipt_filename, receipt_sign
 from apps.consent.selectors import consents_current_for
 from apps.consent.services import CollectionContext, consent_withdraw, consent_withdraw_and_end_service, referee_remove
 from apps.core.http import client_ip
@@ -267,10 +267,10 @@ def signout(request: HttpRequest, subject: DataSubject) -> HttpResponse:
 @with_subject
 def receipt(request: HttpRequest, subject: DataSubject, receipt_id) -> HttpResponse:
     """One signed consent receipt of this person's, as a file they keep."""
-    record = get_object_or_404(ConsentRecord.objects.select_related("purpose", "policy_version"),
+    record = get_object_or_404(ConsentRecord.objects.select_related("purpose", "policy_version", "notice"),
                                pk=receipt_id, subject=subject)
     response = HttpResponse(receipt_sign(record), content_type="application/jose")
-    response["Content-Disposition"] = f'attachment; filename="consent-receipt-{record.pk}.jws"'
+    response["Content-Disposition"] = f'attachment; filename="{receipt_filename(record)}"'
     return response
 
 
