@@ -57,6 +57,18 @@ def test_setup_site_opens_the_forms_and_changes_nothing_the_second_time(client, 
     assert client.post("/apply/", application_post()).status_code == 302
 
 
+def test_the_first_version_setup_site_publishes_lists_the_purposes_in_what_we_collect(client):
+    call_command("setup_site", "--from", str(EXAMPLE), stdout=StringIO())
+    version = PolicyVersion.objects.get(number=1)
+    for language in ["en", "sw"]:
+        holdings = [row["holding"] for row in version.data_table[language]]
+        assert holdings[:4] == ["purpose:recruitment", "purpose:share-with-employer", "purpose:enquiry-response",
+                                "purpose:marketing"], language
+    page = client.get("/privacy/versions/1/").content.decode()
+    for text in ["Recruitment", "the client company that is hiring for this job", "Kept for 365 days."]:
+        assert text in page.split("<table")[-1], text  # in the frozen table, not only in the prose
+
+
 def test_setup_site_refuses_a_file_whose_controller_is_not_the_configured_one(tmp_path, settings):
     settings.CONTROLLER_NAME = "Another Ltd"
     with pytest.raises(CommandError, match="set CONTROLLER_NAME"):

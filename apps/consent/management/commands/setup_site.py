@@ -1,4 +1,4 @@
-"""Load what a site needs before its forms open (policy v1, purposes, cookie categories) from a file.
+"""Load what a site needs before its forms open (purposes, then policy v1, cookie categories) from a file.
 
 Lives in consent, the highest app it needs (policies, cookies, consent). Idempotent.
 """
@@ -35,12 +35,6 @@ class Command(BaseCommand):
             if key in controller and controller[key] != getattr(settings, setting):
                 raise CommandError(f"The file's controller {key} is {controller[key]!r} but {setting} is "
                                    f"{getattr(settings, setting)!r}: set {setting} in the environment to match.")
-        policy = site.get("policy")
-        if policy:
-            version, created = policy_version_ensure(
-                version=str(policy["version"]), title=policy["title"], summary=policy["summary"],
-                body=policy["body"].strip(), effective_at=None, actor=ACTOR)
-            self.stdout.write(f"policy v{version.version}: {'published' if created else 'present'}")
         for spec in site.get("purposes", []):
             purpose, created = purpose_ensure(
                 slug=spec["slug"], name=spec["name"], explanation=spec["explanation"],
@@ -48,6 +42,13 @@ class Command(BaseCommand):
                 collection_points=spec["collection_points"], recipients=spec.get("recipients", ""),
                 retention_days=spec.get("retention_days"), order=spec.get("order", 0), actor=ACTOR)
             self.stdout.write(f"purpose {purpose.slug}: {'created' if created else 'present'}")
+        # After the purposes: publishing freezes the policy's "what we collect" table, which lists them.
+        policy = site.get("policy")
+        if policy:
+            version, created = policy_version_ensure(
+                version=str(policy["version"]), title=policy["title"], summary=policy["summary"],
+                body=policy["body"].strip(), effective_at=None, actor=ACTOR)
+            self.stdout.write(f"policy v{version.version}: {'published' if created else 'present'}")
         for spec in site.get("cookie_categories", []):
             category, created = cookie_category_ensure(
                 slug=spec["slug"], name=spec["name"], description=spec["description"],
