@@ -19,12 +19,12 @@ class Purpose(models.Model):
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
-    explanation = models.TextField(help_text="What a visitor reads: what we do with the data and why.")
+    explanation = models.TextField(help_text=_("What a visitor reads: what we do with the data and why."))
     legal_basis = models.CharField(max_length=24, choices=LegalBasis.choices, default=LegalBasis.CONSENT)
-    required = models.BooleanField(default=False, help_text="The form cannot be sent without this consent.")
-    recipients = models.CharField(max_length=300, blank=True, help_text="Who receives the data, if anyone.")
+    required = models.BooleanField(default=False, help_text=_("The form cannot be sent without this consent."))
+    recipients = models.CharField(max_length=300, blank=True, help_text=_("Who receives the data, if anyone."))
     retention_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Empty: kept until the service is complete, then deleted."
+        null=True, blank=True, help_text=_("Empty: kept until the service is complete, then deleted.")
     )
     # Which forms ask for it: "apply", "contact".
     collection_points = models.JSONField(default=list)
