@@ -112,3 +112,12 @@ def test_a_confirmation_never_attaches_another_persons_receipt(demo_purposes, cl
     assert receipt_attachments({"receipts": [str(receipt.pk), "not-an-id"]}, stranger.pk) == []
     assert [a.filename for a in receipt_attachments({"receipts": [str(receipt.pk)]}, receipt.subject_id)] == [
         f"consent-receipt-{receipt.pk}.jws"]
+
+
+def test_the_verify_page_shows_the_words_a_receipt_was_given_under(demo_purposes, client):
+    _apply(client, "sw")
+    record = ConsentRecord.objects.get(purpose__slug="recruitment")
+    page = client.post("/verify/", {"proof": receipt_sign(record)}, HTTP_ACCEPT_LANGUAGE="sw").content.decode()
+    words = page.split('id="verify-words">')[1].split("</blockquote>")[0]
+    assert "Msingi wa kisheria:" in words and "Uajiri" in words
+    assert 'href="/privacy/versions/1/"' in page
