@@ -2,6 +2,7 @@
 where it was collected; the confirmation email carries the receipts of that submission, verifiable offline."""
 
 import hashlib
+import html
 import json
 import re
 
@@ -12,6 +13,7 @@ from apps.consent.models import ConsentRecord, Purpose
 from apps.consent.receipts import receipt_attachments, receipt_sign
 from apps.consent.services import purpose_save
 from apps.notifications.models import Notification
+from apps.subjects.links import link_token
 from apps.vault.proofs import proof_verify
 from privacy_portal_verify.jws import verify as verify_offline
 from tests.consent.helpers import application_post
@@ -121,3 +123,17 @@ def test_the_verify_page_shows_the_words_a_receipt_was_given_under(demo_purposes
     words = page.split('id="verify-words">')[1].split("</blockquote>")[0]
     assert "Msingi wa kisheria:" in words and "Uajiri" in words
     assert 'href="/privacy/versions/1/"' in page
+
+
+def test_the_private_page_shows_each_receipt_with_the_words_it_was_given_under(demo_purposes, client):
+    _apply(client)
+    record = ConsentRecord.objects.get(purpose__slug="recruitment")
+    purpose = record.purpose
+    purpose.explanation = "We also keep your CV on file for similar jobs."
+    purpose_save(purpose=purpose, actor=Actor.system("test"), changed=["explanation"])
+
+    page = client.get(f"/me/{link_token(record.subject)}/").content.decode()
+    receipts = page.split("Your consent receipts")[1].split("</table>")[0]
+    assert html.escape(record.notice.paragraphs[1], quote=True) in receipts  # the words agreed to, not today's
+    assert "similar jobs" not in receipts
+    assert f"/receipts/{record.pk}/" in receipts and 'href="/privacy/versions/1/"' in receipts
