@@ -27,7 +27,9 @@ from apps.consent.services import CollectionContext, consent_withdraw, consent_w
 from apps.core.http import client_ip
 from apps.core.views import notice
 from apps.policies.links import policy_changes_for
-from apps.policies.selectors import disclosures_visible_to
+from apps.policies.models import DisclosureChoice
+from apps.policies.receipts import choice_receipt_filename, choice_receipt_sign
+from apps.policies.selectors import choice_receipts_for, disclosures_visible_to
 from apps.subjects.links import LinkProblem, link_resolve, referee_resolve
 from apps.subjects.masking import mask
 from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord, ServiceEngagement
@@ -134,6 +136,7 @@ def home(request: HttpRequest, subject: DataSubject) -> HttpResponse:
     return _page(request, subject, "selfservice/home.html", masked=masked, receipts=receipts,
                  policy_changes=policy_changes_for(subject=subject, language=get_language()),
                  disclosures=disclosures_visible_to(subject=subject),
+                 choice_receipts=choice_receipts_for(subject=subject),
                  given=[c for c in consents.values() if c.action == ConsentRecord.Action.GIVEN],
                  documents=IdentityDocument.objects.filter(subject=subject).count(),
                  engagements=engagements,
@@ -271,6 +274,15 @@ def receipt(request: HttpRequest, subject: DataSubject, receipt_id) -> HttpRespo
                                pk=receipt_id, subject=subject)
     response = HttpResponse(receipt_sign(record), content_type="application/jose")
     response["Content-Disposition"] = f'attachment; filename="{receipt_filename(record)}"'
+    return response
+
+
+@with_subject
+def choice_receipt(request: HttpRequest, subject: DataSubject, choice_id) -> HttpResponse:
+    """The signed receipt of one of this person's choices about a new disclosure, as a file they keep."""
+    choice = get_object_or_404(DisclosureChoice.objects.select_related("version"), pk=choice_id, subject=subject)
+    response = HttpResponse(choice_receipt_sign(choice), content_type="application/jose")
+    response["Content-Disposition"] = f'attachment; filename="{choice_receipt_filename(choice)}"'
     return response
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.audit.services import Actor, Verb, audit_record
 from privacy_portal_verify import merkle
@@ -320,6 +320,15 @@ class Check:
             return datetime.fromisoformat(value) if value else None
         except (TypeError, ValueError):
             return None
+
+
+    @property
+    def recipient(self) -> str:
+        """A disclosure choice receipt's recipient, in the reader's language if the receipt has it."""
+        names = (self.payload.get("disclosure") or {}).get("recipient") or {}
+        if not isinstance(names, dict):
+            return ""
+        return str(names.get(translation.get_language() or "") or names.get(settings.LANGUAGE_CODE) or "")
 
 
 def proof_check(*, token: str) -> Check:
