@@ -304,18 +304,27 @@ def purpose_save(*, purpose: Purpose, actor: Actor, changed: list[str]) -> Purpo
     return purpose
 
 
+PURPOSE_TEXTS = ("name", "explanation", "recipients")  # translated (apps/consent/translation.py)
+
+
 @transaction.atomic
 def purpose_ensure(*, slug: str, name: str, explanation: str, legal_basis: str, required: bool,
                    collection_points: list[str], recipients: str = "", retention_days: int | None = None,
-                   order: int = 0, actor: Actor) -> tuple[Purpose, bool]:
+                   order: int = 0, translations: dict[str, str] | None = None,
+                   actor: Actor) -> tuple[Purpose, bool]:
     """Create the purpose unless one with this slug exists: its wording is what receipts were given
-    under, so an existing purpose is changed in the admin, never silently by a set-up file."""
+    under, so an existing purpose is changed in the admin, never silently by a set-up file.
+    `translations`: its texts in other languages, e.g. {"name_sw": …, "explanation_sw": …}."""
     existing = Purpose.objects.filter(slug=slug).first()
     if existing is not None:
         return existing, False
+    allowed = {f"{field}_{language}" for field in PURPOSE_TEXTS for language, _name in settings.LANGUAGES}
+    unknown = set(translations or {}) - allowed
+    if unknown:
+        raise ValueError(f"purpose {slug}: unknown texts {sorted(unknown)}")
     purpose = Purpose(slug=slug, name=name, explanation=explanation, legal_basis=legal_basis, required=required,
                       collection_points=collection_points, recipients=recipients, retention_days=retention_days,
-                      order=order)
+                      order=order, **(translations or {}))
     purpose.full_clean()
     purpose.save()
     notices = [purpose_notice_current(purpose=purpose, language=language) for language, _name in settings.LANGUAGES]
