@@ -5,10 +5,17 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from apps.audit.services import Actor
+from apps.consent.models import Purpose
+from apps.consent.receipts import receipt_sign
+from apps.consent.services import CollectionContext, consent_give
+from apps.policies.services import disclosure_choice_record
+from apps.subjects.links import link_token
 from apps.subjects.seed import DEMO_VACANCIES
-from apps.subjects.services import subject_erase
+from apps.subjects.services import restriction_set, subject_erase
 from tests.consent.helpers import application_post
 from tests.factories import EngagementFactory
+from tests.policies.helpers import BACKGROUND, HIRING, publish
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
         "resultTypes": ["violations"]}
@@ -57,11 +64,28 @@ def test_the_verify_page_with_a_result_meets_wcag_aa(page, demo_purposes):
 
 
 def test_the_self_service_page_of_a_restricted_person_meets_wcag_aa(page, demo_purposes, live_server):
-    from apps.audit.services import Actor
-    from apps.subjects.links import link_token
-    from apps.subjects.services import restriction_set
-
     subject = EngagementFactory().subject
     restriction_set(subject=subject, actor=Actor.system("test"), ground="accuracy-contested")
     _check(page, f"/me/{link_token(subject)}/")
     assert page.get_by_role("heading", name="Processing of your data is restricted").is_visible()
+
+
+def test_the_verify_page_with_a_receipt_and_the_private_page_with_choices_meet_wcag_aa(
+        page, demo_purposes, django_capture_on_commit_callbacks):
+    subject = EngagementFactory().subject
+    receipt = consent_give(subject=subject, purpose=Purpose.objects.get(slug="recruitment"),
+                           context=CollectionContext(collection_point="apply-form", form_version="2",
+                                                     source="web-form", language="sw"))
+    with django_capture_on_commit_callbacks(execute=True):
+        version = publish(disclosures=[HIRING, BACKGROUND]).version
+    disclosure_choice_record(subject=subject, version=version, key="background-check", choice="opted-out",
+                             source="email-link")
+    page.goto("/verify/")
+    page.get_by_label("Paste the receipt or certificate").fill(receipt_sign(receipt))
+    page.get_by_role("button", name="Check it").click()
+    page.get_by_role("heading", name="Valid consent receipt").wait_for()
+    assert page.locator("#verify-words").is_visible()
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()
+    _check(page, f"/me/{link_token(subject)}/")
+    assert page.locator("#choice-receipts").is_visible()

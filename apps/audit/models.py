@@ -7,6 +7,7 @@ serialisation. Editing, deleting or dropping the newest event of a chain all bre
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Verb(models.TextChoices):
@@ -100,10 +101,10 @@ class AuditQuerySet(models.QuerySet):
 
 class AuditEvent(models.Model):
     class ActorType(models.TextChoices):
-        STAFF = "staff", "Staff user"
-        SUBJECT = "subject", "Data subject"
-        SYSTEM = "system", "System"
-        CONTROLLER = "controller", "Controller (client company)"
+        STAFF = "staff", _("Staff user")
+        SUBJECT = "subject", _("Data subject")
+        SYSTEM = "system", _("System")
+        CONTROLLER = "controller", _("Controller (client company)")
 
     chain = models.PositiveSmallIntegerField()
     seq = models.PositiveBigIntegerField()

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from apps.audit.services import Actor
@@ -29,6 +31,13 @@ class ConsentRecordAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_filter = ["action", "purpose", "source"]
     list_select_related = ["subject", "purpose", "policy_version"]
     exclude = ["ip_hmac"]
-    readonly_fields = ["subject", "purpose", "action", "policy_version", "collection_point", "form_version",
-                       "wording_sha256", "source", "created_at", "consented_at", "user_agent_summary", "controller",
-                       "obtained_at", "obtained_how", "evidence_reference"]
+    readonly_fields = ["subject", "purpose", "action", "legal_basis", "policy_version", "collection_point",
+                       "form_version", "language", "notice", "words_shown", "wording_sha256", "source", "created_at",
+                       "consented_at", "user_agent_summary", "controller", "obtained_at", "obtained_how",
+                       "evidence_reference"]
+
+    @admin.display(description=_("words shown"))
+    def words_shown(self, obj: ConsentRecord) -> str:
+        if obj.notice is None:
+            return "—"
+        return format_html_join("", "<p>{}</p>", ((p,) for p in obj.notice.paragraphs))

@@ -14,6 +14,7 @@ def _receipts(rows: QuerySet) -> list[dict]:
              "policy_version": c.policy_version.version if c.policy_version else None, "source": c.source,
              "collection_point": c.collection_point, "form_version": c.form_version,
              "wording_sha256": c.wording_sha256, "language": c.language or None,
+             "notice_version": c.notice.version if c.notice else None, "legal_basis": c.legal_basis or None,
              "words_shown": c.notice.paragraphs if c.notice else None, "browser": c.user_agent_summary,
              "handed_over_by": ({"client_company": c.controller.name,
                                  "obtained_at": c.obtained_at.isoformat() if c.obtained_at else None,

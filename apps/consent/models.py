@@ -19,12 +19,12 @@ class Purpose(models.Model):
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
-    explanation = models.TextField(help_text="What a visitor reads: what we do with the data and why.")
+    explanation = models.TextField(help_text=_("What a visitor reads: what we do with the data and why."))
     legal_basis = models.CharField(max_length=24, choices=LegalBasis.choices, default=LegalBasis.CONSENT)
-    required = models.BooleanField(default=False, help_text="The form cannot be sent without this consent.")
-    recipients = models.CharField(max_length=300, blank=True, help_text="Who receives the data, if anyone.")
+    required = models.BooleanField(default=False, help_text=_("The form cannot be sent without this consent."))
+    recipients = models.CharField(max_length=300, blank=True, help_text=_("Who receives the data, if anyone."))
     retention_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Empty: kept until the service is complete, then deleted."
+        null=True, blank=True, help_text=_("Empty: kept until the service is complete, then deleted.")
     )
     # Which forms ask for it: "apply", "contact".
     collection_points = models.JSONField(default=list)
@@ -107,6 +107,9 @@ class ConsentRecord(models.Model):
     # The words shown, in the language shown (receipts written before notices were kept have none).
     notice = models.ForeignKey(PurposeNotice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     language = models.CharField(max_length=16, blank=True)
+    # The purpose's legal basis when the receipt was written (staff can change the purpose's later);
+    # empty on receipts written before it was kept.
+    legal_basis = models.CharField(max_length=24, choices=Purpose.LegalBasis.choices, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     # When the person agreed, if before this receipt was written (consent by email or phone, entered by staff).

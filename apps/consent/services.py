@@ -143,8 +143,8 @@ def _receipt(*, subject: DataSubject, purpose: Purpose, action: str, context: Co
     record = ConsentRecord(
         subject=subject, purpose=purpose, action=action, policy_version=policy or policy_in_force(),
         collection_point=context.collection_point, form_version=context.form_version,
-        wording_sha256=notice.sha256, notice=notice, language=notice.language, source=context.source,
-        consented_at=context.consented_at,
+        wording_sha256=notice.sha256, notice=notice, language=notice.language, legal_basis=purpose.legal_basis,
+        source=context.source, consented_at=context.consented_at,
         ip_hmac=blind_index_for(kind="ip", normalised=context.ip) if context.ip else "",
         user_agent_summary=user_agent_summary(context.user_agent),
         controller=context.controller, obtained_at=context.obtained_at, obtained_how=context.obtained_how,
@@ -340,8 +340,7 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
     if known:
         subject_services.activity_touch(subject=subject)
     policy = policy_in_force()
-    for purpose in purposes:
-        consent_give(subject=subject, purpose=purpose, context=context, policy=policy)
+    receipts = [consent_give(subject=subject, purpose=purpose, context=context, policy=policy) for purpose in purposes]
     submission = Submission.objects.create(key=key, subject=subject, kind=kind, vacancy=vacancy,
                                            purposes=[p.slug for p in purposes], fields=given_fields)
 
@@ -368,7 +367,9 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
                # Handed over by a client company: the person learns from whom we got their data.
                "received_from": context.controller.name if context.controller else "",
                **_policy_link(policy)}
-    messages = [Message(subject, "email", "confirmation", email, message, language)]
+    # The email carries the signed receipts, built when it is sent from their ids (docs/proofs.md).
+    messages = [Message(subject, "email", "confirmation", email,
+                        {**message, "receipts": [str(r.pk) for r in receipts]}, language)]
     if others:  # one person, one record: tell them their applications now share it
         messages.append(Message(subject, "email", "one_record", email,
                                 {"full_name": name, "vacancy": vacancy_title, "others": other_titles,
@@ -454,18 +455,27 @@ def purpose_save(*, purpose: Purpose, actor: Actor, changed: list[str]) -> Purpo
     return purpose
 
 
+PURPOSE_TEXTS = ("name", "explanation", "recipients")  # translated (apps/consent/translation.py)
+
+
 @transaction.atomic
 def purpose_ensure(*, slug: str, name: str, explanation: str, legal_basis: str, required: bool,
                    collection_points: list[str], recipients: str = "", retention_days: int | None = None,
-                   order: int = 0, actor: Actor) -> tuple[Purpose, bool]:
+                   order: int = 0, translations: dict[str, str] | None = None,
+                   actor: Actor) -> tuple[Purpose, bool]:
     """Create the purpose unless one with this slug exists: its wording is what receipts were given
-    under, so an existing purpose is changed in the admin, never silently by a set-up file."""
+    under, so an existing purpose is changed in the admin, never silently by a set-up file.
+    `translations`: its texts in other languages, e.g. {"name_sw": …, "explanation_sw": …}."""
     existing = Purpose.objects.filter(slug=slug).first()
     if existing is not None:
         return existing, False
+    allowed = {f"{field}_{language}" for field in PURPOSE_TEXTS for language, _name in settings.LANGUAGES}
+    unknown = set(translations or {}) - allowed
+    if unknown:
+        raise ValueError(f"purpose {slug}: unknown texts {sorted(unknown)}")
     purpose = Purpose(slug=slug, name=name, explanation=explanation, legal_basis=legal_basis, required=required,
                       collection_points=collection_points, recipients=recipients, retention_days=retention_days,
-                      order=order)
+                      order=order, **(translations or {}))
     purpose.full_clean()
     purpose.save()
     notices = [purpose_notice_current(purpose=purpose, language=language) for language, _name in settings.LANGUAGES]

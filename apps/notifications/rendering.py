@@ -6,7 +6,9 @@ Call it inside `translation.override(language)`: the templates use {% translate 
 """
 
 import re
-from typing import Any
+import uuid
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.template import Context
@@ -47,3 +49,27 @@ def render_message(template: str, context: dict[str, Any], channel: str = EMAIL)
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     html = _render(f"emails/{template}.html", full, autoescape=True)
     return subject, text, html
+
+
+# --- attachments --------------------------------------------------------------------------------------
+class Attachment(NamedTuple):
+    filename: str
+    content: bytes
+    mimetype: str
+
+
+# Apps above this one add files to an email of theirs when it is sent (the consent app: the signed receipts
+# of a confirmation), built from ids in the stored context, so no file and no personal data is stored here.
+# Registered in their AppConfig.ready(), one source per template.
+AttachmentSource = Callable[[dict[str, Any], uuid.UUID], list[Attachment]]
+_attachment_sources: dict[str, AttachmentSource] = {}
+
+
+def attachments_register(template: str, source: AttachmentSource) -> None:
+    _attachment_sources[template] = source
+
+
+def render_attachments(template: str, context: dict[str, Any], subject_id: uuid.UUID) -> list[Attachment]:
+    """The files an email of this template carries, built now; none if no app registered a source for it."""
+    source = _attachment_sources.get(template)
+    return source(context, subject_id) if source else []

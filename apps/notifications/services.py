@@ -53,7 +53,7 @@ from apps.vault.services import KeyDestroyed, datakeys_prefetch
 
 from .backends import SmsMessage, SmsRejected, get_sms_backend
 from .models import Notification
-from .rendering import render_message, template_names
+from .rendering import render_attachments, render_message, template_names
 
 logger = logging.getLogger(__name__)
 
@@ -216,6 +216,8 @@ def _deliver(notification: Notification, *, connection: Any = None) -> str:
         headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated"}, connection=connection,
     )
     email.attach_alternative(html, "text/html")
+    for attachment in render_attachments(notification.template, notification.context, notification.subject_id):
+        email.attach(attachment.filename, attachment.content, attachment.mimetype)
     email.send()
     return message_id
 

@@ -173,7 +173,7 @@ class CampaignAdmin(admin.ModelAdmin):
                                          or campaign_progress(campaign)["pending"] > 0)
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "live": live})
 
-    @admin.action(description=gettext_lazy("Retry the failed messages"))
+    @admin.action(description=gettext_lazy("Retry the failed messages"), permissions=["change"])
     def retry_failed(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         count = sum(campaign_retry_failed(campaign=c, actor=Actor.staff(request.user)) for c in queryset)
         self.message_user(request, _("%(n)s messages will be sent again.") % {"n": count}, messages.SUCCESS)
@@ -227,15 +227,15 @@ class CallListAdmin(admin.ModelAdmin):
             campaign_call_record(recipient=recipient, outcome=outcome, actor=Actor.staff(request.user))
         self.message_user(request, _("Recorded %(n)s call(s).") % {"n": queryset.count()}, messages.SUCCESS)
 
-    @admin.action(description=gettext_lazy("Called: reached"))
+    @admin.action(description=gettext_lazy("Called: reached"), permissions=["change"])
     def record_reached(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._record(request, queryset, CampaignRecipient.CallOutcome.REACHED)
 
-    @admin.action(description=gettext_lazy("Called: reached, opted out"))
+    @admin.action(description=gettext_lazy("Called: reached, opted out"), permissions=["change"])
     def record_opted_out(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._record(request, queryset, CampaignRecipient.CallOutcome.OPTED_OUT)
 
-    @admin.action(description=gettext_lazy("Called: no answer"))
+    @admin.action(description=gettext_lazy("Called: no answer"), permissions=["change"])
     def record_no_answer(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._record(request, queryset, CampaignRecipient.CallOutcome.NO_ANSWER)
 

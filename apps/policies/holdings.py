@@ -5,6 +5,8 @@ from django.utils import timezone
 
 from apps.core.datamap import AsEvidence, Category, Delete, Holding, Keep, UntilErased
 
+from .receipts import choice_receipt_sign
+
 
 def _disclosures(rows: QuerySet) -> list[dict]:
     # A disclosure the law requires may be kept from the person until its review date (restricted_until).
@@ -17,8 +19,9 @@ def _disclosures(rows: QuerySet) -> list[dict]:
 
 
 def _choices(rows: QuerySet) -> list[dict]:
+    # Each with its signed form (JWS), which the person can check at /verify/ or offline.
     return [{"disclosure": c.disclosure_key, "choice": c.choice, "policy_version": c.version.version,
-             "source": c.source, "at": c.created_at.isoformat()}
+             "source": c.source, "at": c.created_at.isoformat(), "signed": choice_receipt_sign(c)}
             for c in rows.select_related("version").order_by("created_at")]
 
 

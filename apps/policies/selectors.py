@@ -134,6 +134,15 @@ def disclosure_choices_for(*, subject: DataSubject) -> dict[str, DisclosureChoic
     return {c.disclosure_key: c for c in DisclosureChoice.objects.filter(subject=subject).order_by("created_at")}
 
 
+def choice_receipts_for(*, subject: DataSubject) -> list[tuple[DisclosureChoice, PolicyDisclosure | None]]:
+    """Every choice the person made about a new disclosure, oldest first, with the disclosure as its version
+    stated it (two queries)."""
+    choices = list(DisclosureChoice.objects.filter(subject=subject).select_related("version").order_by("created_at"))
+    stated = {(d.version_id, d.key): d for d in PolicyDisclosure.objects.filter(
+        version__in={c.version_id for c in choices}, key__in={c.disclosure_key for c in choices})}
+    return [(c, stated.get((c.version_id, c.disclosure_key))) for c in choices]
+
+
 def disclosures_visible_to(*, subject: DataSubject) -> list[Disclosure]:
     """What the person sees: all but legal-obligation disclosures restricted until a date still to come."""
     today = timezone.localdate()

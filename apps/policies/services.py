@@ -126,15 +126,24 @@ def policy_version_publish(*, version: PolicyVersion, actor: Actor, now: datetim
     return Published(version, campaign)
 
 
+POLICY_TEXTS = ("title", "summary", "body")  # translated (apps/policies/translation.py)
+
+
 @transaction.atomic
 def policy_version_ensure(*, version: str, title: str, summary: str, body: str, effective_at: datetime | None,
-                          actor: Actor) -> tuple[PolicyVersion, bool]:
+                          translations: dict[str, str] | None = None, actor: Actor) -> tuple[PolicyVersion, bool]:
     """Publish this version unless it exists (setup_site): a published text is never rewritten. The number
-    must be the next one, since numbers are given in order of publication."""
+    must be the next one, since numbers are given in order of publication. `translations`: its texts in
+    other languages, e.g. {"title_sw": …, "body_sw": …}."""
     existing = PolicyVersion.objects.filter(number=int(version), status=PolicyVersion.Status.PUBLISHED).first()
     if existing is not None:
         return existing, False
-    draft = PolicyVersion.objects.create(title=title, summary=summary, body=body, effective_at=effective_at)
+    allowed = {f"{field}_{language}" for field in POLICY_TEXTS for language, _name in settings.LANGUAGES}
+    unknown = set(translations or {}) - allowed
+    if unknown:
+        raise ValueError(f"policy version {version}: unknown texts {sorted(unknown)}")
+    draft = PolicyVersion.objects.create(title=title, summary=summary, body=body, effective_at=effective_at,
+                                         **(translations or {}))
     published = policy_version_publish(version=draft, actor=actor).version
     if published.version != str(version):
         raise ValidationError(f"version {version} would be published as version {published.version}")

@@ -17,4 +17,5 @@ urlpatterns = [
     path("<str:token>/signout/", views.signout, name="signout"),
     path("<str:token>/keep/", views.keep, name="keep"),
     path("<str:token>/receipts/<uuid:receipt_id>/", views.receipt, name="receipt"),
+    path("<str:token>/choices/<uuid:choice_id>/", views.choice_receipt, name="choice-receipt"),
 ]

@@ -21,7 +21,7 @@ from django_ratelimit.decorators import ratelimit
 
 from apps.consent.forms import FORM_VERSIONS
 from apps.consent.models import ConsentRecord, Purpose
-from apps.consent.receipts import receipt_sign
+from apps.consent.receipts import receipt_filename, receipt_sign
 from apps.consent.selectors import consents_current_for
 from apps.consent.services import (
     CollectionContext,
@@ -34,7 +34,9 @@ from apps.consent.services import (
 from apps.core.http import client_ip
 from apps.core.views import notice
 from apps.policies.links import policy_changes_for
-from apps.policies.selectors import disclosures_visible_to
+from apps.policies.models import DisclosureChoice
+from apps.policies.receipts import choice_receipt_filename, choice_receipt_sign
+from apps.policies.selectors import choice_receipts_for, disclosures_visible_to
 from apps.subjects.links import LinkProblem, link_resolve, referee_resolve
 from apps.subjects.masking import mask
 from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord
@@ -147,6 +149,7 @@ def home(request: HttpRequest, subject: DataSubject) -> HttpResponse:
                  cvs=kinds.count(IdentityDocument.Kind.CV),
                  policy_changes=policy_changes_for(subject=subject, language=get_language()),
                  disclosures=disclosures_visible_to(subject=subject),
+                 choice_receipts=choice_receipts_for(subject=subject),
                  given=[c for c in consents.values() if c.action == ConsentRecord.Action.GIVEN],
                  withdrawn=[c for c in consents.values() if c.action == ConsentRecord.Action.WITHDRAWN
                             and not c.purpose.required and c.purpose.active],
@@ -304,10 +307,19 @@ def signout(request: HttpRequest, subject: DataSubject) -> HttpResponse:
 @with_subject
 def receipt(request: HttpRequest, subject: DataSubject, receipt_id) -> HttpResponse:
     """One signed consent receipt of this person's, as a file they keep."""
-    record = get_object_or_404(ConsentRecord.objects.select_related("purpose", "policy_version"),
+    record = get_object_or_404(ConsentRecord.objects.select_related("purpose", "policy_version", "notice"),
                                pk=receipt_id, subject=subject)
     response = HttpResponse(receipt_sign(record), content_type="application/jose")
-    response["Content-Disposition"] = f'attachment; filename="consent-receipt-{record.pk}.jws"'
+    response["Content-Disposition"] = f'attachment; filename="{receipt_filename(record)}"'
+    return response
+
+
+@with_subject
+def choice_receipt(request: HttpRequest, subject: DataSubject, choice_id) -> HttpResponse:
+    """The signed receipt of one of this person's choices about a new disclosure, as a file they keep."""
+    choice = get_object_or_404(DisclosureChoice.objects.select_related("version"), pk=choice_id, subject=subject)
+    response = HttpResponse(choice_receipt_sign(choice), content_type="application/jose")
+    response["Content-Disposition"] = f'attachment; filename="{choice_receipt_filename(choice)}"'
     return response
 
 

@@ -45,6 +45,12 @@ _PRIVACY_OFFICER = [
     "cookies.view_cookiedeclaration", "cookies.add_cookiedeclaration", "cookies.change_cookiedeclaration",
     "cookies.view_cookieconsent",
     "policies.view_policyversion", "policies.add_policyversion", "policies.change_policyversion",
+    # a draft's disclosures (the inline), the campaigns and their call list, the disclosure register
+    "policies.view_policydisclosure", "policies.add_policydisclosure", "policies.change_policydisclosure",
+    "policies.delete_policydisclosure",
+    "policies.view_campaign", "policies.change_campaign",
+    "policies.view_campaignrecipient", "policies.change_campaignrecipient",
+    "policies.view_disclosure", "policies.add_disclosure", "policies.view_disclosurechoice",
     "notifications.view_notification",
     "staff.view_dashboard",
     "staff.view_rightsrequest", "staff.add_rightsrequest", "staff.change_rightsrequest",

@@ -6,6 +6,7 @@ backups included, unreadable.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class DataKey(models.Model):
@@ -55,9 +56,9 @@ class DeletionCertificate(AppendOnly):
     """Proof that a person's data was destroyed. Holds no personal data."""
 
     class Reason(models.TextChoices):
-        SERVICE_COMPLETE = "service-complete", "Service complete"
-        SUBJECT_REQUEST = "subject-request", "Subject request"
-        RETENTION = "retention", "Retention period ended"
+        SERVICE_COMPLETE = "service-complete", _("Service complete")
+        SUBJECT_REQUEST = "subject-request", _("Subject request")
+        RETENTION = "retention", _("Retention period ended")
 
     id = models.UUIDField(primary_key=True)
     subject_id = models.UUIDField(unique=True)

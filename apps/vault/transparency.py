@@ -7,13 +7,14 @@ between two heads, and check them offline with privacy_portal_verify.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.audit.services import Actor, Verb, audit_record
 from privacy_portal_verify import merkle
@@ -51,6 +52,18 @@ def log_size() -> int:
     return 0 if last is None else last + 1
 
 
+def _complete_subtrees(start: int, end: int) -> list[tuple[int, int]]:
+    """The aligned complete subtrees (level, index) that MTH(D[start:end]) is made of."""
+    n = end - start
+    if n == 0:
+        return []
+    if n & (n - 1) == 0 and start % n == 0:
+        level = n.bit_length() - 1
+        return [(level, start >> level)]
+    k = merkle.split(n)
+    return _complete_subtrees(start, start + k) + _complete_subtrees(start + k, end)
+
+
 class Subtrees:
     """MTH(D[start:end]) of the stored log: complete aligned subtrees are read, the rest hashed."""
 
@@ -68,21 +81,32 @@ class Subtrees:
             self.memo[(level, index)] = bytes.fromhex(value)
         return self.memo[(level, index)]
 
-    def load_frontier(self, size: int) -> None:
-        """Read, in two queries, the complete subtrees on the right edge of a tree of `size`: the only stored
-        nodes that appending leaves needs."""
-        edge = [(level, (size >> level) - 1) for level in range(size.bit_length()) if size >> level & 1]
-        if not edge:
-            return
-        leaves = LogLeaf.objects.using(vault_db()).filter(index__in=[i for level, i in edge if level == 0])
-        self.memo.update({(0, i): bytes.fromhex(h) for i, h in leaves.values_list("index", "leaf_hash")})
-        wanted = Q()
-        for level, index in edge:
+    def load(self, wanted: set[tuple[int, int]]) -> None:
+        """Read these complete subtrees (level, index) in two queries at most, so that computing with them
+        reads nothing more."""
+        wanted = {w for w in wanted if w not in self.memo}
+        leaf_indexes = [index for level, index in wanted if level == 0]
+        if leaf_indexes:
+            rows = LogLeaf.objects.using(vault_db()).filter(index__in=leaf_indexes).values_list("index", "leaf_hash")
+            self.memo.update({(0, i): bytes.fromhex(h) for i, h in rows})
+        nodes = Q()
+        for level, index in wanted:
             if level:
-                wanted |= Q(level=level, index=index)
-        if wanted:
-            rows = LogNode.objects.using(vault_db()).filter(wanted).values_list("level", "index", "hash")
+                nodes |= Q(level=level, index=index)
+        if nodes:
+            rows = LogNode.objects.using(vault_db()).filter(nodes).values_list("level", "index", "hash")
             self.memo.update({(level, index): bytes.fromhex(h) for level, index, h in rows})
+
+    def load_frontier(self, size: int) -> None:
+        """Read the complete subtrees on the right edge of a tree of `size`: the only stored nodes that
+        appending leaves needs."""
+        self.load({(level, (size >> level) - 1) for level in range(size.bit_length()) if size >> level & 1})
+
+    def load_for(self, proof: Callable[[merkle.Subtree], list[bytes]]) -> None:
+        """Read every complete subtree a proof will ask for, found by a dry run that records the ranges."""
+        ranges: list[tuple[int, int]] = []
+        proof(lambda start, end: ranges.append((start, end)) or b"")
+        self.load({node for start, end in ranges for node in _complete_subtrees(start, end)})
 
     def __call__(self, start: int, end: int) -> bytes:
         n = end - start
@@ -155,7 +179,9 @@ def inclusion_proof(*, leaf_hash: str, size: int) -> dict | None:
     leaf = LogLeaf.objects.using(vault_db()).filter(leaf_hash=leaf_hash.lower()).first()
     if leaf is None or leaf.index >= size or size > log_size():
         return None
-    proof = merkle.inclusion_proof(Subtrees(), leaf.index, size)
+    tree = Subtrees()
+    tree.load_for(lambda mth: merkle.inclusion_proof(mth, leaf.index, size))
+    proof = merkle.inclusion_proof(tree, leaf.index, size)
     return {"leaf_index": leaf.index, "tree_size": size, "leaf_hash": leaf.leaf_hash,
             "proof": [p.hex() for p in proof]}
 
@@ -163,8 +189,10 @@ def inclusion_proof(*, leaf_hash: str, size: int) -> dict | None:
 def consistency_proof(*, first: int, second: int) -> dict:
     if not 0 < first <= second <= log_size():
         raise ValueError("need 0 < first <= second <= the log's size")
+    tree = Subtrees()
+    tree.load_for(lambda mth: merkle.consistency_proof(mth, first, second))
     return {"first": first, "second": second, "proof": [p.hex() for p in merkle.consistency_proof(
-        Subtrees(), first, second)]}
+        tree, first, second)]}
 
 
 @dataclass
@@ -292,6 +320,15 @@ class Check:
             return datetime.fromisoformat(value) if value else None
         except (TypeError, ValueError):
             return None
+
+
+    @property
+    def recipient(self) -> str:
+        """A disclosure choice receipt's recipient, in the reader's language if the receipt has it."""
+        names = (self.payload.get("disclosure") or {}).get("recipient") or {}
+        if not isinstance(names, dict):
+            return ""
+        return str(names.get(translation.get_language() or "") or names.get(settings.LANGUAGE_CODE) or "")
 
 
 def proof_check(*, token: str) -> Check:

@@ -4,10 +4,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
+from modeltranslation.translator import translator
 
 from apps.audit.models import AuditEvent
 from apps.consent.checks import check_forms_open
-from apps.consent.models import Purpose
+from apps.consent.models import Purpose, PurposeNotice
 from apps.cookies.models import CookieCategory
 from apps.policies.models import PolicyVersion
 from apps.subjects.models import DataSubject
@@ -55,6 +57,39 @@ def test_setup_site_opens_the_forms_and_changes_nothing_the_second_time(client, 
     assert AuditEvent.objects.count() == events
     assert client.get("/apply/").status_code == 200
     assert client.post("/apply/", application_post()).status_code == 302
+
+
+def test_the_first_version_setup_site_publishes_lists_the_purposes_in_what_we_collect(client):
+    call_command("setup_site", "--from", str(EXAMPLE), stdout=StringIO())
+    version = PolicyVersion.objects.get(number=1)
+    for language in ["en", "sw"]:
+        holdings = [row["holding"] for row in version.data_table[language]]
+        assert holdings[:4] == ["purpose:recruitment", "purpose:share-with-employer", "purpose:enquiry-response",
+                                "purpose:marketing"], language
+    page = client.get("/privacy/versions/1/").content.decode()
+    for text in ["Recruitment", "the client company that is hiring for this job", "Kept for 365 days."]:
+        assert text in page.split("<table")[-1], text  # in the frozen table, not only in the prose
+
+
+def test_everything_setup_site_puts_before_visitors_reads_in_swahili_too(client):
+    call_command("setup_site", "--from", str(EXAMPLE), stdout=StringIO())
+    missing = []
+    for model in translator.get_registered_models():
+        fields = translator.get_options_for_model(model).fields
+        for row in model.objects.all():
+            missing += [f"{model._meta.label} {row.pk} {name}" for name in fields
+                        if getattr(row, f"{name}_en", None) and not getattr(row, f"{name}_sw", None)]
+    assert missing == []
+    with translation.override("sw"):
+        untranslated = [t for c in CookieCategory.objects.all() for t in (c.name, c.description)
+                        if translation.gettext(t) == t]
+    assert untranslated == []
+    assert [row["categories"] for row in PolicyVersion.objects.get(number=1).data_table["sw"][:1]] == ["Uajiri"]
+    client.cookies["django_language"] = "sw"
+    assert "Msingi wa kisheria:" in client.get("/apply/").content.decode()
+    assert "Sera ya faragha" in client.get("/privacy/").content.decode()
+    notice = PurposeNotice.objects.get(purpose__slug="recruitment", language="sw")
+    assert "Uajiri" in notice.paragraphs[0]
 
 
 def test_setup_site_refuses_a_file_whose_controller_is_not_the_configured_one(tmp_path, settings):

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from apps.audit.models import AuditEvent
 from apps.audit.services import Actor
 from apps.notifications import backends
 from apps.notifications import services as notification_services
@@ -257,3 +258,55 @@ def test_an_address_that_cannot_be_sent_to_puts_the_person_on_the_call_list_and_
         published = publish(disclosures=[HIRING, BACKGROUND])
     assert [r.subject for r in campaign_call_list(published.campaign)] == [broken]
     assert CampaignRecipient.objects.get(subject=fine).email.status == "sent"
+
+
+def test_the_campaign_page_refreshes_itself_while_messages_are_pending_and_stops_when_done(
+        demo_purposes, django_capture_on_commit_callbacks, admin_client, sms_outbox):
+    _people(2)
+    published = publish(disclosures=[HIRING, BACKGROUND])  # nothing sent yet: the jobs run after commit
+    url = f"/admin/policies/campaign/{published.campaign.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert '<meta http-equiv="refresh" content="5">' in page and '<progress max="100" value="0">' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_fan_out(campaign_id=published.campaign.pk)
+    page = admin_client.get(url).content.decode()
+    assert 'http-equiv="refresh"' not in page and "4 sent, 0 pending, 0 failed, 0 to call" in page
+
+
+def test_the_officer_retries_failed_messages_from_the_admin(
+        demo_purposes, django_capture_on_commit_callbacks, admin_client, settings):
+    _people(1, mobile=None)
+    settings.EMAIL_BACKEND = "tests.notifications.fakes.FlakyEmailBackend"
+    settings.NOTIFICATION_MAX_ATTEMPTS = 1
+    FlakyEmailBackend.failures = [ConnectionError("down")]
+    with django_capture_on_commit_callbacks(execute=True):
+        published = publish(disclosures=[HIRING, BACKGROUND])
+    assert campaign_progress(published.campaign)["failed"] == 1
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post("/admin/policies/campaign/", {"action": "retry_failed",
+                                                        "_selected_action": [str(published.campaign.pk)]})
+    assert campaign_progress(published.campaign)["sent"] == 1 and len(mail.outbox) == 1
+    assert AuditEvent.objects.filter(verb="campaign.retried").count() == 1
+
+
+def test_staff_read_the_script_and_record_the_call_in_the_admin_audited(
+        demo_purposes, django_capture_on_commit_callbacks, admin_client, settings, sms_outbox):
+    person = _people(1, mobile=None)[0]
+    settings.EMAIL_BACKEND = "tests.notifications.fakes.FlakyEmailBackend"
+    settings.NOTIFICATION_MAX_ATTEMPTS = 1
+    FlakyEmailBackend.failures = [ConnectionError("down")]
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(disclosures=[HIRING, BACKGROUND])
+    recipient = CampaignRecipient.objects.get(subject=person)
+    listing = admin_client.get("/admin/policies/campaignrecipient/").content.decode()
+    assert f"/admin/policies/campaignrecipient/{recipient.pk}/change/" in listing  # on the call list
+    page = admin_client.get(f"/admin/policies/campaignrecipient/{recipient.pk}/change/").content.decode()
+    assert "Our privacy policy version 2" in page and "Uhakiki Vetting Ltd" in page and "opt out" in page
+    admin_client.post("/admin/policies/campaignrecipient/", {"action": "record_no_answer",
+                                                             "_selected_action": [str(recipient.pk)]})
+    recipient.refresh_from_db()
+    assert recipient.call_outcome == "no-answer" and recipient.called_at is not None
+    event = AuditEvent.objects.get(verb="campaign.call_recorded")
+    assert event.target == str(person.pk) and event.detail["outcome"] == "no-answer"
+    assert not DisclosureChoice.objects.exists()  # no answer is no choice

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
@@ -11,6 +12,7 @@ from apps.consent.services import CollectionContext, consent_give, consent_withd
 from apps.core import datamap
 from apps.policies.models import Disclosure, PolicyVersion
 from apps.policies.services import DisclosureRefused, disclosure_choice_record, disclosure_record
+from apps.subjects.links import link_token
 from tests.factories import EngagementFactory
 from tests.policies.helpers import BACKGROUND, HIRING, SYSTEM, TALENT_POOL, publish
 
@@ -88,6 +90,14 @@ def test_the_person_sees_their_disclosures_but_not_a_restricted_one_until_its_re
                       restricted_until=timezone.localdate() + timedelta(days=30))
     shown = datamap.export_for(subject_id=applicant.pk)["data"]["disclosures"]["rows"]
     assert [d["recipient"] for d in shown] == [HIRING["recipient_en"]]
+    page = client.get(f"/me/{link_token(applicant)}/").content.decode()
+    assert HIRING["recipient_en"] in page and "Police" not in page and "Warrant 7/2026" not in page
+
+    with time_machine.travel(timezone.now() + timedelta(days=31)):  # the review date has come
+        shown = datamap.export_for(subject_id=applicant.pk)["data"]["disclosures"]["rows"]
+        assert {d["recipient"] for d in shown} == {HIRING["recipient_en"], "Police"}
+        page = client.get(f"/me/{link_token(applicant)}/").content.decode()
+        assert "Police" in page and "Warrant 7/2026" in page
 
 
 def test_staff_record_a_disclosure_for_several_people_in_the_admin(applicant, admin_client):

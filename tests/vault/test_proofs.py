@@ -64,13 +64,22 @@ def test_a_receipt_and_a_certificate_verify_with_the_published_keys(client, rece
     assert "identity" in signed_certificate["categories"]
 
 
-@pytest.mark.parametrize("field", ["subject_id", "action", "recorded_at", "receipt_id"])
+RECEIPT_FIELDS = ["type", "version", "receipt_id", "recorded_at", "jurisdiction", "language", "controller",
+                  "subject_id", "purpose", "action", "notice", "policy", "collection"]
+
+
+def test_every_field_of_a_receipt_is_tried_below(receipt):
+    assert sorted(proof_verify(receipt_sign(receipt))) == sorted(RECEIPT_FIELDS)
+
+
+@pytest.mark.parametrize("field", RECEIPT_FIELDS)
 def test_a_changed_receipt_fails(receipt, field):
     with pytest.raises(ProofInvalid):
         proof_verify(_changed(receipt_sign(receipt), field))
 
 
-@pytest.mark.parametrize("field", ["subject_id", "reason", "completed_at", "certificate_id", "counts"])
+@pytest.mark.parametrize("field", ["type", "certificate_id", "subject_id", "reason", "categories", "counts",
+                                   "key_destroyed_at", "completed_at", "issuer"])
 def test_a_changed_certificate_fails(certificate, field):
     with pytest.raises(ProofInvalid):
         proof_verify(_changed(certificate.signed, field))

@@ -1,15 +1,18 @@
 """The public log of deletion certificates: RFC 9162 hashing, proofs, heads, and tampering detected."""
 
 import itertools
+import uuid
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from apps.audit.services import Actor
 from apps.subjects import services
 from apps.vault import transparency
 from apps.vault.models import DeletionCertificate, LogLeaf, TreeHead
+from apps.vault.routers import vault_db
 from privacy_portal_verify import merkle
 from tests.factories import EngagementFactory
 
@@ -80,6 +83,43 @@ def test_every_certificate_is_signed_logged_and_provably_included_after_many_era
         assert merkle.verify_inclusion(leaf, proof["leaf_index"], head.size,
                                        [bytes.fromhex(p) for p in proof["proof"]], root)
     assert len(certificates) == 157
+    call_command("verify_transparency_log")
+
+
+def _certify(n: int) -> list[DeletionCertificate]:
+    """n certificates signed, stored and appended exactly as an erasure batch does (without the erasure)."""
+    now = timezone.now()
+    certificates = [DeletionCertificate(id=uuid.uuid4(), subject_id=uuid.uuid4(), reason="retention",
+                                        categories=["identity"], counts={"subjects.PersonalRecord": 1},
+                                        key_destroyed_at=now, completed_at=now) for _ in range(n)]
+    with transaction.atomic(using=vault_db()):
+        transparency.certificates_sign(certificates)
+        DeletionCertificate.objects.using(vault_db()).bulk_create(certificates)
+        transparency.leaves_append(certificates=certificates)
+    return certificates
+
+
+@pytest.mark.django_db
+def test_every_one_of_a_thousand_certificates_is_provably_included_in_the_latest_head(
+        django_assert_max_num_queries):
+    heads = []
+    for batch in [1, 2, 5, 200, 255, 300, 237]:  # appends that start and end at every kind of tree edge
+        _certify(batch)
+        heads.append(transparency.tree_head_publish())
+    assert heads[-1].size == 1000 == LogLeaf.objects.count()
+    latest = heads[-1]
+    for index, leaf_hash in LogLeaf.objects.order_by("index").values_list("index", "leaf_hash"):
+        proof = transparency.inclusion_proof(leaf_hash=leaf_hash, size=latest.size)
+        assert proof["leaf_index"] == index
+        assert merkle.verify_inclusion(bytes.fromhex(leaf_hash), index, latest.size,
+                                       [bytes.fromhex(p) for p in proof["proof"]], bytes.fromhex(latest.root_hash))
+    for first, second in itertools.pairwise(heads):
+        proof = transparency.consistency_proof(first=first.size, second=second.size)
+        assert merkle.verify_consistency(first.size, second.size, [bytes.fromhex(p) for p in proof["proof"]],
+                                         bytes.fromhex(first.root_hash), bytes.fromhex(second.root_hash))
+    # The leaf, the log's size, then the path's leaves and nodes: four queries whatever the log's size.
+    with django_assert_max_num_queries(4):
+        transparency.inclusion_proof(leaf_hash=leaf_hash, size=latest.size)
     call_command("verify_transparency_log")
 
 

@@ -1,4 +1,4 @@
-"""Load what a site needs before its forms open (policy v1, purposes, cookie categories, the first
+"""Load what a site needs before its forms open (purposes, then policy v1, cookie categories, the first
 vacancies, in English and Swahili) from a file.
 
 Lives in consent, the highest app it needs (policies, cookies, consent). Idempotent.
@@ -14,12 +14,18 @@ from django.utils import timezone
 
 from apps.audit.services import Actor
 from apps.consent.selectors import form_missing
-from apps.consent.services import purpose_ensure
+from apps.consent.services import PURPOSE_TEXTS, purpose_ensure
 from apps.cookies.services import cookie_category_ensure
-from apps.policies.services import policy_version_ensure
+from apps.policies.services import POLICY_TEXTS, policy_version_ensure
 from apps.subjects.services import vacancy_ensure
 
 ACTOR = Actor.system("setup_site")
+
+
+def _translations(spec: dict, fields: tuple[str, ...]) -> dict[str, str]:
+    """The texts given in other languages: `name_sw = "…"` next to `name = "…"`."""
+    return {f"{field}_{language}": str(spec[f"{field}_{language}"]).strip()
+            for field in fields for language, _name in settings.LANGUAGES if f"{field}_{language}" in spec}
 
 
 class Command(BaseCommand):
@@ -40,19 +46,22 @@ class Command(BaseCommand):
             if key in controller and controller[key] != getattr(settings, setting):
                 raise CommandError(f"The file's controller {key} is {controller[key]!r} but {setting} is "
                                    f"{getattr(settings, setting)!r}: set {setting} in the environment to match.")
-        policy = site.get("policy")
-        if policy:
-            version, created = policy_version_ensure(
-                version=str(policy["version"]), title=policy["title"], summary=policy["summary"],
-                body=policy["body"].strip(), effective_at=None, actor=ACTOR)
-            self.stdout.write(f"policy v{version.version}: {'published' if created else 'present'}")
         for spec in site.get("purposes", []):
             purpose, created = purpose_ensure(
                 slug=spec["slug"], name=spec["name"], explanation=spec["explanation"],
                 legal_basis=spec.get("legal_basis", "consent"), required=spec.get("required", False),
                 collection_points=spec["collection_points"], recipients=spec.get("recipients", ""),
-                retention_days=spec.get("retention_days"), order=spec.get("order", 0), actor=ACTOR)
+                retention_days=spec.get("retention_days"), order=spec.get("order", 0),
+                translations=_translations(spec, PURPOSE_TEXTS), actor=ACTOR)
             self.stdout.write(f"purpose {purpose.slug}: {'created' if created else 'present'}")
+        # After the purposes: publishing freezes the policy's "what we collect" table, which lists them.
+        policy = site.get("policy")
+        if policy:
+            version, created = policy_version_ensure(
+                version=str(policy["version"]), title=policy["title"], summary=policy["summary"],
+                body=policy["body"].strip(), effective_at=None, translations=_translations(policy, POLICY_TEXTS),
+                actor=ACTOR)
+            self.stdout.write(f"policy v{version.version}: {'published' if created else 'present'}")
         for spec in site.get("cookie_categories", []):
             category, created = cookie_category_ensure(
                 slug=spec["slug"], name=spec["name"], description=spec["description"],
