@@ -117,7 +117,7 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
                 return _vacancy_gone(request)
         form, status = form_class(purposes=purposes, initial={"vacancy": chosen} if chosen else None), 200
     if kind == "apply" and chosen is None and not vacancies_open().exists():
-        return notice(request, heading=_("No jobs are open right now"), text=_(
+        return notice(request, status=status, heading=_("No jobs are open right now"), text=_(
             "We are not recruiting for any job at the moment, so there is nothing to apply for. Please come back "
             "later."))
     return render(request, template, {"form": form, "purposes": purposes, "policy": policy_in_force(),
