@@ -167,8 +167,15 @@ def _done_page(request: HttpRequest, submission: Submission, purposes: list) -> 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """What we do with personal data, and the jobs open now (the way in for most visitors)."""
-    return render(request, "core/home.html", {"vacancies": list(vacancies_open())})
+    """What we do with personal data, and the jobs open now (the way in for most visitors). Without the
+    database the page still explains what we do, and says the jobs cannot be listed just now."""
+    try:
+        vacancies = list(vacancies_open())
+    except DatabaseError as exc:
+        logger.warning("home page without the list of jobs (%s)", type(exc).__name__)
+        connection.close()
+        vacancies = None
+    return render(request, "core/home.html", {"vacancies": vacancies, "jobs_unavailable": vacancies is None})
 
 
 @require_GET
