@@ -206,8 +206,6 @@ FIELD_LABELS = {
     "referees": gettext_noop("Two referees"), "message": gettext_noop("Your message"),
     "experience": gettext_noop("Your work experience"), "cv": gettext_noop("Your CV"),
 }
-APPLICATION_FIELDS = ["full_name", "email", "mobile", "address", "legal_id_type", "legal_id_number", "referees",
-                      "experience"]
 
 
 class RequiredConsentMissing(ValueError):
@@ -263,7 +261,8 @@ def _applicant_known(*, email: str) -> DataSubject | None:
     matching = subject_services.subjects_matching(kind=kind, digest=digest)
     if not matching:
         return None
-    # Locked in the order engagement completion locks people, so neither waits on the other forever.
+    # Locked: a completion of this person's last engagement either committed first (its erasure job is
+    # seen below, and a new person is made) or waits for this application and then finds it open.
     # A restricted record is only stored, never added to (s.34): a new application starts a record of its own.
     subject = DataSubject.objects.select_for_update().filter(pk=matching[-1].pk, status=DataSubject.Status.ACTIVE,
                                                              restricted_at__isnull=True).first()

@@ -116,7 +116,7 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
                 return _vacancy_gone(request)
         form, status = form_class(purposes=purposes, initial={"vacancy": chosen} if chosen else None), 200
     if kind == "apply" and chosen is None and not vacancies_open().exists():
-        return notice(request, heading=_("No jobs are open right now"), text=_(
+        return notice(request, status=status, heading=_("No jobs are open right now"), text=_(
             "We are not recruiting for any job at the moment, so there is nothing to apply for. Please come back "
             "later."))
     return render(request, template, {"form": form, "purposes": purposes, "policy": policy_in_force(),
@@ -166,8 +166,15 @@ def _done_page(request: HttpRequest, submission: Submission, purposes: list) -> 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """What we do with personal data, and the jobs open now (the way in for most visitors)."""
-    return render(request, "core/home.html", {"vacancies": list(vacancies_open())})
+    """What we do with personal data, and the jobs open now (the way in for most visitors). Without the
+    database the page still explains what we do, and says the jobs cannot be listed just now."""
+    try:
+        vacancies = list(vacancies_open())
+    except DatabaseError as exc:
+        logger.warning("home page without the list of jobs (%s)", type(exc).__name__)
+        connection.close()
+        vacancies = None
+    return render(request, "core/home.html", {"vacancies": vacancies, "jobs_unavailable": vacancies is None})
 
 
 @require_GET

@@ -6,17 +6,20 @@ from apps.core.phones import phone_format
 from apps.subjects.models import PersonalRecord
 
 APPLY_ONLY = ["address", "legal_id_type", "legal_id_number", "referee_1_name", "referee_1_phone",
-              "referee_1_relationship", "referee_2_name", "referee_2_phone", "referee_2_relationship"]
+              "referee_1_relationship", "referee_2_name", "referee_2_phone", "referee_2_relationship", "experience"]
 
 
 class CorrectionForm(PersonalDetailsForm):
     """Edit what we hold, with the same validation as the application form."""
 
+    experience = forms.CharField(label=_("Your work experience (optional)"), required=False, max_length=2000,
+                                 widget=forms.Textarea(attrs={"rows": 4}))
+
     def __init__(self, *args, record: PersonalRecord, **kwargs) -> None:
         self.record = record
         initial = {"full_name": record.full_name, "email": record.email, "mobile": phone_format(record.mobile),
                    "address": record.address, "legal_id_type": record.legal_id_type,
-                   "legal_id_number": record.legal_id_number}
+                   "legal_id_number": record.legal_id_number, "experience": record.experience or ""}
         for i, referee in enumerate(record.referees[:2], start=1):
             initial.update({f"referee_{i}_name": referee.get("name"),
                             f"referee_{i}_phone": phone_format(referee.get("phone")),
@@ -50,6 +53,8 @@ class CorrectionForm(PersonalDetailsForm):
                 referees.append({**old, "name": c[f"referee_{i}_name"], "phone": c[f"referee_{i}_phone"].as_e164,
                                  "relationship": c[f"referee_{i}_relationship"]})
             changes["referees"] = referees
+        if "experience" in self.fields and c["experience"] != (self.record.experience or ""):
+            changes["experience"] = c["experience"]
         return changes
 
 

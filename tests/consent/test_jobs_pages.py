@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 from django.utils import translation
 from django.utils.html import escape
 
@@ -120,3 +121,22 @@ def test_the_self_service_page_names_each_job_applied_for_and_its_state(demo_pur
     assert escape(first.title) in section and escape(second.title) in section
     assert section.index(escape(second.title)) < section.index("in progress") < section.index(escape(first.title))
     assert "ended" in section[section.index(escape(first.title)):]
+
+
+def test_with_no_job_open_the_form_says_so_instead_of_asking(demo_purposes, client):
+    Vacancy.objects.update(status=Vacancy.Status.CLOSED)
+    response = client.get("/apply/")
+    assert "No jobs are open right now" in response.content.decode()
+    assert "Send my application" not in response.content.decode()
+    assert "No jobs are open right now. Please come back later." in client.get("/").content.decode()
+
+
+def test_the_home_page_still_explains_itself_when_the_jobs_cannot_be_read(db, client, monkeypatch):
+    def broken():
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr("apps.consent.views.vacancies_open", broken)
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "We cannot show the list of jobs just now." in page and "How we treat your data" in page

@@ -10,6 +10,7 @@ from django.urls import reverse
 from tests.conftest import ROOT
 
 
+@pytest.mark.django_db  # the home page lists the open jobs
 def test_the_home_page_explains_what_happens_to_personal_data(client):
     response = client.get("/")
     assert response.status_code == 200
@@ -20,6 +21,7 @@ def test_the_home_page_explains_what_happens_to_personal_data(client):
     assert "http://" not in body.replace("http://testserver", "") and "https://" not in body
 
 
+@pytest.mark.django_db
 def test_the_home_page_speaks_swahili_when_asked(client):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="sw")
     assert response.status_code == 200

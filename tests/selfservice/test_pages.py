@@ -93,6 +93,17 @@ def test_correcting_the_address_is_saved_and_audited_without_values(client, appl
     assert event.detail == {"fields": ["address"]} and "Kisumu" not in json.dumps(event.detail)
 
 
+def test_the_work_experience_can_be_corrected(client, applicant, mailoutbox):
+    _step_up(client, mailoutbox, applicant)
+    form = client.get(applicant + "correct/").context["form"]
+    data = {n: (form[n].value().as_e164 if hasattr(form[n].value(), "as_e164") else form[n].value())
+            for n in form.fields}
+    data["experience"] = "Two years driving for a courier."
+    assert client.post(applicant + "correct/", data).status_code == 302
+    assert PersonalRecord.objects.get().experience == "Two years driving for a courier."
+    assert AuditEvent.objects.filter(verb="record.corrected").last().detail == {"fields": ["experience"]}
+
+
 def test_changing_the_email_revokes_the_link_and_tells_both_addresses(client, applicant, mailoutbox):
     _step_up(client, mailoutbox, applicant)
     form = client.get(applicant + "correct/").context["form"]
