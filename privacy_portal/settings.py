@@ -125,7 +125,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "privacy_portal.urls"
-# Every form renders its fields and its error summary the same way (apps/core/forms.py).
+# Every form renders its fields and its error summary the same way (apps/core/forms.py); form and widget
+# templates are looked up once per process, and go through Django's cached loader whenever DEBUG is off.
 FORM_RENDERER = "apps.core.forms.SiteFormRenderer"
 WSGI_APPLICATION = "privacy_portal.wsgi.application"
 
@@ -146,9 +147,6 @@ TEMPLATES = [
     },
 ]
 
-# Form and widget templates are looked up once per process (apps/core/renderers.py); the templates
-# themselves go through Django's cached loader whenever DEBUG is off (its default).
-FORM_RENDERER = "apps.core.renderers.CachedTemplatesRenderer"
 
 # --- Database -----------------------------------------------------------------
 VAR_DIR.mkdir(exist_ok=True)

@@ -2,8 +2,10 @@
 back with mistakes says the same things, the same way, whichever form it is (FORM_RENDERER)."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
@@ -32,8 +34,24 @@ class SiteBoundField(BoundField):
 
 
 class SiteFormRenderer(TemplatesSetting):
+    """Our field template and bound field, through the site's template engine. Each form and widget
+    template is looked up once per process, not once per widget (a form of twenty fields would make some
+    sixty lookups per page); with DEBUG on every lookup goes to the engine, so edited templates show."""
+
     field_template_name = "core/forms/field.html"
     bound_field_class = SiteBoundField
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._templates: dict[str, Any] = {}
+
+    def get_template(self, template_name: str) -> Any:
+        if settings.DEBUG:
+            return super().get_template(template_name)
+        template = self._templates.get(template_name)
+        if template is None:
+            template = self._templates[template_name] = super().get_template(template_name)
+        return template
 
 
 @dataclass

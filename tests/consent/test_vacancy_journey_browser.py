@@ -47,7 +47,7 @@ def test_a_visitor_on_a_phone_finds_a_job_from_the_home_page_applies_and_sees_it
     expect(page.get_by_text(f"You are applying for: {title}")).to_be_visible()
     page.get_by_label("Full name").fill("Wanjiru Kamau")
     page.get_by_label("Email address").fill("wanjiru.jobs@example.org")
-    page.get_by_label("Mobile number").fill("0712 345 678")
+    page.get_by_label("Mobile number").fill("0712 34")  # a digit short: the first attempt has a mistake
     page.get_by_label("Postal or physical address").fill("P.O. Box 1-00100, Nairobi")
     page.get_by_label("Type of ID").select_option("national-id")
     page.get_by_label("ID number").fill("31234567")
@@ -59,6 +59,22 @@ def test_a_visitor_on_a_phone_finds_a_job_from_the_home_page_applies_and_sees_it
         fieldset.get_by_label("Name").fill(name)
         fieldset.get_by_label("Phone number").fill(phone)
         fieldset.get_by_label("How they know you").fill("Former supervisor")
+    page.get_by_label("I agree: Recruitment").check()
+    page.get_by_label("I agree: Sharing with the hiring company").check()
+    page.get_by_role("button", name="Send my application").click()
+
+    # The form comes back with a summary that has the focus, names the mistake and links to it; the files
+    # must be attached again, and the page says so at each file field.
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link", name=re.compile("^Mobile number"))).to_have_attribute("href", "#id_mobile")
+    expect(page.locator("#id_id_document_reattach")).to_be_visible()
+    expect(page.locator("#id_cv_reattach")).to_be_visible()
+    assert _page_width(page) <= PHONE["width"]
+    assert not ServiceEngagement.objects.filter(vacancy_id=DEMO_VACANCIES[0]["id"]).exists()
+    page.get_by_label("Mobile number").fill("0712 345 678")
+    page.get_by_label("Scan or photo of your ID").set_input_files(str(scan))
+    page.get_by_label("Your CV (optional)").set_input_files(str(cv))
     page.get_by_label("I agree: Recruitment").check()
     page.get_by_label("I agree: Sharing with the hiring company").check()
     page.get_by_role("button", name="Send my application").click()
