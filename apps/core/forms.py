@@ -19,7 +19,8 @@ class SiteBoundField(BoundField):
     def must_reattach(self) -> bool:
         """A browser sends a file once: when the form comes back with mistakes, the file field is empty
         again and we keep nothing of it (no file of a person's is stored before the form is accepted)."""
-        return isinstance(self.field, forms.FileField) and self.form.is_bound and bool(self.form.errors)
+        return (isinstance(self.field, forms.FileField) and self.form.is_bound and bool(self.form.errors)
+                and (self.field.required or self.html_name in self.form.files))  # an optional one only if sent
 
     @property
     def reattach_text(self) -> str:

@@ -9,6 +9,7 @@ from django import forms
 from playwright.sync_api import expect
 
 from apps.core.forms import error_summary
+from tests.consent.helpers import open_vacancy
 from tests.factories import PDF_BYTES
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,7 +37,7 @@ def test_a_mistake_focuses_a_summary_that_links_to_the_field_and_asks_for_the_fi
     scan = tmp_path / "id-scan.pdf"
     scan.write_bytes(PDF_BYTES)
     page.set_viewport_size({"width": 360, "height": 700})
-    page.goto("/apply/")
+    page.goto(f"/apply/?vacancy={open_vacancy()}")
     _fill_application(page, scan)
     page.get_by_role("button", name="Send my application").click()
 
