@@ -366,6 +366,7 @@ def _mark_sent_together(accepted: list[tuple[Notification, str]]) -> int:
             provider_message_id=Case(*[When(pk=n.pk, then=Value(provider_id)) for n, provider_id in accepted],
                                      default=F("provider_message_id")),
         )
+        erasure_jobs_release(notification_ids=list(fresh))  # erasures that waited for these messages
         audit_records(entries=[
             Entry(SYSTEM, Verb.NOTIFICATION_SENT, n.subject_id,
                   {"notification": str(n.pk), "channel": n.channel, "template": n.template, "attempts": n.attempts})

@@ -18,12 +18,21 @@ from .erasure import Reason, chunked, erasures_request
 CHUNK = 500  # engagements completed per transaction
 
 
-@audited_transaction(savepoint=False)
 def engagement_open(*, subject: DataSubject, actor: Actor, service: str, reference: str = "",
                     controller=None, retention_days: int | None = None, vacancy=None) -> ServiceEngagement:
-    """Open a service. An application to a vacancy is "application to <vacancy>": for its client company."""
+    """Open a service. An application to a vacancy is "application to <vacancy>": for its client company.
+    SubjectRestricted if the person's processing is restricted: raised before the transaction block, so a
+    caller that catches it keeps a usable transaction (a block without a savepoint that ends in an
+    exception spoils the caller's)."""
     if DataSubject.objects.filter(pk=subject.pk, restricted_at__isnull=False).exists():
         raise SubjectRestricted
+    return _engagement_open(subject=subject, actor=actor, service=service, reference=reference,
+                            controller=controller, retention_days=retention_days, vacancy=vacancy)
+
+
+@audited_transaction(savepoint=False)
+def _engagement_open(*, subject: DataSubject, actor: Actor, service: str, reference: str,
+                     controller, retention_days: int | None, vacancy) -> ServiceEngagement:
     if vacancy is not None:
         controller = vacancy.controller
     engagement = ServiceEngagement.objects.create(subject=subject, service=service, reference=reference,
