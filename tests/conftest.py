@@ -269,6 +269,21 @@ def celery_worker(_worker_process: WorkerProcess, transactional_db, mailbox, set
         _worker_process.start()
     yield _worker_process
     app.conf.task_always_eager = True
+    _worker_idle(app)
+
+
+def _worker_idle(app, timeout: float = 30) -> None:
+    """Wait until the worker has no task running or reserved, so that the database flush after the test
+    does not deadlock with a task still writing (a send or an erasure the test's last step queued)."""
+    app.control.purge()  # the test is over: what it queued and nobody took need not run
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        inspect = app.control.inspect(timeout=2, limit=1)
+        busy = [t for replies in ((inspect.active() or {}), (inspect.reserved() or {}))
+                for tasks in replies.values() for t in tasks]
+        if not busy:
+            return
+        time.sleep(0.2)
 
 
 # --- headless Chromium ------------------------------------------------------------------------
