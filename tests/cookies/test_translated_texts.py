@@ -88,3 +88,10 @@ def test_staff_edit_a_category_in_both_languages(admin_client, catalogue):
     # The category's cookies, listed under it, have both languages too.
     assert 'name="declarations-0-purpose_en"' in form and 'name="declarations-0-purpose_sw"' in form
     assert "Takwimu" in form
+
+
+def test_staff_find_a_declaration_by_its_swahili_purpose(admin_client, catalogue):
+    CookieDeclaration.objects.filter(name="_pp_marketing").update(purpose_sw="Matangazo ya kazi yalikufikia.")
+    changelist = reverse("admin:cookies_cookiedeclaration_changelist")
+    found = admin_client.get(changelist, {"q": "Matangazo ya kazi"}).content.decode()
+    assert "_pp_marketing" in found and "_pp_analytics" not in found
