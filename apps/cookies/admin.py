@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from .models import CookieCategory, CookieConsent, CookieDeclaration
 from .selectors import consent_log_csv_rows
@@ -32,14 +33,14 @@ class CatalogueChangesMixin:
         cookie_catalogue_changed()
 
 
-class CookieDeclarationInline(admin.TabularInline):
+class CookieDeclarationInline(TranslationTabularInline):
     model = CookieDeclaration
     extra = 0
     fields = ["name", "provider", "purpose", "duration", "party"]
 
 
 @admin.register(CookieCategory)
-class CookieCategoryAdmin(CatalogueChangesMixin, admin.ModelAdmin):
+class CookieCategoryAdmin(CatalogueChangesMixin, TranslationAdmin):
     list_display = ["name", "slug", "is_necessary", "off_under_gpc", "order"]
     list_editable = ["order"]
     prepopulated_fields = {"slug": ["name"]}
@@ -53,10 +54,10 @@ class CookieCategoryAdmin(CatalogueChangesMixin, admin.ModelAdmin):
 
 
 @admin.register(CookieDeclaration)
-class CookieDeclarationAdmin(CatalogueChangesMixin, admin.ModelAdmin):
+class CookieDeclarationAdmin(CatalogueChangesMixin, TranslationAdmin):
     list_display = ["name", "category", "provider", "duration", "party"]
     list_filter = ["category", "party"]
-    search_fields = ["name", "provider", "purpose"]
+    search_fields = ["name", "provider_en", "provider_sw", "purpose_en", "purpose_sw"]
     list_select_related = ["category"]
 
 

@@ -1,7 +1,8 @@
 """Demo data: the four cookie categories and the cookies this site sets. Idempotent.
 
-The texts are stored as written here and marked for translation: the templates show a seeded text
-in the visitor's language when the catalogue has it, and a text staff wrote in the admin as written.
+The texts are written here in English and marked for translation; the services store each in its
+English and Swahili columns (django-modeltranslation), the Swahili taken from the catalogue. From then on
+staff edit both languages in the admin and the pages show the visitor's language (English if empty).
 """
 
 from typing import TextIO

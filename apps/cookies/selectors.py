@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -31,7 +32,12 @@ def declarations_all() -> list[CookieDeclaration]:
     return list(CookieDeclaration.objects.select_related("category").order_by("category__order", "name"))
 
 
-_DECLARATION_FIELDS = ("name", "provider", "category__slug", "purpose", "duration", "party")
+# What a visitor is told about each cookie, in every language (django-modeltranslation's columns): changing
+# the Swahili wording changes the notice as much as changing the English does.
+_LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
+_DECLARATION_FIELDS = ("name", "category__slug", "party") + tuple(
+    f"{field}_{language}" for field in ("provider", "purpose", "duration") for language in _LANGUAGES)
+_CATEGORY_TEXTS = tuple(f"{field}_{language}" for field in ("name", "description") for language in _LANGUAGES)
 
 
 def _declaration_rows() -> list[tuple]:
@@ -53,8 +59,10 @@ def declaration_version(
         categories = categories_all()
     if declaration_rows is None:
         declaration_rows = _declaration_rows()
-    category_part = sorted([c.slug, c.name, c.description, c.is_necessary, c.off_under_gpc] for c in categories)
-    declaration_part = sorted(list(row) for row in declaration_rows)
+    category_part = sorted(
+        [c.slug, *(getattr(c, text) or "" for text in _CATEGORY_TEXTS), c.is_necessary, c.off_under_gpc]
+        for c in categories)
+    declaration_part = sorted([value if value is not None else "" for value in row] for row in declaration_rows)
     content = json.dumps([category_part, declaration_part], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(content.encode()).hexdigest()[:16]
 
@@ -130,7 +138,7 @@ class ConsentState:
 
     @property
     def gpc_category_names(self) -> list[str]:
-        return [gettext(c.name) for c in self.categories if c.off_under_gpc]
+        return [c.name for c in self.categories if c.off_under_gpc]  # the active language's, or the English
 
     @property
     def expires_at(self) -> datetime | None:
@@ -149,10 +157,10 @@ def _catalogue() -> tuple[tuple[CookieCategory, ...], str, dict[str, list[str]],
     rows = _declaration_rows()
     version = declaration_version(categories=categories, declaration_rows=rows)
     patterns: dict[str, list[str]] = {c.slug: [] for c in categories if not c.is_necessary}
-    for name, _provider, slug, _purpose, _duration, party in sorted(rows):
+    for name, slug, party, *_texts in sorted(rows, key=lambda row: row[0]):
         if party == CookieDeclaration.Party.FIRST and slug in patterns:
             patterns[slug].append(name)
-    return categories, version, patterns, frozenset(row[2] for row in rows)
+    return categories, version, patterns, frozenset(row[1] for row in rows)
 
 
 def catalogue_cached() -> tuple[tuple[CookieCategory, ...], str, dict[str, list[str]], frozenset[str]]:

@@ -3,8 +3,10 @@
 import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext, override
 
 from apps.core.cache import content_bump
 
@@ -81,15 +83,40 @@ def cookie_catalogue_changed() -> None:
     content_bump(CATALOGUE)
 
 
+def _texts(fields: dict[str, str], translations: dict[str, str] | None) -> dict[str, str]:
+    """Each text in every language: the English as given, the others from `translations` (`name_sw`, ...)
+    or else from the gettext catalogue, which holds the Swahili of the texts the site ships with."""
+    texts: dict[str, str] = {}
+    for field, english in fields.items():
+        texts[field] = english
+        texts[f"{field}_{settings.LANGUAGE_CODE}"] = english
+        for language, _name in settings.LANGUAGES:
+            key = f"{field}_{language}"
+            if language == settings.LANGUAGE_CODE:
+                continue
+            given = (translations or {}).get(key)
+            if given:
+                texts[key] = given
+                continue
+            with override(language):
+                translated = gettext(english) if english else english
+            if translated != english:
+                texts[key] = translated
+    return texts
+
+
 def cookie_category_ensure(
     *, slug: str, name: str, description: str, is_necessary: bool = False, off_under_gpc: bool = False,
-    order: int = 0,
+    order: int = 0, translations: dict[str, str] | None = None,
 ) -> tuple[CookieCategory, bool]:
-    """Create the category unless one with this key exists (whose staff edits are kept)."""
+    """Create the category unless one with this key exists (whose staff edits are kept).
+
+    `name` and `description` are the English; `translations` may give the other languages (`name_sw`, ...).
+    """
     category, created = CookieCategory.objects.get_or_create(
         slug=slug,
-        defaults={"name": name, "description": description, "is_necessary": is_necessary,
-                  "off_under_gpc": off_under_gpc, "order": order},
+        defaults={**_texts({"name": name, "description": description}, translations),
+                  "is_necessary": is_necessary, "off_under_gpc": off_under_gpc, "order": order},
     )
     if created:
         cookie_catalogue_changed()
@@ -98,12 +125,16 @@ def cookie_category_ensure(
 
 def cookie_declaration_ensure(
     *, name: str, provider: str, category: CookieCategory, purpose: str, duration: str,
-    party: str = CookieDeclaration.Party.FIRST,
+    party: str = CookieDeclaration.Party.FIRST, translations: dict[str, str] | None = None,
 ) -> tuple[CookieDeclaration, bool]:
-    """Create the declaration unless this provider already declares a cookie of this name."""
+    """Create the declaration unless this provider already declares a cookie of this name.
+
+    `provider`, `purpose` and `duration` are the English; `translations` may give the other languages.
+    """
+    texts = _texts({"provider": provider, "purpose": purpose, "duration": duration}, translations)
     declaration, created = CookieDeclaration.objects.get_or_create(
-        name=name, provider=provider,
-        defaults={"category": category, "purpose": purpose, "duration": duration, "party": party},
+        name=name, **{f"provider_{settings.LANGUAGE_CODE}": provider},
+        defaults={**texts, "category": category, "party": party},
     )
     if created:
         cookie_catalogue_changed()

@@ -66,7 +66,7 @@ class Command(BaseCommand):
             category, created = cookie_category_ensure(
                 slug=spec["slug"], name=spec["name"], description=spec["description"],
                 is_necessary=spec.get("is_necessary", False), off_under_gpc=spec.get("off_under_gpc", False),
-                order=spec.get("order", 0))
+                order=spec.get("order", 0), translations=_translations(spec, ("name", "description")))
             self.stdout.write(f"cookie category {category.slug}: {'created' if created else 'present'}")
         for spec in site.get("vacancies", []):
             texts = {f"{name}_{language}": spec[f"{name}_{language}"]
