@@ -17,7 +17,9 @@ The bench database is emptied before and after.
 
 import argparse
 import os
+import re
 import tempfile
+import urllib.request
 from pathlib import Path
 
 import _common
@@ -82,11 +84,23 @@ TEXT = {
 }
 
 
+def form_url(base: str, *, product: bool) -> str:
+    """The application form as a visitor reaches it: from a job's page, for that job (the product); the
+    baseline's plain form has no job."""
+    if not product:
+        return base + "/apply/"
+    with urllib.request.urlopen(base + "/jobs/", timeout=10) as response:  # noqa: S310 (our bench server)
+        job = re.search(r'href="/jobs/([0-9a-f-]{36})/"', response.read().decode())
+    if job is None:
+        raise SystemExit("no open job on /jobs/ (setup_site seeds them)")
+    return f"{base}/apply/?vacancy={job.group(1)}"
+
+
 def script(*, run: int, form: _web.Form, path: str, product: bool) -> str:
     fields = dict(TEXT)
     fields["csrfmiddlewaretoken"] = form.hidden["csrfmiddlewaretoken"]
     if product:
-        fields.update({k: v for k, v in form.hidden.items() if k.startswith("notice_")})
+        fields.update({k: v for k, v in form.hidden.items() if k.startswith("notice_") or k == "vacancy"})
         fields.update({"consent_recruitment": "on", "consent_share-with-employer": "on"})
     else:  # the baseline's model has plain text columns for the numbers
         fields.update({"referee_1_phone": "", "referee_2_phone": ""})
@@ -113,7 +127,8 @@ def main() -> None:
     try:
         with _web.Servers(before=args.before) as servers:
             servers_by_name = {s.name: s for s in servers.all}
-            forms = {name: _web.form_of(server.url + "/apply/") for name, server in servers_by_name.items()}
+            forms = {name: _web.form_of(form_url(server.url, product=name != "baseline"))
+                     for name, server in servers_by_name.items()}
             runs = {name: [] for name in servers_by_name}
             run_no = 0
             for round_no in range(args.rounds + 1):  # round 0 warms up (connections, caches) and is not counted
