@@ -120,12 +120,27 @@ def content_reset() -> None:
         _content_cache().set(_version_key(name), uuid.uuid4().hex[:12], timeout=None)
 
 
+# Values this process has read, by their versioned key: a page then asks the shared cache only for the
+# version (a short string), not for the value too (a pickled list of model rows each time). An entry of an
+# old version is never read again (the key changes with the version); the dict is emptied when it grows.
+_read: dict[str, tuple[float, Any]] = {}
+_READ_MAX = 256
+
+
 def content_cached(name: str, parts: tuple, compute: Callable[[], Any], *, timeout: int = CONTENT_TTL) -> Any:
-    """The value for this kind of content (and these key parts, e.g. a language), computed once per version."""
+    """The value for this kind of content (and these key parts, e.g. a language), computed once per version.
+    Callers treat it as read-only: within a process the same object is handed out again."""
     cache = _content_cache()
     key = f"content:{name}:{content_version(name)}:{':'.join(str(p) for p in parts)}"
+    now = time.monotonic()
+    held = _read.get(key)
+    if held is not None and held[0] > now:
+        return held[1]
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()
         cache.set(key, value, timeout)
+    if len(_read) >= _READ_MAX:
+        _read.clear()
+    _read[key] = (now + timeout, value)
     return value
