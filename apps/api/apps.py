@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from apps.core import datamap
+
 
 class ApiConfig(AppConfig):
     name = "apps.api"
@@ -7,8 +9,6 @@ class ApiConfig(AppConfig):
     verbose_name = "Controller API"
 
     def ready(self) -> None:
-        from apps.core import datamap
-
         from . import checks  # noqa: F401 (registers the system check)
         from .holdings import HOLDINGS  # it needs the models, which are loaded only now
 
