@@ -18,6 +18,7 @@ Africa's Talking offers no query of an outbound message's status by our referenc
 reports are pushed to a callback), so an SMS is handled like an email without a Message-ID.
 """
 
+import contextlib
 import json
 import logging
 import smtplib
@@ -292,15 +293,27 @@ def notifications_send(*, notification_ids: list[uuid.UUID]) -> BatchSent:
     classified per row (transient ones are returned, to be tried again with backoff), and a row another
     worker holds, or that is sent, failed or erased, is left alone."""
     claim = {"claimed_at": timezone.now(), "claimed_by": liveness.process_id()}
-    claimed = Notification.objects.filter(pk__in=notification_ids, status=Notification.Status.PENDING).update(
-        status=Notification.Status.SENDING, attempts=F("attempts") + 1, **claim)
-    if not claimed:
-        return BatchSent(0, [])
-    rows = _retrying(lambda: list(Notification.objects.filter(pk__in=notification_ids,
-                                                              status=Notification.Status.SENDING, **claim)
-                                  .order_by("created_at", "pk")),
-                     what="load", notification_id=notification_ids[0])
-    datakeys_prefetch(subject_ids=[n.subject_id for n in rows])
+    # Every database step before the first send is retried while the database restarts; if it stays away,
+    # the rows this call claimed go back to PENDING for a re-drive (else they would wait, SENDING under a
+    # live worker, for the claim's timeout).
+    _retrying(lambda: Notification.objects.filter(pk__in=notification_ids, status=Notification.Status.PENDING)
+              .update(status=Notification.Status.SENDING, attempts=F("attempts") + 1, **claim),
+              what="claim", notification_id=notification_ids[0])
+    try:
+        rows = _retrying(lambda: list(Notification.objects.filter(pk__in=notification_ids,
+                                                                  status=Notification.Status.SENDING, **claim)
+                                      .order_by("created_at", "pk")),
+                         what="load", notification_id=notification_ids[0])
+        if not rows:  # sent, failed, erased, or another worker has them
+            return BatchSent(0, [])
+        _retrying(lambda: datakeys_prefetch(subject_ids=[n.subject_id for n in rows]), what="keys",
+                  notification_id=notification_ids[0])
+    except DatabaseError:
+        with contextlib.suppress(DatabaseError):  # if this fails too, the claim's timeout frees them
+            _retrying(lambda: Notification.objects.filter(pk__in=notification_ids, status=Notification.Status.SENDING,
+                                                          **claim).update(status=Notification.Status.PENDING),
+                      what="release", notification_id=notification_ids[0])
+        raise
     smtp = _smtp_open() if any(n.channel == Notification.Channel.EMAIL for n in rows) else None
     accepted: list[tuple[Notification, str]] = []
     retries, sent = [], 0
