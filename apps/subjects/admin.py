@@ -18,6 +18,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from apps.audit.services import Actor
 from apps.core.admin import ReadOnlyAdmin
+from apps.vault.services import KeyDestroyed
 
 from .forms import FindPersonForm, RevealForm
 from .masking import mask
@@ -65,11 +66,21 @@ RESTRICTED_MESSAGE = gettext_lazy("Processing of this person's data is restricte
                                   "lift the restriction.")
 
 
-def _record_of(subject: DataSubject) -> PersonalRecord | None:
-    try:
-        return subject.record
-    except PersonalRecord.DoesNotExist:
-        return None
+ERASED_MESSAGE = gettext_lazy("This person's data has just been erased: there is nothing left to show.")
+
+
+def _masked_of(subject: DataSubject) -> dict[str, str] | None:
+    """The person's name, email and mobile, masked, opened once per row; None once the record is gone.
+    An erasure destroys the key before it deletes the rows, so a page can meet the rows without their key
+    for a moment: that reads as erased, not as an error."""
+    if not hasattr(subject, "_masked"):
+        try:
+            record = subject.record
+            subject._masked = {"name": mask(record.full_name), "email": mask(record.email),
+                               "mobile": mask(record.mobile) if record.mobile else ""}
+        except (PersonalRecord.DoesNotExist, KeyDestroyed):
+            subject._masked = None
+    return subject._masked
 
 
 class FoundByFilter(admin.SimpleListFilter):
@@ -208,6 +219,9 @@ class DataSubjectAdmin(admin.ModelAdmin):
             return redirect("admin:subjects_datasubject_change", pk)
         try:
             record = subject_reveal(subject=subject, staff_user=request.user, **form.cleaned_data)
+        except KeyDestroyed:
+            self.message_user(request, ERASED_MESSAGE, messages.WARNING)
+            return redirect("admin:subjects_datasubject_change", pk)
         except SubjectRestricted:
             self.message_user(request, _("Processing of this person's data is restricted: it can be seen only for "
                                          "a rights request or a legal request."), messages.ERROR)
@@ -220,18 +234,18 @@ class DataSubjectAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Name"))
     def masked_name(self, obj: DataSubject) -> str:
-        record = _record_of(obj)
-        return mask(record.full_name) if record else "—"
+        masked = _masked_of(obj)
+        return masked["name"] if masked else _("erased")
 
     @admin.display(description=gettext_lazy("Email"))
     def masked_email(self, obj: DataSubject) -> str:
-        record = _record_of(obj)
-        return mask(record.email) if record else "—"
+        masked = _masked_of(obj)
+        return masked["email"] if masked else "—"
 
     @admin.display(description=gettext_lazy("Mobile"))
     def masked_mobile(self, obj: DataSubject) -> str:
-        record = _record_of(obj)
-        return mask(record.mobile) if record and record.mobile else "—"
+        masked = _masked_of(obj)
+        return masked["mobile"] or "—" if masked else "—"
 
     @admin.display(description=gettext_lazy("Open applications"), ordering="open_application_count")
     def open_applications(self, obj: DataSubject) -> int:
@@ -254,10 +268,10 @@ class DataSubjectAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Record (masked)"))
     def masked_record(self, obj: DataSubject) -> str:
-        record = _record_of(obj)
-        if record is None:
-            return "—"
-        return " · ".join(mask(value) for value in (record.full_name, record.email, record.mobile) if value)
+        masked = _masked_of(obj)
+        if masked is None:
+            return _("erased")
+        return " · ".join(value for value in masked.values() if value)
 
 
 @admin.register(ServiceEngagement)
@@ -367,6 +381,9 @@ class RevealingAdmin(admin.ModelAdmin):
             return redirect(f"admin:{self._url_name('change')}", pk)
         try:
             return self.revealed(request, obj, **form.cleaned_data)
+        except KeyDestroyed:
+            self.message_user(request, ERASED_MESSAGE, messages.WARNING)
+            return redirect(f"admin:{self._url_name('change')}", pk)
         except SubjectRestricted:
             self.message_user(request, _("Processing of this person's data is restricted: it can be seen only for "
                                          "a rights request or a legal request."), messages.ERROR)

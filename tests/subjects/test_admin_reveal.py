@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from apps.audit.models import AuditEvent
+from apps.vault.services import datakey_destroy
 from tests.factories import SubjectFactory
 from tests.staff.helpers import sign_in_verified
 
@@ -43,3 +44,20 @@ def test_an_outsider_gets_nothing(client):
     subject = SubjectFactory(full_name="Halima Abdi")
     response = client.get(f"/admin/subjects/datasubject/{subject.pk}/change/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_a_person_met_mid_erasure_reads_as_erased_not_as_an_error(client, recruiter):
+    """An erasure destroys the key before it deletes the rows: a page opened in between shows the person
+    as erased (the answer-an-enquiry redirect lands there while the worker erases)."""
+    recruiter.user_permissions.add(Permission.objects.get(codename="reveal_personal_data"))
+    subject = SubjectFactory(full_name="Halima Abdi")
+    datakey_destroy(subject_id=subject.pk)
+    sign_in_verified(client, recruiter)
+    listing = client.get("/admin/subjects/datasubject/")
+    assert listing.status_code == 200 and "erased" in listing.content.decode()
+    page = client.get(f"/admin/subjects/datasubject/{subject.pk}/change/")
+    assert page.status_code == 200 and "erased" in page.content.decode()
+    response = client.post(f"/admin/subjects/datasubject/{subject.pk}/reveal/", {"reason": "application"},
+                           follow=True)
+    assert "has just been erased" in response.content.decode()
+    assert not AuditEvent.objects.filter(verb="pii.revealed").exists()
