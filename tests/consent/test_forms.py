@@ -47,6 +47,8 @@ def test_a_valid_application_stores_encrypted_data_consents_and_queues_confirmat
     assert "Amani" not in mail.subject
     sms_to = sorted(m.to for m in sms_backends.outbox)
     assert sms_to == ["+254712345678", "+254722111222", "+254733444555"]  # the applicant and each referee
+    own_sms = next(m for m in sms_backends.outbox if m.to == "+254712345678")
+    assert "privacy policy v1" in own_sms.text and "/privacy/versions/1/" in own_sms.text  # the version consented under
 
     page = client.get("/sent/").content.decode()
     assert "ID document" in page and "Recruitment" in page and "An email and an SMS" in page

@@ -1,6 +1,7 @@
 """Every message template renders, says what it must, and loads nothing from elsewhere."""
 
 import pytest
+from django.utils import translation
 
 from apps.notifications.rendering import render_message
 
@@ -72,3 +73,22 @@ def test_each_sms_is_short_and_says_what_it_must(template):
     for phrase in must:
         assert phrase in text
     assert len(text) <= 320  # two SMS segments at most
+
+
+@pytest.mark.parametrize("language", ["en", "sw"])
+def test_the_confirmation_sms_links_the_policy_version_and_fits_three_segments(settings, language):
+    """A real private link is ~130 characters on a real domain: with the longest seeded purposes and a
+    client's name the SMS takes three GSM segments (153 characters each once concatenated), never more."""
+    settings.CONTROLLER_NAME = "Jamii Talent Ltd"
+    site = "https://portal.jamiitalent.co.ke"
+    longest = {**CONTEXT, "received_from": "Acme Hospitals Kenya Ltd",
+               "purposes": ["Kuwapa taarifa kampuni inayoajiri", "Kujibu swali lako", "Habari za kazi mpya"]
+               if language == "sw" else ["Sharing with the hiring company", "Answering your enquiry",
+                                         "News about new jobs"],
+               "link": f"{site}/me/{'x' * 96}/", "policy_version": 12,
+               "policy_url": f"{site}/privacy/versions/12/"}
+    with translation.override(language):
+        _, text, _ = render_message("confirmation", longest, channel="sms")
+    assert longest["policy_url"] in text and ("v12" in text or "toleo 12" in text) and longest["link"] in text
+    assert "Acme Hospitals Kenya Ltd" in text
+    assert len(text) <= 3 * 153, len(text)
