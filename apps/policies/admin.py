@@ -10,12 +10,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.audit.services import Actor
 from apps.core.admin import ReadOnlyAdmin
 from apps.notifications.rendering import render_message
+from apps.subjects.admin import person_action_register
 from apps.subjects.models import DataSubject
 
 from .forms import DisclosureRecordForm
@@ -31,11 +33,10 @@ from .selectors import (
     versions_diff,
 )
 from .services import (
-    DisclosureRefused,
     PolicyLocked,
     campaign_call_record,
     campaign_retry_failed,
-    disclosure_record,
+    disclosures_record,
     policy_disclosure_save,
     policy_version_publish,
     policy_version_save,
@@ -272,32 +273,40 @@ class DisclosureAdmin(admin.ModelAdmin):
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None) -> HttpResponse:
         if not self.has_add_permission(request):
             return redirect("admin:index")
-        form = DisclosureRecordForm(request.POST or None)
+        # The people list's "record a disclosure" action arrives with the chosen public ids filled in.
+        form = DisclosureRecordForm(request.POST or None, initial={"people": request.GET.get("people", "")})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            people = {s.pk: s for s in DataSubject.objects.filter(pk__in=data["people"])}
-            recorded, refused = 0, []
-            for person_id in data["people"]:
-                subject = people.get(person_id)
-                if subject is None:
-                    refused.append(f"{person_id}: {_('no such person')}")
-                    continue
-                try:
-                    disclosure_record(
-                        subject=subject, actor=Actor.staff(request.user), recorded_by=request.user,
-                        recipient=data["recipient"], data_categories=data["data_categories"],
-                        legal_basis=data["legal_basis"], allowed=data["allowed"], reference=data["reference"],
-                        restricted_until=data["restricted_until"], disclosed_at=data["disclosed_at"])
-                    recorded += 1
-                except DisclosureRefused as exc:
-                    refused.append(f"{person_id}: {' '.join(exc.messages)}")
+            recorded, refused = disclosures_record(
+                subject_ids=data["people"], actor=Actor.staff(request.user), recorded_by=request.user,
+                recipient=data["recipient"], data_categories=data["data_categories"],
+                legal_basis=data["legal_basis"], allowed=data["allowed"], reference=data["reference"],
+                restricted_until=data["restricted_until"], disclosed_at=data["disclosed_at"])
             if recorded:
                 self.message_user(request, _("Recorded %(n)s disclosure(s).") % {"n": recorded}, messages.SUCCESS)
-            for line in refused:
-                self.message_user(request, _("Refused: %(why)s") % {"why": line}, messages.ERROR)
+            for person_id, why in refused:
+                self.message_user(request, _("Refused: %(why)s") % {"why": f"{person_id}: {why}"}, messages.ERROR)
             if not refused:
                 return redirect("admin:policies_disclosure_changelist")
         return TemplateResponse(request, "admin/policies/disclosure_add.html", {
             **self.admin_site.each_context(request), "title": _("Record a disclosure"), "form": form,
             "opts": self.model._meta,
         })
+
+
+MOST_AT_ONCE = 200
+
+
+def record_disclosure(modeladmin, request: HttpRequest, queryset: QuerySet[DataSubject]) -> HttpResponse | None:
+    """People list action: the disclosure form with the chosen people filled in (the form records it)."""
+    ids = list(queryset.values_list("pk", flat=True)[:MOST_AT_ONCE + 1])
+    if len(ids) > MOST_AT_ONCE:
+        modeladmin.message_user(request, _("Choose at most %(n)d people for one disclosure.") % {"n": MOST_AT_ONCE},
+                                messages.ERROR)
+        return None
+    people = "\n".join(str(pk) for pk in ids)
+    return redirect(f"{reverse('admin:policies_disclosure_add')}?{urlencode({'people': people})}")
+
+
+record_disclosure.short_description = gettext_lazy("Record a disclosure of these people's data")
+person_action_register(record_disclosure, permission="policies.add_disclosure")

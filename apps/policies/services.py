@@ -244,6 +244,25 @@ def disclosure_record(*, subject: DataSubject, actor: Actor, recipient: str, dat
         raise
 
 
+def disclosures_record(*, subject_ids: list[uuid.UUID], actor: Actor, recorded_by=None, **disclosure) -> tuple[
+        int, list[tuple[uuid.UUID, str]]]:
+    """The same disclosure for several people (staff record one for a selection): each person on their own,
+    so one refusal does not stop the others. Returns how many were recorded and, per refused public id, why."""
+    people = DataSubject.objects.in_bulk(subject_ids)
+    recorded, refused = 0, []
+    for subject_id in subject_ids:
+        subject = people.get(subject_id)
+        if subject is None:
+            refused.append((subject_id, _("no such person")))
+            continue
+        try:
+            disclosure_record(subject=subject, actor=actor, recorded_by=recorded_by, **disclosure)
+            recorded += 1
+        except DisclosureRefused as exc:
+            refused.append((subject_id, " ".join(exc.messages)))
+    return recorded, refused
+
+
 def _disclosure_record(*, subject: DataSubject, actor: Actor, recipient: str, data_categories: list[str],
                        legal_basis: str, recorded_by, allowed: PolicyDisclosure | None, reference: str,
                        restricted_until: date | None, disclosed_at: datetime | None) -> Disclosure:

@@ -64,3 +64,21 @@ def test_a_recruiter_neither_publishes_nor_sees_the_register(demo_purposes, recr
     for url in ["/admin/policies/campaign/", "/admin/policies/campaignrecipient/", "/admin/policies/disclosure/"]:
         assert recruiter.get(url).status_code == 403, url
     assert recruiter.get("/admin/policies/disclosure/add/")["Location"] == "/admin/"  # sent back, no form
+
+
+def test_the_officer_records_a_disclosure_for_people_chosen_on_the_people_list(demo_purposes, officer, recruiter):
+    chosen = [EngagementFactory().subject for _ in range(2)]
+    other = EngagementFactory().subject
+    response = officer.post("/admin/subjects/datasubject/", {
+        "action": "record_disclosure", "_selected_action": [str(p.pk) for p in chosen]})
+    assert response.status_code == 302 and response["Location"].startswith("/admin/policies/disclosure/add/?")
+    form = officer.get(response["Location"]).content.decode()
+    assert all(str(p.pk) in form for p in chosen) and str(other.pk) not in form  # the form arrives filled in
+    officer.post("/admin/policies/disclosure/add/", {
+        "people": "\n".join(str(p.pk) for p in chosen), "legal_basis": "legal-obligation",
+        "recipient": "Kenya Revenue Authority", "reference": "KRA/2026/118", "data_categories": ["identity"]})
+    assert set(Disclosure.objects.values_list("subject_id", flat=True)) == {p.pk for p in chosen}
+
+    people_list = recruiter.get("/admin/subjects/datasubject/")
+    assert people_list.status_code == 200
+    assert "record_disclosure" not in people_list.content.decode()  # a recruiter does not record disclosures
