@@ -145,6 +145,9 @@ class Holding:
     hold_name: str = ""
     # Field-by-field erasure under a legal hold (returns the names erased); default: delete the rows.
     erase_unheld: PartialEraser | None = field(default=None, compare=False)
+    # Categories a row holds only when it matches a condition (a record without an address holds no
+    # address): ((category, Q), ...). A deletion certificate names only what the person's rows held.
+    held_when: tuple[tuple[str, models.Q], ...] = field(default=(), compare=False)
 
     @property
     def model_class(self) -> type[models.Model]:
@@ -242,11 +245,22 @@ def rows_remaining(*, subject_ids: list[Any], by_person: bool = False) -> dict[A
     return left
 
 
-def categories_of(counts: dict[str, int]) -> list[str]:
-    """The categories of data an erasure destroyed, from its counts per holding."""
-    by_label = {h.label: h for h in holdings()}
-    found = {c for label, n in counts.items() if n and label in by_label for c in by_label[label].categories}
-    return [c for c in Category.values if c in found]
+def categories_by_person(*, counts: dict[Any, dict[str, int]]) -> dict[Any, list[str]]:
+    """{person: the categories of data erasure destroys}, from rows_count_by_person's counts and, for the
+    holdings whose rows hold some categories only sometimes, one grouped query each (read without the key)."""
+    found: dict[Any, set[str]] = {person: set() for person in counts}
+    for holding in _erased_holdings():
+        sometimes = {category for category, _q in holding.held_when}
+        always = [c for c in holding.categories if c not in sometimes]
+        for person, by_label in counts.items():
+            if by_label.get(holding.label):
+                found[person].update(always)
+        if holding.held_when:
+            aggregates = {f"c{i}": models.Count("pk", filter=q) for i, (_c, q) in enumerate(holding.held_when)}
+            for row in holding.rows_of(list(counts)).values(holding.person).annotate(**aggregates).order_by():
+                found[row[holding.person]].update(
+                    category for i, (category, _q) in enumerate(holding.held_when) if row[f"c{i}"])
+    return {person: [c for c in Category.values if c in held] for person, held in found.items()}
 
 
 def export_for(*, subject_id: Any) -> dict[str, Any]:

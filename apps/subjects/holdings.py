@@ -2,10 +2,12 @@
 
 import base64
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.core.datamap import AsEvidence, Category, Delete, Holding, Keep, UntilErased
+from apps.vault.fields import holds_value
 
+from .models import IdentityDocument
 from .services import document_read, lookups_erase_unheld, record_erase_unheld
 
 SERVICES = ("recruitment for client companies", "answering enquiries")
@@ -75,6 +77,10 @@ HOLDINGS = [
                         Category.GOVERNMENT_ID, Category.PROFESSIONAL),
             purposes=SERVICES, legal_basis=CONSENT, on_erasure=Delete(), retention=UntilErased(),
             export=_records, export_key="record", erase_unheld=record_erase_unheld,
+            held_when=((Category.ADDRESS, holds_value("address")),
+                       (Category.REFEREE, holds_value("referees", empty=b"[]")),
+                       (Category.GOVERNMENT_ID, holds_value("legal_id_number")),
+                       (Category.PROFESSIONAL, holds_value("experience"))),
             recipients="the client company hiring for the job, if the person agreed to sharing"),
     Holding(model="subjects.Enquiry", categories=(Category.MESSAGE,), purposes=("answering enquiries",),
             legal_basis=CONSENT, on_erasure=Delete(), retention=UntilErased(), export=_enquiries,
@@ -82,7 +88,9 @@ HOLDINGS = [
     Holding(model="subjects.IdentityDocument", categories=(Category.ID_DOCUMENT, Category.PROFESSIONAL),
             purposes=("recruitment for client companies",), legal_basis=CONSENT, on_erasure=Delete(),
             retention=UntilErased(), export=_documents, export_key="documents", file_field="stored_name",
-            hold_name="documents", recipients="the client company hiring for the job, if the person agreed"),
+            hold_name="documents", recipients="the client company hiring for the job, if the person agreed",
+            held_when=((Category.ID_DOCUMENT, Q(kind=IdentityDocument.Kind.ID_SCAN)),
+                       (Category.PROFESSIONAL, Q(kind=IdentityDocument.Kind.CV)))),
     Holding(model="subjects.SubjectLookup", categories=(Category.LOOKUP_INDEX,), purposes=SERVICES,
             legal_basis=CONSENT, on_erasure=Delete(), retention=UntilErased(), export_key="lookups",
             erase_unheld=lookups_erase_unheld,

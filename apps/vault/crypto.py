@@ -13,6 +13,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 VERSION = b"\x01"
 NONCE_BYTES = 12
+TAG_BYTES = 16
+# A sealed value is this much longer than its plaintext: version byte, nonce, GCM tag.
+SEALED_OVERHEAD = len(VERSION) + NONCE_BYTES + TAG_BYTES
 
 
 class DecryptionError(Exception):
@@ -25,7 +28,7 @@ def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
 
 
 def open_sealed(key: bytes, sealed: bytes, aad: bytes) -> bytes:
-    if len(sealed) < 1 + NONCE_BYTES + 16 or sealed[:1] != VERSION:
+    if len(sealed) < SEALED_OVERHEAD or sealed[:1] != VERSION:
         raise DecryptionError("not a sealed value of a known version")
     try:
         return AESGCM(key).decrypt(sealed[1 : 1 + NONCE_BYTES], sealed[1 + NONCE_BYTES :], aad)

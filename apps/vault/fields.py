@@ -20,6 +20,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as phone_to_python
 
 from . import services
+from .crypto import SEALED_OVERHEAD
 
 
 class Sealed(bytes):
@@ -75,6 +76,20 @@ class _EncryptedDescriptor:
         )
         data[self.field.attname] = sealed
         return sealed
+
+
+class SealedLength(models.Transform):
+    """The length of the sealed bytes. It tells a filled value from an empty one without the key (the
+    plaintext is SEALED_OVERHEAD bytes shorter): what an erasure certifies it destroyed, for example."""
+
+    lookup_name = "sealed_length"
+    function = "LENGTH"
+    output_field = models.IntegerField()
+
+
+def holds_value(field_name: str, *, empty: bytes = b"") -> models.Q:
+    """Rows whose encrypted field holds more than `empty` (how the field encodes its empty value)."""
+    return models.Q(**{f"{field_name}__sealed_length__gt": SEALED_OVERHEAD + len(empty)})
 
 
 class EncryptedField(models.BinaryField):
@@ -133,7 +148,7 @@ class EncryptedField(models.BinaryField):
         return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
 
     def get_transform(self, name: str):
-        return None
+        return SealedLength if name == SealedLength.lookup_name else None
 
     def to_python(self, value: Any) -> Any:
         return value

@@ -305,3 +305,18 @@ def test_the_clients_reference_does_not_outlive_the_person():
     services.subject_erase(subject=engagement.subject, reason="service-complete")
     engagement.refresh_from_db()
     assert engagement.reference == "" and engagement.service == "recruitment"  # the service history stays
+
+
+def test_a_certificate_names_only_the_categories_the_person_held():
+    """Read without the key (sealed lengths, document kinds): someone who only wrote to us is not certified
+    to have had an address, referees, an ID, a CV or work experience erased; an applicant with a CV is."""
+    enquirer = SubjectFactory(mobile=None, address="", referees=[], legal_id_type="", legal_id_number="")
+    applicant = SubjectFactory(experience="Six years as a theatre nurse")
+    services.document_add(subject=applicant, actor=SYSTEM, data=PDF_BYTES, kind=IdentityDocument.Kind.CV)
+
+    enquirer_certificate = services.subject_erase(subject=enquirer, reason="service-complete")
+    applicant_certificate = services.subject_erase(subject=applicant, reason="service-complete")
+
+    assert enquirer_certificate.categories == ["identity", "contact", "lookup-index"]
+    assert {"address", "referee", "government-id", "professional"} <= set(applicant_certificate.categories)
+    assert "id-document" not in applicant_certificate.categories  # a CV, no ID scan

@@ -182,12 +182,13 @@ def _shred(*, jobs: list[tuple[uuid.UUID, uuid.UUID, str]]) -> dict[uuid.UUID, D
         vault_files.file_delete(name=name)
     with transaction.atomic(durable=True):
         counts = datamap.rows_count_by_person(subject_ids=subject_ids)
+        categories = datamap.categories_by_person(counts=counts)
         datamap.rows_erase(subject_ids=subject_ids)
         now = timezone.now()
         DataSubject.objects.filter(pk__in=subject_ids).update(status=DataSubject.Status.ERASED, erased_at=now)
         # A certificate takes its job's id, so marking the jobs done needs no per-row statement.
         certificates = [
-            DeletionCertificate(id=j, subject_id=s, reason=r, categories=datamap.categories_of(counts[s]),
+            DeletionCertificate(id=j, subject_id=s, reason=r, categories=categories[s],
                                 counts=counts[s], key_destroyed_at=key_destroyed_at, completed_at=now, job_id=str(j))
             for j, s, r in jobs
         ]
