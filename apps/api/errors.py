@@ -19,6 +19,8 @@ MESSAGES = {
     "idempotency_key_reused": _("This Idempotency-Key was used with a different body."),
     "vacancy_closed": _("The vacancy is closed."),
     "engagement_not_open": _("The engagement is not open."),
+    "subject_restricted": _("Processing of this person's data is restricted: the service stays open until our "
+                            "privacy officer lifts the restriction. Nothing was changed."),
     "reference_ambiguous": _("More than one engagement has this reference: use the engagement id."),
     "body_too_large": _("The body is too large."),
     "unsupported_media_type": _("Send the body as application/json."),

@@ -126,6 +126,8 @@ def api_call_record(*, token: ApiToken | None, endpoint: str, status: int, code:
 def engagement_complete_by_controller(*, engagement: ServiceEngagement, controller: Controller) -> list[ErasureJob]:
     """The client company says the service is complete: it ends, and the person's erasure is queued if it
     was their last open service. Returns the erasure jobs written (none while another service is open)."""
+    if subject_services.engagements_restricted(engagement_ids=[engagement.pk]):
+        raise ApiError(409, "subject_restricted")  # it would stay open: say so rather than answer 202
     return subject_services.engagements_complete(engagement_ids=[engagement.pk], actor=Actor.controller(controller))
 
 
@@ -200,8 +202,8 @@ def _purposes(slugs: list[str]) -> list:
     unknown = sorted(set(slugs) - set(offered))
     if unknown:
         raise ApiError(422, "validation_failed", [{"field": "consent.purposes",
-                                                   "message": _("Unknown purpose: %(slugs)s")
-                                                   % {"slugs": ", ".join(unknown)}}])
+                                                   "message": _("Unknown purpose. The purposes you may give: "
+                                                                "%(slugs)s") % {"slugs": ", ".join(offered)}}])
     missing = sorted(slug for slug, p in offered.items() if p.required and slug not in slugs)
     if missing:
         raise ApiError(422, "validation_failed", [{"field": "consent.purposes",
@@ -240,9 +242,11 @@ def candidate_hand_over(*, controller: Controller, payload: dict, idempotency_ke
             collection_point="api", form_version=API_FORM_VERSION, source=ConsentRecord.Source.CONTROLLER,
             language=payload.get("language") or "", controller=controller, obtained_at=obtained_at,
             obtained_how=consent["obtained_how"], evidence_reference=consent.get("reference", ""))
-        # The intake's own key: derived from the Idempotency-Key, so even a retry after a crash between the
-        # hand-over and the answer being kept finds the same submission.
-        key = (uuid.uuid5(uuid.NAMESPACE_URL, f"privacy-portal:api:{controller.pk}:{idempotency_key}")
+        # The intake's own key: derived from the Idempotency-Key and the body, so a retry after a crash between
+        # the hand-over and the answer being kept finds the same submission, and the same key used again for
+        # another candidate once its answer has expired (API_IDEMPOTENCY_DAYS) is a new hand-over, never the
+        # earlier person (submissions are kept longer than keys).
+        key = (uuid.uuid5(uuid.NAMESPACE_URL, f"privacy-portal:api:{controller.pk}:{idempotency_key}:{digest}")
                if idempotency_key else uuid.uuid4())
         try:
             received = submission_receive(key=key, kind="apply", data=values, purposes=purposes, context=context,

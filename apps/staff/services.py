@@ -167,7 +167,10 @@ def subject_restriction_lift(*, subject: DataSubject, staff_user, reason: str) -
     there was none."""
     if not subject_services.restriction_lift(subject=subject, actor=Actor.staff(staff_user), reason=reason):
         return False
-    _tell(subject, "restriction_lifted", {"reason": DataSubject.RestrictionLifted(reason).label})
+    told = _tell(subject, "restriction_lifted", {"reason": DataSubject.RestrictionLifted(reason).label})
+    # An erasure deferred by the restriction runs now, once the person has been told (the message is
+    # sealed with the key the erasure destroys).
+    subject_services.erasure_jobs_resume(subject_id=subject.pk, after_notification=told.pk if told else None)
     return True
 
 

@@ -124,6 +124,10 @@ class DataSubject(models.Model):
         return self.restricted_at is not None
 
 
+# While processing is restricted, staff may see a person's data only for these reveal reasons.
+REVEAL_REASONS_WHILE_RESTRICTED = frozenset({"rights-request", "legal-request"})
+
+
 class SubjectRestricted(ValueError):
     """Processing of this person's data is restricted (DPA s.34): only storage is allowed. No personal data."""
 
@@ -347,6 +351,9 @@ class ErasureJob(models.Model):
         PENDING = "pending", _("Pending")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
+        # The person's processing was restricted before the job ran: nothing is erased until it is lifted
+        # (a request of the person's own is not kept waiting).
+        RESTRICTED = "restricted", _("Waiting for a restriction of processing to be lifted")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="erasure_jobs",

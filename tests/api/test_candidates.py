@@ -1,10 +1,14 @@
 """POST /api/v1/candidates: the person is created or found, the application opened for the client's vacancy,
 consent receipts name the client company, the person is told from whom we got their data; Idempotency-Key."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from apps.api.models import IdempotencyKey
+from apps.api.services import idempotency_keys_expire
 from apps.audit.models import AuditEvent
 from apps.consent.models import ConsentRecord
 from apps.consent.receipts import receipt_payload
@@ -141,3 +145,20 @@ def test_consent_evidence_needs_a_time_with_its_zone(setup):
     body["consent"]["obtained_at"] = "2026-11-27T10:00:00"
     response = api.post("/candidates", body)
     assert response.status_code == 422 and response.json()["fields"][0]["field"] == "consent.obtained_at"
+
+
+def test_an_idempotency_key_used_again_after_its_answer_expired_is_a_new_hand_over(client, demo_purposes):
+    """Keys are kept a day, submissions longer: the same key for another candidate later must never answer
+    with (and let the client later complete and erase) the earlier person."""
+    controller = ControllerFactory()
+    api = Api(client, make_token(controller))
+    vacancy, other = make_vacancy(controller), make_vacancy(controller, "Team leader")
+    first = api.post("/candidates", candidate_body(vacancy, 1), **{"Idempotency-Key": "cand-42"})
+    assert first.status_code == 201
+    assert idempotency_keys_expire(now=timezone.now() + timedelta(days=2)) == 1
+    second = api.post("/candidates", candidate_body(vacancy, 2), **{"Idempotency-Key": "cand-42"})
+    assert second.status_code == 201 and second.json()["public_id"] != first.json()["public_id"]
+    assert DataSubject.objects.count() == 2
+    idempotency_keys_expire(now=timezone.now() + timedelta(days=2))
+    third = api.post("/candidates", candidate_body(other, 3), **{"Idempotency-Key": "cand-42"})
+    assert third.status_code == 201 and DataSubject.objects.count() == 3

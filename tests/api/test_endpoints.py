@@ -6,7 +6,9 @@ import uuid
 import pytest
 
 from apps.api.models import Scope
+from apps.audit.services import Actor
 from apps.subjects.models import PersonalRecord, ServiceEngagement
+from apps.subjects.services import restriction_set
 from apps.vault.proofs import proof_verify
 from tests.api.helpers import Api, make_token, make_vacancy
 from tests.factories import ControllerFactory, EngagementFactory
@@ -108,3 +110,12 @@ def test_another_clients_vacancy_cannot_be_closed_or_listed(two_clients):
     vacancy.refresh_from_db()
     assert vacancy.is_open
     assert other.get("/vacancies").json() == []
+
+
+def test_completing_a_restricted_persons_service_is_a_conflict_not_a_202_that_does_nothing(two_clients):
+    mine, _theirs, api, _other = two_clients
+    engagement = EngagementFactory(controller=mine, reference="ATS-11")
+    restriction_set(subject=engagement.subject, actor=Actor.system("test"), ground="legal-claim")
+    response = api.post(f"/engagements/{engagement.pk}/complete")
+    assert response.status_code == 409 and response.json()["code"] == "subject_restricted"
+    assert ServiceEngagement.objects.get(pk=engagement.pk).is_open

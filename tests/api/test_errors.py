@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.api.helpers import Api, make_token
+from tests.api.helpers import Api, candidate_body, make_token, make_vacancy
+from tests.factories import ControllerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +47,19 @@ def test_invalid_fields_are_422_with_the_field_names_and_without_the_values(api)
     fields = {f["field"] for f in body["fields"]}
     assert {"vacancy", "person.full_name", "consent"} <= fields
     assert "Achieng" not in response.content.decode() and "wanjiru" not in response.content.decode()
+
+
+def test_json_nested_deeper_than_the_parser_goes_is_malformed_not_a_crash(api):
+    response = api.client.post("/api/v1/candidates", "[" * 30000 + "]" * 30000, content_type="application/json",
+                               HTTP_AUTHORIZATION=f"Bearer {api.token}")
+    assert response.status_code == 400 and response.json()["code"] == "malformed_json"
+
+
+def test_an_unknown_purpose_is_named_by_what_we_accept_not_by_what_was_sent(client, demo_purposes):
+    controller = ControllerFactory()
+    api = Api(client, make_token(controller))
+    body = candidate_body(make_vacancy(controller))
+    body["consent"]["purposes"] = ["recruitment", "share-with-employer", "achieng.otieno@example.org"]
+    response = api.post("/candidates", body)
+    assert response.status_code == 422 and "achieng" not in response.content.decode()
+    assert "recruitment" in response.json()["fields"][0]["message"]

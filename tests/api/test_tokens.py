@@ -111,3 +111,11 @@ def test_an_address_that_keeps_sending_bad_tokens_is_slowed_down(client, setting
         assert Api(client, "pp_0123456789ab_" + "B" * 43).get("/vacancies").status_code == 401
     _error(Api(client, "pp_0123456789ab_" + "B" * 43).get("/vacancies"), 429, "rate_limited")
     assert Api(client, secret).get("/vacancies").status_code == 429  # from the same address, for a while
+
+
+def test_refusals_to_a_locked_out_address_do_not_grow_the_audit_log(client, settings):
+    settings.API_FAILED_AUTH_RATE = "2/m"
+    bad = Api(client, "pp_0123456789ab_" + "B" * 43)
+    statuses = [bad.get("/vacancies").status_code for _ in range(6)]
+    assert statuses == [401, 401, 429, 429, 429, 429]
+    assert AuditEvent.objects.filter(verb="api.called").count() == 2  # the two failed sign-ins, not the refusals

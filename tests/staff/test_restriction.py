@@ -176,6 +176,35 @@ def test_the_retention_sweep_keeps_a_restricted_person(officer, applicant, setti
     assert not applicant.is_erased and ServiceEngagement.objects.get(subject=applicant).is_open
 
 
+def test_an_erasure_queued_before_the_restriction_waits_for_it_to_be_lifted(officer, applicant,
+                                                                              django_capture_on_commit_callbacks):
+    """The job was written (a broker backlog, an answer in flight) before the officer restricted processing on
+    a legal claim: when it runs, nothing is destroyed; lifting the restriction lets it run."""
+    user, _client = officer
+    job = services.erasure_request(subject_id=applicant.pk, reason="service-complete", actor=SYSTEM)
+    subject_restrict(subject=applicant, staff_user=user, ground="legal-claim")
+    assert services.erasure_job_run(job_id=job.pk) is None
+    applicant.refresh_from_db()
+    job.refresh_from_db()
+    assert not applicant.is_erased and job.state == "restricted"
+    assert services.erasure_jobs_redrive(older_than=timedelta(0)) == 0  # the sweep leaves it alone
+
+    with django_capture_on_commit_callbacks(execute=True):
+        subject_restriction_lift(subject=applicant, staff_user=user, reason="claim-ended")
+    applicant.refresh_from_db()
+    job.refresh_from_db()
+    assert applicant.is_erased and job.state == "done"
+
+
+def test_the_persons_own_request_to_delete_is_not_kept_waiting_by_a_restriction(officer, applicant):
+    user, _client = officer
+    job = services.erasure_request(subject_id=applicant.pk, reason="subject-request", actor=SYSTEM)
+    subject_restrict(subject=applicant, staff_user=user, ground="opposes-erasure")
+    services.erasure_job_run(job_id=job.pk)
+    applicant.refresh_from_db()
+    assert applicant.is_erased
+
+
 def test_data_is_seen_only_for_a_rights_or_legal_request_while_restricted(officer, applicant):
     user, client = officer
     subject_restrict(subject=applicant, staff_user=user, ground="accuracy-contested")

@@ -4,6 +4,7 @@ vacancies.
 Callers may import from here or from the sub-module; both name the same functions.
 """
 
+from ..models import REVEAL_REASONS_WHILE_RESTRICTED
 from .documents import (
     DocumentRejected,
     document_add,
@@ -27,6 +28,7 @@ from .erasure import (
     erasure_job_run,
     erasure_jobs_redrive,
     erasure_jobs_release,
+    erasure_jobs_resume,
     erasure_jobs_run,
     erasure_jobs_waiting_for,
     erasure_request,
@@ -56,7 +58,7 @@ from .people import (
     subjects_find,
     subjects_matching,
 )
-from .restriction import REVEAL_REASONS_WHILE_RESTRICTED, restriction_lift, restriction_set
+from .restriction import restriction_lift, restriction_set
 from .retention import (
     DueNotice,
     enforce_retention,
@@ -81,7 +83,8 @@ __all__ = [
     "document_read", "document_reveal", "enquiry_reveal", "people_due_notice", "person_notice_claim",
     "engagement_change", "engagement_complete", "engagement_open", "engagements_complete",
     "engagements_expired", "engagements_keep", "enforce_retention", "enquiry_add",
-    "erasure_job_run", "erasure_jobs_redrive", "erasure_jobs_run", "erasure_request", "erasures_reapply",
+    "erasure_job_run", "erasure_jobs_redrive", "erasure_jobs_resume", "erasure_jobs_run", "erasure_request",
+    "erasures_reapply",
     "erasures_request", "legal_hold_place", "lookup_digest", "lookups_erase_unheld", "normalise_email",
     "normalise_phone", "orphans_remove", "record_erase_unheld", "record_update", "rows_expire", "sniff_content_type",
     "subject_create", "subject_erase", "subject_erase_now", "subject_export", "subject_links_revoke",

@@ -92,6 +92,23 @@ def erasure_jobs_release(*, notification_ids: Iterable[uuid.UUID]) -> int:
     return len(released)
 
 
+@transaction.atomic
+def erasure_jobs_resume(*, subject_id: uuid.UUID, after_notification: uuid.UUID | None = None) -> int:
+    """The person's restriction is lifted: their erasure jobs deferred meanwhile run again, published after
+    commit, or, with `after_notification` (telling the person it is lifted), once that message has gone.
+    Returns how many."""
+    resumed = list(ErasureJob.objects.select_for_update().filter(
+        subject_id=subject_id, state=ErasureJob.State.RESTRICTED).values_list("pk", flat=True))
+    if after_notification:
+        ErasureJob.objects.filter(pk__in=resumed).update(state=ErasureJob.State.WAITING,
+                                                         after_notification=after_notification)
+    else:
+        ErasureJob.objects.filter(pk__in=resumed).update(state=ErasureJob.State.PENDING)
+        if resumed:
+            _publish_on_commit(resumed)
+    return len(resumed)
+
+
 def erasure_jobs_waiting_for() -> set[uuid.UUID]:
     """The notifications erasure jobs wait for (few: enquiry answers in flight), for the notifications sweep."""
     return set(ErasureJob.objects.filter(state=ErasureJob.State.WAITING).values_list("after_notification", flat=True))
@@ -140,7 +157,7 @@ def erasure_jobs_run(*, job_ids: list[uuid.UUID]) -> dict[uuid.UUID, DeletionCer
 def subject_erase(*, subject: DataSubject, reason: str, job_id: str = "") -> DeletionCertificate | None:
     """Crypto-shred one person now (no job). Running it again returns the same certificate."""
     job = uuid.UUID(job_id) if job_id else uuid.uuid4()
-    return subjects_erase(jobs=[(job, subject.pk, reason)], mark_jobs=bool(job_id))[job]
+    return subjects_erase(jobs=[(job, subject.pk, reason)], mark_jobs=bool(job_id)).get(job)
 
 
 def subjects_erase(*, jobs: list[tuple[uuid.UUID, uuid.UUID, str]],
@@ -159,6 +176,16 @@ def subjects_erase(*, jobs: list[tuple[uuid.UUID, uuid.UUID, str]],
     holds: dict[uuid.UUID, list[LegalHold]] = {}
     for hold in LegalHold.objects.filter(subject_id__in=subject_ids, until__gt=timezone.now()):
         holds.setdefault(hold.subject_id, []).append(hold)
+    # Restricted since the job was written (DPA s.34): only stored, so not erased either until the
+    # restriction is lifted (restriction_lift resumes these jobs); the person's own request is not kept waiting.
+    restricted = set(DataSubject.objects.filter(pk__in=subject_ids, restricted_at__isnull=False)
+                     .values_list("pk", flat=True)) - erased
+    deferred = [job for job, s, reason in jobs if s in restricted and reason != Reason.SUBJECT_REQUEST]
+    if deferred:
+        ErasureJob.objects.filter(pk__in=deferred).exclude(state=ErasureJob.State.DONE).update(
+            state=ErasureJob.State.RESTRICTED, claim=None)
+        logger.info("erasure deferred while restricted jobs=%d", len(deferred))
+    jobs = [(j, s, r) for j, s, r in jobs if j not in deferred]
     results: dict[uuid.UUID, DeletionCertificate | None] = {}
     for job_id, subject_id, _ in jobs:
         if subject_id in certified:
@@ -283,6 +310,10 @@ class Outcome:
     def finished(self) -> bool:
         return self.job.state == ErasureJob.State.DONE
 
+    @property
+    def restricted(self) -> bool:
+        return self.job.state == ErasureJob.State.RESTRICTED
+
 
 def subject_erase_now(*, subject_id: uuid.UUID, reason: str, actor: Actor, wait: float = 10.0) -> Outcome:
     """Request the erasure and run it here. If a worker got there first, wait (up to `wait` seconds)
@@ -291,7 +322,7 @@ def subject_erase_now(*, subject_id: uuid.UUID, reason: str, actor: Actor, wait:
     erasure_job_run(job_id=job.pk)
     deadline = timezone.now() + timedelta(seconds=wait)
     job.refresh_from_db()
-    while job.state != ErasureJob.State.DONE and timezone.now() < deadline:
+    while job.state not in (ErasureJob.State.DONE, ErasureJob.State.RESTRICTED) and timezone.now() < deadline:
         time.sleep(0.1)
         job.refresh_from_db()
     certificate = DeletionCertificate.objects.using(vault_db()).filter(subject_id=subject_id).first()

@@ -14,8 +14,16 @@ from apps.audit.services import Actor, Verb, audit_record, audited_transaction
 from apps.core import datamap
 from apps.vault.services import blind_index_for, datakey_create
 
-from ..models import DataSubject, Enquiry, PersonalRecord, Reveal, ServiceEngagement, SubjectLookup, SubjectRestricted
-from .restriction import REVEAL_REASONS_WHILE_RESTRICTED
+from ..models import (
+    REVEAL_REASONS_WHILE_RESTRICTED,
+    DataSubject,
+    Enquiry,
+    PersonalRecord,
+    Reveal,
+    ServiceEngagement,
+    SubjectLookup,
+    SubjectRestricted,
+)
 
 RECORD_FIELDS = ["full_name", "email", "mobile", "address", "referees", "legal_id_type", "legal_id_number",
                  "experience"]

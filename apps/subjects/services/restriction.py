@@ -11,7 +11,6 @@ from apps.audit.services import Actor, Verb, audit_record
 from ..models import DataSubject
 
 # While restricted, staff may still see the data to deal with the person's own request or a legal one.
-REVEAL_REASONS_WHILE_RESTRICTED = frozenset({"rights-request", "legal-request"})
 
 
 @transaction.atomic

@@ -28,6 +28,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{public_id}: erased, certificate {outcome.certificate.pk}")
         elif outcome.held:
             self.stdout.write(f"{public_id}: partially erased; a legal hold keeps some fields until it ends.")
+        elif outcome.restricted:
+            raise CommandError(f"{public_id}: processing is restricted, so nothing was erased; the erasure runs "
+                               "when the privacy officer lifts the restriction.")
         else:
             raise CommandError(f"{public_id}: erasure job {outcome.job.pk} is still {outcome.job.state}; "
                                "a worker is running it. Run the command again to see the certificate.")
