@@ -497,6 +497,9 @@ AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # its log lines name the account and address
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are not kept by axes; failures are, until the cool-off
+# What axes keeps of a failed sign-in's form is masked: a backup code or an enrolment code typed with a wrong
+# password is still valid and must not sit in the database in clear.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "code", "csrfmiddlewaretoken"]
 # The statutory clocks for rights requests, in days from receipt. Defaults as we read the Data Protection
 # (General) Regulations, 2021 (README "Rights requests" names the regulation behind each); shorten when in doubt.
 RIGHTS_REQUEST_DAYS = {

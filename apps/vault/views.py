@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from apps.core.uploads import UploadLimits, accepts_uploads
+
 from . import transparency
 from .models import DeletionCertificate, TreeHead
 from .proofs import public_keys
@@ -106,6 +108,7 @@ class VerifyForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
+@accepts_uploads(lambda: UploadLimits(max_body_bytes=MAX_PROOF_BYTES + 16 * 1024, file_fields=frozenset({"file"})))
 def verify(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.POST or None, request.FILES or None)
     check = None

@@ -3,9 +3,10 @@
 import re
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.models import Group
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.audit.models import AuditEvent
@@ -150,3 +151,16 @@ def test_a_staff_member_who_has_not_set_up_the_app_can_still_sign_out(client, re
     client.post("/admin/logout/")
     response = client.get("/admin/two-factor/")
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_a_failed_sign_in_keeps_no_code_in_clear(client, enrolled, recruiter):
+    """A backup code typed with a mistyped password stays valid: the lock-out record must not hold it."""
+    device = StaticDevice.objects.create(user=recruiter, name="backup codes", confirmed=True)
+    StaticToken.objects.create(device=device, token="abcd2345")
+    _sign_in(client, password="typo", code="abcd2345")
+    code = enrolment_code_issue(user=recruiter, issued_by=None)
+    _sign_in(client)
+    typo = code[:-1] + ("0" if code[-1] != "0" else "1")
+    client.post("/admin/two-factor/", {"code": typo}, REMOTE_ADDR="198.51.100.1")
+    stored = " ".join(AccessAttempt.objects.values_list("post_data", flat=True))
+    assert stored and "abcd2345" not in stored and typo not in stored

@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 from django.core import checks
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.audit.services import Actor
 from apps.consent.models import ConsentRecord, Purpose
@@ -116,6 +117,13 @@ def test_the_verify_page_says_in_plain_words_whether_a_certificate_is_genuine_an
     page = client.post("/verify/", {"proof": _changed(certificate.signed, "reason")}).content.decode()
     assert "Not valid" in page and "Valid deletion" not in page
     assert client.post("/verify/", {"proof": ""}).status_code == 400
+
+
+def test_the_verify_page_checks_a_chosen_file_as_well_as_a_pasted_one(client, certificate):
+    upload = SimpleUploadedFile(f"deletion-certificate-{certificate.pk}.jws", certificate.signed.encode(),
+                                content_type="application/jose")
+    response = client.post("/verify/", {"proof": "", "file": upload})
+    assert response.status_code == 200 and "Valid deletion certificate" in response.content.decode()
 
 
 def test_the_verify_page_answers_in_swahili(client, receipt):
