@@ -69,6 +69,14 @@ RESTRICTED_MESSAGE = gettext_lazy("Processing of this person's data is restricte
 ERASED_MESSAGE = gettext_lazy("This person's data has just been erased: there is nothing left to show.")
 
 
+def _is_uuid(term: str) -> bool:
+    try:
+        uuid.UUID(term)
+    except ValueError:
+        return False
+    return True
+
+
 def _masked_of(subject: DataSubject) -> dict[str, str] | None:
     """The person's name, email and mobile, masked, opened once per row; None once the record is gone.
     An erasure destroys the key before it deletes the rows, so a page can meet the rows without their key
@@ -197,8 +205,15 @@ class DataSubjectAdmin(admin.ModelAdmin):
             return redirect(changelist)
         term = form.cleaned_data["q"].strip()
         kind, digest = lookup_digest(term)
-        query = {"lookup": f"{kind}:{digest}"} if digest else {"q": term}
-        return redirect(f"{changelist}?{urlencode(query)}")
+        if digest:
+            return redirect(f"{changelist}?{urlencode({'lookup': f'{kind}:{digest}'})}")
+        # Anything else reaches the address bar (and the access logs) only if it is a public id or a
+        # reference we hold: a name or a mistyped number typed here never does.
+        if _is_uuid(term) or ServiceEngagement.objects.filter(reference=term).exists():
+            return redirect(f"{changelist}?{urlencode({'q': term})}")
+        self.message_user(request, _("Nobody found. Search by the exact email address, mobile number, public id "
+                                     "or reference."), messages.WARNING)
+        return redirect(changelist)
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         subject = self.get_object(request, object_id)

@@ -61,6 +61,15 @@ def test_a_service_reference_or_public_id_finds_the_person(staff_client, recruit
     assert str(engagement.subject_id) in by_reference and str(engagement.subject_id) in by_id
 
 
+def test_a_name_or_a_mistyped_number_never_reaches_the_address_bar(staff_client, recruiter):
+    SubjectFactory(full_name="Achieng Otieno")
+    client = staff_client(recruiter)
+    for term in ["Achieng Otieno", "07123", "REQ-no-such"]:
+        response = _find(client, term)
+        assert response.status_code == 302 and response["Location"] == PEOPLE, term
+        assert "Nobody found" in client.get(response["Location"]).content.decode()
+
+
 def test_the_list_shows_open_applications_and_enquiries(staff_client, recruiter):
     engagement = EngagementFactory()
     services.engagement_open(subject=engagement.subject, actor=SYSTEM, service="enquiry")
