@@ -54,6 +54,9 @@ def _certificate(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+CHOICE_TOKEN = "Zm9vYmFyLWNob2ljZS10b2tlbi1ub3QtcmVhbA"
+
+
 def _nginx_config(tmp: Path, logs: Path, ports: dict[str, int], cert: Path, key: Path) -> Path:
     """deploy/nginx/privacy-portal.conf as committed, moved onto this test's ports, paths and certificate."""
     site = (ROOT / "deploy" / "nginx" / "privacy-portal.conf").read_text()
@@ -227,6 +230,8 @@ def test_an_applicant_through_nginx_tls_gunicorn_worker_and_beat(production, mai
         page.get_by_role("button", name="Continue").click()
         assert page.locator("#v-full_name").inner_text() == PERSON["name"]
 
+        page.goto(f"{url}/privacy/choice/{CHOICE_TOKEN}/")  # an opt-out link: its token is a credential too
+
         cookies = context.cookies()
         assert {c["name"] for c in cookies} >= {"csrftoken", "sessionid"}
         assert all(c["secure"] for c in cookies), cookies
@@ -248,8 +253,9 @@ def test_an_applicant_through_nginx_tls_gunicorn_worker_and_beat(production, mai
     assert "/me/[token]/" in texts["privacy-portal.access.log"]  # nginx logged the visits, redacted
     assert "Sending due task erasure-redrive" in texts["beat.log"]  # beat schedules, the worker runs it
     assert re.search(r"erasure_redrive_task\[[^]]+\] succeeded", texts["worker.log"])
-    secrets_and_values = [token, code, PERSON["name"], PERSON["email"], "712345678", "712 345 678", PERSON["address"],
-                          PERSON["id_number"], *[name for name, _ in REFEREES], "722000111", "733000222"]
+    secrets_and_values = [token, code, CHOICE_TOKEN, PERSON["name"], PERSON["email"], "712345678", "712 345 678",
+                          PERSON["address"], PERSON["id_number"], *[name for name, _ in REFEREES], "722000111",
+                          "733000222"]
     for name, text in texts.items():
         for value in secrets_and_values:
             assert value not in text, f"{value!r} found in {name}"
