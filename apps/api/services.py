@@ -274,7 +274,8 @@ def vacancy_close_by_controller(*, vacancy: Vacancy, controller: Controller) -> 
     """The client company closes its vacancy: every open application to it is completed, and each applicant
     for whom it was the last open service is erased. Returns the vacancy, how many applications ended, the
     erasure jobs."""
-    open_before = ServiceEngagement.objects.filter(vacancy=vacancy, status=ServiceEngagement.Status.OPEN).count()
+    still_open = ServiceEngagement.objects.filter(vacancy=vacancy, status=ServiceEngagement.Status.OPEN)
+    open_before = still_open.count()
     jobs = vacancy_close(vacancy=vacancy, actor=Actor.controller(controller))
     vacancy.refresh_from_db()
-    return vacancy, open_before, jobs
+    return vacancy, open_before - still_open.count(), jobs  # restricted people's applications stay open

@@ -23,6 +23,7 @@ from apps.policies.selectors import languages_of
 from apps.subjects import services as subject_services
 from apps.subjects.links import link_url
 from apps.subjects.models import DataSubject, Enquiry, PersonalRecord, ServiceEngagement, SubjectRestricted
+from apps.vault.services import KeyDestroyed
 
 from .models import Breach, BreachNotice, EnrolmentToken, RightsRequest, rights_request_due
 from .roles import groups_apply
@@ -322,10 +323,14 @@ def _breach_notify_chunk(*, breach: Breach, subject_ids: list[uuid.UUID], staff_
     now, actor, entries = timezone.now(), Actor.staff(staff_user), []
     for person in people:
         record = records.get(person.pk)
-        if record is None or not record.email:
+        try:
+            email = record.email if record is not None else None
+        except KeyDestroyed:  # being erased right now: there is nobody left to tell
+            continue
+        if not email:
             continue  # nobody to write to (a record under a legal hold may have lost its address)
         notification = notification_queue(
-            subject=person, channel="email", template="breach_notice", recipient=record.email,
+            subject=person, channel="email", template="breach_notice", recipient=email,
             language=languages.get(person.pk) or settings.LANGUAGE_CODE,
             context={"summary": breach.summary, "containment": breach.containment,
                      "discovered_on": timezone.localdate(breach.discovered_at).isoformat(),

@@ -485,6 +485,11 @@ class VacancyAdmin(TranslationAdmin):
     def open_applications(self, obj: Vacancy) -> int:
         return obj.open_application_count
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Vacancy | None = None) -> list[str]:
+        # Once people have applied, the client company is fixed (vacancy_save refuses a change too).
+        applied = obj is not None and ServiceEngagement.objects.filter(vacancy=obj).exists()
+        return [*self.readonly_fields, "controller"] if applied else list(self.readonly_fields)
+
     def save_model(self, request: HttpRequest, obj: Vacancy, form, change: bool) -> None:
         vacancy_save(vacancy=obj, actor=Actor.staff(request.user), changed=form.changed_data)
 

@@ -11,6 +11,7 @@ from apps.notifications.services import notification_queue
 from apps.staff.models import Breach, BreachNotice
 from apps.staff.services import breach_people_notify, breach_record, subject_restrict
 from apps.subjects import services
+from apps.vault.services import datakey_destroy
 from tests.factories import ControllerFactory, EngagementFactory, SubjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +94,17 @@ def test_a_restricted_person_is_still_told_and_an_erased_one_is_skipped(officer,
     with django_capture_on_commit_callbacks(execute=True):
         told = breach_people_notify(breach=breach, subject_ids=[restricted.pk, erased.pk], staff_user=user)
     assert told == 1 and [m.to[0] for m in mailoutbox] == [restricted.record.email]
+
+
+def test_someone_met_mid_erasure_is_skipped_and_the_others_are_told(officer, breach, mailoutbox,
+                                                                     django_capture_on_commit_callbacks):
+    """The key goes before the rows: a person in that moment has nobody left to tell, and is no error."""
+    user, _client = officer
+    told_one, going = SubjectFactory(), SubjectFactory()
+    datakey_destroy(subject_id=going.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        told = breach_people_notify(breach=breach, subject_ids=[told_one.pk, going.pk], staff_user=user)
+    assert told == 1 and len(mailoutbox) == 1
 
 
 def test_the_register_entry_outlives_the_persons_erasure_and_is_in_their_export(officer, breach):

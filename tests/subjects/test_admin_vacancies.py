@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import Actor
@@ -81,3 +82,16 @@ def test_support_sees_vacancies_but_cannot_close_them(member):
 def test_nobody_can_delete_a_vacancy(admin_client):
     vacancy = VacancyFactory()
     assert admin_client.get(f"{CHANGELIST}{vacancy.pk}/delete/").status_code == 403
+
+
+def test_once_people_applied_the_vacancy_cannot_move_to_another_client_company(member):
+    """Applicants agreed to share with this company, which may close it (and erase them) through the API."""
+    recruiter = member(RECRUITER)
+    vacancy, newcomer = VacancyFactory(), ControllerFactory()
+    _apply(vacancy, 1)
+    page = recruiter.get(f"{CHANGELIST}{vacancy.pk}/change/").content.decode()
+    assert 'name="controller"' not in page  # shown, not editable
+    vacancy.controller = newcomer
+    with pytest.raises(ValidationError):
+        services.vacancy_save(vacancy=vacancy, actor=Actor.system("test"), changed=["controller"])
+    assert Vacancy.objects.get(pk=vacancy.pk).controller != newcomer

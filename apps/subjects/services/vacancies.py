@@ -10,8 +10,10 @@ import uuid
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.audit.services import Actor, Verb, audit_record
 
@@ -30,6 +32,11 @@ def vacancy_save(*, vacancy: Vacancy, actor: Actor, changed: list[str]) -> Vacan
     """Staff create or edit a vacancy. Audited with the names of the fields changed, never the texts."""
     created = vacancy._state.adding
     vacancy.full_clean()
+    if not created and "controller" in changed and ServiceEngagement.objects.filter(vacancy=vacancy).exists():
+        # Its applicants agreed to share with this client company, and the company may close it (erasing
+        # them) through the API: another company cannot take it over.
+        raise ValidationError({"controller": _("People have applied to this vacancy: its client company can no "
+                                               "longer change. Close it and open a new one.")})
     vacancy.save()
     audit_record(actor=actor, verb=Verb.VACANCY_SAVED, target=vacancy.pk,
                  detail={"created": created, "fields": sorted(changed)})
