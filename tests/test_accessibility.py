@@ -89,3 +89,14 @@ def test_the_verify_page_with_a_receipt_and_the_private_page_with_choices_meet_w
     assert results.violations_count == 0, results.generate_report()
     _check(page, f"/me/{link_token(subject)}/")
     assert page.locator("#choice-receipts").is_visible()
+
+
+def test_the_api_docs_page_meets_wcag_aa_and_fits_a_phone(page, demo_purposes):
+    """Client companies' developers read it: Swagger UI from our origin, with its colours darkened to AA
+    contrast and no deep links nested in its buttons."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto("/api/v1/docs")
+    page.locator(".opblock-summary-method").first.wait_for()  # rendered by its script
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 320

@@ -76,7 +76,8 @@ api = NinjaAPI(
         "certificate. Every call is audited. Errors have one shape: {code, message, fields}."),
     urls_namespace="api-v1", auth=TokenAuth(), openapi_url="/openapi.json", docs_url="/docs",
     # Our own copy of Swagger UI (django-ninja's static files), no validator badge from another origin.
-    docs=Swagger(settings={"validatorUrl": None, "persistAuthorization": False, "tryItOutEnabled": False}),
+    docs=Swagger(settings={"validatorUrl": None, "persistAuthorization": False, "tryItOutEnabled": False,
+                          "deepLinking": False}),
 )
 
 
