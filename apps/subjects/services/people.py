@@ -15,7 +15,7 @@ from apps.core import datamap
 from apps.vault.services import blind_index_for, datakey_create
 
 from ..models import DataSubject, Enquiry, PersonalRecord, Reveal, ServiceEngagement, SubjectLookup, SubjectRestricted
-from .restriction import REVEAL_REASONS_WHILE_RESTRICTED
+from .restriction import REVEAL_REASONS_WHILE_RESTRICTED, unseen_until_commit
 
 RECORD_FIELDS = ["full_name", "email", "mobile", "address", "referees", "legal_id_type", "legal_id_number",
                  "experience"]
@@ -62,6 +62,7 @@ def subject_create(*, actor: Actor, full_name: str, email: str, mobile: PhoneNum
                    address: str = "", referees: Iterable[dict] = (), legal_id_type: str = "",
                    legal_id_number: str = "", experience: str = "") -> DataSubject:
     subject = DataSubject.objects.create()
+    unseen_until_commit(subject)
     datakey_create(subject_id=subject.pk)
     record = PersonalRecord(
         subject=subject, full_name=full_name, email=normalise_email(email), mobile=mobile or None,
