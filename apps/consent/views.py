@@ -134,6 +134,7 @@ def _form_page(request: HttpRequest, *, kind: str, form_class: type, template: s
         chosen = vacancy_get(pk=wanted)
         if chosen is None or not chosen.is_open:
             return _vacancy_gone(request)
+        wanted = str(chosen.pk)  # one spelling of the id in the page's key
     policy = policy_in_force()
 
     def page(marks: dict) -> HttpResponse:

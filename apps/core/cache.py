@@ -100,10 +100,11 @@ class RedisCacheWithLocalFallback(RedisCache):
 
 # --- page content that changes only when staff change it ------------------------------------------
 # Purposes and their notices, the policy in force, the cookie catalogue, the open vacancies: read on every
-# page, changed by a handful of services (whole public pages are built on these versions: pagecache.py). Each kind of content has a version (a random token in the cache); its
-# entries are keyed by that version, and the services that change the content bump it, both at once
-# and when their transaction commits (so an entry computed from the old rows meanwhile is never used
-# again). No signals: a change made outside the services (a shell, a fixture) shows within CONTENT_TTL.
+# page, changed by a handful of services (whole public pages are built on these versions: pagecache.py).
+# Each kind of content has a version (a random token in the cache); its entries are keyed by that version,
+# and the services that change the content bump it, both at once and when their transaction commits (so an
+# entry computed from the old rows meanwhile is never used again). No signals: a change made outside the
+# services (a shell, a fixture) shows within CONTENT_TTL.
 # The cache is Redis when REDIS_URL is set, local memory otherwise (settings.CACHES).
 CONTENT_TTL = 600  # seconds
 _MISSING = object()

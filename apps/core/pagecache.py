@@ -21,6 +21,7 @@ are in the HTML, and a process renders each page once per version, which is chea
 import hashlib
 import logging
 import re
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -91,6 +92,7 @@ def _variant_content() -> tuple[str, ...]:
 
 # name -> (expires at, marked html); least recently used first.
 _pages: OrderedDict[str, tuple[float, str]] = OrderedDict()
+_lock = threading.Lock()  # a threaded server (runserver, gthread) shares the dict between requests
 PAGES_MAX = 512
 
 
@@ -118,17 +120,20 @@ def cached_page(request: HttpRequest, *, name: str, depends: tuple[str, ...], pa
         name, get_language(), timezone.localdate().year, *versions.values(), *parts,
         *(part for variant in _variants() for part in variant(request))))
     now = time.monotonic()
-    held = _pages.get(key)
+    with _lock:
+        held = _pages.get(key)
+        if held is not None and held[0] > now:
+            _pages.move_to_end(key)
     if held is not None and held[0] > now:
-        _pages.move_to_end(key)
         return HttpResponse(fill(held[1], request, marks))
     response, cacheable = _render(request, render)
     if not cacheable:
         return _filled(response, request, marks)
     html = response.content.decode()
-    _pages[key] = (now + CONTENT_TTL, html)
-    while len(_pages) > PAGES_MAX:
-        _pages.popitem(last=False)
+    with _lock:
+        _pages[key] = (now + CONTENT_TTL, html)
+        while len(_pages) > PAGES_MAX:
+            _pages.popitem(last=False)
     return HttpResponse(fill(html, request, marks))
 
 
@@ -160,4 +165,5 @@ def _filled(response: HttpResponse, request: HttpRequest,
 
 def pages_forget() -> None:
     """Drop every page this process holds (tests)."""
-    _pages.clear()
+    with _lock:
+        _pages.clear()
