@@ -63,22 +63,29 @@ def marked_context() -> dict[str, Any]:
 
 def fill(html: str, request: HttpRequest, marks: dict[str, Callable[[HttpRequest], str]] | None = None) -> str:
     """The page with this request's own values in place of the marks (each value escaped for HTML)."""
+    return _fill_pieces(_MARK_RE.split(html), _MARK_RE.findall(html), request, marks)
+
+
+def _fill_pieces(texts: list[str], found: list[str], request: HttpRequest,
+                 marks: dict[str, Callable[[HttpRequest], str]] | None) -> str:
+    """`texts` and `found`: the page cut at its marks (len(texts) == len(found) + 1)."""
     values: dict[str, str] = {}
-
-    def value(match: re.Match) -> str:
-        mark = match.group(0)
-        if mark not in values:
+    out = [texts[0]]
+    for mark, text in zip(found, texts[1:], strict=True):
+        value = values.get(mark)
+        if value is None:
             if mark == CSRF_MARK:
-                values[mark] = escape(get_token(request))  # and the CSRF middleware sets the cookie
+                value = escape(get_token(request))  # and the CSRF middleware sets the cookie
             elif mark == PATH_MARK:
-                values[mark] = escape(request.get_full_path())
+                value = escape(request.get_full_path())
             elif marks and mark in marks:
-                values[mark] = escape(marks[mark](request))
+                value = escape(marks[mark](request))
             else:
-                values[mark] = mark
-        return values[mark]
-
-    return _MARK_RE.sub(value, html)
+                value = mark
+            values[mark] = value
+        out.append(value)
+        out.append(text)
+    return "".join(out)
 
 
 @cache
@@ -90,8 +97,8 @@ def _variant_content() -> tuple[str, ...]:
     return tuple(name for variant in _variants() for name in getattr(variant, "content", ()))
 
 
-# name -> (expires at, marked html); least recently used first.
-_pages: OrderedDict[str, tuple[float, str]] = OrderedDict()
+# key -> (expires at, the marked page cut at its marks, its marks); least recently used first.
+_pages: OrderedDict[str, tuple[float, list[str], list[str]]] = OrderedDict()
 _lock = threading.Lock()  # a threaded server (runserver, gthread) shares the dict between requests
 PAGES_MAX = 512
 
@@ -124,17 +131,18 @@ def cached_page(request: HttpRequest, *, name: str, depends: tuple[str, ...], pa
         held = _pages.get(key)
         if held is not None and held[0] > now:
             _pages.move_to_end(key)
-    if held is not None and held[0] > now:
-        return HttpResponse(fill(held[1], request, marks))
-    response, cacheable = _render(request, render)
-    if not cacheable:
-        return _filled(response, request, marks)
-    html = response.content.decode()
-    with _lock:
-        _pages[key] = (now + CONTENT_TTL, html)
-        while len(_pages) > PAGES_MAX:
-            _pages.popitem(last=False)
-    return HttpResponse(fill(html, request, marks))
+    if held is None or held[0] <= now:
+        response, cacheable = _render(request, render)
+        if not cacheable:
+            return _filled(response, request, marks)
+        html = response.content.decode()
+        # Kept cut at its marks, so that filling it is a join.
+        held = (now + CONTENT_TTL, _MARK_RE.split(html), _MARK_RE.findall(html))
+        with _lock:
+            _pages[key] = held
+            while len(_pages) > PAGES_MAX:
+                _pages.popitem(last=False)
+    return HttpResponse(_fill_pieces(held[1], held[2], request, marks))
 
 
 def _render(request: HttpRequest, render: Callable[[dict[str, Any]], HttpResponse]) -> tuple[HttpResponse, bool]:
