@@ -189,3 +189,22 @@ def test_a_visitor_with_a_session_costs_one_statement_its_session(site, django_a
     with django_assert_max_num_queries(1):
         response = visitor.get("/")
     assert _served_from_cache(response)
+
+
+def test_a_page_that_rendered_a_visitors_real_token_is_not_kept(site, rf):
+    from django.middleware.csrf import _unmask_cipher_token, get_token
+
+    from apps.core.pagecache import cached_page
+
+    renders = []
+
+    def render(marks: dict) -> HttpResponse:  # a template not written for the page cache
+        renders.append(marks)
+        return HttpResponse(f"<p>{get_token(request)}</p>")
+
+    for _visitor in range(2):
+        request = rf.get("/a-page/")
+        response = cached_page(request, name="test", depends=(), render=render)
+        token = response.content.decode().removeprefix("<p>").removesuffix("</p>")
+        assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]  # this visitor's own
+    assert len(renders) == 2  # rendered for each visitor, never served from the cache
