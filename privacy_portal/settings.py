@@ -106,6 +106,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.core.cache.ContentVersionsMiddleware",  # a request reads each content version once (apps/core/cache.py)
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -125,6 +126,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "privacy_portal.urls"
+# Public pages rendered once per language and content version (apps/core/pagecache.py) are also kept per
+# variant of what each of these returns for the request (a tuple): the visitor's cookie choice.
+PAGE_CACHE_VARIANTS = ["apps.cookies.selectors.page_variant"]
 # Every form renders its fields and its error summary the same way (apps/core/forms.py); form and widget
 # templates are looked up once per process, and go through Django's cached loader whenever DEBUG is off.
 FORM_RENDERER = "apps.core.forms.SiteFormRenderer"

@@ -21,8 +21,10 @@ from apps.consent.forms import PersonalDetailsForm
 from apps.consent.models import ConsentRecord
 from apps.consent.selectors import purposes_for
 from apps.consent.services import CollectionContext, RequiredConsentMissing, submission_receive
+from apps.core.cache import content_bump
 from apps.subjects import services as subject_services
 from apps.subjects.models import Controller, ErasureJob, ServiceEngagement, Vacancy
+from apps.subjects.selectors import VACANCIES
 from apps.subjects.services.vacancies import VacancyClosed, vacancy_close
 
 from .errors import ApiError
@@ -52,6 +54,7 @@ def controller_save(*, controller: Controller, actor: Actor, changed: list[str])
     controller.save()
     audit_record(actor=actor, verb=Verb.CONTROLLER_SAVED, target=controller.pk,
                  detail={"created": created, "fields": sorted(changed)})
+    content_bump(VACANCIES)  # job lists name the client company
     return controller
 
 

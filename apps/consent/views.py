@@ -11,17 +11,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from apps.core.http import client_ip
+from apps.core.pagecache import cached_page, page_mark
 from apps.core.uploads import accepts_uploads
 from apps.core.views import notice
-from apps.policies.selectors import policy_in_force
-from apps.subjects.selectors import vacancies_open, vacancy_get
+from apps.policies.selectors import POLICY_IN_FORCE, policy_in_force
+from apps.subjects.selectors import VACANCIES, vacancies_open, vacancies_open_ids, vacancy_get
 from apps.subjects.services import VacancyClosed
 from apps.vault.files import StorageFull
 
 from .forms import FORM_VERSIONS, ApplicationForm, ContactForm
 from .models import ConsentRecord, Submission
 from .selectors import form_missing, purposes_for
-from .services import FIELD_LABELS, CollectionContext, purposes_shown, submission_receive
+from .services import FIELD_LABELS, PURPOSES, CollectionContext, purposes_shown, submission_receive
 
 logger = logging.getLogger(__name__)
 
@@ -110,18 +111,44 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
             return _received(request, received.submission, purposes)
         status, chosen = 400, form.cleaned_data.get("vacancy")
     else:
-        chosen = None
-        if kind == "apply" and "vacancy" in request.GET:
-            chosen = vacancy_get(pk=request.GET["vacancy"])
-            if chosen is None or not chosen.is_open:
-                return _vacancy_gone(request)
-        form, status = form_class(purposes=purposes, initial={"vacancy": chosen} if chosen else None), 200
+        return _form_page(request, kind=kind, form_class=form_class, template=template, purposes=purposes)
     if kind == "apply" and chosen is None and not vacancies_open().exists():
-        return notice(request, status=status, heading=_("No jobs are open right now"), text=_(
-            "We are not recruiting for any job at the moment, so there is nothing to apply for. Please come back "
-            "later."))
+        return _no_jobs(request, status=status)
     return render(request, template, {"form": form, "purposes": purposes, "policy": policy_in_force(),
                                       "vacancy": chosen}, status=status)
+
+
+def _no_jobs(request: HttpRequest, *, status: int = 200, context: dict | None = None) -> HttpResponse:
+    return notice(request, status=status, context=context, heading=_("No jobs are open right now"), text=_(
+        "We are not recruiting for any job at the moment, so there is nothing to apply for. Please come back "
+        "later."))
+
+
+FORM_KEY_MARK = page_mark("form-key")  # the form's idempotency key: every visitor's page gets its own
+
+
+def _form_page(request: HttpRequest, *, kind: str, form_class: type, template: str, purposes: list) -> HttpResponse:
+    """The empty form: the same for every visitor in a language but for the CSRF token and the form's key, so
+    rendered once per language and content version (apps.core.pagecache) and filled per request."""
+    wanted = request.GET.get("vacancy") if kind == "apply" else None
+    if wanted is not None and wanted not in vacancies_open_ids():
+        chosen = vacancy_get(pk=wanted)
+        if chosen is None or not chosen.is_open:
+            return _vacancy_gone(request)
+        wanted = str(chosen.pk)  # one spelling of the id in the page's key
+    policy = policy_in_force()
+
+    def page(marks: dict) -> HttpResponse:
+        chosen = vacancy_get(pk=wanted) if wanted else None
+        if kind == "apply" and chosen is None and not vacancies_open().exists():
+            return _no_jobs(request, context=marks)
+        form = form_class(purposes=purposes, initial={"key": FORM_KEY_MARK, **({"vacancy": chosen} if chosen else {})})
+        return render(request, template, {**marks, "form": form, "purposes": purposes, "policy": policy,
+                                          "vacancy": chosen})
+
+    return cached_page(request, name=f"form:{kind}", depends=(PURPOSES, POLICY_IN_FORCE, VACANCIES),
+                       parts=(wanted or "", policy.pk if policy else ""), render=page,
+                       marks={FORM_KEY_MARK: lambda request: str(uuid.uuid4())})
 
 
 def _is_uuid(value: str) -> bool:
@@ -168,14 +195,22 @@ def _done_page(request: HttpRequest, submission: Submission, purposes: list) -> 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """What we do with personal data, and the jobs open now (the way in for most visitors). Without the
-    database the page still explains what we do, and says the jobs cannot be listed just now."""
-    try:
-        vacancies = list(vacancies_open())
-    except DatabaseError as exc:
-        logger.warning("home page without the list of jobs (%s)", type(exc).__name__)
-        connection.close()
-        vacancies = None
-    return render(request, "core/home.html", {"vacancies": vacancies, "jobs_unavailable": vacancies is None})
+    database the page still explains what we do, and says the jobs cannot be listed just now (that page is
+    not kept). Rendered once per language and version of the open jobs (apps.core.pagecache)."""
+
+    def page(marks: dict) -> HttpResponse:
+        try:
+            vacancies = list(vacancies_open())
+        except DatabaseError as exc:
+            logger.warning("home page without the list of jobs (%s)", type(exc).__name__)
+            connection.close()
+            vacancies = None
+        response = render(request, "core/home.html", {**marks, "vacancies": vacancies,
+                                                      "jobs_unavailable": vacancies is None})
+        response.page_uncacheable = vacancies is None
+        return response
+
+    return cached_page(request, name="home", depends=(VACANCIES,), render=page)
 
 
 @require_GET

@@ -225,6 +225,19 @@ def consent_state(request: HttpRequest) -> ConsentState:
     return state
 
 
+def page_variant(request: HttpRequest) -> tuple:
+    """What a page shows of the visitor's cookie choice (the banner, the switches, gated content, our script's
+    settings): a part of the page cache's key (settings.PAGE_CACHE_VARIANTS, apps.core.pagecache). The
+    catalogue's version is in the key already (`content`), and the visitor id and the date of a choice are
+    never on a cached page."""
+    state = consent_state(request)
+    return ("cookies", state.available, state.version, state.chosen, " ".join(sorted(state.allowed)), state.gpc,
+            " ".join(sorted(state.gpc_stale)))
+
+
+page_variant.content = (CATALOGUE,)
+
+
 def consent_state_is_loaded(request: HttpRequest) -> bool:
     return getattr(request, _REQUEST_ATTR, None) is not None
 

@@ -1,29 +1,52 @@
+from datetime import datetime
+
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.http import client_ip
+from apps.core.pagecache import cached_page, page_mark
 
 from .forms import CookieChoiceForm
 from .http import consent_apply
 from .models import CookieConsent
-from .selectors import consent_state, declarations_all
+from .selectors import CATALOGUE, consent_state, declarations_all
 from .services import cookie_consent_record
 
 # The day this site's Global Privacy Control support last changed (the gpc.json "lastUpdate").
 GPC_SUPPORT_LAST_UPDATE = "2026-11-25"
 
 
+CHOSEN_ON_MARK = page_mark("cookies-chosen-on")
+ASKED_AGAIN_ON_MARK = page_mark("cookies-asked-again-on")
+
+
+def _day(moment: datetime | None) -> str:
+    return date_format(timezone.localtime(moment), "DATE_FORMAT") if moment else ""
+
+
 @require_GET
 def preferences(request: HttpRequest) -> HttpResponse:
+    """The same for every visitor with the same choice (rendered once per language and catalogue version,
+    apps.core.pagecache); the days of the visitor's own choice are put in per request."""
     state = consent_state(request)
-    declarations = declarations_all()
-    groups = [(c, [d for d in declarations if d.category_id == c.pk]) for c in state.offered]
-    return render(request, "cookies/preferences.html", {"state": state, "groups": groups})
+
+    def page(marks: dict) -> HttpResponse:
+        declarations = declarations_all()
+        groups = [(c, [d for d in declarations if d.category_id == c.pk]) for c in state.offered]
+        return render(request, "cookies/preferences.html", {
+            **marks, "state": state, "groups": groups, "chosen_on": CHOSEN_ON_MARK,
+            "asked_again_on": ASKED_AGAIN_ON_MARK})
+
+    return cached_page(request, name="cookies", depends=(CATALOGUE,), render=page, marks={
+        CHOSEN_ON_MARK: lambda request: _day(consent_state(request).chosen_at),
+        ASKED_AGAIN_ON_MARK: lambda request: _day(consent_state(request).expires_at)})
 
 
 def safe_next_url(request: HttpRequest, candidate: str | None) -> str:

@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.cache import caches
@@ -82,6 +83,12 @@ class RedisCacheWithLocalFallback(RedisCache):
         except RedisError as exc:
             return self._fall_back("get", exc).get(key, default, version)
 
+    def get_many(self, keys: list[str], version: int | None = None) -> dict[str, Any]:
+        try:
+            return super().get_many(keys, version)
+        except RedisError as exc:
+            return self._fall_back("get_many", exc).get_many(keys, version)
+
     def set(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
         try:
             super().set(key, value, timeout, version)
@@ -102,11 +109,12 @@ class RedisCacheWithLocalFallback(RedisCache):
 
 
 # --- page content that changes only when staff change it ------------------------------------------
-# Purposes and their notices, the policy in force, the cookie catalogue: read on every page, changed
-# by a handful of services. Each kind of content has a version (a random token in the cache); its
-# entries are keyed by that version, and the services that change the content bump it, both at once
-# and when their transaction commits (so an entry computed from the old rows meanwhile is never used
-# again). No signals: a change made outside the services (a shell, a fixture) shows within CONTENT_TTL.
+# Purposes and their notices, the policy in force, the cookie catalogue, the open vacancies: read on every
+# page, changed by a handful of services (whole public pages are built on these versions: pagecache.py).
+# Each kind of content has a version (a random token in the cache); its entries are keyed by that version,
+# and the services that change the content bump it, both at once and when their transaction commits (so an
+# entry computed from the old rows meanwhile is never used again). No signals: a change made outside the
+# services (a shell, a fixture) shows within CONTENT_TTL.
 # The cache is Redis when REDIS_URL is set, local memory otherwise (settings.CACHES).
 CONTENT_TTL = 600  # seconds
 _MISSING = object()
@@ -121,21 +129,63 @@ def _version_key(name: str) -> str:
     return f"content-version:{name}"
 
 
+# The versions one request has read (ContentVersionsMiddleware): a page asks the shared cache for each
+# version at most once, all of a page's in one round trip (content_versions), and is built from one
+# consistent set of versions. None outside a request (tasks, commands, the shell): every read asks.
+_request_versions: ContextVar[dict[str, str] | None] = ContextVar("content_request_versions", default=None)
+
+
 def content_version(name: str) -> str:
-    _names.add(name)
-    cache = _content_cache()
-    version = cache.get(_version_key(name))
-    if version is None:  # never set, or evicted: a new token, so no entry of an older version is ever read
-        cache.add(_version_key(name), uuid.uuid4().hex[:12], timeout=None)
-        version = cache.get(_version_key(name)) or "unversioned"
-    return version
+    return content_versions(name)[name]
+
+
+def content_versions(*names: str) -> dict[str, str]:
+    """The current version of each kind of content, asked of the shared cache in one round trip (and once
+    per request: see ContentVersionsMiddleware)."""
+    _names.update(names)
+    held = _request_versions.get()
+    found = {name: held[name] for name in names if held is not None and name in held}
+    missing = [name for name in names if name not in found]
+    if missing and held is not None and not held:
+        # A request's first read asks for every kind of content this process has used: one round trip a page.
+        missing += sorted(_names - set(missing))
+    if missing:
+        cache = _content_cache()
+        read = cache.get_many([_version_key(name) for name in missing])
+        for name in missing:
+            version = read.get(_version_key(name))
+            if version is None:  # never set, or evicted: a new token, so no entry of an older version is read
+                cache.add(_version_key(name), uuid.uuid4().hex[:12], timeout=None)
+                version = cache.get(_version_key(name)) or "unversioned"
+            found[name] = version
+        if held is not None:
+            held.update((name, found[name]) for name in missing)
+    return {name: found[name] for name in names}
+
+
+class ContentVersionsMiddleware:
+    """Holds the content versions a request reads for the length of that request (first in MIDDLEWARE)."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        token = _request_versions.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_versions.reset(token)
 
 
 def content_bump(name: str) -> None:
     """The content changed: entries of the old version are never read again. Call inside the change's
     transaction; bumped again after it commits."""
     def bump() -> None:
-        _content_cache().set(_version_key(name), uuid.uuid4().hex[:12], timeout=None)
+        version = uuid.uuid4().hex[:12]
+        _content_cache().set(_version_key(name), version, timeout=None)
+        held = _request_versions.get()
+        if held is not None:  # the rest of this request reads the new version too
+            held[name] = version
 
     _names.add(name)
     bump()
@@ -146,6 +196,9 @@ def content_reset() -> None:
     """Every kind of content this process has cached is read afresh (tests: each starts with a new database)."""
     for name in list(_names):
         _content_cache().set(_version_key(name), uuid.uuid4().hex[:12], timeout=None)
+    held = _request_versions.get()
+    if held is not None:
+        held.clear()
 
 
 # Values this process has read, by their versioned key: a page then asks the shared cache only for the
@@ -158,12 +211,18 @@ _READ_MAX = 256
 def content_cached(name: str, parts: tuple, compute: Callable[[], Any], *, timeout: int = CONTENT_TTL) -> Any:
     """The value for this kind of content (and these key parts, e.g. a language), computed once per version.
     Callers treat it as read-only: within a process the same object is handed out again."""
-    cache = _content_cache()
-    key = f"content:{name}:{content_version(name)}:{':'.join(str(p) for p in parts)}"
+    return versioned_cached(f"content:{name}:{content_version(name)}:{':'.join(str(p) for p in parts)}", compute,
+                            timeout=timeout)
+
+
+def versioned_cached(key: str, compute: Callable[[], Any], *, timeout: int = CONTENT_TTL) -> Any:
+    """The value under `key` (which names the content versions it was computed from): this process's copy,
+    else the shared cache's, else computed and shared."""
     now = time.monotonic()
     held = _read.get(key)
     if held is not None and held[0] > now:
         return held[1]
+    cache = _content_cache()
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()

@@ -6,4 +6,7 @@ def site(request: HttpRequest) -> dict:
     return {
         "controller_name": settings.CONTROLLER_NAME,
         "privacy_officer_email": settings.PRIVACY_OFFICER_EMAIL,
+        # Where the language switch and the cookie banner send the visitor back to (called when rendered); a
+        # page rendered for the page cache has a mark here instead (apps.core.pagecache).
+        "current_path": request.get_full_path,
     }

@@ -18,9 +18,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def notice(request: HttpRequest, *, heading: str, text: str, status: int = 200) -> HttpResponse:
-    """A page that says one thing: a heading and a sentence (both already translated)."""
-    return render(request, "core/notice.html", {"heading": heading, "text": text}, status=status)
+def notice(request: HttpRequest, *, heading: str, text: str, status: int = 200,
+           context: dict | None = None) -> HttpResponse:
+    """A page that says one thing: a heading and a sentence (both already translated). `context`: the marks of a
+    page rendered for the page cache (apps.core.pagecache)."""
+    return render(request, "core/notice.html", {**(context or {}), "heading": heading, "text": text}, status=status)
 
 
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -5,7 +5,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from apps.core.cache import content_bump
+
 from .models import Controller, Vacancy
+from .selectors import VACANCIES
 
 DEMO_VACANCIES = [
     {"id": uuid.UUID("00000000-0000-4000-8000-0000000a0b01"), "controller": "Pwani Logistics Ltd", "days": 30,
@@ -40,3 +43,4 @@ def seed_demo(stdout) -> None:
         if missing:
             Vacancy.objects.filter(pk=vacancy.pk).update(**missing)
         stdout.write(f"vacancy {vacancy.title_en}: {'created' if created else 'present'}")
+    content_bump(VACANCIES)  # written around vacancy_save: the pages list them at once all the same

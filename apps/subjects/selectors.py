@@ -4,13 +4,25 @@ import uuid
 
 from django.db.models import QuerySet
 
+from apps.core.cache import content_cached
+
 from .models import DataSubject, ServiceEngagement, Vacancy
+
+# The content version the vacancy services bump (apps.core.cache): the open jobs (and their client companies'
+# names) that public pages list.
+VACANCIES = "vacancies"
 
 
 def vacancies_open() -> QuerySet[Vacancy]:
     """Open vacancies, soonest closing first, with their client company (one query)."""
     return Vacancy.objects.filter(status=Vacancy.Status.OPEN).select_related("controller").order_by(
         "closing_date", "title")
+
+
+def vacancies_open_ids() -> frozenset[str]:
+    """The public ids of the open vacancies, cached until a vacancy or a client company is saved or closed."""
+    return content_cached(VACANCIES, ("open-ids",), lambda: frozenset(str(pk) for pk in vacancies_open()
+                                                                      .values_list("pk", flat=True)))
 
 
 def vacancy_get(*, pk: uuid.UUID | str | None) -> Vacancy | None:

@@ -10,11 +10,11 @@ from django.template.base import FilterExpression, NodeList, Parser, Token
 from django.template.context import Context
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from apps.core.cache import content_cached
+from apps.core.pagecache import CSRF_MARK, PAGE_MARKED, PATH_MARK, fill
 
 from ..selectors import CATALOGUE, consent_state
 
@@ -59,23 +59,13 @@ def cookie_banner(context: Context) -> str:
     if not state.shows_banner:
         return ""
     # The banner is the same for every first visit in a language (the catalogue's words, the GPC notice):
-    # rendered once per catalogue version with marks where this request's CSRF token and path go.
-    html = content_cached(CATALOGUE, ("banner", get_language(), state.version, state.gpc, *sorted(state.allowed)),
+    # rendered once per catalogue version with marks where this request's CSRF token and path go. In a page
+    # rendered for the page cache the marks stay, and the page is filled per request.
+    html = content_cached(CATALOGUE, ("banner-marked", get_language(), state.version, state.gpc,
+                                      *sorted(state.allowed)),
                           lambda: str(render_to_string("cookies/banner.html", {
-                              "state": state, "csrf_token": _CSRF_MARK, "request": _PathMark()})))
-    return mark_safe(html.replace(_CSRF_MARK, escape(get_token(request)))  # noqa: S308 (our template, escaped values)
-                     .replace(_PATH_MARK, escape(request.get_full_path())))
-
-
-_CSRF_MARK = "pp-banner-csrf-3f9c1e"
-_PATH_MARK = "pp-banner-path-8a27d4"
-
-
-class _PathMark:
-    """Stands for the request in the cached banner: its path is put in per request."""
-
-    def get_full_path(self) -> SafeString:
-        return mark_safe(_PATH_MARK)  # noqa: S308 (a constant)
+                              "state": state, "csrf_token": CSRF_MARK, "current_path": PATH_MARK})))
+    return mark_safe(html if context.get(PAGE_MARKED) else fill(html, request))  # noqa: S308 (our template, escaped values)
 
 
 @register.simple_tag(takes_context=True)
@@ -95,5 +85,5 @@ def cookie_scripts(context: Context) -> str:
     }
     if state.gpc_stale:
         # Our script will post the GPC override on its own, with no form on the page to copy from.
-        config["csrf"] = get_token(request)
+        config["csrf"] = CSRF_MARK if context.get(PAGE_MARKED) else get_token(request)
     return render_to_string("cookies/scripts.html", {"config": config}, request=request)

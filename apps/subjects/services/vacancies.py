@@ -16,8 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import Actor, Verb, audit_record
+from apps.core.cache import content_bump
 
 from ..models import Controller, ErasureJob, ServiceEngagement, Vacancy
+from ..selectors import VACANCIES
 from .engagements import engagements_complete
 
 BEAT = Actor.system("close_vacancies")
@@ -40,6 +42,7 @@ def vacancy_save(*, vacancy: Vacancy, actor: Actor, changed: list[str]) -> Vacan
     vacancy.save()
     audit_record(actor=actor, verb=Verb.VACANCY_SAVED, target=vacancy.pk,
                  detail={"created": created, "fields": sorted(changed)})
+    content_bump(VACANCIES)  # the pages that list open jobs show the change at once
     return vacancy
 
 
@@ -99,6 +102,7 @@ def vacancy_close(*, vacancy: Vacancy, actor: Actor) -> list[ErasureJob]:
             locked.save(update_fields=["status", "closed_at"])
             audit_record(actor=actor, verb=Verb.VACANCY_CLOSED, target=locked.pk,
                          detail={"applications": erased + kept, "erased": erased, "kept": kept})
+            content_bump(VACANCIES)
     vacancy.status, vacancy.closed_at = locked.status, locked.closed_at
     # After the commit: every application received before it is in; any later one was refused.
     ids = list(_open_applications(locked).values_list("pk", flat=True))
