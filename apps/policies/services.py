@@ -306,7 +306,7 @@ def _slices(count: int, batch_size: int) -> list[tuple[uuid.UUID, uuid.UUID | No
     return [(bounds[i], bounds[i + 1] if i + 1 < k else None) for i in range(k)]
 
 
-def campaign_fan_out(*, campaign_id: uuid.UUID, batch_size: int = CAMPAIGN_BATCH) -> int:
+def campaign_fan_out(*, campaign_id: uuid.UUID, batch_size: int | None = None) -> int:
     """Split the campaign's people into slices (the first time) and publish a job for every slice not yet
     written. A second delivery, or the sweep, publishes the unwritten slices again: each slice's lock and
     its done mark make that harmless. Returns how many slice jobs this call published."""
@@ -317,7 +317,7 @@ def campaign_fan_out(*, campaign_id: uuid.UUID, batch_size: int = CAMPAIGN_BATCH
             return 0
         now = timezone.now()
         if not campaign.batches:
-            slices = _slices(selectors.people_affected().count(), batch_size)
+            slices = _slices(selectors.people_affected().count(), batch_size or CAMPAIGN_BATCH)
             CampaignBatch.objects.bulk_create([CampaignBatch(campaign=campaign, start=start, end=end)
                                                for start, end in slices])
             campaign.batches = len(slices)
