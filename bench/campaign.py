@@ -22,6 +22,7 @@ import argparse
 import logging
 import multiprocessing
 import os
+import resource
 import socket
 import tempfile
 import threading
@@ -123,6 +124,7 @@ def run_campaign(*, name: str, root: Path, n: int, collector: Collector, logs: P
     collector.count = 0
     app.control.purge()
     workers = []
+    children_cpu, own_cpu = _children_cpu(), time.process_time()
     try:
         env = _common.production_worker_env()
         for k in range(2):
@@ -150,9 +152,11 @@ def run_campaign(*, name: str, root: Path, n: int, collector: Collector, logs: P
                 raise SystemExit(f"{name}: the campaign did not complete in time")
             time.sleep(0.2)
         campaign_s = time.perf_counter() - published_at
+        own_cpu = time.process_time() - own_cpu  # the SMTP server's thread, and this loop polling the rows
     finally:
         for worker in workers:
             worker.stop()
+    workers_cpu = _children_cpu() - children_cpu  # every worker process, start-up included (a second or so)
     assert rows.filter(channel="email", status="sent").count() == n, "not every email was sent"
     assert rows.filter(channel="sms", status="sent").count() == n // 2, "not every SMS was sent"
     assert len(collector.ids) == n and all(len(v) == 1 for v in collector.ids.values()), "not exactly once"
@@ -161,7 +165,16 @@ def run_campaign(*, name: str, root: Path, n: int, collector: Collector, logs: P
           f"= {expected / campaign_s:.0f} messages/s, {n / campaign_s:.0f} emails/s; rows written "
           f"{fan_out_s:.1f}s after publish; exactly once (one Message-ID per address, raw re-deliveries "
           f"{collector.count - n}); {_common.machine()}", flush=True)
+    print(f"  {name:6s} CPU: workers {workers_cpu:.0f}s, SMTP server and polling {own_cpu:.0f}s = "
+          f"{1000 * (workers_cpu + own_cpu) / n:.1f} ms per person (PostgreSQL and Redis not counted)", flush=True)
     return campaign_s
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the child processes that ended and were waited for (the workers and
+    their pool processes, once stopped)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_loop(*, n: int, collector: Collector) -> float:
@@ -178,7 +191,7 @@ def run_loop(*, n: int, collector: Collector) -> float:
     collector.ids.clear()
     collector.count = 0
     emails = Notification.objects.filter(template="policy_changed", channel="email")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with key_scope(), get_connection() as smtp_connection:
         for row in emails.iterator(chunk_size=500):
             with translation.override(row.language):
@@ -188,9 +201,10 @@ def run_loop(*, n: int, collector: Collector) -> float:
                                              headers={"Message-ID": f"<{row.pk}@bench>"})
             message.attach_alternative(html, "text/html")
             message.send()
-    loop_s = time.perf_counter() - started
+    loop_s, cpu = time.perf_counter() - started, time.process_time() - cpu
     assert len(collector.ids) == n, "the loop did not send every email"
-    print(f"  loop:  {n} emails in {loop_s:.1f}s = {n / loop_s:.0f} emails/s; {_common.machine()}", flush=True)
+    print(f"  loop:  {n} emails in {loop_s:.1f}s = {n / loop_s:.0f} emails/s; CPU (loop and SMTP server) "
+          f"{1000 * cpu / n:.1f} ms per email; {_common.machine()}", flush=True)
     return loop_s
 
 
