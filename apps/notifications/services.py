@@ -303,7 +303,7 @@ MARK_EVERY = SEND_BATCH
 
 def notifications_send(*, notification_ids: list[uuid.UUID]) -> BatchSent:
     """Send a batch: claim its PENDING rows in one conditional UPDATE, send them one after the other over
-    one SMTP connection, and record them as SENT a few at a time. Each row keeps the promises of
+    one SMTP connection, and record them as SENT together (one statement). Each row keeps the promises of
     notification_send: the acceptance is noted in Redis the moment the provider answers, a failure is
     classified per row (transient ones are returned, to be tried again with backoff), and a row another
     worker holds, or that is sent, failed or erased, is left alone."""

@@ -201,7 +201,8 @@ class Campaign(models.Model):
     batches = models.PositiveIntegerField(default=0, db_default=0)
     batches_done = models.PositiveIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
-    # When the split was last handed to the broker; the sweep publishes it again if nothing moved.
+    # When the campaign last moved (split and published, a slice written); the sweep publishes the fan-out
+    # again if nothing moved for a while.
     queued_at = models.DateTimeField(null=True, blank=True)
     fanned_out_at = models.DateTimeField(null=True, blank=True)
 
@@ -226,16 +227,12 @@ class CampaignBatch(models.Model):
     start = models.UUIDField()
     end = models.UUIDField(null=True, blank=True)
     people = models.PositiveIntegerField(default=0)
-    # When the slice's job was last handed to the broker; the sweep publishes it again if still not written.
+    # When the slice's job was last handed to the broker.
     queued_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "start"], name="campaign_batch_unique")]
-        indexes = [
-            # campaigns_redrive: slices not written yet, queued before a cut-off
-            models.Index(fields=["queued_at"], name="campaign_batch_waiting_idx", condition=Q(done_at__isnull=True)),
-        ]
 
     def __str__(self) -> str:
         return f"batch {self.start} of {self.campaign_id}"

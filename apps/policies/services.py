@@ -424,7 +424,7 @@ def campaign_batch_write(*, batch_id: uuid.UUID) -> int:
         batch.save(update_fields=["people", "done_at"])
         # Last: the campaign's row is locked from here to the commit, so slices finishing together queue
         # only for this moment; the one that counts the last slice marks the campaign written.
-        Campaign.objects.filter(pk=campaign.pk).update(people=F("people") + len(fresh),
+        Campaign.objects.filter(pk=campaign.pk).update(people=F("people") + len(fresh), queued_at=now,
                                                        batches_done=F("batches_done") + 1)
         finished = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.FANNING_OUT,
                                            batches_done__gte=F("batches")).update(
@@ -441,28 +441,20 @@ def campaign_batch_write(*, batch_id: uuid.UUID) -> int:
 
 
 def campaigns_redrive(*, older_than: timedelta = timedelta(minutes=1)) -> int:
-    """Publish again what has not moved for a while (broker down, worker died): a campaign not split yet,
-    and every slice not written yet. Beat runs this; each slice's lock and done mark make a duplicate
-    harmless. Returns how many jobs it published."""
+    """Publish the fan-out again for any campaign that has not moved for a while (broker down, worker died):
+    it splits the campaign if that was lost, and publishes every slice not written yet. A campaign moves
+    when it is split and whenever a slice is written, so slices waiting their turn behind a long queue are
+    not published twice over. Beat runs this; each slice's lock and done mark make a duplicate harmless."""
     cutoff = timezone.now() - older_than
     count = 0
-    for campaign_id in Campaign.objects.filter(status=Campaign.Status.FANNING_OUT, batches=0, queued_at__lt=cutoff) \
+    for campaign_id in Campaign.objects.filter(status=Campaign.Status.FANNING_OUT, queued_at__lt=cutoff) \
             .values_list("pk", flat=True):
         with transaction.atomic():
-            if Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.FANNING_OUT, batches=0,
+            if Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.FANNING_OUT,
                                        queued_at__lt=cutoff).update(queued_at=timezone.now()):
                 enqueue_on_commit(tasks.campaign_fan_out_task, str(campaign_id))
                 count += 1
-    stale = list(CampaignBatch.objects.filter(done_at__isnull=True, queued_at__lt=cutoff,
-                                              campaign__status=Campaign.Status.FANNING_OUT)
-                 .values_list("pk", flat=True)[:1000])
-    with transaction.atomic():
-        ids = list(CampaignBatch.objects.select_for_update(skip_locked=True)
-                   .filter(pk__in=stale, done_at__isnull=True, queued_at__lt=cutoff).values_list("pk", flat=True))
-        CampaignBatch.objects.filter(pk__in=ids).update(queued_at=timezone.now())
-        for batch_id in ids:
-            enqueue_on_commit(tasks.campaign_batch_task, str(batch_id))
-    return count + len(ids)
+    return count
 
 
 @transaction.atomic

@@ -12,9 +12,9 @@ from apps.audit.services import Actor
 from apps.notifications import backends
 from apps.notifications import services as notification_services
 from apps.notifications.models import Notification
+from apps.notifications.rendering import BatchRenderer, render_message
 from apps.policies import services as policy_services
 from apps.policies.links import choice_url
-from apps.notifications.rendering import BatchRenderer, render_message
 from apps.policies.models import Campaign, CampaignBatch, CampaignRecipient, DisclosureChoice, PolicyVersion
 from apps.policies.selectors import campaign_call_list, campaign_progress
 from apps.policies.services import (

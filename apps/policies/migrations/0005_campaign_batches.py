@@ -34,7 +34,6 @@ class Migration(migrations.Migration):
                 ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slices', to='policies.campaign')),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('done_at__isnull', True)), fields=['queued_at'], name='campaign_batch_waiting_idx')],
                 'constraints': [models.UniqueConstraint(fields=('campaign', 'start'), name='campaign_batch_unique')],
             },
         ),
