@@ -129,13 +129,28 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def production_worker_env() -> dict[str, str]:
+    """The environment of a worker under production settings (DEBUG=0, as deployed): the development
+    secrets this checkout generated under var/ passed as a deployment passes its own."""
+    def var(name: str) -> str:
+        return (ROOT / "var" / name).read_text().strip()
+
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    master, index = var("dev_pii_keys").split("\n")
+    env.update(DEBUG="0", SECRET_KEY=var("dev_secret_key"), PII_MASTER_KEYS=master, PII_INDEX_KEY=index,
+               PROOF_SIGNING_KEYS=var("dev_proof_keys"), AUDIT_KEY=var("dev_audit_key"), ALLOWED_HOSTS="127.0.0.1",
+               SITE_URL="http://127.0.0.1:8000", PYTHONUNBUFFERED="1")
+    return env
+
+
 class WorkerProcess:
     """A real Celery worker process (same command as tests/conftest.py), in its own process group."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, concurrency: int = 2) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, concurrency: int = 2, root: Path = ROOT) -> None:
         self.env = env
         self.log_path = log_path
         self.concurrency = concurrency
+        self.root = root  # the checkout it runs (another one: the code before a change, same database)
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> None:
@@ -144,7 +159,7 @@ class WorkerProcess:
             [sys.executable, "-m", "celery", "-A", "privacy_portal", "worker", "--pool=prefork",
              f"--concurrency={self.concurrency}", "--loglevel=INFO", "--without-gossip", "--without-mingle",
              f"--hostname=bench-{uuid.uuid4().hex[:8]}@%h"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         log.close()
         self.wait_ready(timeout)

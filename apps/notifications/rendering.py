@@ -5,6 +5,7 @@ Plain-text parts are rendered without HTML escaping; the HTML part is escaped as
 Call it inside `translation.override(language)`: the templates use {% translate %}.
 """
 
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -13,6 +14,8 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.template import Context
 from django.template.loader import get_template
+from django.utils import translation
+from django.utils.html import escape
 
 EMAIL = "email"
 SMS = "sms"
@@ -49,6 +52,71 @@ def render_message(template: str, context: dict[str, Any], channel: str = EMAIL)
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     html = _render(f"emails/{template}.html", full, autoescape=True)
     return subject, text, html
+
+
+# --- many messages of one template ---------------------------------------------------------------------
+# Values that differ per person and that a template only prints as they are (no filter, no test on them):
+# private links, one-click choice links. Registered per template by the app that owns it, as a dotted path
+# where "*" walks a list ("disclosures.*.choice_url"). A batch of such messages renders each distinct text
+# once (per language and the rest of the context), with a marker in place of each value, then puts each
+# person's values in (escaped in the HTML part, as the template would have).
+_personal_values: dict[str, tuple[str, ...]] = {}
+_MARK = "\x00{}\x00"
+
+
+def personal_values_register(template: str, paths: tuple[str, ...]) -> None:
+    _personal_values[template] = paths
+
+
+def _hollow(value: Any, path: list[str], values: list[str]) -> Any:
+    """A copy of value with the strings at path replaced by markers (appended to values)."""
+    if not path:
+        if isinstance(value, str) and value:
+            values.append(value)
+            return _MARK.format(len(values) - 1)
+        return value
+    head, rest = path[0], path[1:]
+    if head == "*" and isinstance(value, list):
+        return [_hollow(item, rest, values) for item in value]
+    if isinstance(value, dict) and head in value:
+        return {**value, head: _hollow(value[head], rest, values)}
+    return value
+
+
+class BatchRenderer:
+    """render_message for a batch: a template with registered personal values is rendered once per distinct
+    rest of its context and language; any other template, or a text the markers did not come through
+    whole, is rendered as usual."""
+
+    def __init__(self) -> None:
+        self._texts: dict[tuple, tuple[str, str, str]] = {}
+
+    def render(self, template: str, context: dict[str, Any], channel: str = EMAIL) -> tuple[str, str, str]:
+        paths = _personal_values.get(template)
+        if not paths:
+            return render_message(template, context, channel)
+        values: list[str] = []
+        skeleton = context
+        for path in paths:
+            skeleton = _hollow(skeleton, path.split("."), values)
+        if not values:
+            return render_message(template, context, channel)
+        key = (template, channel, translation.get_language(), json.dumps(skeleton, sort_keys=True, default=str),
+               tuple(sorted(_site_context().items())))
+        if key not in self._texts:
+            self._texts[key] = render_message(template, skeleton, channel)
+        subject, text, html = self._texts[key]
+        filled = (_fill(subject, values, escape_html=False), _fill(text, values, escape_html=False),
+                  _fill(html, values, escape_html=True))
+        if any("\x00" in part for part in filled):  # a marker was altered on the way: no shortcut here
+            return render_message(template, context, channel)
+        return filled
+
+
+def _fill(text: str, values: list[str], *, escape_html: bool) -> str:
+    for i, value in enumerate(values):
+        text = text.replace(_MARK.format(i), str(escape(value)) if escape_html else value)
+    return text
 
 
 # --- attachments --------------------------------------------------------------------------------------

@@ -9,6 +9,10 @@ class PoliciesConfig(AppConfig):
     verbose_name = "Privacy policy"
 
     def ready(self) -> None:
+        from apps.notifications.rendering import personal_values_register
+
         from .holdings import HOLDINGS
 
         datamap.register(*HOLDINGS)
+        # The change notice prints each person's links as they are: a batch renders its text once per language.
+        personal_values_register("policy_changed", ("link", "disclosures.*.choice_url"))

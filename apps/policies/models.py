@@ -193,11 +193,16 @@ class Campaign(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     version = models.OneToOneField(PolicyVersion, on_delete=models.PROTECT, related_name="campaign")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.FANNING_OUT)
-    # Fan-out walks people in id order; everyone up to here has their rows.
+    # Before campaigns were split into batches written in parallel, the fan-out walked people in id order
+    # and kept its place here. No longer written; kept so an older worker finishing such a campaign still can.
     cursor = models.UUIDField(null=True, blank=True)
     people = models.PositiveIntegerField(default=0)
+    # How many CampaignBatch slices the people were split into (0: not split yet), and how many are written.
+    batches = models.PositiveIntegerField(default=0, db_default=0)
+    batches_done = models.PositiveIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
-    # When the next batch was last handed to the broker; the sweep publishes it again if nothing moved.
+    # When the campaign last moved (split and published, a slice written); the sweep publishes the fan-out
+    # again if nothing moved for a while.
     queued_at = models.DateTimeField(null=True, blank=True)
     fanned_out_at = models.DateTimeField(null=True, blank=True)
 
@@ -209,6 +214,28 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return f"campaign for {self.version}"
+
+
+class CampaignBatch(models.Model):
+    """One slice of a campaign's people: those whose id lies in [start, end) (end empty: to the last id).
+    Written whole in one transaction by one job, so slices are written in parallel by several workers and
+    a crash repeats a slice, never half of one. The bounds split the id space evenly (ids are random), so
+    they name no one."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="slices")
+    start = models.UUIDField()
+    end = models.UUIDField(null=True, blank=True)
+    people = models.PositiveIntegerField(default=0)
+    # When the slice's job was last handed to the broker.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "start"], name="campaign_batch_unique")]
+
+    def __str__(self) -> str:
+        return f"batch {self.start} of {self.campaign_id}"
 
 
 class CampaignRecipient(models.Model):

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -25,7 +26,15 @@ from apps.vault.services import datakeys_prefetch
 
 from . import selectors, tasks, text
 from .links import choice_url
-from .models import Campaign, CampaignRecipient, Disclosure, DisclosureChoice, PolicyDisclosure, PolicyVersion
+from .models import (
+    Campaign,
+    CampaignBatch,
+    CampaignRecipient,
+    Disclosure,
+    DisclosureChoice,
+    PolicyDisclosure,
+    PolicyVersion,
+)
 
 logger = logging.getLogger(__name__)
 SYSTEM = Actor.system("policies")
@@ -303,8 +312,50 @@ def _disclosure_record(*, subject: DataSubject, actor: Actor, recipient: str, da
 
 
 # --- campaigns: telling everyone affected by a change ----------------------------------------------
-def _message_context(*, subject: DataSubject, version: PolicyVersion, previous: PolicyVersion | None,
-                     new: list[PolicyDisclosure], language: str) -> dict:
+# A campaign is split into slices of about CAMPAIGN_BATCH people (CampaignBatch), each written by its own job
+# in one transaction; the jobs are published together, so every worker process writes slices at once.
+UUID_SPACE = 1 << 128
+
+
+def _slices(count: int, batch_size: int) -> list[tuple[uuid.UUID, uuid.UUID | None]]:
+    """Split the id space into equal ranges holding about batch_size of `count` people each. Ids are random
+    (uuid4), so the people spread evenly over the ranges; someone who joins later falls in one of them."""
+    k = max(1, -(-count // batch_size))
+    bounds = [uuid.UUID(int=(i * UUID_SPACE) // k) for i in range(k)]
+    return [(bounds[i], bounds[i + 1] if i + 1 < k else None) for i in range(k)]
+
+
+def campaign_fan_out(*, campaign_id: uuid.UUID, batch_size: int | None = None) -> int:
+    """Split the campaign's people into slices (the first time) and publish a job for every slice not yet
+    written. A second delivery, or the sweep, publishes the unwritten slices again: each slice's lock and
+    its done mark make that harmless. Returns how many slice jobs this call published."""
+    with audited_transaction():
+        campaign = Campaign.objects.select_for_update().filter(
+            pk=campaign_id, status=Campaign.Status.FANNING_OUT).first()
+        if campaign is None:
+            return 0
+        now = timezone.now()
+        if not campaign.batches:
+            slices = _slices(selectors.people_affected().count(), batch_size or CAMPAIGN_BATCH)
+            CampaignBatch.objects.bulk_create([CampaignBatch(campaign=campaign, start=start, end=end)
+                                               for start, end in slices])
+            campaign.batches = len(slices)
+            audit_record(actor=SYSTEM, verb=Verb.CAMPAIGN_BATCH_QUEUED, target=campaign.version.version,
+                         detail={"campaign": str(campaign.pk), "batches": len(slices)})
+        # A slice being written is locked by its job (and needs no new one): skipped, never waited for.
+        waiting = list(campaign.slices.select_for_update(skip_locked=True).filter(done_at__isnull=True)
+                       .values_list("pk", flat=True))
+        CampaignBatch.objects.filter(pk__in=waiting).update(queued_at=now)
+        campaign.queued_at = now
+        campaign.save(update_fields=["batches", "queued_at"])
+        for batch_id in waiting:
+            enqueue_on_commit(tasks.campaign_batch_task, str(batch_id))
+    logger.info("campaign fan-out id=%s batches published=%s", campaign_id, len(waiting))
+    return len(waiting)
+
+
+def _version_texts(version: PolicyVersion, previous: PolicyVersion | None, language: str) -> dict:
+    """What every person's message of this version says in this language (links to the version itself)."""
     with translation.override(language):
         changes = (reverse("policy-changes", args=[previous.number, version.number]) if previous
                    else reverse("privacy-policy-version", args=[version.number]))
@@ -313,6 +364,15 @@ def _message_context(*, subject: DataSubject, version: PolicyVersion, previous: 
             "summary": version.summary,
             "effective_on": timezone.localtime(version.effective_at).date().isoformat(),
             "changes_url": settings.SITE_URL + changes,
+        }
+
+
+def _message_context(*, subject: DataSubject, version: PolicyVersion, new: list[PolicyDisclosure],
+                     language: str, texts: dict) -> dict:
+    """One person's message: the version's texts, their private link and their one-click choices."""
+    with translation.override(language):
+        return {
+            **texts,
             "link": link_url(subject),
             "disclosures": [{
                 "recipient": d.recipient, "purpose": d.purpose, "compatible": d.compatible,
@@ -323,44 +383,54 @@ def _message_context(*, subject: DataSubject, version: PolicyVersion, previous: 
         }
 
 
-def campaign_fan_out(*, campaign_id: uuid.UUID, batch_size: int = CAMPAIGN_BATCH) -> int:
-    """Write the next batch of people's messages (rows first, sent by the notification jobs), move the
-    cursor, and queue the next batch, all in one transaction: a crash repeats the batch, never half of it.
-    Returns how many people this call wrote; 0 when another worker holds the campaign or it is done.
-    The batch's messages are written in one insert and sent by a few jobs (apps.notifications); an address
-    that cannot be sent to gets no message (the person goes on the call list) and holds up nobody."""
+def campaign_batch_write(*, batch_id: uuid.UUID) -> int:
+    """Write one slice: every affected person in it gets their messages' rows (sent by the notification jobs)
+    and a recipient row, the slice is marked written and the campaign counts it, all in one transaction: a
+    crash repeats the slice, never half of it. Returns how many people this call wrote; 0 when another worker
+    holds the slice or it is written. An address that cannot be sent to gets no message (the person goes on
+    the call list) and holds up nobody; a restricted person is not affected."""
     with audited_transaction():
-        campaign = (Campaign.objects.select_for_update(skip_locked=True).select_related("version")
-                    .filter(pk=campaign_id, status=Campaign.Status.FANNING_OUT).first())
-        if campaign is None:
+        batch = (CampaignBatch.objects.select_for_update(skip_locked=True, of=("self",))
+                 .select_related("campaign__version")
+                 .filter(pk=batch_id, done_at__isnull=True, campaign__status=Campaign.Status.FANNING_OUT).first())
+        if batch is None:
             return 0
-        version = campaign.version
+        campaign, version = batch.campaign, batch.campaign.version
         previous = selectors.policy_previous(version)
         new = selectors.disclosures_new_since(version, previous)
-        people = selectors.people_affected()
-        if campaign.cursor:
-            people = people.filter(pk__gt=campaign.cursor)
-        batch = list(people[:batch_size])
-        done_already = set(CampaignRecipient.objects.filter(campaign=campaign, subject__in=batch)
+        people = selectors.people_affected().filter(pk__gte=batch.start)
+        if batch.end is not None:
+            people = people.filter(pk__lt=batch.end)
+        people = list(people)
+        ids = [s.pk for s in people]
+        done_already = set(CampaignRecipient.objects.filter(campaign=campaign, subject__in=ids)
                            .values_list("subject_id", flat=True))
-        datakeys_prefetch(subject_ids=[s.pk for s in batch])  # the records are read, the messages sealed
-        records = {r.subject_id: r for r in PersonalRecord.objects.filter(subject__in=batch)}
-        languages = selectors.languages_of([s.pk for s in batch])
-        fresh = [subject for subject in batch if subject.pk not in done_already]
+        fresh = [subject for subject in people if subject.pk not in done_already]
+        datakeys_prefetch(subject_ids=[s.pk for s in fresh])  # the records are read, the messages sealed
+        records = {r.subject_id: r for r in PersonalRecord.objects.filter(subject__in=[s.pk for s in fresh])
+                   .only("id", "subject_id", "email", "mobile")}
+        languages = selectors.languages_of([s.pk for s in fresh])
+        texts: dict[str, dict] = {}
         messages = []
         for subject in fresh:
             record = records.get(subject.pk)
+            if record is None:
+                continue
             language = languages.get(subject.pk) or settings.LANGUAGE_CODE
-            context = _message_context(subject=subject, version=version, previous=previous, new=new,
-                                       language=language)
-            if record is not None and record.email:
+            if language not in texts:
+                texts[language] = _version_texts(version, previous, language)
+            context = _message_context(subject=subject, version=version, new=new, language=language,
+                                       texts=texts[language])
+            if record.email:
                 messages.append(Message(subject, "email", "policy_changed", record.email, context, language))
-            if record is not None and record.mobile:
+            if record.mobile:
                 messages.append(Message(subject, "sms", "policy_changed", record.mobile.as_e164, context, language))
         queued = dict(zip([(m.subject.pk, m.channel) for m in messages],
-                          notifications_queue(messages=messages, skip_unusable=True), strict=True))
+                          notifications_queue(messages=messages, skip_unusable=True, audit_each=False), strict=True))
+        unusable = 0
         for (subject_id, channel), notification in queued.items():
             if notification is None:
+                unusable += 1
                 logger.warning("campaign message not queued subject=%s channel=%s: unusable address", subject_id,
                                channel)
         CampaignRecipient.objects.bulk_create([
@@ -368,26 +438,32 @@ def campaign_fan_out(*, campaign_id: uuid.UUID, batch_size: int = CAMPAIGN_BATCH
                               sms=queued.get((subject.pk, "sms")))
             for subject in fresh
         ])
-        written = len(fresh)
         now = timezone.now()
-        campaign.people += written
-        if batch:
-            campaign.cursor = batch[-1].pk
-        if len(batch) < batch_size:
-            campaign.status, campaign.fanned_out_at = Campaign.Status.FANNED_OUT, now
-        else:
-            campaign.queued_at = now
-            enqueue_on_commit(tasks.campaign_fan_out_task, str(campaign.pk))
-        campaign.save(update_fields=["people", "cursor", "status", "fanned_out_at", "queued_at"])
+        batch.people, batch.done_at = len(fresh), now
+        batch.save(update_fields=["people", "done_at"])
+        # Last: the campaign's row is locked from here to the commit, so slices finishing together queue
+        # only for this moment; the one that counts the last slice marks the campaign written.
+        Campaign.objects.filter(pk=campaign.pk).update(people=F("people") + len(fresh), queued_at=now,
+                                                       batches_done=F("batches_done") + 1)
+        finished = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.FANNING_OUT,
+                                           batches_done__gte=F("batches")).update(
+            status=Campaign.Status.FANNED_OUT, fanned_out_at=now)
+        sent = [n for n in queued.values() if n is not None]
+        # One event for the slice: the messages are rows of their own, and each send is audited.
         audit_record(actor=SYSTEM, verb=Verb.CAMPAIGN_BATCH_QUEUED, target=version.version,
-                     detail={"campaign": str(campaign.pk), "people": written, "done": len(batch) < batch_size})
-    logger.info("campaign batch id=%s people=%s", campaign_id, written)
-    return written
+                     detail={"campaign": str(campaign.pk), "batch": str(batch.pk), "people": len(fresh),
+                             "email": sum(n.channel == "email" for n in sent),
+                             "sms": sum(n.channel == "sms" for n in sent), "unusable": unusable,
+                             "done": bool(finished)})
+    logger.info("campaign batch id=%s people=%s", batch_id, len(fresh))
+    return len(fresh)
 
 
 def campaigns_redrive(*, older_than: timedelta = timedelta(minutes=1)) -> int:
-    """Publish again the next batch of any campaign that has not moved for a while (broker down, worker
-    died). Beat runs this; the batch's own lock and cursor make a duplicate harmless."""
+    """Publish the fan-out again for any campaign that has not moved for a while (broker down, worker died):
+    it splits the campaign if that was lost, and publishes every slice not written yet. A campaign moves
+    when it is split and whenever a slice is written, so slices waiting their turn behind a long queue are
+    not published twice over. Beat runs this; each slice's lock and done mark make a duplicate harmless."""
     cutoff = timezone.now() - older_than
     count = 0
     for campaign_id in Campaign.objects.filter(status=Campaign.Status.FANNING_OUT, queued_at__lt=cutoff) \

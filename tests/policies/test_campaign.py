@@ -1,21 +1,24 @@
 """A version that changes disclosures tells every affected person once, with a one-click choice."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import Actor
 from apps.notifications import backends
 from apps.notifications import services as notification_services
 from apps.notifications.models import Notification
+from apps.notifications.rendering import BatchRenderer, render_message
 from apps.policies import services as policy_services
 from apps.policies.links import choice_url
-from apps.policies.models import Campaign, CampaignRecipient, DisclosureChoice, PolicyVersion
+from apps.policies.models import Campaign, CampaignBatch, CampaignRecipient, DisclosureChoice, PolicyVersion
 from apps.policies.selectors import campaign_call_list, campaign_progress
 from apps.policies.services import (
+    campaign_batch_write,
     campaign_call_record,
     campaign_fan_out,
     campaign_retry_failed,
@@ -24,6 +27,7 @@ from apps.policies.services import (
 )
 from apps.subjects.links import link_token
 from apps.subjects.models import ServiceEngagement
+from apps.vault.services import key_scope
 from tests.factories import EngagementFactory, SubjectFactory
 from tests.notifications.fakes import FlakyEmailBackend
 from tests.policies.helpers import BACKGROUND, HIRING, TALENT_POOL, draft, publish
@@ -78,6 +82,90 @@ def test_a_new_disclosure_tells_everyone_with_an_open_service_once_by_email_and_
     assert campaign_progress(campaign) | {"percent": 100} == {"pending": 0, "sent": 15, "failed": 0,
                                                               "messages": 15, "people": 8, "to_call": 0,
                                                               "percent": 100}
+
+
+def test_the_people_are_split_into_slices_each_written_whole_and_a_failed_one_again_on_its_own(
+        demo_purposes, django_capture_on_commit_callbacks, monkeypatch):
+    monkeypatch.setattr("apps.policies.services.CAMPAIGN_BATCH", 4)
+    people = _people(12)
+    real = policy_services.notifications_queue
+    calls = {"n": 0}
+
+    def dies_once(**kwargs):  # the worker writing the second slice dies after writing its messages
+        calls["n"] += 1
+        queued = real(**kwargs)
+        if calls["n"] == 2:
+            raise RuntimeError("worker died")
+        return queued
+
+    monkeypatch.setattr("apps.policies.services.notifications_queue", dies_once)
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign = publish(disclosures=[HIRING, BACKGROUND]).campaign
+    campaign.refresh_from_db()
+    assert campaign.batches == 3 and campaign.batches_done == 2 and campaign.status == Campaign.Status.FANNING_OUT
+    assert CampaignBatch.objects.filter(done_at__isnull=True).count() == 1
+    written = set(CampaignRecipient.objects.values_list("subject_id", flat=True))
+
+    with django_capture_on_commit_callbacks(execute=True):  # beat, once the cut-off has passed
+        assert campaigns_redrive(older_than=timedelta(0)) == 1
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.FANNED_OUT and campaign.people == 12
+    assert written < set(CampaignRecipient.objects.values_list("subject_id", flat=True)) == {p.pk for p in people}
+    assert Notification.objects.filter(template="policy_changed", channel="email").count() == 12
+    assert sorted(m.to[0] for m in mail.outbox) == sorted({m.to[0] for m in mail.outbox}) and len(mail.outbox) == 12
+    # One event per slice (with its counts), none per message queued; each send is audited.
+    slices = AuditEvent.objects.filter(verb="campaign.batch_queued", detail__batch__isnull=False)
+    assert slices.count() == 3 and sum(e.detail["email"] for e in slices) == 12
+    assert not AuditEvent.objects.filter(verb="notification.queued").exists()
+    assert AuditEvent.objects.filter(verb="notification.sent").count() == 24
+
+
+def test_a_slice_is_written_in_the_same_number_of_statements_whatever_its_size(
+        demo_purposes, django_assert_max_num_queries):
+    _people(2)
+    campaign = publish(disclosures=[HIRING, BACKGROUND]).campaign  # its jobs are not run (nothing after commit)
+    campaign_fan_out(campaign_id=campaign.pk, batch_size=1000)  # one slice
+    batch = CampaignBatch.objects.get(campaign=campaign)
+    counts = []
+    for more in (0, 10):
+        _people(more)
+        CampaignRecipient.objects.all().delete()  # the slice written again, with more people in it
+        Notification.objects.filter(template="policy_changed").delete()
+        CampaignBatch.objects.filter(pk=batch.pk).update(done_at=None)
+        Campaign.objects.filter(pk=campaign.pk).update(batches_done=0, status=Campaign.Status.FANNING_OUT)
+        with key_scope(), django_assert_max_num_queries(25) as captured:  # the job runs in a key scope
+            written = campaign_batch_write(batch_id=batch.pk)
+        assert written == CampaignRecipient.objects.count() == 2 + more
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+def test_a_batch_renders_each_text_once_and_every_message_reads_as_rendered_alone(
+        demo_purposes, django_capture_on_commit_callbacks, monkeypatch):
+    swahili = _people(2)
+    for person in swahili:
+        Notification.objects.create(subject=person, channel="email", template="confirmation", language="sw",
+                                    recipient="amani@example.org", status="sent", sent_at=timezone.now())
+    _people(2)
+    published = publish(disclosures=[HIRING, BACKGROUND, TALENT_POOL])
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_fan_out(campaign_id=published.campaign.pk)
+    rendered = []
+    real = render_message
+    monkeypatch.setattr("apps.notifications.rendering.render_message",
+                        lambda *args: rendered.append(args) or real(*args))
+    renderer = BatchRenderer()
+    rows = Notification.objects.filter(template="policy_changed")
+    for row in rows:
+        with translation.override(row.language):
+            alone = real(row.template, row.context, row.channel)
+            assert renderer.render(row.template, row.context, row.channel) == alone
+            if row.channel == "email":
+                assert row.context["link"] in alone[1] and row.context["link"] in alone[2]
+    assert len(rows) == 8 and len(rendered) == 4  # email and SMS, in English and in Swahili
+    odd = {**rows[0].context, "link": "http://127.0.0.1:8000/me/?a=1&b=<2>"}  # escaped in HTML as autoescape does
+    with translation.override(rows[0].language):
+        assert renderer.render("policy_changed", odd, "email") == real("policy_changed", odd, "email")
 
 
 def test_a_version_with_the_same_disclosures_tells_nobody(demo_purposes, django_capture_on_commit_callbacks):

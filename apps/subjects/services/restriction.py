@@ -32,9 +32,6 @@ def restricted_any(*, subjects: Iterable[DataSubject]) -> bool:
     return bool(ids) and DataSubject.objects.filter(pk__in=ids, restricted_at__isnull=False).exists()
 
 
-# While restricted, staff may still see the data to deal with the person's own request or a legal one.
-
-
 @transaction.atomic
 def restriction_set(*, subject: DataSubject, actor: Actor, ground: str) -> bool:
     """Restrict processing on one of the grounds of s.34(1). Returns False if it already was (nothing changes)."""
