@@ -5,9 +5,8 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
@@ -201,22 +200,22 @@ def job(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 # What the person reads once they chose (or when the link cannot be used): heading, sentence, status.
 PENDING_ANSWERS = {
-    PendingOutcome.CONFIRMED: (_lazy("Thank you: it is confirmed"), _lazy(
+    PendingOutcome.CONFIRMED: (gettext_lazy("Thank you: it is confirmed"), gettext_lazy(
         "We have applied the form you sent. An email with what we now hold and your private link is on its way "
         "to you."), 200),
-    PendingOutcome.DISCARDED: (_lazy("Deleted: nothing has changed"), _lazy(
+    PendingOutcome.DISCARDED: (gettext_lazy("Deleted: nothing has changed"), gettext_lazy(
         "The form sent with your email address is deleted. Nothing was added to what we hold about you, and no "
         "consent was given in your name."), 200),
-    PendingOutcome.GONE: (_lazy("This link has been used"), _lazy(
+    PendingOutcome.GONE: (gettext_lazy("This link has been used"), gettext_lazy(
         "This form was already confirmed or deleted, or it waited too long and was deleted. Nothing more will "
         "change. If you want to apply, send the form again."), 410),
-    PendingOutcome.EXPIRED: (_lazy("This link has expired"), _lazy(
+    PendingOutcome.EXPIRED: (gettext_lazy("This link has expired"), gettext_lazy(
         "The form waited too long for your confirmation and was deleted: nothing was changed. If you want to "
         "apply, send the form again."), 410),
-    PendingOutcome.INVALID: (_lazy("This link does not work"), _lazy(
+    PendingOutcome.INVALID: (gettext_lazy("This link does not work"), gettext_lazy(
         "The link is not complete or not valid. Copy the whole link from the email, or send the form again."),
         404),
-    PendingOutcome.CLOSED: (_lazy("This job is closed"), _lazy(
+    PendingOutcome.CLOSED: (gettext_lazy("This job is closed"), gettext_lazy(
         "The job closed before you confirmed, so nothing was applied and the form is deleted."), 410),
 }
 
