@@ -374,6 +374,8 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
                "link": link_url(subject), "link_expires_days": settings.SELF_SERVICE_LINK_DAYS,
                "full_name": name, "vacancy": vacancy_title, "updated": earlier is not None,
                "kept": known,
+               # Added to a known person's record when they confirmed the form (what it lacked).
+               "added": [FIELD_LABELS[f] for f in given_fields if known and f in ("address", "legal_id", "referees")],
                # Handed over by a client company: the person learns from whom we got their data.
                "received_from": context.controller.name if context.controller else "",
                **_policy_link(policy)}
