@@ -46,6 +46,7 @@ def test_the_link_in_the_was_it_you_email_confirms_the_application(page, live_se
     page.goto(f"/apply/?vacancy={other.pk}")
     page.get_by_label("Full name").fill("Wanjiru Kamau")
     page.get_by_label("Email address").fill("Wanjiru@Example.org")
+    page.get_by_label("Mobile number").fill("0799 000 111")  # not the held one (there is none): never added
     page.get_by_label("Postal or physical address").fill("P.O. Box 1-00100, Nairobi")
     page.get_by_label("Type of ID").select_option("national-id")
     page.get_by_label("ID number").fill("31234567")
@@ -77,6 +78,7 @@ def test_the_link_in_the_was_it_you_email_confirms_the_application(page, live_se
     assert ServiceEngagement.objects.filter(subject=person, vacancy=other, status="open").exists()
     record = PersonalRecord.objects.get(subject=person)
     assert (record.address, record.legal_id_number) == ("P.O. Box 1-00100, Nairobi", "31234567")
+    assert record.mobile is None
     assert ConsentRecord.objects.filter(subject=person, consented_at__isnull=False).count() == 2
     confirmation = wait_for(lambda: next((m for m in mailbox if "wanjiru@example.org" in m["X-Envelope-To"]
                                           and f'received your application for "{other.title}"' in _body(m)), None),

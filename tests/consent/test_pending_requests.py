@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import Actor
@@ -23,6 +23,7 @@ from apps.consent.services import (
     submission_receive,
 )
 from apps.notifications.models import Notification
+from apps.notifications.rendering import render_message
 from apps.staff.services import person_add_by_staff
 from apps.subjects.models import DataSubject, ErasureJob, IdentityDocument, PersonalRecord, ServiceEngagement
 from apps.subjects.services import engagements_complete, subject_erase
@@ -213,3 +214,16 @@ def test_opening_the_link_changes_nothing_and_the_button_confirms(client, demo_p
     assert ServiceEngagement.objects.filter(subject=person).count() == 2
     assert client.post(url, {"choice": "confirm"}).status_code == 410
     assert client.get("/confirm/not-a-token/").status_code == 404
+
+
+def test_the_person_is_asked_in_their_own_language(demo_purposes):
+    swahili = CollectionContext(collection_point="apply-form", form_version="t", source="web-form", language="sw")
+    person = submission_receive(key=uuid.uuid4(), kind="apply", data=_data(),
+                                purposes=list(Purpose.objects.filter(slug__in=["recruitment", "share-with-employer"])),
+                                context=swahili, document=PDF_BYTES, vacancy=VacancyFactory()).submission.subject
+    _apply(VacancyFactory())  # sent from an English page
+    asked = Notification.objects.get(subject=person, template="pending_confirm")
+    assert asked.language == "sw"
+    with translation.override("sw"):
+        subject_line, text, _html = render_message("pending_confirm", asked.context)
+    assert "Je, ulituma fomu" in subject_line and "Mtu fulani alitumia anwani yako" in text
