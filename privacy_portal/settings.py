@@ -456,6 +456,10 @@ CELERY_BEAT_SCHEDULE["campaigns-redrive"] = {
 SELF_SERVICE_LINK_DAYS = env.int("SELF_SERVICE_LINK_DAYS", default=30)
 # A phone number named as a referee is told so by SMS at most once in this many days.
 REFEREE_NOTICE_INTERVAL_DAYS = env.int("REFEREE_NOTICE_INTERVAL_DAYS", default=30)
+# A public form that matches a person we know waits this long for their confirmation, then is erased.
+PENDING_REQUEST_DAYS = env.int("PENDING_REQUEST_DAYS", default=7)
+CELERY_BEAT_SCHEDULE["pending-requests-expire"] = {
+    "task": "apps.consent.tasks.pending_requests_expire_task", "schedule": 3600.0}
 STEPUP_CODE_MINUTES = 10
 STEPUP_MAX_TRIES = 5
 # Wrong codes one link allows in 24 hours, across codes; the last one signs the link out.

@@ -76,6 +76,11 @@ class Verb(models.TextChoices):
     VACANCY_CLOSED = "vacancy.closed"
     APPLICATION_UPDATED = "application.updated"
     SUBJECT_MATCHED = "subject.matched"
+    # a public form that matched a person we know waits for that person's confirmation (apps.consent.services)
+    PENDING_REQUEST_HELD = "pending_request.held"
+    PENDING_REQUEST_CONFIRMED = "pending_request.confirmed"
+    PENDING_REQUEST_DISCARDED = "pending_request.discarded"
+    PENDING_REQUEST_EXPIRED = "pending_request.expired"
     DOCUMENT_REMOVED = "document.removed"
     BREACH_PERSON_NOTIFIED = "breach.person_notified"
     SUBJECT_RESTRICTED = "subject.restricted"

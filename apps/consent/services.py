@@ -15,9 +15,9 @@ from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records,
 from apps.core.cache import content_bump, content_cached
 from apps.notifications.services import Message, notifications_erase_to, notifications_queue
 from apps.policies.models import PolicyVersion
-from apps.policies.selectors import policy_in_force
+from apps.policies.selectors import languages_of, policy_in_force
 from apps.subjects import services as subject_services
-from apps.subjects.links import link_url, referee_url
+from apps.subjects.links import link_url, pending_resolve, pending_token, referee_url
 from apps.subjects.models import (
     Controller,
     DataSubject,
@@ -30,7 +30,7 @@ from apps.subjects.models import (
 from apps.vault.files import files_kept_only_if_committed
 from apps.vault.services import blind_index_for
 
-from .models import ConsentRecord, Purpose, PurposeNotice, RefereeNotice, Submission
+from .models import ConsentRecord, PendingRequest, Purpose, PurposeNotice, RefereeNotice, Submission
 from .selectors import consents_current_for, purposes_for
 
 
@@ -312,26 +312,37 @@ def _record_values(kind: str, data: dict, referees: list[dict]) -> dict:
 
 def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], context: CollectionContext,
              document: bytes | None, vacancy: Vacancy | None = None, cv: bytes | None = None,
-             actor: Actor | None = None, reference: str = "") -> Submission:
+             actor: Actor | None = None, reference: str = "", confirmed: bool = False) -> Submission:
     referees = [{"id": uuid.uuid4().hex, **r} for r in data.get("referees", [])]
+    public = actor is None and context.controller is None and not confirmed  # a visitor's form, no staff, no client
     actor = actor or (Actor.controller(context.controller) if context.controller else Actor.system(f"{kind}-form"))
     if vacancy is not None:
         vacancy = subject_services.vacancy_hold_open(vacancy_id=vacancy.pk)
     values = _record_values(kind, data, referees)
     subject = _applicant_known(email=data["email"]) if kind == "apply" else None
     known = subject is not None
+    if known and public:
+        # A public form with the address of a person we know: it changes nothing until they confirm it.
+        return _receive_held(key=key, kind=kind, data=data, purposes=purposes, context=context, document=document,
+                             vacancy=vacancy, cv=cv, subject=subject)
     if known:
         # Whoever knows an address can send a form with it, so a form never changes what we already hold
         # about a person we know: a new mobile number would let a stranger ask for the private link by SMS,
         # a new ID scan or CV would replace theirs. Only what the record lacks is added; the person corrects
         # the rest through their private link (the confirmation says so, and it goes to the address held).
         held = PersonalRecord.objects.get(subject=subject)
-        if values.get("experience") and not held.experience:
-            subject_services.record_update(subject=subject, actor=actor, changes={"experience": values["experience"]})
+        # Confirmed by the person from the address we hold (pending_request_confirm): what the record lacks
+        # (address, legal ID, referees) is added too, never what it holds.
+        filled = _missing_from(held, values, also=RECORD_FILLED_ON_CONFIRMATION if confirmed else ())
+        if filled:
+            subject_services.record_update(subject=subject, actor=actor, changes=filled)
+            for name, value in filled.items():
+                setattr(held, name, value)
         audit_record(actor=actor, verb=Verb.SUBJECT_MATCHED, target=subject.pk,
                      detail={"by": "email", "submission": str(key)})
         held_kinds = set(IdentityDocument.objects.filter(subject=subject).values_list("kind", flat=True))
-        given_fields = ["experience"] if values.get("experience") and not held.experience else []
+        given_fields = [f for f in ["address", "legal_id", "referees", "experience"]
+                        if {"legal_id": "legal_id_number"}.get(f, f) in filled]
     else:
         subject = subject_services.subject_create(actor=actor, **values)
         held_kinds = set()
@@ -385,7 +396,7 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
         kinds = held_kinds | {IdentityDocument.Kind.ID_SCAN} if "document" in given_fields else held_kinds
         kinds = kinds | {IdentityDocument.Kind.CV} if "cv" in given_fields else kinds
         shown_fields = ["full_name", "email"] + [f for f in ["mobile", "address"] if getattr(held, f)]
-        shown_fields += ["legal_id", "referees"]
+        shown_fields += [f for f, holds in (("legal_id", held.legal_id_number), ("referees", held.referees)) if holds]
         shown_fields += ["experience"] if held.experience or "experience" in given_fields else []
         shown_fields += ["document"] if IdentityDocument.Kind.ID_SCAN in kinds else []
         shown_fields += ["cv"] if IdentityDocument.Kind.CV in kinds else []
@@ -393,6 +404,8 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
                "link": link_url(subject), "link_expires_days": settings.SELF_SERVICE_LINK_DAYS,
                "full_name": name, "vacancy": vacancy_title, "updated": earlier is not None,
                "kept": known,
+               # Added to a known person's record when they confirmed the form (what it lacked).
+               "added": [FIELD_LABELS[f] for f in given_fields if known and f in ("address", "legal_id", "referees")],
                # Handed over by a client company: the person learns from whom we got their data.
                "received_from": context.controller.name if context.controller else "",
                **_policy_link(policy)}
@@ -405,7 +418,9 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
                                  "link": link_url(subject)}, language))
     if mobile:
         messages.append(Message(subject, "sms", "confirmation", str(mobile), message, language))
-    told = [] if known else referees  # a known person's referees are the ones held
+    # A known person's referees are the ones held, told when they were held first (a new record, or one
+    # that had none until the person confirmed this form).
+    told = referees if not known or "referees" in given_fields else []
     claimed = referee_notices_claim(phones=[str(referee["phone"]) for referee in told])
     for referee in told:
         if str(referee["phone"]) not in claimed:
@@ -416,7 +431,7 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
         messages.append(Message(
             subject=subject, channel="sms", template="referee_notice", recipient=str(referee["phone"]),
             language=language,
-            context={"applicant_name": data["full_name"], "referee_name": referee["name"],
+            context={"applicant_name": name, "referee_name": referee["name"],
                      "purpose": gettext_lazy("checking a job application as a referee"),
                      "retention": gettext_lazy("until the recruitment is complete, then deleted"),
                      "object_link": referee_url(subject, referee["id"])},
@@ -526,3 +541,181 @@ def purpose_ensure(*, slug: str, name: str, explanation: str, legal_basis: str, 
     audit_record(actor=actor, verb=Verb.PURPOSE_CREATED, target=slug,
                  detail={"wording": {n.language: n.sha256 for n in notices}})
     return purpose, True
+
+
+# --- a public form about a person we know: held until that person confirms it ---------------------------
+# What a confirmed form may add to a known person's record when the record lacks it (never the mobile
+# number: it can bring the private link by SMS, so the person adds it through their link themselves).
+RECORD_FILLED_ON_CONFIRMATION = ("address", "legal_id", "referees")
+
+
+def _missing_from(held: PersonalRecord, values: dict, *, also: tuple[str, ...] = ()) -> dict:
+    """The changes that add to `held` what it lacks and the form gave: its work experience always (as before),
+    and the fields named in `also`. Never a value the record holds."""
+    changes = {}
+    if values.get("experience") and not held.experience:
+        changes["experience"] = values["experience"]
+    if "address" in also and values.get("address") and not held.address:
+        changes["address"] = values["address"]
+    if "legal_id" in also and values.get("legal_id_number") and not held.legal_id_number:
+        changes |= {"legal_id_type": values.get("legal_id_type", ""), "legal_id_number": values["legal_id_number"]}
+    if "referees" in also and values.get("referees") and not held.referees:
+        changes["referees"] = values["referees"]
+    return changes
+
+
+def fields_sent(*, kind: str, data: dict, document: bytes | None, cv: bytes | None) -> list[str]:
+    """The fields a form gave (names, never values), in the order the done page lists them: what a new
+    person's submission records, and what a held one records too, so the page is the same for both."""
+    fields = ["full_name", "email"] + [f for f in ["mobile", "address"] if data.get(f)]
+    if kind == "apply":
+        fields += [f for f, given in (("legal_id", data.get("legal_id_number")), ("referees", data.get("referees")))
+                   if given]
+        fields += ["experience"] if (data.get("experience") or "").strip() else []
+    fields += ["document"] if document is not None else []
+    fields += ["cv"] if cv is not None else []
+    fields += ["message"] if data.get("message") else []
+    return fields
+
+
+def _plain(data: dict) -> dict:
+    """The form's data as JSON (a phone number as E.164)."""
+    return {k: (v.as_e164 if hasattr(v, "as_e164") else v) for k, v in data.items()}
+
+
+def _person_language(subject: DataSubject) -> str:
+    """The language the person last heard from us in (they chose it on their own form)."""
+    return _supported(languages_of([subject.pk]).get(subject.pk) or settings.LANGUAGE_CODE)
+
+
+def _receive_held(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], context: CollectionContext,
+                  document: bytes | None, vacancy: Vacancy | None, cv: bytes | None,
+                  subject: DataSubject) -> Submission:
+    """Keep the form, sealed with the person's key, and ask the person (at the address we hold, in their
+    language, by the name we hold) whether it was them. Their record, consents and services are untouched."""
+    held = PersonalRecord.objects.get(subject=subject)
+    request = PendingRequest(
+        key=key, subject=subject, kind=kind, vacancy=vacancy, purposes=[p.slug for p in purposes],
+        context={"collection_point": context.collection_point, "form_version": context.form_version,
+                 "source": context.source,
+                 "language": _supported(context.language or get_language() or settings.LANGUAGE_CODE),
+                 "notices": [list(n) for n in context.notices]},
+        data={"form": _plain(data), "ip": context.ip, "user_agent": context.user_agent},
+        document=document, cv=cv)
+    request.save()
+    sent = fields_sent(kind=kind, data=data, document=document, cv=cv)
+    # The same submission row a new person's form makes: a resubmission finds it, the done page reads it.
+    submission = Submission.objects.create(key=key, subject=subject, kind=kind, vacancy=vacancy,
+                                           purposes=[p.slug for p in purposes], fields=sent)
+    audit_record(actor=Actor.system(f"{kind}-form"), verb=Verb.PENDING_REQUEST_HELD, target=subject.pk,
+                 detail={"by": "email", "request": str(request.pk), "submission": str(key)})
+    language = _person_language(subject)
+    with translation.override(language):
+        vacancy_title = vacancy.title if vacancy is not None else ""
+        purpose_names = [str(p.name) for p in purposes]
+    notifications_queue(messages=[Message(subject, "email", "pending_confirm", held.email, {
+        "full_name": held.full_name, "vacancy": vacancy_title, "fields": [FIELD_LABELS[f] for f in sent],
+        "purposes": purpose_names, "link": pending_url(request.pk), "days": settings.PENDING_REQUEST_DAYS,
+    }, language)])
+    return submission
+
+
+def pending_url(request_id: uuid.UUID) -> str:
+    return settings.SITE_URL + reverse("consent:pending", args=[pending_token(request_id)])
+
+
+class PendingOutcome:
+    CONFIRMED = "confirmed"
+    DISCARDED = "discarded"
+    GONE = "gone"  # used already, discarded, expired and erased, or the person erased
+    INVALID = "invalid"
+    EXPIRED = "expired"
+    CLOSED = "closed"  # the job closed meanwhile: nothing applied, the request erased
+
+
+@dataclass
+class PendingView:
+    """What the confirmation page shows before the person chooses (never the form's values)."""
+
+    kind: str
+    vacancy: Vacancy | None
+    fields: list[str]
+    purposes: list[str]
+
+
+def pending_request_show(*, token: str) -> tuple[PendingView | None, str]:
+    """The pending request a link names, for the page that asks to confirm it; or why there is none."""
+    request_id, problem = pending_resolve(token)
+    if problem is not None:
+        return None, problem.value
+    request = PendingRequest.objects.select_related("vacancy__controller").filter(pk=request_id).first()
+    if request is None:
+        return None, PendingOutcome.GONE
+    submission = Submission.objects.filter(pk=request.key).first()
+    names = dict(Purpose.objects.filter(slug__in=request.purposes).values_list("slug", "name"))
+    return PendingView(kind=request.kind, vacancy=request.vacancy,
+                       fields=[FIELD_LABELS[f] for f in (submission.fields if submission else [])],
+                       purposes=[names[s] for s in request.purposes if s in names]), ""
+
+
+def _pending_erase(request: PendingRequest, *, verb: str, why: str = "") -> None:
+    """The request and the submission row it made are deleted; audited without personal data."""
+    Submission.objects.filter(pk=request.key, subject_id=request.subject_id).delete()
+    request_id = request.pk
+    request.delete()
+    audit_record(actor=Actor.system("pending-requests") if verb == Verb.PENDING_REQUEST_EXPIRED else
+                 Actor.subject(request.subject), verb=verb, target=request.subject_id,
+                 detail={"request": str(request_id), **({"why": why} if why else {})})
+
+
+def pending_request_confirm(*, token: str, discard: bool = False) -> str:
+    """The person followed the link sent to the address we hold. Confirming applies the form once, as if the
+    person had just sent it: the engagement opens, the consents ticked are given (a withdrawn one given again
+    only here), what their record lacks is added, and the usual confirmation is sent. Discarding erases it.
+    Either way the request is gone, so a second use changes nothing. Returns a PendingOutcome value."""
+    request_id, problem = pending_resolve(token)
+    if problem is not None:
+        return problem.value
+    try:
+        with files_kept_only_if_committed(), audited_transaction(durable=True):
+            request = PendingRequest.objects.select_for_update().select_related("subject").filter(pk=request_id).first()
+            if request is None:
+                return PendingOutcome.GONE
+            if discard:
+                _pending_erase(request, verb=Verb.PENDING_REQUEST_DISCARDED, why="not-me")
+                return PendingOutcome.DISCARDED
+            subject, form, shown = request.subject, request.data, request.context
+            document, cv, vacancy, kind, key = request.document, request.cv, request.vacancy, request.kind, request.key
+            context = CollectionContext(
+                collection_point=shown["collection_point"], form_version=shown["form_version"], source=shown["source"],
+                ip=form.get("ip", ""), user_agent=form.get("user_agent", ""), language=shown["language"],
+                notices=tuple((slug, notice) for slug, notice in shown.get("notices", [])),
+                consented_at=request.created_at)
+            purposes = list(Purpose.objects.filter(slug__in=request.purposes, active=True))
+            held_email = PersonalRecord.objects.get(subject=subject).email
+            _pending_erase(request, verb=Verb.PENDING_REQUEST_CONFIRMED)
+            _receive(key=key, kind=kind, data={**form["form"], "email": held_email}, purposes=purposes,
+                     context=context, document=document, vacancy=vacancy, cv=cv, actor=Actor.subject(subject),
+                     confirmed=True)
+    except subject_services.VacancyClosed:  # it closed while the request waited: nothing applied
+        with audited_transaction(durable=True):
+            request = PendingRequest.objects.select_for_update().filter(pk=request_id).first()
+            if request is not None:
+                _pending_erase(request, verb=Verb.PENDING_REQUEST_DISCARDED, why="vacancy-closed")
+        return PendingOutcome.CLOSED
+    return PendingOutcome.CONFIRMED
+
+
+def pending_requests_expire(*, now: datetime | None = None) -> int:
+    """Erase the requests nobody confirmed within PENDING_REQUEST_DAYS (beat runs it hourly; the retention
+    sweep deletes any it missed). Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.PENDING_REQUEST_DAYS)
+    erased = 0
+    for request_id in PendingRequest.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True):
+        with audited_transaction(durable=True):
+            request = (PendingRequest.objects.select_for_update(skip_locked=True)
+                       .filter(pk=request_id, created_at__lt=cutoff).first())
+            if request is not None:
+                _pending_erase(request, verb=Verb.PENDING_REQUEST_EXPIRED)
+                erased += 1
+    return erased

@@ -8,3 +8,8 @@ from . import services
 @shared_task
 def referee_notices_expire_task() -> int:
     return services.referee_notices_expire()
+
+
+@shared_task
+def pending_requests_expire_task() -> int:
+    return services.pending_requests_expire()

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
@@ -22,7 +22,16 @@ from apps.vault.files import StorageFull
 from .forms import FORM_VERSIONS, ApplicationForm, ContactForm
 from .models import ConsentRecord, Submission
 from .selectors import form_missing, purposes_for
-from .services import FIELD_LABELS, PURPOSES, CollectionContext, purposes_shown, submission_receive
+from .services import (
+    FIELD_LABELS,
+    PURPOSES,
+    CollectionContext,
+    PendingOutcome,
+    pending_request_confirm,
+    pending_request_show,
+    purposes_shown,
+    submission_receive,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +195,7 @@ def _done_page(request: HttpRequest, submission: Submission, purposes: list) -> 
         "vacancy": submission.vacancy, "kind": submission.kind,
         "fields": [FIELD_LABELS[f] for f in submission.fields],
         "purposes": [p for p in purposes if p.slug in submission.purposes],
-        "sms": "mobile" in submission.fields,
+        "sms": "mobile" in submission.fields, "pending_days": settings.PENDING_REQUEST_DAYS,
     })
     response["Cache-Control"] = "no-store"
     return response
@@ -224,3 +233,54 @@ def job(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     if vacancy is None:
         raise Http404
     return render(request, "consent/job.html", {"vacancy": vacancy}, status=200 if vacancy.is_open else 410)
+
+
+# What the person reads once they chose (or when the link cannot be used): heading, sentence, status.
+PENDING_ANSWERS = {
+    PendingOutcome.CONFIRMED: (gettext_lazy("Thank you: it is confirmed"), gettext_lazy(
+        "We have applied the form you sent. An email with what we now hold and your private link is on its way "
+        "to you."), 200),
+    PendingOutcome.DISCARDED: (gettext_lazy("Deleted: nothing has changed"), gettext_lazy(
+        "The form sent with your email address is deleted. Nothing was added to what we hold about you, and no "
+        "consent was given in your name."), 200),
+    PendingOutcome.GONE: (gettext_lazy("This link has been used"), gettext_lazy(
+        "This form was already confirmed or deleted, or it waited too long and was deleted. Nothing more will "
+        "change. If you want to apply, send the form again."), 410),
+    PendingOutcome.EXPIRED: (gettext_lazy("This link has expired"), gettext_lazy(
+        "The form waited too long for your confirmation and was deleted: nothing was changed. If you want to "
+        "apply, send the form again."), 410),
+    PendingOutcome.INVALID: (gettext_lazy("This link does not work"), gettext_lazy(
+        "The link is not complete or not valid. Copy the whole link from the email, or send the form again."),
+        404),
+    PendingOutcome.CLOSED: (gettext_lazy("This job is closed"), gettext_lazy(
+        "The job closed before you confirmed, so nothing was applied and the form is deleted."), 410),
+}
+
+
+def _pending_answer(request: HttpRequest, outcome: str) -> HttpResponse:
+    heading, text, status = PENDING_ANSWERS[outcome]
+    return _private(notice(request, heading=str(heading), text=str(text), status=status))
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "same-origin"  # the token never reaches another site
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@ratelimit(key="ip", rate=settings.TOKEN_PAGE_RATE, block=True)
+@require_http_methods(["GET", "POST"])
+def pending(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the email sent to the address we hold when a form matched a person we know. Opening it
+    changes nothing (mail scanners open links); the person confirms or deletes it with a button."""
+    if request.method == "POST":
+        choice = request.POST.get("choice")
+        if choice not in {"confirm", "discard"}:
+            return _private(notice(request, heading=_("This form could not be read"), status=400, text=_(
+                "Nothing was changed. Please open the link from the email again.")))
+        return _pending_answer(request, pending_request_confirm(token=token, discard=choice == "discard"))
+    shown, problem = pending_request_show(token=token)
+    if shown is None:
+        return _pending_answer(request, problem)
+    return _private(render(request, "consent/pending.html", {"shown": shown}))

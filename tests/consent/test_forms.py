@@ -51,7 +51,7 @@ def test_a_valid_application_stores_encrypted_data_consents_and_queues_confirmat
     assert "privacy policy v1" in own_sms.text and "/privacy/versions/1/" in own_sms.text  # the version consented under
 
     page = client.get("/sent/").content.decode()
-    assert "ID document" in page and "Recruitment" in page and "An email and an SMS" in page
+    assert "ID document" in page and "Recruitment" in page and "an SMS is on its way" in page
 
 
 def test_a_missing_required_consent_is_refused_next_to_the_box_and_stores_nothing(client, demo_purposes):

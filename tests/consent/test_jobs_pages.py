@@ -11,7 +11,7 @@ from apps.consent.models import Submission
 from apps.subjects.links import link_token
 from apps.subjects.models import DataSubject, IdentityDocument, ServiceEngagement, Vacancy
 from apps.subjects.services import vacancy_close
-from tests.consent.helpers import application_post
+from tests.consent.helpers import application_post, confirm_pending
 from tests.factories import PNG_BYTES, VacancyFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,7 @@ def test_an_application_with_a_cv_is_stored_and_the_done_page_says_what_happens_
     assert job.title in page and job.controller.name in page
     assert "What happens next" in page
     assert "When the recruitment for this job ends, we delete your data" in page
-    assert "An email and an SMS with your private link are on their way." in page
+    assert "If this address is new to us, an SMS is on its way to your mobile number too." in page
     engagement = ServiceEngagement.objects.get(vacancy=job)
     assert IdentityDocument.objects.filter(subject=engagement.subject, kind="cv").count() == 1
 
@@ -114,6 +114,7 @@ def test_the_self_service_page_names_each_job_applied_for_and_its_state(demo_pur
     client.post("/apply/", application_post(vacancy=str(first.pk)))
     client.post("/apply/", application_post(vacancy=str(second.pk)))
     subject = DataSubject.objects.get()
+    assert confirm_pending(subject) == "confirmed"  # the second form, confirmed from the email we hold
     with django_capture_on_commit_callbacks(execute=True):
         vacancy_close(vacancy=first, actor=Actor.system("test"))  # the person stays: another one is open
     page = client.get(f"/me/{link_token(subject)}/").content.decode()

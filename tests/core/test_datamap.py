@@ -48,6 +48,13 @@ def everywhere(demo_purposes, django_capture_on_commit_callbacks, django_user_mo
             document=PDF_BYTES,
         )
         subject = received.submission.subject
+        # The same address on a public form again: held until the person confirms it.
+        submission_receive(key=uuid.uuid4(), kind="apply",
+                           data={"full_name": "Wanjiru Kamau", "email": "wanjiru@example.org", "mobile": None,
+                                 "address": "P.O. Box 42, Nyeri", "referees": []},
+                           purposes=list(Purpose.objects.filter(slug__in=["recruitment", "share-with-employer"])),
+                           context=CollectionContext(collection_point="apply-form", form_version="t",
+                                                     source="web-form"), document=PDF_BYTES)
         services.enquiry_add(subject=subject, actor=SYSTEM, message="Please call me after 5pm")
         stepup_issue(subject=subject)
         services.legal_hold_place(subject=subject, actor=SYSTEM, basis="ended yesterday", fields=["full_name"],

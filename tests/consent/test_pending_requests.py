@@ -1,0 +1,229 @@
+"""A public form that matches a person we already know changes nothing until that person confirms it from
+the address we hold (the reviewer's three scenarios, and what the confirmation link promises)."""
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone, translation
+
+from apps.audit.models import AuditEvent
+from apps.audit.services import Actor
+from apps.consent.models import ConsentRecord, PendingRequest, Purpose, Submission
+from apps.consent.selectors import consents_current_for
+from apps.consent.services import (
+    CollectionContext,
+    PendingOutcome,
+    consent_withdraw,
+    pending_request_confirm,
+    pending_requests_expire,
+    submission_receive,
+)
+from apps.notifications.models import Notification
+from apps.notifications.rendering import render_message
+from apps.staff.services import person_add_by_staff
+from apps.subjects.models import DataSubject, ErasureJob, IdentityDocument, PersonalRecord, ServiceEngagement
+from apps.subjects.services import engagements_complete, subject_erase
+from tests.consent.helpers import application_post
+from tests.consent.test_application_intake import _data
+from tests.factories import PDF_BYTES, VacancyFactory
+
+pytestmark = pytest.mark.django_db
+CONTEXT = CollectionContext(collection_point="apply-form", form_version="t", source=ConsentRecord.Source.WEB_FORM,
+                            ip="203.0.113.9", user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0")
+ALL = ["recruitment", "share-with-employer", "marketing"]
+
+
+def _apply(vacancy, slugs=("recruitment", "share-with-employer"), **overrides):
+    return submission_receive(key=uuid.uuid4(), kind="apply", data=_data(**overrides),
+                              purposes=list(Purpose.objects.filter(slug__in=slugs)), context=CONTEXT,
+                              document=PDF_BYTES, vacancy=vacancy)
+
+
+def confirm_link(subject: DataSubject) -> str:
+    """The token in the newest "was it you?" email to this person."""
+    email = Notification.objects.filter(subject=subject, template="pending_confirm").order_by("created_at").last()
+    return email.context["link"].rstrip("/").rsplit("/", 1)[1]
+
+
+def test_a_strangers_application_changes_nothing_until_the_person_confirms_from_the_held_address(demo_purposes):
+    first = VacancyFactory()
+    person = _apply(first, ALL).submission.subject
+    consent_withdraw(subject=person, purpose=Purpose.objects.get(slug="marketing"), context=CONTEXT)
+    receipts_before = ConsentRecord.objects.filter(subject=person).count()
+    Notification.objects.all().delete()
+
+    other = VacancyFactory()  # another client company's job
+    received = _apply(other, ALL, full_name="Mallory", mobile="+254799000111", address="Box 9, Mombasa",
+                      referees=[{"name": "Eve", "phone": "+254799000222", "relationship": "Friend"}])
+    assert received.submission.subject == person
+    # Nothing about the person changed: no application to the other company, no consent, no detail.
+    assert list(ServiceEngagement.objects.filter(subject=person).values_list("vacancy", flat=True)) == [first.pk]
+    assert ConsentRecord.objects.filter(subject=person).count() == receipts_before
+    assert consents_current_for(subject=person)["marketing"].action == "withdrawn"
+    assert PersonalRecord.objects.get(subject=person).address == "P.O. Box 100-00200, Nairobi"
+    # One message: to the address we hold, by the name we hold; nothing to the numbers the form gave.
+    sent = list(Notification.objects.filter(subject=person))
+    assert [(n.channel, n.template, n.recipient) for n in sent] == [
+        ("email", "pending_confirm", "amani.wekesa@example.org")]
+    assert sent[0].context["full_name"] == "Amani Wekesa" and sent[0].context["vacancy"] == other.title
+    assert AuditEvent.objects.filter(verb="pending_request.held", target=str(person.pk)).exists()
+
+    # Completing the real application erases the person: the stranger's form is not a service.
+    engagements_complete(engagement_ids=[ServiceEngagement.objects.get(subject=person).pk], actor=Actor.system("t"))
+    assert ErasureJob.objects.filter(subject=person).exists()
+
+
+def test_the_owner_confirms_and_the_form_applies_once(demo_purposes):
+    first, other = VacancyFactory(), VacancyFactory()
+    person = _apply(first, ALL).submission.subject
+    consent_withdraw(subject=person, purpose=Purpose.objects.get(slug="marketing"), context=CONTEXT)
+    _apply(other, ALL)
+    token = confirm_link(person)
+
+    assert pending_request_confirm(token=token) == PendingOutcome.CONFIRMED
+    assert {e.vacancy for e in ServiceEngagement.objects.filter(subject=person, status="open")} == {first, other}
+    assert consents_current_for(subject=person)["marketing"].action == "given"  # given again, by the owner
+    receipts = ConsentRecord.objects.filter(subject=person).count()
+    assert not PendingRequest.objects.exists()
+    assert AuditEvent.objects.filter(verb="pending_request.confirmed", target=str(person.pk)).exists()
+    confirmation = Notification.objects.filter(subject=person, template="confirmation", channel="email").latest(
+        "created_at")
+    assert confirmation.recipient == "amani.wekesa@example.org" and confirmation.context["vacancy"] == other.title
+
+    # The same link again: nothing more happens.
+    assert pending_request_confirm(token=token) == PendingOutcome.GONE
+    assert ServiceEngagement.objects.filter(subject=person).count() == 2
+    assert ConsentRecord.objects.filter(subject=person).count() == receipts
+
+
+def test_the_sent_page_is_the_same_for_a_known_and_an_unknown_email(client, demo_purposes):
+    def sent_page(email: str, **overrides) -> str:
+        browser = Client()
+        assert browser.post("/apply/", application_post(email=email, **overrides)).status_code == 302
+        page = browser.get("/sent/").content.decode()
+        return re.sub(r'(csrfmiddlewaretoken" value|nonce)="[^"]*"', "", page)
+
+    Client().post("/apply/", application_post(email="amani.wekesa@example.org"))  # the real person, earlier
+    known = sent_page("amani.wekesa@example.org", full_name="Mallory Stranger")
+    unknown = sent_page("nobody.here@example.org", full_name="Mallory Stranger")
+    assert known == unknown
+    assert "What we stored (encrypted)" in known and "Check your email" in known
+
+
+def test_a_person_added_after_a_phone_call_who_applies_gets_the_missing_details_once_they_confirm(
+        demo_purposes, django_user_model):
+    staff = django_user_model.objects.create_user("r", password="x" * 16, is_staff=True)
+    purposes = list(Purpose.objects.filter(slug__in=["recruitment", "share-with-employer"]))
+    person = person_add_by_staff(staff_user=staff, key=uuid.uuid4(), kind="apply",
+                                 data={"full_name": "Amani Wekesa", "email": "amani.wekesa@example.org",
+                                       "mobile": None, "address": "", "message": ""},
+                                 purposes=purposes, channel="phone", consented_at=timezone.now() - timedelta(hours=1),
+                                 language="en").submission.subject
+    vacancy = VacancyFactory()
+    assert _apply(vacancy).submission.subject == person
+    assert PersonalRecord.objects.get(subject=person).legal_id_number == ""  # nothing yet
+
+    assert pending_request_confirm(token=confirm_link(person)) == PendingOutcome.CONFIRMED
+    record = PersonalRecord.objects.get(subject=person)
+    assert record.address == "P.O. Box 100-00200, Nairobi"
+    assert (record.legal_id_type, record.legal_id_number) == ("national-id", "27654321")
+    assert [r["name"] for r in record.referees] == ["Jane Muthoni", "Peter Odhiambo"]
+    assert record.mobile is None  # a number comes only through the person's own link
+    assert IdentityDocument.objects.filter(subject=person, kind="id-scan").count() == 1
+    confirmation = Notification.objects.filter(subject=person, template="confirmation", channel="email").latest(
+        "created_at")
+    assert confirmation.context["fields"] == ["Full name", "Email address", "Address", "Legal ID type and number",
+                                              "Two referees", "Your work experience", "ID document"]
+    # The referees are told, as for any new applicant.
+    told = [n.recipient for n in Notification.objects.filter(subject=person, template="referee_notice")]
+    assert sorted(told) == ["+254722111222", "+254733444555"]
+
+
+def test_a_confirmation_never_replaces_what_we_hold(demo_purposes):
+    person = _apply(VacancyFactory()).submission.subject
+    _apply(VacancyFactory(), address="Box 9, Mombasa", legal_id_number="11111111", mobile="+254799000111",
+           referees=[{"name": "Eve", "phone": "+254799000222", "relationship": "Friend"}])
+    assert pending_request_confirm(token=confirm_link(person)) == PendingOutcome.CONFIRMED
+    record = PersonalRecord.objects.get(subject=person)
+    assert (record.address, record.legal_id_number, str(record.mobile)) == (
+        "P.O. Box 100-00200, Nairobi", "27654321", "+254712345678")
+    assert [r["name"] for r in record.referees] == ["Jane Muthoni", "Peter Odhiambo"]
+    assert "+254799000222" not in [n.recipient for n in Notification.objects.all()]
+
+
+def test_an_unconfirmed_request_is_erased_after_the_waiting_period(demo_purposes, settings):
+    person = _apply(VacancyFactory()).submission.subject
+    key = _apply(VacancyFactory(), cv=None).submission.key
+    token = confirm_link(person)
+    assert pending_requests_expire() == 0  # not yet
+    with time_machine.travel(timezone.now() + timedelta(days=settings.PENDING_REQUEST_DAYS, hours=1)):
+        assert pending_requests_expire() == 1
+        assert pending_request_confirm(token=token) == PendingOutcome.EXPIRED
+    assert not PendingRequest.objects.exists()
+    assert not Submission.objects.filter(pk=key).exists()
+    assert pending_request_confirm(token=token) == PendingOutcome.GONE
+    assert ServiceEngagement.objects.filter(subject=person).count() == 1
+    event = AuditEvent.objects.get(verb="pending_request.expired")
+    assert event.target == str(person.pk) and set(event.detail) == {"request"}
+
+
+def test_the_person_can_say_it_was_not_them(demo_purposes):
+    person = _apply(VacancyFactory()).submission.subject
+    _apply(VacancyFactory(), ALL)
+    token = confirm_link(person)
+    assert pending_request_confirm(token=token, discard=True) == PendingOutcome.DISCARDED
+    assert not PendingRequest.objects.exists()
+    assert ServiceEngagement.objects.filter(subject=person).count() == 1
+    assert pending_request_confirm(token=token) == PendingOutcome.GONE
+
+
+def test_erasing_the_person_erases_their_pending_request(demo_purposes):
+    person = _apply(VacancyFactory()).submission.subject
+    _apply(VacancyFactory())
+    token = confirm_link(person)
+    certificate = subject_erase(subject=person, reason="subject-request")
+    assert not PendingRequest.objects.exists()
+    assert "government-id" in certificate.categories
+    assert pending_request_confirm(token=token) == PendingOutcome.GONE
+
+
+def test_a_tampered_link_is_refused(demo_purposes):
+    person = _apply(VacancyFactory()).submission.subject
+    _apply(VacancyFactory())
+    token = confirm_link(person)
+    assert pending_request_confirm(token=token[:-2] + ("AA" if token[-2:] != "AA" else "BB")) == "invalid"
+    assert PendingRequest.objects.count() == 1
+
+
+def test_opening_the_link_changes_nothing_and_the_button_confirms(client, demo_purposes):
+    person = _apply(VacancyFactory()).submission.subject
+    other = VacancyFactory()
+    _apply(other)
+    url = f"/confirm/{confirm_link(person)}/"
+    page = client.get(url)
+    assert page.status_code == 200 and other.title in page.content.decode()
+    assert page["Cache-Control"] == "no-store" and page["Referrer-Policy"] == "same-origin"
+    assert "Mallory" not in page.content.decode() and "27654321" not in page.content.decode()
+    assert PendingRequest.objects.count() == 1 and ServiceEngagement.objects.filter(subject=person).count() == 1
+    answer = client.post(url, {"choice": "confirm"})
+    assert answer.status_code == 200 and "it is confirmed" in answer.content.decode()
+    assert ServiceEngagement.objects.filter(subject=person).count() == 2
+    assert client.post(url, {"choice": "confirm"}).status_code == 410
+    assert client.get("/confirm/not-a-token/").status_code == 404
+
+
+def test_the_person_is_asked_in_their_own_language(demo_purposes):
+    swahili = CollectionContext(collection_point="apply-form", form_version="t", source="web-form", language="sw")
+    person = submission_receive(key=uuid.uuid4(), kind="apply", data=_data(),
+                                purposes=list(Purpose.objects.filter(slug__in=["recruitment", "share-with-employer"])),
+                                context=swahili, document=PDF_BYTES, vacancy=VacancyFactory()).submission.subject
+    _apply(VacancyFactory())  # sent from an English page
+    asked = Notification.objects.get(subject=person, template="pending_confirm")
+    assert asked.language == "sw"
+    with translation.override("sw"):
+        subject_line, text, _html = render_message("pending_confirm", asked.context)
+    assert "Je, ulituma fomu" in subject_line and "Mtu fulani alitumia anwani yako" in text
