@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.test import Client
 from django.urls import reverse
 
+from apps.notifications.models import Notification
 from apps.policies.links import choice_token
 from apps.subjects.links import referee_token
 from apps.subjects.models import PersonalRecord
@@ -55,10 +56,15 @@ def site_pages(mailoutbox) -> SitePages:
                                                          choice="opted-in", language="en")])
     referee = reverse("selfservice:referee", args=[referee_token(subject, record.referees[0]["id"])])
     certificate = subject_erase(subject=EngagementFactory().subject, reason="subject-request")
+    # The same address on the form again, from another browser: the "was it you?" page its email links to.
+    assert Client().post("/apply/", application_post()).status_code == 302
+    asked = Notification.objects.filter(subject=subject, template="pending_confirm").latest("created_at")
+    pending = "/" + asked.context["link"].split("/", 3)[3]
 
     public = ["/", "/apply/", "/contact/", "/sent/", "/privacy/", "/privacy/versions/", "/privacy/versions/1/",
               f"/privacy/changes/1/{version.number}/", choice, "/privacy/choice/not-a-token/", "/cookies/",
-              "/me/resend/", "/me/not-a-token/", referee, "/verify/", "/no-such-page/"]
+              "/me/resend/", "/me/not-a-token/", referee, "/verify/", "/no-such-page/",
+              pending, "/confirm/not-a-token/"]
     private = [link, link + "code/", link + "code/?next=export", link + "data/", link + "correct/",
                link + "withdraw/recruitment/", link + "give/marketing/", link + "delete/"]
     return SitePages(client=client, public=public, private=private, link=link, certificate=certificate.signed)
