@@ -291,6 +291,14 @@ def _applicant_known(*, email: str) -> DataSubject | None:
     matching = subject_services.subjects_matching(kind=kind, digest=digest)
     if not matching:
         return None
+    # Someone who only wrote to us is not who an application joins: anyone can send the contact form with
+    # another's address and their own mobile number, and an application joined to that record would send
+    # its private link to that number.
+    applicants = set(ServiceEngagement.objects.filter(subject__in=matching).exclude(
+        service=ServiceEngagement.Service.ENQUIRY).values_list("subject_id", flat=True))
+    matching = [person for person in matching if person.pk in applicants]
+    if not matching:
+        return None
     # Locked: a completion of this person's last engagement either committed first (its erasure job is
     # seen below, and a new person is made) or waits for this application and then finds it open.
     # A restricted record is only stored, never added to (s.34): a new application starts a record of its own.
@@ -416,7 +424,9 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
         messages.append(Message(subject, "email", "one_record", email,
                                 {"full_name": name, "vacancy": vacancy_title, "others": other_titles,
                                  "link": link_url(subject)}, language))
-    if mobile:
+    if mobile and not known:
+        # A person we already knew gets the private link by email only: the address they have just proved is
+        # theirs (by confirming, or as the client company's hand-over names it), not a number held from before.
         messages.append(Message(subject, "sms", "confirmation", str(mobile), message, language))
     # A known person's referees are the ones held, told when they were held first (a new record, or one
     # that had none until the person confirmed this form).

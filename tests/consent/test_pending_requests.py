@@ -227,3 +227,17 @@ def test_the_person_is_asked_in_their_own_language(demo_purposes):
     with translation.override("sw"):
         subject_line, text, _html = render_message("pending_confirm", asked.context)
     assert "Je, ulituma fomu" in subject_line and "Mtu fulani alitumia anwani yako" in text
+
+
+def test_an_application_never_joins_a_record_made_by_the_contact_form(demo_purposes, mailoutbox, settings):
+    """Anyone can write to us with another's address and their own mobile number: the person's later
+    application starts a record of its own, so its private link never goes to that number."""
+    settings.SMS_BACKEND = "apps.notifications.backends.LocmemSmsBackend"
+    stranger = submission_receive(
+        key=uuid.uuid4(), kind="contact", purposes=list(Purpose.objects.filter(slug="enquiry-response")), context=CONTEXT,
+        data={"full_name": "Not Amani", "email": "amani.wekesa@example.org", "mobile": "+254799000111",
+              "message": "Hello"}).submission.subject
+    applied = _apply(VacancyFactory()).submission.subject
+    assert applied.pk != stranger.pk and not PendingRequest.objects.exists()
+    sms_to = {n.recipient for n in Notification.objects.filter(subject=applied, channel="sms")}
+    assert "+254799000111" not in sms_to and "+254712345678" in sms_to
