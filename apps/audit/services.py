@@ -133,8 +133,11 @@ class Entry:
     detail: dict | None = None
 
 
+_VERBS = frozenset(Verb.values)  # Verb.values builds a new list on every read
+
+
 def _checked_verb(verb: str) -> str:
-    if verb not in Verb.values:
+    if verb not in _VERBS:
         raise ValueError(f"unknown audit verb {verb!r}: add it to apps.audit.models.Verb")
     return str(verb)
 

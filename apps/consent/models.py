@@ -162,11 +162,11 @@ class Submission(models.Model):
 
 class RefereeNotice(models.Model):
     """A phone number was told it was named as a referee. A keyed hash, never the number; one row per
-    number, so that it hears from us at most once per REFEREE_NOTICE_INTERVAL_DAYS (rows older than
-    that are deleted when the next notice is claimed)."""
+    number, so that it hears from us at most once per REFEREE_NOTICE_INTERVAL_DAYS (a row older than
+    that is renewed when its number is claimed again; the others are deleted by the daily sweep)."""
 
-    phone_digest = models.CharField(max_length=64, unique=True)  # referee_notice_claim: one per number
-    sent_at = models.DateTimeField(default=timezone.now, db_index=True)  # referee_notice_claim: stale rows
+    phone_digest = models.CharField(max_length=64, unique=True)  # referee_notices_claim: one per number
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)  # referee_notices_expire: stale rows
 
     def __str__(self) -> str:
         return f"referee notice {self.pk}"

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop, ngettext
 
-from apps.audit.services import Actor, Verb, audit_record, audited_transaction
+from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records, audited_transaction
 from apps.core.cache import content_bump, content_cached
 from apps.notifications.services import Message, notifications_erase_to, notifications_queue
 from apps.policies.models import PolicyVersion
@@ -137,24 +137,40 @@ def _supported(language: str) -> str:
         return settings.LANGUAGE_CODE
 
 
-def _receipt(*, subject: DataSubject, purpose: Purpose, action: str, context: CollectionContext,
-             policy: PolicyVersion | None) -> ConsentRecord:
+def _receipt_row(*, subject: DataSubject, purpose: Purpose, action: str, context: CollectionContext,
+                 policy: PolicyVersion | None, ip_hmac: str) -> ConsentRecord:
     notice = _notice_shown(purpose, context)
-    record = ConsentRecord(
-        subject=subject, purpose=purpose, action=action, policy_version=policy or policy_in_force(),
+    return ConsentRecord(
+        subject=subject, purpose=purpose, action=action, policy_version=policy,
         collection_point=context.collection_point, form_version=context.form_version,
         wording_sha256=notice.sha256, notice=notice, language=notice.language, legal_basis=purpose.legal_basis,
-        source=context.source, consented_at=context.consented_at,
-        ip_hmac=blind_index_for(kind="ip", normalised=context.ip) if context.ip else "",
+        source=context.source, consented_at=context.consented_at, ip_hmac=ip_hmac,
         user_agent_summary=user_agent_summary(context.user_agent),
         controller=context.controller, obtained_at=context.obtained_at, obtained_how=context.obtained_how,
         evidence_reference=context.evidence_reference,
     )
-    record.save()
+
+
+def _receipts(*, subject: DataSubject, purposes: list[Purpose], action: str, context: CollectionContext,
+              policy: PolicyVersion | None) -> list[ConsentRecord]:
+    """One receipt per purpose, written in one insert, each with its audit event."""
+    if not purposes:
+        return []
+    policy = policy or policy_in_force()
+    ip_hmac = blind_index_for(kind="ip", normalised=context.ip) if context.ip else ""
+    records = [_receipt_row(subject=subject, purpose=purpose, action=action, context=context, policy=policy,
+                            ip_hmac=ip_hmac) for purpose in purposes]
+    ConsentRecord.objects.bulk_create(records)  # new rows only: receipts are never updated
     verb = Verb.CONSENT_GIVEN if action == ConsentRecord.Action.GIVEN else Verb.CONSENT_WITHDRAWN
-    audit_record(actor=Actor.subject(subject), verb=verb, target=subject.pk,
-                 detail={"purpose": purpose.slug, "receipt": str(record.pk)})
-    return record
+    audit_records(entries=[Entry(Actor.subject(subject), verb, subject.pk,
+                                 {"purpose": purpose.slug, "receipt": str(record.pk)})
+                           for purpose, record in zip(purposes, records, strict=True)])
+    return records
+
+
+def _receipt(*, subject: DataSubject, purpose: Purpose, action: str, context: CollectionContext,
+             policy: PolicyVersion | None) -> ConsentRecord:
+    return _receipts(subject=subject, purposes=[purpose], action=action, context=context, policy=policy)[0]
 
 
 @audited_transaction(savepoint=False)
@@ -162,6 +178,14 @@ def consent_give(*, subject: DataSubject, purpose: Purpose, context: CollectionC
                  policy: PolicyVersion | None = None) -> ConsentRecord:
     return _receipt(subject=subject, purpose=purpose, action=ConsentRecord.Action.GIVEN, context=context,
                     policy=policy)
+
+
+@audited_transaction(savepoint=False)
+def consents_give(*, subject: DataSubject, purposes: list[Purpose], context: CollectionContext,
+                  policy: PolicyVersion | None = None) -> list[ConsentRecord]:
+    """consent_give for several purposes at once (a form's boxes): one insert for the receipts."""
+    return _receipts(subject=subject, purposes=purposes, action=ConsentRecord.Action.GIVEN, context=context,
+                     policy=policy)
 
 
 @transaction.atomic
@@ -220,7 +244,8 @@ class Received:
 
 def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose],
                        context: CollectionContext, document: bytes | None = None, vacancy: Vacancy | None = None,
-                       cv: bytes | None = None, actor: Actor | None = None, reference: str = "") -> Received:
+                       cv: bytes | None = None, actor: Actor | None = None, reference: str = "",
+                       offered: list[Purpose] | None = None, key_checked: bool = False) -> Received:
     """Store one sent form. The same key twice (double click, back button) creates nothing new.
     Without every consent the form requires, nothing is stored (RequiredConsentMissing).
 
@@ -231,11 +256,16 @@ def submission_receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[
     data["experience"] are optional professional details; a CV that is not acceptable stores nothing
     (DocumentRejected). `actor`: who entered it, when not the form itself (staff adding a person who wrote
     or phoned). `reference` is a client company's own reference for the application it hands over
-    (API), kept on the engagement."""
-    existing = Submission.objects.filter(pk=key).first()
+    (API), kept on the engagement.
+
+    A form's view passes what it has in hand already, so it is not read again: `offered`, the form's active
+    purposes (purposes_shown), and `key_checked`, when it has just looked the key up (a form sent twice at the
+    same moment is still caught: the key is the submission's primary key)."""
+    existing = None if key_checked else Submission.objects.filter(pk=key).first()
     if existing:
         return Received(existing, False)
-    missing = {p.slug for p in purposes_for(kind) if p.required} - {p.slug for p in purposes}
+    missing = {p.slug for p in (purposes_for(kind) if offered is None else offered) if p.required} \
+        - {p.slug for p in purposes}
     if missing:
         raise RequiredConsentMissing(f"required consents missing: {sorted(missing)}")
     if cv is not None:
@@ -339,7 +369,7 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
     if known:
         subject_services.activity_touch(subject=subject)
     policy = policy_in_force()
-    receipts = [consent_give(subject=subject, purpose=purpose, context=context, policy=policy) for purpose in purposes]
+    receipts = consents_give(subject=subject, purposes=purposes, context=context, policy=policy)
     submission = Submission.objects.create(key=key, subject=subject, kind=kind, vacancy=vacancy,
                                            purposes=[p.slug for p in purposes], fields=given_fields)
 
@@ -375,11 +405,14 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
                                  "link": link_url(subject)}, language))
     if mobile:
         messages.append(Message(subject, "sms", "confirmation", str(mobile), message, language))
-    for referee in [] if known else referees:  # a known person's referees are the ones held
-        if not referee_notice_claim(phone=str(referee["phone"])):
+    told = [] if known else referees  # a known person's referees are the ones held
+    claimed = referee_notices_claim(phones=[str(referee["phone"]) for referee in told])
+    for referee in told:
+        if str(referee["phone"]) not in claimed:
             audit_record(actor=actor, verb=Verb.REFEREE_NOTICE_SKIPPED, target=subject.pk,
                          detail={"referee": referee["id"], "reason": "notified-recently"})
             continue
+        claimed.discard(str(referee["phone"]))  # the same number named twice is told once
         messages.append(Message(
             subject=subject, channel="sms", template="referee_notice", recipient=str(referee["phone"]),
             language=language,
@@ -400,20 +433,31 @@ def _policy_link(policy: PolicyVersion | None) -> dict:
             "policy_url": settings.SITE_URL + reverse("privacy-policy-version", args=[policy.number])}
 
 
-def referee_notice_claim(*, phone: str) -> bool:
-    """True if this number may be told now that it was named as a referee: at most once per
-    REFEREE_NOTICE_INTERVAL_DAYS, whoever names it, so that nobody can use our forms to send SMS to
-    a stranger again and again. Claimed in the caller's transaction; a concurrent claim of the same
-    number waits for it and then loses."""
+def referee_notices_claim(*, phones: list[str]) -> set[str]:
+    """The numbers of these that may be told now that they were named as referees: each at most once per
+    REFEREE_NOTICE_INTERVAL_DAYS, whoever names it, so that nobody can use our forms to send SMS to a
+    stranger again and again. One statement in the caller's transaction, no savepoint: a number never
+    told gets its row, one told longer ago than the interval has its row renewed, one told within it
+    keeps its row and is not returned. A concurrent claim of the same number waits for the other
+    transaction and then loses (or wins, if that one rolled back)."""
     now = timezone.now()
-    referee_notices_expire(now=now)
-    try:
-        with transaction.atomic():
-            RefereeNotice.objects.create(phone_digest=blind_index_for(kind="referee-phone", normalised=phone),
-                                         sent_at=now)
-    except IntegrityError:
-        return False
-    return True
+    cutoff = now - timedelta(days=settings.REFEREE_NOTICE_INTERVAL_DAYS)
+    by_digest: dict[str, str] = {}
+    for phone in phones:
+        by_digest.setdefault(blind_index_for(kind="referee-phone", normalised=phone), phone)
+    if not by_digest:
+        return set()
+    table = connection.ops.quote_name(RefereeNotice._meta.db_table)
+    at, before = connection.ops.adapt_datetimefield_value(now), connection.ops.adapt_datetimefield_value(cutoff)
+    digests = sorted(by_digest)  # one order for every claim: two forms naming the same numbers cannot deadlock
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (phone_digest, sent_at) VALUES {', '.join(['(%s, %s)'] * len(digests))} "  # noqa: S608 (names ours, values bound)
+            f"ON CONFLICT (phone_digest) DO UPDATE SET sent_at = excluded.sent_at WHERE {table}.sent_at < %s "
+            "RETURNING phone_digest",
+            [value for digest in digests for value in (digest, at)] + [before],
+        )
+        return {by_digest[row[0]] for row in cursor.fetchall()}
 
 
 def referee_notices_expire(*, now=None) -> int:

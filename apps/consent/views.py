@@ -100,6 +100,7 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
                     key=form.cleaned_data["key"], kind=kind, data=data, purposes=form.purposes_given(),
                     context=_context(request, kind), document=form.cleaned_data.get("id_document"),
                     vacancy=form.cleaned_data.get("vacancy"), cv=form.cleaned_data.get("cv"),
+                    offered=purposes, key_checked=_is_uuid(key),  # looked up above: not read again
                 )
             except StorageFull:  # logged as an alert where it happened; the transaction rolled back
                 return notice(request, heading=_("We could not save your application"), status=503, text=_(

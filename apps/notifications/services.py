@@ -49,7 +49,7 @@ from apps.core import liveness
 from apps.core.jobs import enqueue_on_commit
 from apps.notifications import tasks
 from apps.subjects.models import DataSubject, SubjectRestricted
-from apps.subjects.services import erasure_jobs_release, erasure_jobs_waiting_for
+from apps.subjects.services import erasure_jobs_release, erasure_jobs_waiting_for, restricted_any
 from apps.vault.services import KeyDestroyed, datakeys_prefetch
 
 from .backends import SmsMessage, SmsRejected, get_sms_backend
@@ -156,8 +156,7 @@ def notifications_queue(*, messages: list[Message], skip_unusable: bool = False)
     None in the list returned (in the order given) and the others are queued. A message to a person whose
     processing is restricted, other than one about their rights (WHILE_RESTRICTED), raises SubjectRestricted
     and nothing is queued (one query for the whole batch)."""
-    concerned = {m.subject.pk for m in messages if m.template not in WHILE_RESTRICTED}
-    if concerned and DataSubject.objects.filter(pk__in=concerned, restricted_at__isnull=False).exists():
+    if restricted_any(subjects=[m.subject for m in messages if m.template not in WHILE_RESTRICTED]):
         raise SubjectRestricted
     checked: list[Notification | None] = []
     for message in messages:

@@ -58,7 +58,7 @@ from .people import (
     subjects_find,
     subjects_matching,
 )
-from .restriction import restriction_lift, restriction_set
+from .restriction import restricted_any, restriction_lift, restriction_set
 from .retention import (
     DueNotice,
     enforce_retention,
@@ -92,5 +92,5 @@ __all__ = [
     "VacancyClosed", "application_renew", "document_check", "vacancies_close_due", "vacancies_due",
     "vacancy_close", "vacancy_close_preview", "vacancy_ensure", "vacancy_hold_open", "vacancy_save",
     "engagements_restricted", "erasure_jobs_release", "erasure_jobs_waiting_for", "REVEAL_REASONS_WHILE_RESTRICTED",
-    "restriction_lift", "restriction_set",
+    "restricted_any", "restriction_lift", "restriction_set",
 ]

@@ -14,6 +14,7 @@ from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records,
 
 from ..models import DataSubject, ErasureJob, ServiceEngagement, SubjectRestricted
 from .erasure import Reason, chunked, erasures_request
+from .restriction import restricted_any
 
 CHUNK = 500  # engagements completed per transaction
 
@@ -24,7 +25,7 @@ def engagement_open(*, subject: DataSubject, actor: Actor, service: str, referen
     SubjectRestricted if the person's processing is restricted: raised before the transaction block, so a
     caller that catches it keeps a usable transaction (a block without a savepoint that ends in an
     exception spoils the caller's)."""
-    if DataSubject.objects.filter(pk=subject.pk, restricted_at__isnull=False).exists():
+    if restricted_any(subjects=[subject]):
         raise SubjectRestricted
     return _engagement_open(subject=subject, actor=actor, service=service, reference=reference,
                             controller=controller, retention_days=retention_days, vacancy=vacancy)
@@ -33,10 +34,10 @@ def engagement_open(*, subject: DataSubject, actor: Actor, service: str, referen
 @audited_transaction(savepoint=False)
 def _engagement_open(*, subject: DataSubject, actor: Actor, service: str, reference: str,
                      controller, retention_days: int | None, vacancy) -> ServiceEngagement:
-    if vacancy is not None:
-        controller = vacancy.controller
+    # An application is for the vacancy's client company (its id: the company itself need not be read).
+    controller_id = vacancy.controller_id if vacancy is not None else controller.pk if controller else None
     engagement = ServiceEngagement.objects.create(subject=subject, service=service, reference=reference,
-                                                  controller=controller, retention_days=retention_days,
+                                                  controller_id=controller_id, retention_days=retention_days,
                                                   vacancy=vacancy)
     detail = {"engagement": str(engagement.pk), "service": service}
     if vacancy is not None:

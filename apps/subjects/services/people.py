@@ -24,6 +24,7 @@ from ..models import (
     SubjectLookup,
     SubjectRestricted,
 )
+from .restriction import unseen_until_commit
 
 RECORD_FIELDS = ["full_name", "email", "mobile", "address", "referees", "legal_id_type", "legal_id_number",
                  "experience"]
@@ -70,6 +71,7 @@ def subject_create(*, actor: Actor, full_name: str, email: str, mobile: PhoneNum
                    address: str = "", referees: Iterable[dict] = (), legal_id_type: str = "",
                    legal_id_number: str = "", experience: str = "") -> DataSubject:
     subject = DataSubject.objects.create()
+    unseen_until_commit(subject)
     datakey_create(subject_id=subject.pk)
     record = PersonalRecord(
         subject=subject, full_name=full_name, email=normalise_email(email), mobile=mobile or None,

@@ -58,13 +58,17 @@ def vacancy_ensure(*, controller_name: str, texts: dict[str, str], closing_date:
 
 def vacancy_hold_open(*, vacancy_id: uuid.UUID) -> Vacancy:
     """The vacancy, if it is open, share-locked until the caller's transaction ends (closing it waits for
-    that); VacancyClosed otherwise. Call it inside the transaction that stores the application."""
+    that); VacancyClosed otherwise. Call it inside the transaction that stores the application. One
+    statement: the row is read as it is locked (its client company is not loaded: `controller_id`)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("vacancy_hold_open must run inside the application's transaction")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM subjects_vacancy WHERE id = %s FOR SHARE", [vacancy_id])
-    vacancy = Vacancy.objects.select_related("controller").filter(pk=vacancy_id).first()
+    if connection.vendor == "postgresql":  # FOR SHARE: the ORM's select_for_update has no shared lock
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in Vacancy._meta.concrete_fields)
+        table = connection.ops.quote_name(Vacancy._meta.db_table)
+        rows = Vacancy.objects.raw(f"SELECT {columns} FROM {table} WHERE id = %s FOR SHARE", [vacancy_id])  # noqa: S608, S611 (names ours, value bound)
+        vacancy = next(iter(rows), None)
+    else:  # SQLite: one writer at a time, the transaction holds the database
+        vacancy = Vacancy.objects.filter(pk=vacancy_id).first()
     if vacancy is None or not vacancy.is_open:
         raise VacancyClosed("the vacancy is closed or unknown")
     return vacancy
