@@ -31,6 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import sql
 from django.utils import timezone
 
 from .keys import decode_audit_key
@@ -180,9 +181,31 @@ def _append(events: list[AuditEvent], *, chain: int | None) -> None:
         seq += 1
         event.chain, event.seq, event.at, event.prev_hash = head.chain, seq, at, prev_hash
         event.hash = prev_hash = _digest_of(event)
-    AuditEvent.objects.bulk_create(events)
     head.seq, head.hash = seq, prev_hash
-    head.save(update_fields=["seq", "hash"])
+    if transaction.get_connection().vendor == "postgresql":
+        _insert_and_advance(events, head)
+    else:
+        AuditEvent.objects.bulk_create(events)
+        head.save(update_fields=["seq", "hash"])
+
+
+def _insert_and_advance(events: list[AuditEvent], head: AuditChainHead) -> None:
+    """The events inserted and the head moved on in one statement (the head's UPDATE in a WITH clause,
+    which PostgreSQL runs exactly once): the same rows as bulk_create and head.save(), one round trip."""
+    connection = transaction.get_connection()
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    query = sql.InsertQuery(AuditEvent)
+    query.insert_values(fields, events)
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [AuditEvent._meta.pk]
+    [(insert_sql, insert_params)] = compiler.as_sql()
+    heads = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    advance = f"WITH advanced AS (UPDATE {heads} SET seq = %s, hash = %s WHERE chain = %s RETURNING chain) "  # noqa: S608 (names ours, values bound)
+    with connection.cursor() as cursor:
+        cursor.execute(advance + insert_sql, (head.seq, head.hash, head.chain, *insert_params))
+        for event, (pk,) in zip(events, cursor.fetchall(), strict=True):
+            event.pk = pk
+            event._state.adding, event._state.db = False, connection.alias
 
 
 class _Buffered:
