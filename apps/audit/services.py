@@ -10,7 +10,8 @@ heads outside the database (a log line, a daily email to the privacy officer), a
 Appending per transaction: a service that runs its work in `audited_transaction()` (a
 `transaction.atomic` that knows about the audit log) has the events raised inside it buffered and
 appended together when the outermost such block ends, still inside its transaction: one head lock,
-one bulk insert and one head update per transaction instead of three statements per event. An
+then one statement inserting them and moving the head on (PostgreSQL; a bulk insert and a head update
+elsewhere) per transaction instead of three statements per event. An
 event raised in a savepoint that rolls back is dropped with it (Django discards the on-commit
 callbacks registered in a rolled-back savepoint; each buffered event holds one, as a marker), and a
 transaction that rolls back writes none. Outside such a block an event is appended at once.
