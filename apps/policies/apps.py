@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 from apps.core import datamap
+from apps.notifications.rendering import personal_values_register
 
 
 class PoliciesConfig(AppConfig):
@@ -9,8 +10,6 @@ class PoliciesConfig(AppConfig):
     verbose_name = "Privacy policy"
 
     def ready(self) -> None:
-        from apps.notifications.rendering import personal_values_register
-
         from .holdings import HOLDINGS
 
         datamap.register(*HOLDINGS)

@@ -234,7 +234,8 @@ def test_an_application_never_joins_a_record_made_by_the_contact_form(demo_purpo
     application starts a record of its own, so its private link never goes to that number."""
     settings.SMS_BACKEND = "apps.notifications.backends.LocmemSmsBackend"
     stranger = submission_receive(
-        key=uuid.uuid4(), kind="contact", purposes=list(Purpose.objects.filter(slug="enquiry-response")), context=CONTEXT,
+        key=uuid.uuid4(), kind="contact", purposes=list(Purpose.objects.filter(slug="enquiry-response")),
+        context=CONTEXT,
         data={"full_name": "Not Amani", "email": "amani.wekesa@example.org", "mobile": "+254799000111",
               "message": "Hello"}).submission.subject
     applied = _apply(VacancyFactory()).submission.subject
