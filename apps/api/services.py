@@ -23,7 +23,7 @@ from apps.consent.selectors import purposes_for
 from apps.consent.services import CollectionContext, RequiredConsentMissing, submission_receive
 from apps.core.cache import content_bump
 from apps.subjects import services as subject_services
-from apps.subjects.models import Controller, ErasureJob, ServiceEngagement, Vacancy
+from apps.subjects.models import Controller, ErasureJob, ServiceEngagement, SubjectRestricted, Vacancy
 from apps.subjects.selectors import VACANCIES
 from apps.subjects.services.vacancies import VacancyClosed, vacancy_close
 
@@ -129,9 +129,11 @@ def api_call_record(*, token: ApiToken | None, endpoint: str, status: int, code:
 def engagement_complete_by_controller(*, engagement: ServiceEngagement, controller: Controller) -> list[ErasureJob]:
     """The client company says the service is complete: it ends, and the person's erasure is queued if it
     was their last open service. Returns the erasure jobs written (none while another service is open)."""
-    if subject_services.engagements_restricted(engagement_ids=[engagement.pk]):
-        raise ApiError(409, "subject_restricted")  # it would stay open: say so rather than answer 202
-    return subject_services.engagements_complete(engagement_ids=[engagement.pk], actor=Actor.controller(controller))
+    try:
+        job = subject_services.engagement_complete(engagement=engagement, actor=Actor.controller(controller))
+    except SubjectRestricted:
+        raise ApiError(409, "subject_restricted") from None  # it would stay open: say so rather than answer 202
+    return [job] if job else []
 
 
 def idempotency_keys_expire(*, now: datetime | None = None) -> int:

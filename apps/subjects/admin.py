@@ -166,10 +166,9 @@ class DataSubjectAdmin(admin.ModelAdmin):
         kind, digest = lookup_digest(term)
         if digest:
             return queryset.filter(lookups__kind=kind, lookups__digest=digest), True
-        try:
+        if _is_uuid(term):
             return queryset.filter(pk=uuid.UUID(term)), False
-        except ValueError:
-            return queryset.filter(engagements__reference=term), True
+        return queryset.filter(engagements__reference=term), True
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # people arrive through the forms, the API, and staff's "add a person" page (apps.staff)

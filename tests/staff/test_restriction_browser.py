@@ -2,6 +2,8 @@
 Celery worker on Redis and a real SMTP server: the privacy officer restricts a person's processing and lifts it;
 a recruiter answers an enquiry, which closes it and erases the person once the answer has gone."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -10,7 +12,7 @@ from playwright.sync_api import expect
 from apps.audit.models import AuditEvent
 from apps.audit.services import Actor
 from apps.subjects import services
-from apps.subjects.models import DataSubject, ServiceEngagement
+from apps.subjects.models import DataSubject, ErasureJob, ServiceEngagement
 from apps.vault.models import DeletionCertificate
 from tests.conftest import wait_for
 from tests.factories import EngagementFactory, SubjectFactory
@@ -104,3 +106,28 @@ def test_a_recruiter_answers_an_enquiry_and_the_person_is_erased_after_the_answe
     page.reload()
     expect(page.get_by_text("Erased", exact=True).first).to_be_visible()
     assert page.console_errors == [] and page.foreign_requests == []
+
+
+def test_an_erasure_queued_before_the_restriction_waits_and_runs_once_the_person_is_told_it_is_lifted(
+        page, live_server, celery_worker, staff_roles, django_user_model, mailbox):
+    """The job was written but not yet run (a broker backlog) when the officer restricted processing on a legal
+    claim: the worker runs it and erases nothing; lifting the restriction emails the person, then erases them."""
+    subject = SubjectFactory(full_name="Baraka Mwangi", email="baraka@example.org")
+    job = ErasureJob.objects.create(subject=subject, reason="service-complete")  # written, not yet published
+    _sign_in(page, django_user_model, "nyambura", "privacy officer")
+    _find(page, "baraka@example.org", subject)
+    page.get_by_label("Ground (Data Protection Act, s.34(1))").select_option("legal-claim")
+    page.get_by_role("button", name="Restrict processing").click()
+    expect(page.get_by_text("Processing is restricted: the data is only stored")).to_be_visible()
+
+    assert services.erasure_jobs_redrive(older_than=timedelta(0)) == 1  # the backlog clears: the worker runs it
+    wait_for(lambda: ErasureJob.objects.get(pk=job.pk).state == "restricted", timeout=30)
+    assert not DataSubject.objects.get(pk=subject.pk).is_erased
+
+    page.get_by_label("Why is the restriction lifted?").select_option("claim-ended")
+    page.get_by_role("button", name="Lift the restriction").click()
+    expect(page.get_by_text("The restriction is lifted. The person has been told.")).to_be_visible()
+    certificate = wait_for(lambda: DeletionCertificate.objects.filter(subject_id=subject.pk).first(), timeout=60)
+    assert certificate.reason == "service-complete"
+    told = _addressed_to(mailbox, "baraka@example.org")
+    assert any("lifted" in m["Subject"] for m in told)  # sent before the key went
