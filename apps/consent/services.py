@@ -342,16 +342,25 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
         # Confirmed by the person from the address we hold (pending_request_confirm): what the record lacks
         # (address, legal ID, referees) is added too, never what it holds.
         filled = _missing_from(held, values, also=RECORD_FILLED_ON_CONFIRMATION if confirmed else ())
+        # Confirmed from the address we hold: a mobile number the record holds that the person's own form did
+        # not give may be a stranger's (anyone can apply first with another's email and their own number, and
+        # would then get the private link by SMS). It is removed, and every link sent before stops working.
+        mobile_removed = confirmed and held.mobile is not None and _e164(held.mobile) != _e164(values["mobile"])
+        if mobile_removed:
+            filled["mobile"] = None
         if filled:
             subject_services.record_update(subject=subject, actor=actor, changes=filled)
             for name, value in filled.items():
                 setattr(held, name, value)
+        if mobile_removed:
+            subject_services.subject_links_revoke(subject=subject, actor=actor)
         audit_record(actor=actor, verb=Verb.SUBJECT_MATCHED, target=subject.pk,
                      detail={"by": "email", "submission": str(key)})
         held_kinds = set(IdentityDocument.objects.filter(subject=subject).values_list("kind", flat=True))
         given_fields = [f for f in ["address", "legal_id", "referees", "experience"]
                         if {"legal_id": "legal_id_number"}.get(f, f) in filled]
     else:
+        mobile_removed = False
         subject = subject_services.subject_create(actor=actor, **values)
         held_kinds = set()
         given_fields = ["full_name", "email"] + [f for f in ["mobile", "address"] if data.get(f)]
@@ -414,6 +423,7 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
                "kept": known,
                # Added to a known person's record when they confirmed the form (what it lacked).
                "added": [FIELD_LABELS[f] for f in given_fields if known and f in ("address", "legal_id", "referees")],
+               "mobile_removed": mobile_removed,
                # Handed over by a client company: the person learns from whom we got their data.
                "received_from": context.controller.name if context.controller else "",
                **_policy_link(policy)}
@@ -586,6 +596,11 @@ def fields_sent(*, kind: str, data: dict, document: bytes | None, cv: bytes | No
     fields += ["cv"] if cv is not None else []
     fields += ["message"] if data.get("message") else []
     return fields
+
+
+def _e164(number) -> str:
+    """A phone number (a PhoneNumber, an E.164 string or nothing) as E.164, or ""."""
+    return number.as_e164 if hasattr(number, "as_e164") else str(number or "")
 
 
 def _plain(data: dict) -> dict:

@@ -24,8 +24,10 @@ from apps.consent.services import (
 )
 from apps.notifications.models import Notification
 from apps.notifications.rendering import render_message
+from apps.selfservice.services import link_request_create, link_request_process
 from apps.staff.services import person_add_by_staff
 from apps.subjects.models import DataSubject, ErasureJob, IdentityDocument, PersonalRecord, ServiceEngagement
+from apps.subjects.links import LinkProblem, link_resolve
 from apps.subjects.services import engagements_complete, subject_erase
 from tests.consent.helpers import application_post
 from tests.consent.test_application_intake import _data
@@ -149,8 +151,10 @@ def test_a_confirmation_never_replaces_what_we_hold(demo_purposes):
            referees=[{"name": "Eve", "phone": "+254799000222", "relationship": "Friend"}])
     assert pending_request_confirm(token=confirm_link(person)) == PendingOutcome.CONFIRMED
     record = PersonalRecord.objects.get(subject=person)
-    assert (record.address, record.legal_id_number, str(record.mobile)) == (
-        "P.O. Box 100-00200, Nairobi", "27654321", "+254712345678")
+    assert (record.address, record.legal_id_number) == ("P.O. Box 100-00200, Nairobi", "27654321")
+    # The number held is not on the form the owner confirmed: either number could be a stranger's, so the
+    # record keeps neither (the person adds theirs through their private link).
+    assert record.mobile is None
     assert [r["name"] for r in record.referees] == ["Jane Muthoni", "Peter Odhiambo"]
     assert "+254799000222" not in [n.recipient for n in Notification.objects.all()]
 
@@ -242,3 +246,54 @@ def test_an_application_never_joins_a_record_made_by_the_contact_form(demo_purpo
     assert applied.pk != stranger.pk and not PendingRequest.objects.exists()
     sms_to = {n.recipient for n in Notification.objects.filter(subject=applied, channel="sms")}
     assert "+254799000111" not in sms_to and "+254712345678" in sms_to
+
+
+def test_a_strangers_mobile_on_a_record_made_first_is_removed_when_the_owner_confirms(demo_purposes):
+    # Mallory applies first with Amani's email and her own number: the record is hers to reach by SMS.
+    first, other = VacancyFactory(), VacancyFactory()
+    person = _apply(first, full_name="Mallory", mobile="+254799000111").submission.subject
+    sms = Notification.objects.get(subject=person, channel="sms", template="confirmation")
+    strangers_link = sms.context["link"].rstrip("/").rsplit("/", 1)[1]
+    assert link_resolve(strangers_link).subject == person
+
+    # Amani applies with her own number and confirms from her mailbox.
+    _apply(other, mobile="+254712345678")
+    assert pending_request_confirm(token=confirm_link(person)) == PendingOutcome.CONFIRMED
+
+    assert PersonalRecord.objects.get(subject=person).mobile is None
+    assert link_resolve(strangers_link).problem == LinkProblem.REVOKED
+    request = link_request_create(address="+254799000111", language="en")  # Mallory asks for a link by SMS
+    assert link_request_process(request_id=request.pk) == 0
+    assert not Notification.objects.filter(template="new_link").exists()
+    assert AuditEvent.objects.filter(verb="links.revoked", target=str(person.pk)).exists()
+
+
+def test_the_confirmation_says_the_mobile_was_removed_and_its_link_works(demo_purposes):
+    first, other = VacancyFactory(), VacancyFactory()
+    person = _apply(first, full_name="Mallory", mobile="+254799000111").submission.subject
+    _apply(other, mobile="+254712345678")
+    pending_request_confirm(token=confirm_link(person))
+
+    confirmation = Notification.objects.filter(subject=person, template="confirmation", channel="email").latest(
+        "created_at")
+    _, text, html = render_message("confirmation", confirmation.context)
+    assert "We removed the mobile number we held for you" in text and "We removed the mobile number" in html
+    assert "Mobile number" not in text.split("What we hold")[1].split("Why we hold it")[0]
+    token = confirmation.context["link"].rstrip("/").rsplit("/", 1)[1]
+    assert link_resolve(token).subject == person and link_resolve(token).problem is None
+    with translation.override("sw"):
+        assert "Tumeondoa nambari ya simu" in render_message("confirmation", confirmation.context)[1]
+
+
+def test_the_owners_own_mobile_stays_when_their_confirmed_form_gives_it(demo_purposes):
+    first, other = VacancyFactory(), VacancyFactory()
+    person = _apply(first).submission.subject
+    link = Notification.objects.get(subject=person, channel="sms", template="confirmation").context["link"]
+    _apply(other)  # the same number again
+    pending_request_confirm(token=confirm_link(person))
+
+    assert PersonalRecord.objects.get(subject=person).mobile.as_e164 == "+254712345678"
+    assert link_resolve(link.rstrip("/").rsplit("/", 1)[1]).subject == person  # nothing revoked
+    confirmation = Notification.objects.filter(subject=person, template="confirmation", channel="email").latest(
+        "created_at")
+    assert "We removed the mobile number" not in render_message("confirmation", confirmation.context)[1]
