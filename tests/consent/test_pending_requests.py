@@ -26,8 +26,8 @@ from apps.notifications.models import Notification
 from apps.notifications.rendering import render_message
 from apps.selfservice.services import link_request_create, link_request_process
 from apps.staff.services import person_add_by_staff
-from apps.subjects.models import DataSubject, ErasureJob, IdentityDocument, PersonalRecord, ServiceEngagement
 from apps.subjects.links import LinkProblem, link_resolve
+from apps.subjects.models import DataSubject, ErasureJob, IdentityDocument, PersonalRecord, ServiceEngagement
 from apps.subjects.services import engagements_complete, subject_erase
 from tests.consent.helpers import application_post
 from tests.consent.test_application_intake import _data
