@@ -224,15 +224,24 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def jobs(request: HttpRequest) -> HttpResponse:
-    return render(request, "consent/jobs.html", {"vacancies": list(vacancies_open())})
+    """The open jobs: rendered once per language and version of the open jobs (apps.core.pagecache)."""
+    return cached_page(request, name="jobs", depends=(VACANCIES,), render=lambda marks: render(
+        request, "consent/jobs.html", {**marks, "vacancies": list(vacancies_open())}))
 
 
 @require_GET
 def job(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    vacancy = vacancy_get(pk=pk)
-    if vacancy is None:
-        raise Http404
-    return render(request, "consent/job.html", {"vacancy": vacancy}, status=200 if vacancy.is_open else 410)
+    """One job: an open one's page is kept per language and version of the jobs; a closed one (410) or an
+    unknown one (404) is answered each time."""
+
+    def page(marks: dict) -> HttpResponse:
+        vacancy = vacancy_get(pk=pk)
+        if vacancy is None:
+            raise Http404
+        return render(request, "consent/job.html", {**marks, "vacancy": vacancy},
+                      status=200 if vacancy.is_open else 410)
+
+    return cached_page(request, name="job", depends=(VACANCIES,), parts=(pk,), render=page)
 
 
 # What the person reads once they chose (or when the link cannot be used): heading, sentence, status.

@@ -5,9 +5,12 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
 
+from apps.core.pagecache import cached_page
+
 from .links import choice_resolve
 from .models import DisclosureChoice
 from .selectors import (
+    POLICY_IN_FORCE,
     disclosure_choices_for,
     policies_published,
     policy_in_force,
@@ -18,27 +21,36 @@ from .selectors import (
 from .services import disclosure_choice_record
 
 
-def _page(request: HttpRequest, policy) -> HttpResponse:
+def _page(request: HttpRequest, policy, marks: dict) -> HttpResponse:
     language = translation.get_language() or "en"
     rendered = (policy.rendered.get(language) or policy.rendered.get("en") or {}) if policy else {}
     table = (policy.data_table.get(language) or policy.data_table.get("en")) if policy else None
     return render(request, "policies/policy.html", {
-        "policy": policy, "in_force": policy_in_force(), "html": rendered.get("html", ""),
+        **marks, "policy": policy, "in_force": policy_in_force(), "html": rendered.get("html", ""),
         "toc": rendered.get("toc", ""), "table": table, "previous": policy_previous(policy) if policy else None,
     })
 
 
+# A published version never changes; what a page says about it (in force or not) changes when another is
+# published. So each is kept per language and version of the policy in force (apps.core.pagecache).
 @require_GET
 def policy_current(request: HttpRequest) -> HttpResponse:
-    return _page(request, policy_in_force())
+    in_force = policy_in_force()  # by the clock too: a version published ahead takes over on its date
+    return cached_page(request, name="policy", depends=(POLICY_IN_FORCE,), parts=(in_force and in_force.pk,),
+                       render=lambda marks: _page(request, in_force, marks))
 
 
 @require_GET
 def policy_version(request: HttpRequest, number: int) -> HttpResponse:
-    policy = policy_published(number)
-    if policy is None:
-        raise Http404
-    return _page(request, policy)
+    def page(marks: dict) -> HttpResponse:
+        policy = policy_published(number)
+        if policy is None:
+            raise Http404
+        return _page(request, policy, marks)
+
+    in_force = policy_in_force()
+    return cached_page(request, name="policy-version", depends=(POLICY_IN_FORCE,),
+                       parts=(number, in_force and in_force.pk), render=page)
 
 
 @require_GET

@@ -4,12 +4,15 @@ next request."""
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib import messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
+from django.utils import timezone
 
 from apps.audit.services import Actor
 from apps.consent.models import Purpose
@@ -24,7 +27,7 @@ from tests.policies.helpers import publish
 
 pytestmark = pytest.mark.django_db
 STAFF = Actor.system("test")
-PAGES = ["/", "/apply/", "/cookies/"]
+PAGES = ["/", "/apply/", "/cookies/", "/jobs/", "/privacy/", "/privacy/versions/1/"]
 
 
 def _field(page: str, name: str) -> str:
@@ -159,6 +162,30 @@ def test_a_vacancy_published_or_closed_shows_on_the_next_request(site):
     vacancy_close(vacancy=vacancy, actor=STAFF)
     assert "Night baker" not in Client().get("/").content.decode()
     assert Client().get(f"/apply/?vacancy={vacancy.pk}").status_code == 410
+
+
+def test_a_job_page_is_kept_while_the_job_is_open_and_says_closed_once_it_is(site):
+    vacancy = vacancy_save(vacancy=Vacancy(controller=Controller.objects.first(), title_en="Night baker",
+                                           description_en="Bake bread.", location_en="Kisumu",
+                                           closing_date="2030-01-01"), actor=STAFF, changed=["title"])
+    Client().get(f"/jobs/{vacancy.pk}/")
+    response = Client().get(f"/jobs/{vacancy.pk}/")
+    assert _served_from_cache(response) and "Bake bread." in response.content.decode()
+    assert "Night baker" in Client().get("/jobs/").content.decode()
+    vacancy_close(vacancy=vacancy, actor=STAFF)
+    assert Client().get(f"/jobs/{vacancy.pk}/").status_code == 410
+    assert "Night baker" not in Client().get("/jobs/").content.decode()
+    assert Client().get("/jobs/00000000-0000-4000-8000-000000000000/").status_code == 404
+
+
+def test_a_policy_version_published_ahead_takes_over_the_policy_page_on_its_date(site):
+    Client().get("/privacy/"), Client().get("/privacy/versions/1/")
+    publish(effective_at=timezone.now() + timedelta(days=30))
+    assert "Version 1, in force from" in Client().get("/privacy/").content.decode()
+    assert "Version 2, published; in force from" in Client().get("/privacy/versions/2/").content.decode()
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        assert "Version 2, in force from" in Client().get("/privacy/").content.decode()
+        assert "replaced since" in Client().get("/privacy/versions/1/").content.decode()
 
 
 @pytest.mark.django_db(transaction=True)  # the view closes the connection it found broken
