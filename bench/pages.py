@@ -20,7 +20,7 @@ from pathlib import Path
 import _common
 import _web
 
-PAGES = ["/", "/apply/", "/cookies/"]
+PAGES = ["/", "/apply/", "/cookies/", "/jobs/", "/privacy/"]
 
 
 def main() -> None:
