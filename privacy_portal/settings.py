@@ -462,6 +462,10 @@ SELF_SERVICE_LINK_DAYS = env.int("SELF_SERVICE_LINK_DAYS", default=30)
 REFEREE_NOTICE_INTERVAL_DAYS = env.int("REFEREE_NOTICE_INTERVAL_DAYS", default=30)
 # A public form that matches a person we know waits this long for their confirmation, then is erased.
 PENDING_REQUEST_DAYS = env.int("PENDING_REQUEST_DAYS", default=7)
+# At most this many such forms wait for one person at a time: anyone can send the form with another's address,
+# and each one emails that person. A form beyond it is not kept and nobody is emailed (the visitor's page
+# is the same).
+PENDING_REQUESTS_WAITING_MAX = env.int("PENDING_REQUESTS_WAITING_MAX", default=3)
 CELERY_BEAT_SCHEDULE["pending-requests-expire"] = {
     "task": "apps.consent.tasks.pending_requests_expire_task", "schedule": 3600.0}
 STEPUP_CODE_MINUTES = 10

@@ -617,7 +617,16 @@ def _receive_held(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpo
                   document: bytes | None, vacancy: Vacancy | None, cv: bytes | None,
                   subject: DataSubject) -> Submission:
     """Keep the form, sealed with the person's key, and ask the person (at the address we hold, in their
-    language, by the name we hold) whether it was them. Their record, consents and services are untouched."""
+    language, by the name we hold) whether it was them. Their record, consents and services are untouched.
+    While PENDING_REQUESTS_WAITING_MAX of their forms wait already, the form is not kept and nobody is emailed
+    (anyone can send forms with another's address: the person is not flooded); the visitor's page is the same."""
+    sent = fields_sent(kind=kind, data=data, document=document, cv=cv)
+    if PendingRequest.objects.filter(subject=subject).count() >= settings.PENDING_REQUESTS_WAITING_MAX:
+        submission = Submission.objects.create(key=key, subject=subject, kind=kind, vacancy=vacancy,
+                                               purposes=[p.slug for p in purposes], fields=sent)
+        audit_record(actor=Actor.system(f"{kind}-form"), verb=Verb.PENDING_REQUEST_DISCARDED, target=subject.pk,
+                     detail={"why": "too-many-waiting", "submission": str(key)})
+        return submission
     held = PersonalRecord.objects.get(subject=subject)
     request = PendingRequest(
         key=key, subject=subject, kind=kind, vacancy=vacancy, purposes=[p.slug for p in purposes],
@@ -628,7 +637,6 @@ def _receive_held(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpo
         data={"form": _plain(data), "ip": context.ip, "user_agent": context.user_agent},
         document=document, cv=cv)
     request.save()
-    sent = fields_sent(kind=kind, data=data, document=document, cv=cv)
     # The same submission row a new person's form makes: a resubmission finds it, the done page reads it.
     submission = Submission.objects.create(key=key, subject=subject, kind=kind, vacancy=vacancy,
                                            purposes=[p.slug for p in purposes], fields=sent)

@@ -297,3 +297,21 @@ def test_the_owners_own_mobile_stays_when_their_confirmed_form_gives_it(demo_pur
     confirmation = Notification.objects.filter(subject=person, template="confirmation", channel="email").latest(
         "created_at")
     assert "We removed the mobile number" not in render_message("confirmation", confirmation.context)[1]
+
+
+def test_forms_sent_with_a_persons_address_email_them_at_most_a_few_times_while_they_wait(demo_purposes, settings):
+    settings.PENDING_REQUESTS_WAITING_MAX = 3
+    person = _apply(VacancyFactory()).submission.subject
+    Notification.objects.all().delete()
+    received = [_apply(VacancyFactory(), full_name="Mallory") for _ in range(5)]
+
+    assert PendingRequest.objects.filter(subject=person).count() == 3
+    assert Notification.objects.filter(subject=person, template="pending_confirm").count() == 3
+    assert all(r.created and r.submission.subject == person for r in received)  # the visitor sees the same
+    assert AuditEvent.objects.filter(verb="pending_request.discarded", target=str(person.pk),
+                                     detail__why="too-many-waiting").count() == 2
+    # Once the person has answered one, the next form is held and they are asked again.
+    assert pending_request_confirm(token=confirm_link(person), discard=True) == PendingOutcome.DISCARDED
+    _apply(VacancyFactory())
+    assert PendingRequest.objects.filter(subject=person).count() == 3
+    assert Notification.objects.filter(subject=person, template="pending_confirm").count() == 4
