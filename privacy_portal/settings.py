@@ -172,6 +172,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # main database can be backed up for the long term without it. Unset: the main database.
 if env.str("VAULT_DATABASE_URL", default=""):
     DATABASES["vault"] = env.db_url("VAULT_DATABASE_URL")
+    DATABASES["vault"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["vault"]["CONN_HEALTH_CHECKS"] = True
 DATABASE_ROUTERS = ["apps.vault.routers.VaultRouter"]
 
 
