@@ -25,7 +25,11 @@ def _receipts(rows: QuerySet) -> list[dict]:
 
 
 def _submissions(rows: QuerySet) -> list[dict]:
-    return [{"form": s.kind, "fields_given": s.fields, "purposes_agreed": s.purposes,
+    # A form not applied was sent with the person's address, maybe by someone else: what it ticked is not
+    # what the person agreed to.
+    return [{"form": s.kind, "fields_given": s.fields,
+             **({"purposes_agreed": s.purposes} if s.applied else
+                {"applied": False, "purposes_ticked_by_the_sender": s.purposes}),
              "vacancy": str(s.vacancy_id) if s.vacancy_id else None,
              "sent_at": s.created_at.isoformat()} for s in rows]
 

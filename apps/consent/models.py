@@ -154,6 +154,9 @@ class Submission(models.Model):
     fields = models.JSONField(default=list)  # names of the fields given, never values
     # The job applied for (applications only): the done page names it.
     vacancy = models.ForeignKey("subjects.Vacancy", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # False: a form sent with the address of a person we hold, not applied (waiting for their confirmation, or
+    # beyond the forms that may wait): its purposes were ticked by the sender, not agreed by the person.
+    applied = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -342,12 +342,17 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
         # Confirmed by the person from the address we hold (pending_request_confirm): what the record lacks
         # (address, legal ID, referees) is added too, never what it holds.
         filled = _missing_from(held, values, also=RECORD_FILLED_ON_CONFIRMATION if confirmed else ())
-        # Confirmed from the address we hold: a mobile number the record holds that the person's own form did
-        # not give may be a stranger's (anyone can apply first with another's email and their own number, and
-        # would then get the private link by SMS). It is removed, and every link sent before stops working.
-        mobile_removed = confirmed and held.mobile is not None and _e164(held.mobile) != _e164(values["mobile"])
+        # A mobile number the record holds may be a stranger's: anyone can apply first with another's email and
+        # their own number, and would then get the private link by SMS. When the address's owner confirms a form
+        # that does not give it, or a client company or our staff hand over the person with another number, it
+        # is removed, and every link sent before stops working.
+        given = _e164(values["mobile"])
+        mobile_removed = (held.mobile is not None and _e164(held.mobile) != given
+                          and (confirmed or bool(given)))
         if mobile_removed:
             filled["mobile"] = None
+            # The messages sent to that number hold it too (and the person's export would show it).
+            notifications_erase_to(subject_id=subject.pk, recipient=_e164(held.mobile), channel="sms")
         if filled:
             subject_services.record_update(subject=subject, actor=actor, changes=filled)
             for name, value in filled.items():
@@ -623,7 +628,7 @@ def _receive_held(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpo
     sent = fields_sent(kind=kind, data=data, document=document, cv=cv)
     if PendingRequest.objects.filter(subject=subject).count() >= settings.PENDING_REQUESTS_WAITING_MAX:
         submission = Submission.objects.create(key=key, subject=subject, kind=kind, vacancy=vacancy,
-                                               purposes=[p.slug for p in purposes], fields=sent)
+                                               purposes=[p.slug for p in purposes], fields=sent, applied=False)
         audit_record(actor=Actor.system(f"{kind}-form"), verb=Verb.PENDING_REQUEST_DISCARDED, target=subject.pk,
                      detail={"why": "too-many-waiting", "submission": str(key)})
         return submission
@@ -639,7 +644,7 @@ def _receive_held(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpo
     request.save()
     # The same submission row a new person's form makes: a resubmission finds it, the done page reads it.
     submission = Submission.objects.create(key=key, subject=subject, kind=kind, vacancy=vacancy,
-                                           purposes=[p.slug for p in purposes], fields=sent)
+                                           purposes=[p.slug for p in purposes], fields=sent, applied=False)
     audit_record(actor=Actor.system(f"{kind}-form"), verb=Verb.PENDING_REQUEST_HELD, target=subject.pk,
                  detail={"by": "email", "request": str(request.pk), "submission": str(key)})
     language = _person_language(subject)

@@ -3,11 +3,12 @@
 import logging
 import re
 
-TOKEN_PATH = re.compile(r"(/me/(?:referee/)?|/privacy/choice/)(?!resend/)[^/\s\"']+")
+TOKEN_PATH = re.compile(r"(/me/(?:referee/)?|/privacy/choice/|/confirm/)(?!resend/)[^/\s\"']+")
 
 
 class RedactPrivateLinks(logging.Filter):
-    """Rewrites /me/<token>/… (and /me/referee/<token>/…, /privacy/choice/<token>/) to …/[token]/… in every record."""
+    """Rewrites /me/<token>/… (and /me/referee/<token>/…, /privacy/choice/<token>/, /confirm/<token>/) to
+    …/[token]/… in every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -17,8 +17,10 @@ CHOICE_LINK_DAYS = 365
 
 
 def choice_token(*, subject: DataSubject, version: PolicyVersion, key: str, choice: str, language: str) -> str:
-    return signing.dumps({"s": subject.pk.hex, "v": version.number, "k": key, "c": choice, "l": language},
-                         salt=CHOICE_SALT)
+    """Carries the person's link version: revoking their private links (a number that was not theirs removed,
+    "sign out all links", an email correction) revokes these too."""
+    return signing.dumps({"s": subject.pk.hex, "v": version.number, "k": key, "c": choice, "l": language,
+                          "r": subject.link_version}, salt=CHOICE_SALT)
 
 
 def choice_url(**kwargs) -> str:
@@ -35,16 +37,19 @@ class ChoiceLink:
 
 
 def choice_resolve(token: str) -> ChoiceLink | None:
-    """None for a tampered, expired or foreign link, an erased person, or a disclosure the version did not add."""
+    """None for a tampered, expired, revoked or foreign link, an erased person, or a disclosure the version did
+    not add."""
     try:
         payload = signing.loads(token, salt=CHOICE_SALT, max_age=CHOICE_LINK_DAYS * 86400)
         subject_id, number, key = uuid.UUID(hex=payload["s"]), int(payload["v"]), str(payload["k"])
         choice, language = str(payload["c"]), str(payload["l"])
+        link_version = int(payload.get("r", 0))  # links sent before versions were in them: version 0
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None
     if choice not in DisclosureChoice.Choice.values:
         return None
-    subject = DataSubject.objects.filter(pk=subject_id, status=DataSubject.Status.ACTIVE).first()
+    subject = DataSubject.objects.filter(pk=subject_id, status=DataSubject.Status.ACTIVE,
+                                         link_version=link_version).first()
     version = selectors.policy_published(number)
     if subject is None or version is None:
         return None

@@ -1,6 +1,7 @@
 """POST /api/v1/candidates: the person is created or found, the application opened for the client's vacancy,
 consent receipts name the client company, the person is told from whom we got their data; Idempotency-Key."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -10,8 +11,10 @@ from django.utils import timezone
 from apps.api.models import IdempotencyKey
 from apps.api.services import idempotency_keys_expire
 from apps.audit.models import AuditEvent
-from apps.consent.models import ConsentRecord
+from apps.consent.models import ConsentRecord, Purpose
 from apps.consent.receipts import receipt_payload
+from apps.consent.services import CollectionContext, submission_receive
+from apps.subjects.links import LinkProblem, link_resolve, link_token
 from apps.subjects.models import DataSubject, PersonalRecord, ServiceEngagement, Vacancy
 from tests.api.helpers import Api, candidate_body, make_token, make_vacancy
 from tests.factories import ControllerFactory
@@ -162,3 +165,32 @@ def test_an_idempotency_key_used_again_after_its_answer_expired_is_a_new_hand_ov
     idempotency_keys_expire(now=timezone.now() + timedelta(days=2))
     third = api.post("/candidates", candidate_body(other, 3), **{"Idempotency-Key": "cand-42"})
     assert third.status_code == 201 and DataSubject.objects.count() == 3
+
+
+def _first_with_a_strangers_number(vacancy: Vacancy) -> DataSubject:
+    """Someone applied first through the public form with achieng1's email and their own mobile number."""
+    return submission_receive(
+        key=uuid.uuid4(), kind="apply", data={"full_name": "Mallory", "email": "achieng1@example.org",
+                                              "mobile": "+254799000111", "address": "", "referees": []},
+        purposes=list(Purpose.objects.filter(slug__in=["recruitment", "share-with-employer"])),
+        context=CollectionContext(collection_point="apply-form", form_version="t", source="web-form"),
+        vacancy=make_vacancy(vacancy.controller, "Earlier job")).submission.subject
+
+
+def test_a_hand_over_with_another_number_removes_the_held_one_and_its_links(setup):
+    _controller, vacancy, api = setup
+    person = _first_with_a_strangers_number(vacancy)
+    strangers_link = link_token(person)
+    assert api.post("/candidates", candidate_body(vacancy)).json()["public_id"] == str(person.pk)
+    assert PersonalRecord.objects.get(subject=person).mobile is None  # neither number: the person adds theirs
+    assert link_resolve(strangers_link).problem == LinkProblem.REVOKED
+
+
+def test_a_hand_over_without_a_number_keeps_the_held_one(setup):
+    _controller, vacancy, api = setup
+    person = _first_with_a_strangers_number(vacancy)
+    body = candidate_body(vacancy)
+    body["person"].pop("mobile")
+    api.post("/candidates", body)
+    assert PersonalRecord.objects.get(subject=person).mobile.as_e164 == "+254799000111"
+    assert link_resolve(link_token(person)).subject == person

@@ -1,12 +1,14 @@
 """A public form that matches a person we already know changes nothing until that person confirms it from
 the address we hold (the reviewer's three scenarios, and what the confirmation link promises)."""
 
+import json
 import re
 import uuid
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -24,14 +26,16 @@ from apps.consent.services import (
 )
 from apps.notifications.models import Notification
 from apps.notifications.rendering import render_message
+from apps.policies.models import DisclosureChoice
 from apps.selfservice.services import link_request_create, link_request_process
 from apps.staff.services import person_add_by_staff
 from apps.subjects.links import LinkProblem, link_resolve
 from apps.subjects.models import DataSubject, ErasureJob, IdentityDocument, PersonalRecord, ServiceEngagement
-from apps.subjects.services import engagements_complete, subject_erase
+from apps.subjects.services import engagements_complete, subject_erase, subject_export
 from tests.consent.helpers import application_post
 from tests.consent.test_application_intake import _data
 from tests.factories import PDF_BYTES, VacancyFactory
+from tests.policies.helpers import HIRING, TALENT_POOL, publish
 
 pytestmark = pytest.mark.django_db
 CONTEXT = CollectionContext(collection_point="apply-form", form_version="t", source=ConsentRecord.Source.WEB_FORM,
@@ -315,3 +319,42 @@ def test_forms_sent_with_a_persons_address_email_them_at_most_a_few_times_while_
     _apply(VacancyFactory())
     assert PendingRequest.objects.filter(subject=person).count() == 3
     assert Notification.objects.filter(subject=person, template="pending_confirm").count() == 4
+
+
+def test_opt_in_links_sent_to_a_removed_number_stop_working_and_the_number_leaves_the_messages(
+        demo_purposes, django_capture_on_commit_callbacks):
+    first, other = VacancyFactory(), VacancyFactory()
+    person = _apply(first, full_name="Mallory", mobile="+254799000111").submission.subject
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(summary="Talent pool.", disclosures=[HIRING, TALENT_POOL])
+    sms = Notification.objects.get(subject=person, channel="sms", template="policy_changed")
+    opt_in = sms.context["disclosures"][0]["choice_url"]
+    assert not sms.context["disclosures"][0]["compatible"]  # an opt-in link, in Mallory's SMS
+
+    _apply(other, mobile="+254712345678")
+    pending_request_confirm(token=confirm_link(person))
+
+    refused = Client().post(opt_in.removeprefix(settings.SITE_URL))
+    assert refused.status_code == 404 and not DisclosureChoice.objects.filter(subject=person).exists()
+    assert [n.recipient for n in Notification.objects.filter(subject=person, channel="sms")
+            if n.recipient == "+254799000111"] == []  # the messages to it are gone with it
+    export = json.dumps(subject_export(subject=person, actor=Actor.subject(person)), default=str)
+    assert "+254799000111" not in export and "799000111" not in export
+
+
+def _exported_submissions(person: DataSubject) -> list[dict]:
+    return subject_export(subject=person, actor=Actor.subject(person))["data"]["submissions"]["rows"]
+
+
+def test_the_export_does_not_call_what_a_stranger_ticked_the_persons_agreement(demo_purposes):
+    person = _apply(VacancyFactory()).submission.subject
+    _apply(VacancyFactory(), ALL, full_name="Mallory")  # waits for the person's confirmation
+    submissions = _exported_submissions(person)
+    agreed = [s for s in submissions if "purposes_agreed" in s]
+    ticked = [s for s in submissions if s.get("applied") is False]
+    assert [s["purposes_agreed"] for s in agreed] == [["recruitment", "share-with-employer"]]
+    assert [s["purposes_ticked_by_the_sender"] for s in ticked] == [ALL]
+
+    pending_request_confirm(token=confirm_link(person))  # the person confirms: now it is theirs
+    submissions = _exported_submissions(person)
+    assert all("purposes_agreed" in s for s in submissions) and len(submissions) == 2

@@ -55,6 +55,7 @@ def _certificate(directory: Path) -> tuple[Path, Path]:
 
 
 CHOICE_TOKEN = "Zm9vYmFyLWNob2ljZS10b2tlbi1ub3QtcmVhbA"
+CONFIRM_TOKEN = "Y29uZmlybS10b2tlbi1ub3QtcmVhbC1laXRoZXI"
 
 
 def _nginx_config(tmp: Path, logs: Path, ports: dict[str, int], cert: Path, key: Path) -> Path:
@@ -231,6 +232,7 @@ def test_an_applicant_through_nginx_tls_gunicorn_worker_and_beat(production, mai
         assert page.locator("#v-full_name").inner_text() == PERSON["name"]
 
         page.goto(f"{url}/privacy/choice/{CHOICE_TOKEN}/")  # an opt-out link: its token is a credential too
+        page.goto(f"{url}/confirm/{CONFIRM_TOKEN}/")  # a "was it you?" link: so is this one
 
         cookies = context.cookies()
         assert {c["name"] for c in cookies} >= {"csrftoken", "sessionid"}
@@ -253,9 +255,9 @@ def test_an_applicant_through_nginx_tls_gunicorn_worker_and_beat(production, mai
     assert "/me/[token]/" in texts["privacy-portal.access.log"]  # nginx logged the visits, redacted
     assert "Sending due task erasure-redrive" in texts["beat.log"]  # beat schedules, the worker runs it
     assert re.search(r"erasure_redrive_task\[[^]]+\] succeeded", texts["worker.log"])
-    secrets_and_values = [token, code, CHOICE_TOKEN, PERSON["name"], PERSON["email"], "712345678", "712 345 678",
-                          PERSON["address"], PERSON["id_number"], *[name for name, _ in REFEREES], "722000111",
-                          "733000222"]
+    secrets_and_values = [token, code, CHOICE_TOKEN, CONFIRM_TOKEN, PERSON["name"], PERSON["email"], "712345678",
+                          "712 345 678", PERSON["address"], PERSON["id_number"], *[name for name, _ in REFEREES],
+                          "722000111", "733000222"]
     for name, text in texts.items():
         for value in secrets_and_values:
             assert value not in text, f"{value!r} found in {name}"

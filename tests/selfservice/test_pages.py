@@ -1,5 +1,6 @@
 import base64
 import json
+import logging
 import re
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.consent.models import ConsentRecord
+from apps.core.logging import RedactPrivateLinks
 from apps.notifications.models import Notification
 from apps.selfservice.models import LinkRequest
 from apps.subjects.models import DataSubject, PersonalRecord
@@ -249,10 +251,6 @@ def test_tokens_never_reach_the_log(client, applicant, caplog):
         assert strict.post(applicant + "delete/", {"confirm": "yes"}).status_code == 403
     token = applicant.split("/")[2]
     assert caplog.records, "the CSRF refusal is logged"
-    import logging
-
-    from apps.core.logging import RedactPrivateLinks
-
     # The handler the settings configure for the site's logs carries the redacting filter.
     console = next(h for h in logging.getLogger().handlers
                    if any(isinstance(f, RedactPrivateLinks) for f in h.filters))
@@ -282,3 +280,12 @@ def test_someone_with_two_records_gets_a_link_to_each(client, applicant, mailout
     links = {LINK_RE.search(m.body).group(0) for m in mailoutbox}
     assert len(links) == 2
     assert not LinkRequest.objects.exists()  # the request row is gone once handled
+
+
+@pytest.mark.parametrize("path", ["/me/AbC123tok/delete/", "/me/referee/AbC123tok/", "/privacy/choice/AbC123tok/",
+                                  "/confirm/AbC123tok/"])
+def test_every_kind_of_private_link_is_redacted_in_log_lines(path):
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, 'Forbidden: "GET %s HTTP/1.1" 403',
+                               (path,), None)
+    RedactPrivateLinks().filter(record)
+    assert "AbC123tok" not in record.getMessage() and "[token]" in record.getMessage()
