@@ -671,6 +671,9 @@ class PendingOutcome:
     CLOSED = "closed"  # the job closed meanwhile: nothing applied, the request erased
 
 
+MOBILE_DIGITS_SHOWN = 3
+
+
 @dataclass
 class PendingView:
     """What the confirmation page shows before the person chooses (never the form's values)."""
@@ -679,6 +682,8 @@ class PendingView:
     vacancy: Vacancy | None
     fields: list[str]
     purposes: list[str]
+    mobile_ending: str = ""  # the last digits of the form's mobile number, so the person can tell if it is theirs
+    held_mobile_ending: str = ""  # set when confirming would remove the number we hold (not the form's)
 
 
 def pending_request_show(*, token: str) -> tuple[PendingView | None, str]:
@@ -691,9 +696,13 @@ def pending_request_show(*, token: str) -> tuple[PendingView | None, str]:
         return None, PendingOutcome.GONE
     submission = Submission.objects.filter(pk=request.key).first()
     names = dict(Purpose.objects.filter(slug__in=request.purposes).values_list("slug", "name"))
+    given, held = _e164(request.data["form"].get("mobile")), PersonalRecord.objects.get(subject=request.subject_id)
     return PendingView(kind=request.kind, vacancy=request.vacancy,
                        fields=[FIELD_LABELS[f] for f in (submission.fields if submission else [])],
-                       purposes=[names[s] for s in request.purposes if s in names]), ""
+                       purposes=[names[s] for s in request.purposes if s in names],
+                       mobile_ending=given[-MOBILE_DIGITS_SHOWN:] if given else "",
+                       held_mobile_ending=_e164(held.mobile)[-MOBILE_DIGITS_SHOWN:]
+                       if held.mobile is not None and _e164(held.mobile) != given else ""), ""
 
 
 def _pending_erase(request: PendingRequest, *, verb: str, why: str = "") -> None:

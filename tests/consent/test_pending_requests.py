@@ -358,3 +358,18 @@ def test_the_export_does_not_call_what_a_stranger_ticked_the_persons_agreement(d
     pending_request_confirm(token=confirm_link(person))  # the person confirms: now it is theirs
     submissions = _exported_submissions(person)
     assert all("purposes_agreed" in s for s in submissions) and len(submissions) == 2
+
+
+def test_the_confirmation_page_shows_the_forms_number_ending_and_warns_before_removing_the_held_one(
+        client, demo_purposes):
+    person = _apply(VacancyFactory(), full_name="Mallory", mobile="+254799000111").submission.subject
+    _apply(VacancyFactory(), mobile="+254712345678")
+    page = client.get(f"/confirm/{confirm_link(person)}/").content.decode()
+    assert "The mobile number on the form ends in 678." in page
+    assert "we remove the mobile number we hold for you (it ends in 111)" in page
+    assert "799000111" not in page and "712345678" not in page
+
+    same = _apply(VacancyFactory(), mobile="+254799000111")
+    assert same.submission.subject == person
+    page = client.get(f"/confirm/{confirm_link(person)}/").content.decode()
+    assert "ends in 111." in page and "we remove the mobile number" not in page
