@@ -114,6 +114,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--minimum", action="store_true",
+                        help="also measure the accountable minimum (bench/baseline/views.py `minimum`): the product's "
+                             "settings, middleware, form and validation, then one sealed row, one audit event, one job")
     parser.add_argument("--before", type=Path, help="a checkout of the code before a change, measured in the same "
                                                     "rounds (e.g. `git worktree add /tmp/before <commit>`)")
     args = parser.parse_args()
@@ -125,7 +128,7 @@ def main() -> None:
     print(f"POST /apply/, {args.rounds} interleaved rounds of {args.seconds:g}s, wrk -c8; {_common.machine()}",
           flush=True)
     try:
-        with _web.Servers(before=args.before) as servers:
+        with _web.Servers(before=args.before, minimum=args.minimum) as servers:
             servers_by_name = {s.name: s for s in servers.all}
             forms = {name: _web.form_of(form_url(server.url, product=name != "baseline"))
                      for name, server in servers_by_name.items()}
@@ -152,6 +155,10 @@ def main() -> None:
             _web.report("POST /apply/", runs["product"], runs["baseline"], goal=0.6)
             if args.before:
                 _web.report("POST /apply/ BEFORE", runs["before"], runs["baseline"], goal=0.6)
+            if args.minimum:
+                _web.report("POST /apply/ accountable minimum", runs["minimum"], runs["baseline"], goal=0.6)
+                _web.report("POST /apply/ product vs the accountable minimum", runs["product"], runs["minimum"],
+                            goal=None)
     finally:
         _web.truncate_all()
 

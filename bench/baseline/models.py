@@ -19,3 +19,13 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"application {self.pk}"
+
+
+class SealedApplication(models.Model):
+    """The accountable minimum's row (bench/intake.py --minimum): the form's data and ID scan, sealed."""
+
+    key = models.UUIDField(primary_key=True)
+    sealed = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"sealed application {self.pk}"

@@ -1,9 +1,25 @@
+import json
+import os
+
+from celery import current_app
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django import forms
+from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template import engines
+from django.utils.translation import get_language
+from django_ratelimit.decorators import ratelimit
 
-from .models import Application
+from apps.audit.models import Verb
+from apps.audit.services import Actor, audit_record, audited_transaction
+from apps.consent.forms import ApplicationForm as ProductApplicationForm
+from apps.consent.services import purposes_shown
+from apps.consent.views import apply as product_apply
+from apps.core.uploads import accepts_uploads
+
+from .models import Application, SealedApplication
 
 PAGE = engines["django"].from_string(
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Apply</title></head><body>'
@@ -28,3 +44,34 @@ def apply(request: HttpRequest) -> HttpResponse:
         form.save()
         return redirect("baseline-ok")
     return HttpResponse(PAGE.render({"form": form}, request), status=400 if request.method == "POST" else 200)
+
+
+@accepts_uploads(ProductApplicationForm.upload_limits)
+@ratelimit(key="ip", rate=settings.FORM_POST_RATE, method="POST", block=True)
+def minimum(request: HttpRequest) -> HttpResponse:
+    """The least an accountable intake does, on the product's settings and middleware (bench/intake.py
+    --minimum): the product's form page; on POST the same rate limit, upload limits, form and validation (the
+    job, the phone numbers, the ID scan), the same look-up of the form's key, then one transaction that stores
+    the data and the scan sealed (AES-GCM, pyca) in one row and appends one audit event, one job published
+    after commit, and the visitor's session for the done page. No person, record, consent receipt, engagement,
+    messages or referee notices: the product's own work, which this leaves out."""
+    if request.method != "POST":
+        return product_apply(request)
+    purposes = purposes_shown(kind="apply", language=get_language() or settings.LANGUAGE_CODE)
+    key = request.POST.get("key", "")
+    if SealedApplication.objects.filter(pk=key).exists():
+        return redirect("consent:done")
+    form = ProductApplicationForm(request.POST, request.FILES, purposes=purposes)
+    if not form.is_valid():
+        return HttpResponse("invalid", status=400)
+    data = {k: str(v) for k, v in form.record_data().items()}
+    scan = form.cleaned_data.get("id_document") or b""
+    nonce = os.urandom(12)
+    sealed = nonce + AESGCM(AESGCM.generate_key(bit_length=256)).encrypt(
+        nonce, json.dumps(data).encode() + b"\0" + scan, None)
+    with audited_transaction(durable=True):
+        SealedApplication.objects.create(key=form.cleaned_data["key"], sealed=sealed)
+        audit_record(actor=Actor.system("apply-form"), verb=Verb.SUBJECT_MATCHED, target=str(form.cleaned_data["key"]))
+        transaction.on_commit(lambda: current_app.send_task("bench.minimum", args=[str(form.cleaned_data["key"])]))
+    request.session["bench_minimum"] = str(form.cleaned_data["key"])
+    return redirect("consent:done")
