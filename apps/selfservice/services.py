@@ -79,7 +79,9 @@ def stepup_verify(*, subject: DataSubject, code: str, language: str = "en") -> S
     now = timezone.now()
     if _failures_today(subject=subject, now=now) >= settings.STEPUP_MAX_FAILURES:
         return StepUpResult.LOCKED
-    stepup = (StepUpCode.objects.select_for_update().filter(subject=subject, used_at__isnull=True)
+    # A code sent before the links were signed out (or the email or number changed) opens nothing now.
+    stepup = (StepUpCode.objects.select_for_update()
+              .filter(subject=subject, used_at__isnull=True, link_version=subject.link_version)
               .order_by("-created_at").first())
     if stepup is None:
         return StepUpResult.NONE
@@ -169,16 +171,22 @@ def subject_data_viewed(*, subject: DataSubject) -> None:
 
 @transaction.atomic(durable=True)
 def record_correct(*, subject: DataSubject, changes: dict, language: str) -> list[str]:
-    """The person corrects their record. A new email address gets a new link (old links stop working)
-    and the old address is told. Returns the fields changed."""
-    old_email = PersonalRecord.objects.get(subject=subject).email
+    """The person corrects their record. A new email address or mobile number ends every link sent so far
+    (whoever has the old address or number may hold one): a new link goes to the email address on file, and
+    the old address or number is told. Returns the fields changed."""
+    held = PersonalRecord.objects.get(subject=subject)
+    old_email, old_mobile = held.email, held.mobile
     changed = subject_services.record_update(subject=subject, actor=Actor.subject(subject), changes=changes)
     if changed:
         subject_services.activity_touch(subject=subject)
     if "email" in changed:
-        record = PersonalRecord.objects.get(subject=subject)
         notification_queue(subject=subject, channel="email", template="email_changed_notice", recipient=old_email,
                            context={}, language=language)
+    if "mobile" in changed and old_mobile is not None:
+        notification_queue(subject=subject, channel="sms", template="mobile_changed_notice",
+                           recipient=old_mobile.as_e164, context={}, language=language)
+    if {"email", "mobile"} & set(changed):
+        record = PersonalRecord.objects.get(subject=subject)
         notification_queue(subject=subject, channel="email", template="new_link", recipient=record.email,
                            context={"link": link_url(subject)}, language=language)
     return changed

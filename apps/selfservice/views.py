@@ -228,6 +228,10 @@ def correct(request: HttpRequest, subject: DataSubject) -> HttpResponse:
             return notice(request, heading=_("Your email address is changed"), text=_(
                 "This link no longer works. We have sent a new private link to your new address, and a notice to "
                 "the old one."))
+        if "mobile" in changed:
+            return notice(request, heading=_("Your mobile number is changed"), text=_(
+                "This link no longer works. We have sent a new private link to your email address, and a notice "
+                "to the old number."))
         messages.success(request, _("Your changes are saved.") if changed else _("Nothing was changed."))
         return redirect("selfservice:home", token=request.token)
     return _page(request, subject, "selfservice/correct.html", form=form,
@@ -272,6 +276,9 @@ def give(request: HttpRequest, subject: DataSubject, slug: str) -> HttpResponse:
     """Give again an optional consent withdrawn before: the page shows the words agreed to, and the
     receipt keeps the version of them the page showed."""
     purpose = get_object_or_404(Purpose, slug=slug, active=True, required=False)
+    if not stepped_up(request, subject):
+        # Consent is the person's own act: a forwarded link alone must not give it in their name.
+        return redirect(reverse("selfservice:stepup", args=[request.token]) + "?next=home")
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         shown = request.POST.get("notice", "")
         notices = ((purpose.slug, int(shown)),) if shown.isdigit() else ()

@@ -33,10 +33,15 @@ def test_the_step_up_page_says_where_the_code_goes(client, applicant, mailoutbox
     assert mailoutbox[-1].to == ["amani.wekesa@example.org"]
 
 
-def test_a_withdrawn_optional_consent_can_be_given_again_with_a_new_receipt(client, applicant):
+def test_a_withdrawn_optional_consent_can_be_given_again_with_a_new_receipt(client, applicant, mailoutbox):
     assert client.post(applicant + "withdraw/marketing/", {"confirm": "yes"}).status_code == 302
     home = client.get(applicant).content.decode()
     assert "Give consent again: News about new jobs" in home
+    # A forwarded link alone gives no consent in the person's name: the code comes first.
+    refused = client.post(applicant + "give/marketing/", {"confirm": "yes", "notice": "1"})
+    assert refused.status_code == 302 and refused["Location"] == applicant + "code/?next=home"
+    assert ConsentRecord.objects.filter(purpose__slug="marketing").count() == 2
+    _step_up(client, mailoutbox, applicant)
     page = client.get(applicant + "give/marketing/").content.decode()
     assert "Occasional emails about new jobs" in page  # the words agreed to, shown before agreeing
     notice = re.search(r'name="notice" value="(\d+)"', page).group(1)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
@@ -289,3 +290,37 @@ def test_every_kind_of_private_link_is_redacted_in_log_lines(path):
                                (path,), None)
     RedactPrivateLinks().filter(record)
     assert "AbC123tok" not in record.getMessage() and "[token]" in record.getMessage()
+
+
+def test_a_new_mobile_number_ends_every_link_and_step_up_and_tells_the_old_number(client, applicant, mailoutbox,
+                                                                                    settings):
+    settings.SMS_BACKEND = "apps.notifications.backends.LocmemSmsBackend"
+    other_browser = Client()
+    _step_up(other_browser, mailoutbox, applicant)  # someone holding the link and once a code
+    _step_up(client, mailoutbox, applicant)
+    form = client.get(applicant + "correct/").context["form"]
+    data = {name: (field.value() if not hasattr(field.value(), "as_e164") else field.value().as_e164)
+            for name, field in ((n, form[n]) for n in form.fields)}
+    data["mobile"] = "+254700111222"
+    page = client.post(applicant + "correct/", data).content.decode()
+    assert "Your mobile number is changed" in page
+
+    assert client.get(applicant).status_code == 410  # the old link, whoever holds it
+    assert other_browser.get(applicant + "data/").status_code == 410
+    new_link = "/" + LINK_RE.search(mailoutbox[-1].body).group(0).split("/", 3)[3]
+    assert mailoutbox[-1].to == ["amani.wekesa@example.org"] and new_link != applicant
+    assert other_browser.get(new_link + "data/").status_code == 302  # no step-up carried over to the new link
+    told = Notification.objects.filter(template="mobile_changed_notice").get()
+    assert told.recipient == "+254712345678" and told.channel == "sms"
+
+
+def test_a_code_sent_before_the_links_were_signed_out_opens_nothing(client, applicant, mailoutbox):
+    client.post(applicant + "code/", {"action": "send"})
+    code = re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
+    assert client.post(applicant + "signout/").status_code in (200, 302)
+    new_link = "/" + LINK_RE.search(mailoutbox[-1].body).group(0).split("/", 3)[3]
+    assert new_link != applicant
+    fresh = Client()
+    response = fresh.post(new_link + "code/?next=data", {"action": "verify", "code": code})
+    assert response.status_code != 302 or "/code/" in response["Location"]
+    assert fresh.get(new_link + "data/").status_code == 302  # still asks for a code

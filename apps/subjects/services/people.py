@@ -102,7 +102,7 @@ def record_update(*, subject: DataSubject, actor: Actor, changes: dict) -> list[
     record.save(update_fields=[*changed, "updated_at"])
     if {"email", "mobile"} & set(changed):
         lookups_refresh(subject=subject, email=record.email, mobile=record.mobile)
-    if "email" in changed:  # links sent to the old address stop working
+    if {"email", "mobile"} & set(changed):  # links sent to the old address or number stop working
         DataSubject.objects.filter(pk=subject.pk).update(link_version=F("link_version") + 1)
         subject.refresh_from_db(fields=["link_version"])
     audit_record(actor=actor, verb=Verb.RECORD_CORRECTED, target=subject.pk, detail={"fields": sorted(changed)})
