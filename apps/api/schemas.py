@@ -12,7 +12,8 @@ from apps.subjects.models import ErasureJob, PersonalRecord, ServiceEngagement, 
 
 LegalIdType = Literal[tuple(PersonalRecord.LegalIdType.values)]  # type: ignore[misc]
 ObtainedHow = Literal[tuple(ConsentRecord.ObtainedHow.values)]  # type: ignore[misc]
-Reference = Field("", max_length=64, pattern=r"^[A-Za-z0-9._:/-]*$",
+REFERENCE_PATTERN = r"^[A-Za-z0-9._:/-]*$"
+Reference = Field("", max_length=64, pattern=REFERENCE_PATTERN,
                   description="Your own reference (letters, digits, . _ : / -); never personal data.")
 
 

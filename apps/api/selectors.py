@@ -1,5 +1,6 @@
 """What a client company may see: only its own vacancies, candidates, engagements and erasures."""
 
+import re
 import uuid
 
 from django.db.models import Q, QuerySet
@@ -7,6 +8,8 @@ from django.db.models import Q, QuerySet
 from apps.subjects.models import Controller, DataSubject, ErasureJob, ServiceEngagement, Vacancy
 from apps.vault.models import DeletionCertificate
 from apps.vault.routers import vault_db
+
+from .schemas import REFERENCE_PATTERN
 
 
 def vacancies_of(*, controller: Controller) -> QuerySet[Vacancy]:
@@ -31,7 +34,9 @@ def engagements_matching(*, controller: Controller, reference: str) -> list[Serv
     try:
         by = Q(pk=uuid.UUID(reference))
     except ValueError:
-        by = Q(reference=reference) if reference else Q(pk__in=[])
+        # A reference the schema could never have stored (a NUL byte, say) names nothing: not sent to the database.
+        valid = 0 < len(reference) <= 64 and re.fullmatch(REFERENCE_PATTERN, reference)
+        by = Q(reference=reference) if valid else Q(pk__in=[])
     return list(ServiceEngagement.objects.filter(by, controller=controller).order_by("opened_at")[:2])
 
 

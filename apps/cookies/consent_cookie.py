@@ -35,12 +35,12 @@ def max_age() -> timedelta:
     return timedelta(days=settings.COOKIE_CONSENT_MAX_AGE_DAYS)
 
 
-def encode(consent: CookieConsent) -> str:
+def encode(consent: CookieConsent, *, chosen_at: datetime | None = None) -> str:
     payload = {
         "v": consent.visitor_id.hex,
         "c": consent.allowed_categories,
         "d": consent.declaration_version,
-        "t": int(consent.created_at.timestamp()),
+        "t": int((chosen_at or consent.created_at).timestamp()),
         "g": int(consent.gpc),
     }
     return signing.dumps(payload, salt=SALT)
@@ -77,11 +77,14 @@ def read(request: HttpRequest) -> StoredChoice | None:
     return decode(request.COOKIES.get(cookie_name()))
 
 
-def write(response: HttpResponseBase, consent: CookieConsent) -> None:
+def write(response: HttpResponseBase, consent: CookieConsent, *, chosen_at: datetime | None = None) -> None:
+    """`chosen_at`: when the visitor last chose, for a record the system made on their behalf (Global Privacy
+    Control narrowing an earlier choice): the choice still ends when the visitor's own one would have."""
+    left = max_age() - (consent.created_at - chosen_at) if chosen_at else max_age()
     response.set_cookie(
         cookie_name(),
-        encode(consent),
-        max_age=int(max_age().total_seconds()),
+        encode(consent, chosen_at=chosen_at),
+        max_age=max(int(left.total_seconds()), 0),
         path="/",
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,

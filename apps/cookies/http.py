@@ -1,6 +1,7 @@
 """Carrying a consent onto a response: the visitor's cookie, and deleting what they refused."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
@@ -38,9 +39,11 @@ def refused_patterns(state: ConsentState) -> list[str]:
     return [p for slug, names in state.cookie_patterns.items() if slug not in state.allowed for p in names]
 
 
-def consent_apply(response: HttpResponseBase, *, request: HttpRequest, consent: CookieConsent) -> None:
-    """Store the choice in the visitor's cookie and delete the cookies of what they refused."""
-    consent_cookie.write(response, consent)
+def consent_apply(response: HttpResponseBase, *, request: HttpRequest, consent: CookieConsent,
+                  chosen_at: datetime | None = None) -> None:
+    """Store the choice in the visitor's cookie and delete the cookies of what they refused. `chosen_at`: see
+    consent_cookie.write."""
+    consent_cookie.write(response, consent, chosen_at=chosen_at)
     if set(request.COOKIES) - django_cookie_names():
         by_category = first_party_cookie_patterns(categories=consent.refused_categories)
         refused_cookies_delete(

@@ -45,7 +45,8 @@ class CookieConsentMiddleware:
                 visitor_id=state.visitor_id, action=CookieConsent.Action.GPC, requested=state.allowed,
                 gpc=True, ip_address=client_ip(request),
             )
-            consent_apply(response, request=request, consent=consent)
+            # Made on the visitor's behalf: their choice still lasts from when they made it, not from now.
+            consent_apply(response, request=request, consent=consent, chosen_at=state.chosen_at)
         else:
             refused_cookies_delete(response, request=request, patterns=refused_patterns(state))
         return response

@@ -15,6 +15,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThan
 from phonenumber_field.formfields import PhoneNumberField as PhoneNumberFormField
 from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as phone_to_python
@@ -78,18 +80,12 @@ class _EncryptedDescriptor:
         return sealed
 
 
-class SealedLength(models.Transform):
-    """The length of the sealed bytes. It tells a filled value from an empty one without the key (the
-    plaintext is SEALED_OVERHEAD bytes shorter): what an erasure certifies it destroyed, for example."""
-
-    lookup_name = "sealed_length"
-    function = "LENGTH"
-    output_field = models.IntegerField()
-
-
 def holds_value(field_name: str, *, empty: bytes = b"") -> models.Q:
-    """Rows whose encrypted field holds more than `empty` (how the field encodes its empty value)."""
-    return models.Q(**{f"{field_name}__sealed_length__gt": SEALED_OVERHEAD + len(empty)})
+    """Rows whose encrypted field holds more than `empty` (how the field encodes its empty value), told from
+    the length of the sealed bytes without the key (the plaintext is SEALED_OVERHEAD bytes shorter): what an
+    erasure certifies it destroyed, for example. An expression, not a lookup the field offers: a lookup could
+    be asked for in an admin list's address, and a value's exact length is not staff's to learn."""
+    return models.Q(GreaterThan(Length(field_name), SEALED_OVERHEAD + len(empty)))
 
 
 class EncryptedField(models.BinaryField):
@@ -148,7 +144,7 @@ class EncryptedField(models.BinaryField):
         return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
 
     def get_transform(self, name: str):
-        return SealedLength if name == SealedLength.lookup_name else None
+        return None
 
     def to_python(self, value: Any) -> Any:
         return value

@@ -63,3 +63,8 @@ def test_an_unknown_purpose_is_named_by_what_we_accept_not_by_what_was_sent(clie
     response = api.post("/candidates", body)
     assert response.status_code == 422 and "achieng" not in response.content.decode()
     assert "recruitment" in response.json()["fields"][0]["message"]
+
+
+def test_a_reference_no_client_could_have_stored_is_not_found_not_a_crash(api):
+    response = api.post("/engagements/a%00b/complete")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"

@@ -1,8 +1,13 @@
 """Global Privacy Control, honoured on the server before the page renders."""
 
-import pytest
-from django.urls import reverse
+from datetime import timedelta
 
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.cookies import consent_cookie
 from apps.cookies.models import CookieConsent
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +85,16 @@ def test_the_site_declares_global_privacy_control_support(client):
     data = response.json()
     assert data["gpc"] is True
     assert len(data["lastUpdate"]) == 10 and data["lastUpdate"][4] == "-"
+
+
+def test_a_gpc_override_does_not_make_the_earlier_choice_last_longer_than_stated(client, catalogue):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.post(reverse("cookies:save"), {"action": "accept_all"})
+    with time_machine.travel(start + timedelta(days=360), tick=False):
+        response = client.get("/", **GPC)  # the override is recorded for the visitor, not chosen by them
+        cookie = response.cookies[consent_cookie.cookie_name()]
+        assert int(cookie["max-age"]) <= 6 * 86400  # the browser drops it when the visitor's choice ends
+    with time_machine.travel(start + timedelta(days=370), tick=False):
+        body = client.get("/").content.decode()
+    assert '"chosen": false' in body  # twelve months after the only choice they made, they are asked again
