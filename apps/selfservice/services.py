@@ -23,7 +23,7 @@ from apps.selfservice import tasks
 from apps.subjects import services as subject_services
 from apps.subjects.links import link_url
 from apps.subjects.models import DataSubject, PersonalRecord
-from apps.vault.services import blind_index_for, key_scope
+from apps.vault.services import KeyDestroyed, blind_index_for, key_scope
 
 from .models import LinkRequest, StepUpCode
 
@@ -145,14 +145,19 @@ def link_request_process(*, request_id) -> int:
         if request is None:  # done already, or another worker has it
             return 0
         subjects = subject_services.subjects_matching(kind=request.kind, digest=request.digest) if request.kind else []
+        sent = 0
         for subject in subjects:
             record = PersonalRecord.objects.get(subject=subject)
             is_email = request.kind == "email"
+            try:
+                recipient = record.email if is_email else record.mobile.as_e164
+            except KeyDestroyed:  # being erased right now: nothing to link to, and the others still get theirs
+                continue
             notification_queue(subject=subject, channel="email" if is_email else "sms", template="new_link",
-                               recipient=record.email if is_email else record.mobile.as_e164,
-                               context={"link": link_url(subject)}, language=request.language)
+                               recipient=recipient, context={"link": link_url(subject)}, language=request.language)
+            sent += 1
         request.delete()
-    return len(subjects)
+    return sent
 
 
 def link_requests_redrive(*, older_than: timedelta = timedelta(minutes=1)) -> int:

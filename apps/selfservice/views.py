@@ -41,6 +41,7 @@ from apps.subjects.links import LinkProblem, link_resolve, referee_resolve
 from apps.subjects.masking import mask
 from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord
 from apps.subjects.selectors import engagements_of
+from apps.vault.services import KeyDestroyed
 
 from .forms import CorrectionForm, ResendForm, StepUpForm
 from .services import (
@@ -86,7 +87,10 @@ def with_subject(view: Callable) -> Callable:
             return link_problem(request, resolved.problem)
         request.subject = resolved.subject
         request.token = token
-        return private(view(request, resolved.subject, *args, **kwargs))
+        try:
+            return private(view(request, resolved.subject, *args, **kwargs))
+        except KeyDestroyed:  # met between the key's destruction and the rows' deletion: erased already
+            return link_problem(request, LinkProblem.ERASED)
 
     return wrapper
 

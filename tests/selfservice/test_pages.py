@@ -3,6 +3,7 @@ import json
 import logging
 import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 import time_machine
@@ -10,11 +11,15 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
+from apps.audit.services import Actor
 from apps.consent.models import ConsentRecord
+from apps.core import datamap
 from apps.core.logging import RedactPrivateLinks
 from apps.notifications.models import Notification
 from apps.selfservice.models import LinkRequest
+from apps.selfservice.services import link_request_create, link_request_process
 from apps.subjects.models import DataSubject, PersonalRecord
+from apps.subjects.services import subject_erase_now
 from apps.vault.models import DeletionCertificate
 from tests.conftest import wait_for
 from tests.consent.helpers import application_post
@@ -324,3 +329,18 @@ def test_a_code_sent_before_the_links_were_signed_out_opens_nothing(client, appl
     response = fresh.post(new_link + "code/?next=data", {"action": "verify", "code": code})
     assert response.status_code != 302 or "/code/" in response["Location"]
     assert fresh.get(new_link + "data/").status_code == 302  # still asks for a code
+
+
+@pytest.mark.django_db(transaction=True)  # the erasure's key destruction commits on its own
+def test_a_link_met_between_the_keys_destruction_and_the_rows_deletion_says_erased(client, applicant, mailoutbox):
+    subject = DataSubject.objects.get()
+    with mock.patch.object(datamap, "rows_erase", side_effect=RuntimeError("worker killed")), \
+            pytest.raises(RuntimeError):
+        subject_erase_now(subject_id=subject.pk, reason="subject-request", actor=Actor.system("test"))
+    assert DataSubject.objects.get().status == DataSubject.Status.ACTIVE  # the rows are still there
+    for path in ("", "code/"):
+        response = Client(raise_request_exception=False).get(applicant + path)
+        assert response.status_code == 410 and "The data behind this link has been deleted" in \
+            response.content.decode()
+    request = link_request_create(address="amani.wekesa@example.org", language="en")
+    assert link_request_process(request_id=request.pk) == 0  # no link, and no failed job
