@@ -156,7 +156,8 @@ class Submission(models.Model):
     vacancy = models.ForeignKey("subjects.Vacancy", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # False: a form sent with the address of a person we hold, not applied (waiting for their confirmation, or
     # beyond the forms that may wait): its purposes were ticked by the sender, not agreed by the person.
-    applied = models.BooleanField(default=True)
+    # db_default: a process still running the code before this column (a rolling deploy) can insert rows.
+    applied = models.BooleanField(default=True, db_default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
