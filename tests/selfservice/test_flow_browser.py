@@ -3,15 +3,18 @@ process on Redis, the SMTP server, and (in CI) PostgreSQL."""
 
 import json
 import re
+import uuid
 from email.message import Message
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from apps.consent.models import ConsentRecord, Submission
+from apps.consent.models import ConsentRecord, Purpose, Submission
+from apps.consent.services import CollectionContext, consent_withdraw, submission_receive
 from apps.notifications.models import Notification
 from apps.selfservice.models import StepUpCode
+from apps.subjects.links import link_url
 from apps.subjects.models import (
     DataSubject,
     Enquiry,
@@ -23,7 +26,7 @@ from apps.subjects.models import (
 from apps.vault.models import DataKey, DeletionCertificate
 from apps.vault.transparency import tree_head_publish
 from tests.conftest import wait_for
-from tests.factories import PDF_BYTES
+from tests.factories import PDF_BYTES, VacancyFactory
 
 pytestmark = pytest.mark.real_services
 
@@ -165,3 +168,45 @@ def test_the_browser_shows_clear_errors_and_nothing_is_stored(page, demo_purpose
     response = page.goto("/me/eyJzIjoiMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAiLCJ2IjoxfQ:1xWE:forged/")
     assert response.status == 404
     expect(page.get_by_role("heading", name="This link is not valid")).to_be_visible()
+
+
+def test_a_new_mobile_number_ends_the_link_and_a_new_one_comes_by_email(page, live_server, celery_worker, mailbox,
+                                                                        settings, demo_purposes):
+    """Correcting the mobile number in the browser: the page says so, the link used stops working, the worker
+    sends a new link to the email address on file (SMTP) and a notice to the old number; giving a withdrawn
+    consent again asks for a code first."""
+    settings.SITE_URL = live_server.url
+    settings.SMS_BACKEND = "apps.notifications.backends.ConsoleSmsBackend"
+    subject = submission_receive(
+        key=uuid.uuid4(), kind="apply", data={"full_name": "Wanjiru Kamau", "email": "wanjiru@example.org",
+                                              "mobile": "+254712345678", "address": "", "referees": []},
+        purposes=list(Purpose.objects.filter(slug__in=["recruitment", "share-with-employer", "marketing"])),
+        context=CollectionContext(collection_point="apply-form", form_version="t", source="web-form"),
+        vacancy=VacancyFactory()).submission.subject
+    consent_withdraw(subject=subject, purpose=Purpose.objects.get(slug="marketing"),
+                     context=CollectionContext(collection_point="self-service", form_version="t", source="web-form"))
+    link = link_url(subject)
+
+    page.goto(link)
+    page.get_by_role("link", name="Give consent again: News about new jobs").click()
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()  # a forwarded link is not enough
+    page.get_by_role("button", name="Send me a code").click()
+    code = re.search(r"\b(\d{6})\b", _body(_mail_to(mailbox, "wanjiru@example.org", "code"))).group(1)
+    page.get_by_label("6-digit code").fill(code)
+    page.get_by_role("button", name="Continue").click()
+
+    page.goto(link + "correct/")
+    page.get_by_label("Mobile number").fill("0700 111 222")
+    page.get_by_role("button", name="Save my changes").click()
+    expect(page.get_by_role("heading", name="Your mobile number is changed")).to_be_visible()
+    assert PersonalRecord.objects.get(subject=subject).mobile.as_e164 == "+254700111222"
+
+    page.goto(link)
+    expect(page.get_by_role("heading", name="This link has been replaced")).to_be_visible()
+    new_link = re.search(r"https?://\S+/me/\S+/", _body(_mail_to(mailbox, "wanjiru@example.org", "new private link"))
+                         ).group(0)
+    page.goto(new_link)
+    expect(page.get_by_role("heading", name="The data we hold about you")).to_be_visible()
+    told = wait_for(lambda: Notification.objects.filter(template="mobile_changed_notice", status="sent").first(),
+                    timeout=30)
+    assert told.recipient == "+254712345678"
