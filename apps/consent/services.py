@@ -610,7 +610,7 @@ def _e164(number) -> str:
 
 def _plain(data: dict) -> dict:
     """The form's data as JSON (a phone number as E.164)."""
-    return {k: (v.as_e164 if hasattr(v, "as_e164") else v) for k, v in data.items()}
+    return {k: (_e164(v) if hasattr(v, "as_e164") else v) for k, v in data.items()}
 
 
 def _person_language(subject: DataSubject) -> str:
@@ -696,13 +696,13 @@ def pending_request_show(*, token: str) -> tuple[PendingView | None, str]:
         return None, PendingOutcome.GONE
     submission = Submission.objects.filter(pk=request.key).first()
     names = dict(Purpose.objects.filter(slug__in=request.purposes).values_list("slug", "name"))
-    given, held = _e164(request.data["form"].get("mobile")), PersonalRecord.objects.get(subject=request.subject_id)
+    given = _e164(request.data["form"].get("mobile"))
+    held = _e164(PersonalRecord.objects.get(subject=request.subject_id).mobile)
     return PendingView(kind=request.kind, vacancy=request.vacancy,
                        fields=[FIELD_LABELS[f] for f in (submission.fields if submission else [])],
                        purposes=[names[s] for s in request.purposes if s in names],
-                       mobile_ending=given[-MOBILE_DIGITS_SHOWN:] if given else "",
-                       held_mobile_ending=_e164(held.mobile)[-MOBILE_DIGITS_SHOWN:]
-                       if held.mobile is not None and _e164(held.mobile) != given else ""), ""
+                       mobile_ending=given[-MOBILE_DIGITS_SHOWN:],
+                       held_mobile_ending=held[-MOBILE_DIGITS_SHOWN:] if held != given else ""), ""
 
 
 def _pending_erase(request: PendingRequest, *, verb: str, why: str = "") -> None:

@@ -21,12 +21,12 @@ from .selectors import (
 from .services import disclosure_choice_record
 
 
-def _page(request: HttpRequest, policy, marks: dict) -> HttpResponse:
+def _page(request: HttpRequest, policy, marks: dict, in_force) -> HttpResponse:
     language = translation.get_language() or "en"
     rendered = (policy.rendered.get(language) or policy.rendered.get("en") or {}) if policy else {}
     table = (policy.data_table.get(language) or policy.data_table.get("en")) if policy else None
     return render(request, "policies/policy.html", {
-        **marks, "policy": policy, "in_force": policy_in_force(), "html": rendered.get("html", ""),
+        **marks, "policy": policy, "in_force": in_force, "html": rendered.get("html", ""),
         "toc": rendered.get("toc", ""), "table": table, "previous": policy_previous(policy) if policy else None,
     })
 
@@ -37,18 +37,19 @@ def _page(request: HttpRequest, policy, marks: dict) -> HttpResponse:
 def policy_current(request: HttpRequest) -> HttpResponse:
     in_force = policy_in_force()  # by the clock too: a version published ahead takes over on its date
     return cached_page(request, name="policy", depends=(POLICY_IN_FORCE,), parts=(in_force and in_force.pk,),
-                       render=lambda marks: _page(request, in_force, marks))
+                       render=lambda marks: _page(request, in_force, marks, in_force))
 
 
 @require_GET
 def policy_version(request: HttpRequest, number: int) -> HttpResponse:
+    in_force = policy_in_force()
+
     def page(marks: dict) -> HttpResponse:
         policy = policy_published(number)
         if policy is None:
             raise Http404
-        return _page(request, policy, marks)
+        return _page(request, policy, marks, in_force)
 
-    in_force = policy_in_force()
     return cached_page(request, name="policy-version", depends=(POLICY_IN_FORCE,),
                        parts=(number, in_force and in_force.pk), render=page)
 
