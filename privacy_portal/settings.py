@@ -165,6 +165,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not :memory:, so that a worker process can open the test database too; one per
     # test run, so that two runs on one machine do not share it.
     DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
+    # The embedded mode runs jobs in threads beside the request: a transaction takes the write lock when it
+    # begins, so two writers wait for each other (up to the timeout) instead of one failing at once with
+    # "database is locked" when a read turns into a write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- The vault: master keys, blind-index key, key store -----------------------------

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 
 from apps.api.models import IdempotencyKey
@@ -14,9 +14,8 @@ from tests.factories import ControllerFactory
 
 
 @pytest.mark.real_services
+@pytest.mark.postgresql_only  # concurrent transactions
 def test_two_requests_at_once_with_the_same_key_create_one_person(transactional_db, demo_purposes):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: concurrent transactions")
     controller = ControllerFactory()
     token, body = make_token(controller), candidate_body(make_vacancy(controller))
     barrier, answers = threading.Barrier(4), []

@@ -73,9 +73,8 @@ def test_verify_finds_the_first_tampered_event(tamper, capsys):
         call_command("verify_audit_chain")
 
 
+@pytest.mark.postgresql_only  # the trigger exists on PostgreSQL only
 def test_postgresql_itself_refuses_update_and_delete():
-    if connection.vendor != "postgresql":
-        pytest.skip("the trigger exists on PostgreSQL only")
     event = _events(1)[0]
     for sql in ["UPDATE audit_auditevent SET verb = 'x' WHERE id = %s", "DELETE FROM audit_auditevent WHERE id = %s"]:
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():

@@ -97,9 +97,8 @@ def test_a_missing_audit_key_is_a_system_check_error_in_production(settings):
     assert [e.id for e in check_audit_key(None)] == ["audit.E001"]
 
 
+@pytest.mark.postgresql_only  # the trigger exists on PostgreSQL only
 def test_postgresql_refuses_truncate_of_the_audit_log():
-    if connection.vendor != "postgresql":
-        pytest.skip("the trigger exists on PostgreSQL only")
     _events(1)
     for table in ["audit_auditevent", "audit_auditchainhead"]:
         with pytest.raises(DatabaseError, match="TRUNCATE"), transaction.atomic():

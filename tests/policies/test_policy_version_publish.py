@@ -85,7 +85,7 @@ def test_a_published_version_cannot_be_changed_or_deleted_in_the_admin(demo_purp
     assert response.status_code == 403 and PolicyVersion.objects.filter(number=1).exists()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@pytest.mark.postgresql_only  # the trigger is PostgreSQL's
 def test_a_published_version_cannot_be_changed_through_the_orm_or_sql(demo_purposes):
     version = PolicyVersion.objects.get(number=1)
     for attempt in [

@@ -101,9 +101,8 @@ def _pg(*args: str) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql_only  # the backup procedure is pg_dump
 def test_a_backup_taken_as_the_readme_says_is_unreadable_after_erasure_and_reapply_removes_it(tmp_path, capsys):
-    if connection.vendor != "postgresql":
-        pytest.skip("the backup procedure is pg_dump; run with DATABASE_URL=postgres://…")
     gone, kept = EngagementFactory(), EngagementFactory()
     gone_file = services.document_add(subject=gone.subject, actor=STAFF, data=PDF_BYTES).stored_name
     media = Path(settings.MEDIA_ROOT)

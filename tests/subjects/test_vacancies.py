@@ -89,6 +89,7 @@ def test_beat_finishes_a_close_that_stopped_half_way(django_capture_on_commit_ca
     assert not PersonalRecord.objects.filter(subject=person).exists()
 
 
+@pytest.mark.postgresql_only  # a row lock held by one transaction while another waits: SQLite locks the file
 @pytest.mark.django_db(transaction=True)
 def test_closing_waits_for_an_application_being_stored_and_then_ends_it_too():
     vacancy, person = VacancyFactory(), SubjectFactory()
