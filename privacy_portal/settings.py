@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "apps.cookies",
     "apps.consent",  # seeded before policies: policy v1's generated table lists the purposes
     "apps.policies",
+    "apps.recruitment",
     "apps.selfservice",
 ]
 
@@ -303,7 +304,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "audit-anchor": {"task": "apps.audit.tasks.audit_anchor_task", "schedule": 3600.0},
     "audit-anchor-email": {"task": "apps.audit.tasks.audit_anchor_task", "schedule": 86400.0,
                            "kwargs": {"email": True}},
-    "referee-notices-expire": {"task": "apps.consent.tasks.referee_notices_expire_task", "schedule": 86400.0},
+    "referee-notices-expire": {"task": "apps.recruitment.tasks.referee_notices_expire_task", "schedule": 86400.0},
 }
 CELERY_BEAT_SCHEDULE["transparency-head"] = {
     "task": "apps.vault.tasks.tree_head_publish_task", "schedule": float(TRANSPARENCY_HEAD_SECONDS)}
@@ -468,12 +469,15 @@ SELF_SERVICE_LINK_DAYS = env.int("SELF_SERVICE_LINK_DAYS", default=30)
 REFEREE_NOTICE_INTERVAL_DAYS = env.int("REFEREE_NOTICE_INTERVAL_DAYS", default=30)
 # A public form that matches a person we know waits this long for their confirmation, then is erased.
 PENDING_REQUEST_DAYS = env.int("PENDING_REQUEST_DAYS", default=7)
+# At most this many SMS to one number per window (count, seconds), whatever sends them (apps.notifications.limits).
+SMS_PER_NUMBER_LIMITS = ((env.int("SMS_PER_NUMBER_HOUR", default=3), 3600),
+                         (env.int("SMS_PER_NUMBER_DAY", default=10), 86400))
 # At most this many such forms wait for one person at a time: anyone can send the form with another's address,
 # and each one emails that person. A form beyond it is not kept and nobody is emailed (the visitor's page
 # is the same).
 PENDING_REQUESTS_WAITING_MAX = env.int("PENDING_REQUESTS_WAITING_MAX", default=3)
 CELERY_BEAT_SCHEDULE["pending-requests-expire"] = {
-    "task": "apps.consent.tasks.pending_requests_expire_task", "schedule": 3600.0}
+    "task": "apps.recruitment.tasks.pending_requests_expire_task", "schedule": 3600.0}
 STEPUP_CODE_MINUTES = 10
 STEPUP_MAX_TRIES = 5
 # Wrong codes one link allows in 24 hours, across codes; the last one signs the link out.

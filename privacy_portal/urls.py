@@ -2,17 +2,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from apps.consent.views import home
 from apps.core.views import records_of_processing_page
+from apps.recruitment.views import home
 
 urlpatterns = [
-    # The home page lists the open jobs, which live above core: consent serves it.
+    # The home page lists the open jobs, which live above core: recruitment serves it.
     path("", home, name="home"),
     path("", include("apps.core.urls")),
     path("", include("apps.vault.urls")),
     path("", include("apps.cookies.urls")),
     path("", include("apps.policies.urls")),
-    path("", include("apps.consent.urls")),
+    path("", include("apps.recruitment.urls")),
     path("me/", include("apps.selfservice.urls")),
     path("", include("apps.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

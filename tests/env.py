@@ -10,6 +10,10 @@ import secrets
 
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+# Tests send many SMS to the same few numbers; the limits per number are tested on their own
+# (tests/notifications/test_sms_limits.py), with the product's defaults.
+os.environ.setdefault("SMS_PER_NUMBER_HOUR", "1000")
+os.environ.setdefault("SMS_PER_NUMBER_DAY", "1000")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # around it are still synchronous, so Django's async-safety guard does not apply.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

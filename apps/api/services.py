@@ -14,18 +14,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records
-from apps.consent.forms import PersonalDetailsForm
-from apps.consent.models import ConsentRecord
-from apps.consent.selectors import purposes_for
-from apps.consent.services import CollectionContext, RequiredConsentMissing, submission_receive
 from apps.core.cache import content_bump
+from apps.recruitment.handover import HandOverRefused, candidate_receive
 from apps.subjects import services as subject_services
 from apps.subjects.models import Controller, ErasureJob, ServiceEngagement, SubjectRestricted, Vacancy
 from apps.subjects.selectors import VACANCIES
-from apps.subjects.services.vacancies import VacancyClosed, vacancy_close
+from apps.subjects.services.vacancies import vacancy_close
 
 from .errors import ApiError
 from .models import ApiToken, IdempotencyKey, Scope
@@ -148,14 +144,6 @@ class Answer:
     replayed: bool = False
 
 
-FORM_FIELDS = {"full_name": "person.full_name", "email": "person.email", "mobile": "person.mobile",
-               "address": "person.address", "legal_id_type": "person.legal_id_type",
-               "legal_id_number": "person.legal_id_number",
-               **{f"referee_{i}_{part}": f"person.referees.{i - 1}.{part}" for i in (1, 2)
-                  for part in ("name", "phone", "relationship")}}
-API_FORM_VERSION = "api-v1"
-
-
 def _request_digest(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
@@ -177,52 +165,13 @@ def _key_held(controller: Controller, key: str) -> Iterator[None]:
             cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [name])
 
 
-def _validated_person(person: dict) -> dict:
-    """The application form's own validation; errors name the field, never the value sent."""
-    data = {k: person.get(k, "") for k in ("full_name", "email", "mobile", "address", "legal_id_type",
-                                          "legal_id_number")}
-    for i, referee in enumerate(person.get("referees", [])[:2], start=1):
-        for part in ("name", "phone", "relationship"):
-            data[f"referee_{i}_{part}"] = referee.get(part, "")
-    form = PersonalDetailsForm(data=data)
-    if not form.is_valid():
-        fields = [{"field": FORM_FIELDS.get(name, name), "message": _field_message(error)}
-                  for name, errors in form.errors.as_data().items() for error in errors]
-        raise ApiError(422, "validation_failed", fields)
-    values = form.record_data()
-    values["experience"] = (person.get("experience") or "").strip()
-    return values
-
-
-def _field_message(error) -> str:
-    """The form's message, unless it would quote the value sent."""
-    params = error.params or {}
-    if "value" in params or "%(value)" in str(error.message):
-        return str(_("This value is not valid."))
-    return str(error.message) % params if params else str(error.message)
-
-
-def _purposes(slugs: list[str]) -> list:
-    offered = {p.slug: p for p in purposes_for("apply")}
-    unknown = sorted(set(slugs) - set(offered))
-    if unknown:
-        raise ApiError(422, "validation_failed", [{"field": "consent.purposes",
-                                                   "message": _("Unknown purpose. The purposes you may give: "
-                                                                "%(slugs)s") % {"slugs": ", ".join(offered)}}])
-    missing = sorted(slug for slug, p in offered.items() if p.required and slug not in slugs)
-    if missing:
-        raise ApiError(422, "validation_failed", [{"field": "consent.purposes",
-                                                   "message": _("The application needs consent to: %(slugs)s")
-                                                   % {"slugs": ", ".join(missing)}}])
-    return [offered[slug] for slug in dict.fromkeys(slugs)]
+HAND_OVER_STATUS = {"not_found": 404, "vacancy_closed": 409, "validation_failed": 422}
 
 
 def candidate_hand_over(*, controller: Controller, payload: dict, idempotency_key: str = "") -> Answer:
-    """A client company hands over a candidate for one of its vacancies, with the consent evidence it holds.
-    The intake service creates or reuses the person (blind index of the email), opens (or renews) the
-    application, writes the consent receipts (source "controller") and sends the person the confirmation
-    naming the client company. With an Idempotency-Key the same body is answered once and replayed; another
-    body under the same key is refused (409)."""
+    """A client company hands over a candidate (apps.recruitment.handover: a record held for this company alone).
+    With an Idempotency-Key the same body is answered once and replayed; another body under the same key is
+    refused (409)."""
     digest = _request_digest(payload)
     with _key_held(controller, idempotency_key):
         if idempotency_key:
@@ -231,22 +180,6 @@ def candidate_hand_over(*, controller: Controller, payload: dict, idempotency_ke
                 if first.request_sha256 != digest:
                     raise ApiError(409, "idempotency_key_reused")
                 return Answer(first.status_code, first.response, replayed=True)
-        vacancy = Vacancy.objects.filter(controller=controller, pk=payload["vacancy"]).first()
-        if vacancy is None:
-            raise ApiError(404, "not_found", [{"field": "vacancy", "message": _("No such vacancy of yours.")}])
-        if not vacancy.is_open:
-            raise ApiError(409, "vacancy_closed")
-        values = _validated_person(payload["person"])
-        consent = payload["consent"]
-        purposes = _purposes(consent["purposes"])
-        obtained_at = datetime.fromisoformat(str(consent["obtained_at"]))
-        if obtained_at > timezone.now() + timedelta(minutes=5):
-            raise ApiError(422, "validation_failed", [{"field": "consent.obtained_at",
-                                                       "message": _("Consent cannot be obtained in the future.")}])
-        context = CollectionContext(
-            collection_point="api", form_version=API_FORM_VERSION, source=ConsentRecord.Source.CONTROLLER,
-            language=payload.get("language") or "", controller=controller, obtained_at=obtained_at,
-            obtained_how=consent["obtained_how"], evidence_reference=consent.get("reference", ""))
         # The intake's own key: derived from the Idempotency-Key and the body, so a retry after a crash between
         # the hand-over and the answer being kept finds the same submission, and the same key used again for
         # another candidate once its answer has expired (API_IDEMPOTENCY_DAYS) is a new hand-over, never the
@@ -254,15 +187,12 @@ def candidate_hand_over(*, controller: Controller, payload: dict, idempotency_ke
         key = (uuid.uuid5(uuid.NAMESPACE_URL, f"privacy-portal:api:{controller.pk}:{idempotency_key}:{digest}")
                if idempotency_key else uuid.uuid4())
         try:
-            received = submission_receive(key=key, kind="apply", data=values, purposes=purposes, context=context,
-                                          vacancy=vacancy, reference=payload.get("reference", ""))
-        except VacancyClosed:
-            raise ApiError(409, "vacancy_closed") from None
-        except RequiredConsentMissing:
-            raise ApiError(422, "validation_failed", [{"field": "consent.purposes",
-                                                       "message": _("A required consent is missing.")}]) from None
-        subject = received.submission.subject
-        engagement = ServiceEngagement.objects.get(subject=subject, vacancy=vacancy)
+            subject, engagement = candidate_receive(
+                controller=controller, vacancy_id=payload["vacancy"], person=payload["person"],
+                consent=payload["consent"], language=payload.get("language") or "",
+                reference=payload.get("reference", ""), key=key)
+        except HandOverRefused as refused:
+            raise ApiError(HAND_OVER_STATUS[refused.code], refused.code, refused.fields) from None
         body = json.loads(json.dumps({"public_id": subject.pk, "engagement": engagement_out(engagement)},
                                      default=_json_default))
         if idempotency_key:

@@ -51,6 +51,7 @@ class Verb(models.TextChoices):
     NOTIFICATION_QUEUED = "notification.queued"
     NOTIFICATION_SENT = "notification.sent"
     NOTIFICATION_FAILED = "notification.failed"
+    NOTIFICATION_SKIPPED = "notification.skipped"  # not queued: the number had all the SMS it may have for now
     NOTIFICATIONS_ERASED = "notifications.erased"
     STEPUP_SENT = "stepup.sent"
     STEPUP_FAILED = "stepup.failed"

@@ -179,7 +179,7 @@ class RefereeNotice(models.Model):
 class PendingRequest(models.Model):
     """A public form that matched a person we already know (the blind index of their email). Whoever knows an
     address can send a form with it, so nothing is done with it until the person confirms from the address we
-    hold (apps.consent.services.pending_request_confirm). Sealed with that person's key; erased when
+    hold (apps.recruitment.intake.pending_request_confirm). Sealed with that person's key; erased when
     confirmed, discarded, or PENDING_REQUEST_DAYS old. It is not a service: it never keeps a person's data
     alive when their real services end."""
 

@@ -48,6 +48,7 @@ from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records,
 from apps.core import liveness
 from apps.core.jobs import enqueue_on_commit
 from apps.notifications import tasks
+from apps.notifications.limits import sms_allowance_take
 from apps.subjects.models import DataSubject, SubjectRestricted
 from apps.subjects.services import erasure_jobs_release, erasure_jobs_waiting_for, restricted_any
 from apps.vault.services import KeyDestroyed, datakeys_prefetch
@@ -163,7 +164,9 @@ def notifications_queue(*, messages: list[Message], skip_unusable: bool = False,
     written: one that cannot be sent raises ValueError and nothing is queued; with skip_unusable, it is
     None in the list returned (in the order given) and the others are queued. A message to a person whose
     processing is restricted, other than one about their rights (WHILE_RESTRICTED), raises SubjectRestricted
-    and nothing is queued (one query for the whole batch). audit_each=False: the caller audits the batch
+    and nothing is queued (one query for the whole batch). An SMS to a number that has had all it may have
+    for now (apps.notifications.limits) is None in the list and audited as skipped; the rest are queued.
+    audit_each=False: the caller audits the batch
     in the same transaction (a campaign's slice: one event with its counts); each send is still audited."""
     if restricted_any(subjects=[m.subject for m in messages if m.template not in WHILE_RESTRICTED]):
         raise SubjectRestricted
@@ -176,6 +179,13 @@ def notifications_queue(*, messages: list[Message], skip_unusable: bool = False,
             if not skip_unusable:
                 raise
             checked.append(None)
+    over_limit = [n for n in checked if n is not None and n.channel == Notification.Channel.SMS
+                  and not sms_allowance_take(recipient=n.recipient)]
+    if over_limit:
+        audit_records(entries=[Entry(SYSTEM, Verb.NOTIFICATION_SKIPPED, n.subject_id,
+                                     {"channel": n.channel, "template": n.template, "why": "sms-limit"})
+                               for n in over_limit])
+        checked = [None if n in over_limit else n for n in checked]
     notifications = [n for n in checked if n is not None]
     if not notifications:
         return checked

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.consent.forms import PersonalDetailsForm
 from apps.core.phones import phone_format
+from apps.recruitment.forms import PersonalDetailsForm
 from apps.subjects.models import PersonalRecord
 
 APPLY_ONLY = ["address", "legal_id_type", "legal_id_number", "referee_1_name", "referee_1_phone",

@@ -3,7 +3,8 @@
 import uuid
 
 from apps.consent.models import ConsentRecord, Purpose, Submission
-from apps.consent.services import CollectionContext, submission_receive
+from apps.consent.services import CollectionContext
+from apps.recruitment.intake import submission_receive
 from apps.subjects.links import link_url
 from apps.subjects.models import Vacancy
 from apps.subjects.seed import DEMO_VACANCIES

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
-from apps.consent.forms import FORM_VERSIONS
 from apps.consent.models import ConsentRecord, Purpose
 from apps.consent.receipts import receipt_filename, receipt_sign
 from apps.consent.selectors import consents_current_for
@@ -29,7 +28,6 @@ from apps.consent.services import (
     consent_withdraw,
     consent_withdraw_and_end_service,
     purpose_notice_current,
-    referee_remove,
 )
 from apps.core.http import client_ip
 from apps.core.views import notice
@@ -37,6 +35,8 @@ from apps.policies.links import policy_changes_for
 from apps.policies.models import DisclosureChoice
 from apps.policies.receipts import choice_receipt_filename, choice_receipt_sign
 from apps.policies.selectors import choice_receipts_for, disclosures_visible_to
+from apps.recruitment.forms import FORM_VERSIONS
+from apps.recruitment.intake import referee_remove
 from apps.subjects.links import LinkProblem, link_resolve, referee_resolve
 from apps.subjects.masking import mask
 from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord

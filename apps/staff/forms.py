@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
-from apps.consent.forms import PHONE, PersonNameField
 from apps.consent.models import Purpose
 from apps.consent.selectors import purposes_for
+from apps.recruitment.forms import PHONE, PersonNameField
 from apps.subjects.models import DataSubject
 
 from .models import Breach

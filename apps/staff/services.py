@@ -15,11 +15,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.audit.services import Actor, ChainReport, Entry, Verb, audit_chain_verify, audit_record, audit_records
 from apps.consent.models import ConsentRecord, Purpose
-from apps.consent.services import CollectionContext, Received, submission_receive
+from apps.consent.services import CollectionContext
 from apps.core.datamap import Category
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_queue
 from apps.policies.selectors import languages_of
+from apps.recruitment.intake import Received, submission_receive
 from apps.subjects import services as subject_services
 from apps.subjects.links import link_url
 from apps.subjects.models import DataSubject, Enquiry, PersonalRecord, ServiceEngagement, SubjectRestricted

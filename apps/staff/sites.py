@@ -27,7 +27,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.audit.services import Actor
-from apps.consent.services import RequiredConsentMissing
+from apps.recruitment.intake import RequiredConsentMissing
 from apps.subjects.models import DataSubject, Enquiry, SubjectRestricted
 from apps.subjects.services import erasure_jobs_redrive
 

@@ -94,6 +94,11 @@ class DataSubject(models.Model):
     restricted_at = models.DateTimeField(_("restricted since"), null=True, blank=True)
     restriction_ground = models.CharField(_("ground for restriction"), max_length=24,
                                           choices=RestrictionGround.choices, blank=True)
+    # A record opened by a client company's hand-over is held for that company alone: another company's
+    # hand-over, or the person's own form, never joins it (one controller never learns of another's people).
+    # Empty: the person's own record (their confirmed form, or staff entering what they sent us).
+    holder = models.ForeignKey(Controller, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("held for"))
     # Bumped by "sign out all links" and by an email correction: older private links stop working.
     link_version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))

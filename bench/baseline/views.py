@@ -14,10 +14,10 @@ from django_ratelimit.decorators import ratelimit
 
 from apps.audit.models import Verb
 from apps.audit.services import Actor, audit_record, audited_transaction
-from apps.consent.forms import ApplicationForm as ProductApplicationForm
 from apps.consent.services import purposes_shown
-from apps.consent.views import apply as product_apply
 from apps.core.uploads import accepts_uploads
+from apps.recruitment.forms import ApplicationForm as ProductApplicationForm
+from apps.recruitment.views import apply as product_apply
 
 from .models import Application, SealedApplication
 
@@ -60,7 +60,7 @@ def minimum(request: HttpRequest) -> HttpResponse:
     purposes = purposes_shown(kind="apply", language=get_language() or settings.LANGUAGE_CODE)
     key = request.POST.get("key", "")
     if SealedApplication.objects.filter(pk=key).exists():
-        return redirect("consent:done")
+        return redirect("recruitment:done")
     form = ProductApplicationForm(request.POST, request.FILES, purposes=purposes)
     if not form.is_valid():
         return HttpResponse("invalid", status=400)
@@ -74,4 +74,4 @@ def minimum(request: HttpRequest) -> HttpResponse:
         audit_record(actor=Actor.system("apply-form"), verb=Verb.SUBJECT_MATCHED, target=str(form.cleaned_data["key"]))
         transaction.on_commit(lambda: current_app.send_task("bench.minimum", args=[str(form.cleaned_data["key"])]))
     request.session["bench_minimum"] = str(form.cleaned_data["key"])
-    return redirect("consent:done")
+    return redirect("recruitment:done")

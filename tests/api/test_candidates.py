@@ -13,8 +13,9 @@ from apps.api.services import idempotency_keys_expire
 from apps.audit.models import AuditEvent
 from apps.consent.models import ConsentRecord, Purpose
 from apps.consent.receipts import receipt_payload
-from apps.consent.services import CollectionContext, submission_receive
-from apps.subjects.links import LinkProblem, link_resolve, link_token
+from apps.consent.services import CollectionContext, consent_withdraw
+from apps.recruitment.intake import submission_receive
+from apps.subjects.links import link_resolve, link_token
 from apps.subjects.models import DataSubject, PersonalRecord, ServiceEngagement, Vacancy
 from tests.api.helpers import Api, candidate_body, make_token, make_vacancy
 from tests.factories import ControllerFactory
@@ -167,30 +168,73 @@ def test_an_idempotency_key_used_again_after_its_answer_expired_is_a_new_hand_ov
     assert third.status_code == 201 and DataSubject.objects.count() == 3
 
 
-def _first_with_a_strangers_number(vacancy: Vacancy) -> DataSubject:
-    """Someone applied first through the public form with achieng1's email and their own mobile number."""
+def _applied_themselves(vacancy: Vacancy) -> DataSubject:
+    """Someone applied through the public form (and confirmed it) with achieng1's email and a mobile number."""
     return submission_receive(
-        key=uuid.uuid4(), kind="apply", data={"full_name": "Mallory", "email": "achieng1@example.org",
+        key=uuid.uuid4(), kind="apply", data={"full_name": "Achieng Otieno", "email": "achieng1@example.org",
                                               "mobile": "+254799000111", "address": "", "referees": []},
         purposes=list(Purpose.objects.filter(slug__in=["recruitment", "share-with-employer"])),
         context=CollectionContext(collection_point="apply-form", form_version="t", source="web-form"),
         vacancy=make_vacancy(vacancy.controller, "Earlier job")).submission.subject
 
 
-def test_a_hand_over_with_another_number_removes_the_held_one_and_its_links(setup):
+def test_a_hand_over_never_joins_a_person_who_applied_themselves_nor_touches_their_number_or_links(setup):
     _controller, vacancy, api = setup
-    person = _first_with_a_strangers_number(vacancy)
-    strangers_link = link_token(person)
-    assert api.post("/candidates", candidate_body(vacancy)).json()["public_id"] == str(person.pk)
-    assert PersonalRecord.objects.get(subject=person).mobile is None  # neither number: the person adds theirs
-    assert link_resolve(strangers_link).problem == LinkProblem.REVOKED
-
-
-def test_a_hand_over_without_a_number_keeps_the_held_one(setup):
-    _controller, vacancy, api = setup
-    person = _first_with_a_strangers_number(vacancy)
-    body = candidate_body(vacancy)
-    body["person"].pop("mobile")
-    api.post("/candidates", body)
+    person = _applied_themselves(vacancy)
+    link = link_token(person)
+    handed = api.post("/candidates", candidate_body(vacancy)).json()["public_id"]
+    assert handed != str(person.pk)
+    assert DataSubject.objects.get(pk=handed).holder == vacancy.controller
     assert PersonalRecord.objects.get(subject=person).mobile.as_e164 == "+254799000111"
-    assert link_resolve(link_token(person)).subject == person
+    assert link_resolve(link).subject == person
+    assert list(ServiceEngagement.objects.filter(subject=person).values_list("vacancy__title", flat=True)) == \
+        ["Earlier job"]
+
+
+def _answers(api: Api, public_id: str) -> dict:
+    """Every answer a client company can read about its candidate and its jobs, field by field."""
+    status, vacancies = api.get(f"/candidates/{public_id}"), api.get("/vacancies")
+    return {"status": (status.status_code, status.json()), "vacancies": (vacancies.status_code, vacancies.json())}
+
+
+def test_two_client_companies_with_one_email_see_nothing_of_each_other(client, demo_purposes):
+    a, b = ControllerFactory(name="Safari Telecom Ltd"), ControllerFactory(name="Jamii Bank")
+    api_a, api_b = Api(client, make_token(a)), Api(client, make_token(b))
+    vacancy_a, vacancy_b = make_vacancy(a), make_vacancy(b, "Teller")
+    first = api_a.post("/candidates", candidate_body(vacancy_a)).json()
+    before = _answers(api_a, first["public_id"])
+    second = api_b.post("/candidates", candidate_body(vacancy_b, reference="B-1")).json()
+    # B gets a record of its own: another id, an engagement with nothing of A's in it.
+    assert second["public_id"] != first["public_id"]
+    assert set(second) == set(first) and set(second["engagement"]) == set(first["engagement"])
+    assert second["engagement"]["vacancy"] == str(vacancy_b.pk)
+    assert api_b.get(f"/candidates/{first['public_id']}").status_code == 404
+    assert api_a.get(f"/candidates/{second['public_id']}").status_code == 404
+    b_status = api_b.get(f"/candidates/{second['public_id']}").json()
+    assert [e["vacancy"] for e in b_status["engagements"]] == [str(vacancy_b.pk)]
+    # What A sees did not change in any field because B handed the same person over.
+    assert _answers(api_a, first["public_id"]) == before
+    # B ends its service: its record is erased; A's person and application are untouched, and A sees the same.
+    done = api_b.post(f"/engagements/{second['engagement']['id']}/complete").json()
+    assert len(done["erasure_jobs"]) == 1
+    assert _answers(api_a, first["public_id"]) == before
+    assert DataSubject.objects.get(pk=first["public_id"]).status == DataSubject.Status.ACTIVE
+    # A's own erasure job is its own: B cannot read it, and A cannot read B's.
+    assert api_a.get(f"/erasures/{done['erasure_jobs'][0]}").status_code == 404
+
+
+def test_a_client_companys_consent_never_gives_again_what_the_person_withdrew(setup):
+    _controller, vacancy, api = setup
+    other = make_vacancy(vacancy.controller, "Team leader")
+    body = candidate_body(vacancy)
+    body["consent"]["purposes"] = ["recruitment", "share-with-employer", "marketing"]
+    public_id = api.post("/candidates", body).json()["public_id"]
+    person = DataSubject.objects.get(pk=public_id)
+    optional = Purpose.objects.get(slug="marketing")
+    consent_withdraw(subject=person, purpose=optional, context=CollectionContext(
+        collection_point="self-service", form_version="t", source=ConsentRecord.Source.SELF_SERVICE))
+    again = candidate_body(other, reference="ATS-2")
+    again["consent"]["purposes"] = ["recruitment", "share-with-employer", "marketing"]
+    assert api.post("/candidates", again).json()["public_id"] == public_id  # the same company's own record
+    current = ConsentRecord.objects.filter(subject=person, purpose=optional).order_by("-created_at").first()
+    assert current.action == ConsentRecord.Action.WITHDRAWN

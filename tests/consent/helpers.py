@@ -29,8 +29,8 @@ def application_post(**overrides) -> dict:
 def confirm_pending(subject) -> str:
     """What the person does with the "was it you?" email a form with their address brought: follows its link
     and confirms. Returns the outcome."""
-    from apps.consent.services import pending_request_confirm
     from apps.notifications.models import Notification
+    from apps.recruitment.intake import pending_request_confirm
 
     email = Notification.objects.filter(subject=subject, template="pending_confirm").order_by("created_at").last()
     return pending_request_confirm(token=email.context["link"].rstrip("/").rsplit("/", 1)[1])

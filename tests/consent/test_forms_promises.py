@@ -2,8 +2,8 @@
 
 import pytest
 
-from apps.consent.forms import ApplicationForm, ContactForm
 from apps.consent.selectors import purposes_for
+from apps.recruitment.forms import ApplicationForm, ContactForm
 from tests.consent.helpers import application_post
 
 pytestmark = pytest.mark.django_db

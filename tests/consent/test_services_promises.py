@@ -9,17 +9,12 @@ import time_machine
 from django.utils import timezone
 
 from apps.audit.services import Actor
-from apps.consent import services as consent_services
 from apps.consent.models import ConsentRecord, Purpose
-from apps.consent.services import (
-    CollectionContext,
-    RequiredConsentMissing,
-    consent_give,
-    consent_withdraw,
-    submission_receive,
-)
+from apps.consent.services import CollectionContext, consent_give, consent_withdraw
 from apps.policies.models import PolicyVersion
 from apps.policies.services import policy_version_publish
+from apps.recruitment import intake as consent_services
+from apps.recruitment.intake import RequiredConsentMissing, submission_receive
 from apps.subjects.models import DataSubject
 from tests.factories import PDF_BYTES, SubjectFactory
 

@@ -16,10 +16,11 @@ from django.utils import timezone
 from apps.api.models import IdempotencyKey
 from apps.audit.services import Actor
 from apps.consent.models import Purpose
-from apps.consent.services import CollectionContext, submission_receive
+from apps.consent.services import CollectionContext
 from apps.core import datamap
 from apps.policies.models import PolicyDisclosure, PolicyVersion
 from apps.policies.services import disclosure_choice_record, disclosure_record, policy_version_publish
+from apps.recruitment.intake import submission_receive
 from apps.selfservice.services import stepup_issue
 from apps.staff.services import breach_people_notify, breach_record, rights_request_record
 from apps.subjects import services

@@ -196,7 +196,7 @@ def test_a_page_without_the_job_list_is_not_kept(site, monkeypatch):
         raise OperationalError("the database went away")
 
     with monkeypatch.context() as patched:
-        patched.setattr("apps.consent.views.vacancies_open", broken)
+        patched.setattr("apps.recruitment.views.vacancies_open", broken)
         assert "We cannot show the list of jobs just now." in Client().get("/").content.decode()
     assert "We cannot show the list of jobs just now." not in Client().get("/").content.decode()
 

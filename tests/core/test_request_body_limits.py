@@ -6,7 +6,7 @@ import time
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.consent.forms import ApplicationForm
+from apps.recruitment.forms import ApplicationForm
 from apps.subjects.models import DataSubject, IdentityDocument
 from tests.consent.helpers import application_post
 from tests.factories import PDF_BYTES

@@ -11,8 +11,9 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.consent.models import ConsentRecord, Purpose, Submission
-from apps.consent.services import CollectionContext, consent_withdraw, submission_receive
+from apps.consent.services import CollectionContext, consent_withdraw
 from apps.notifications.models import Notification
+from apps.recruitment.intake import submission_receive
 from apps.selfservice.models import StepUpCode
 from apps.subjects.links import link_url
 from apps.subjects.models import (

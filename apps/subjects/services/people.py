@@ -16,6 +16,7 @@ from apps.vault.services import blind_index_for, datakey_create
 
 from ..models import (
     REVEAL_REASONS_WHILE_RESTRICTED,
+    Controller,
     DataSubject,
     Enquiry,
     PersonalRecord,
@@ -69,8 +70,8 @@ def activity_touch(*, subject: DataSubject) -> None:
 @audited_transaction(savepoint=False)
 def subject_create(*, actor: Actor, full_name: str, email: str, mobile: PhoneNumber | str | None = None,
                    address: str = "", referees: Iterable[dict] = (), legal_id_type: str = "",
-                   legal_id_number: str = "", experience: str = "") -> DataSubject:
-    subject = DataSubject.objects.create()
+                   legal_id_number: str = "", experience: str = "", holder: Controller | None = None) -> DataSubject:
+    subject = DataSubject.objects.create(holder=holder)
     unseen_until_commit(subject)
     datakey_create(subject_id=subject.pk)
     record = PersonalRecord(
@@ -136,10 +137,16 @@ def lookup_digest(address: str) -> tuple[str, str]:
     return "", ""
 
 
-def subjects_matching(*, kind: str, digest: str) -> list[DataSubject]:
-    """Every active person with this email or phone (someone may have applied twice)."""
-    return list(DataSubject.objects.filter(status=DataSubject.Status.ACTIVE, lookups__kind=kind,
-                                           lookups__digest=digest).order_by("created_at"))
+ANY_HOLDER = object()  # subjects_matching: every record with the address, whoever it is held for
+
+
+def subjects_matching(*, kind: str, digest: str, holder: Controller | None | object = ANY_HOLDER) -> list[DataSubject]:
+    """Every active person with this email or phone (someone may have applied twice); with `holder`, only the
+    records held for that client company, or (None) only people's own records."""
+    found = DataSubject.objects.filter(status=DataSubject.Status.ACTIVE, lookups__kind=kind, lookups__digest=digest)
+    if holder is not ANY_HOLDER:
+        found = found.filter(holder=holder)
+    return list(found.order_by("created_at"))
 
 
 def subjects_find(*, email: str | None = None, phone: str | None = None) -> DataSubject | None:

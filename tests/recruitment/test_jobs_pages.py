@@ -136,7 +136,7 @@ def test_the_home_page_still_explains_itself_when_the_jobs_cannot_be_read(db, cl
     def broken():
         raise OperationalError("the database went away")
 
-    monkeypatch.setattr("apps.consent.views.vacancies_open", broken)
+    monkeypatch.setattr("apps.recruitment.views.vacancies_open", broken)
     response = client.get("/")
     assert response.status_code == 200
     page = response.content.decode()

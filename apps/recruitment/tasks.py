@@ -2,14 +2,14 @@
 
 from celery import shared_task
 
-from . import services
+from . import intake
 
 
 @shared_task
 def referee_notices_expire_task() -> int:
-    return services.referee_notices_expire()
+    return intake.referee_notices_expire()
 
 
 @shared_task
 def pending_requests_expire_task() -> int:
-    return services.pending_requests_expire()
+    return intake.pending_requests_expire()

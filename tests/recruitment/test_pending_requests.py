@@ -16,26 +16,20 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import Actor
 from apps.consent.models import ConsentRecord, PendingRequest, Purpose, Submission
 from apps.consent.selectors import consents_current_for
-from apps.consent.services import (
-    CollectionContext,
-    PendingOutcome,
-    consent_withdraw,
-    pending_request_confirm,
-    pending_requests_expire,
-    submission_receive,
-)
+from apps.consent.services import CollectionContext, consent_withdraw
 from apps.notifications.models import Notification
 from apps.notifications.rendering import render_message
 from apps.policies.models import DisclosureChoice
+from apps.recruitment.intake import PendingOutcome, pending_request_confirm, pending_requests_expire, submission_receive
 from apps.selfservice.services import link_request_create, link_request_process
 from apps.staff.services import person_add_by_staff
 from apps.subjects.links import LinkProblem, link_resolve
 from apps.subjects.models import DataSubject, ErasureJob, IdentityDocument, PersonalRecord, ServiceEngagement
 from apps.subjects.services import engagements_complete, subject_erase, subject_export
 from tests.consent.helpers import application_post
-from tests.consent.test_application_intake import _data
 from tests.factories import PDF_BYTES, VacancyFactory
 from tests.policies.helpers import HIRING, TALENT_POOL, publish
+from tests.recruitment.test_application_intake import _data
 
 pytestmark = pytest.mark.django_db
 CONTEXT = CollectionContext(collection_point="apply-form", form_version="t", source=ConsentRecord.Source.WEB_FORM,

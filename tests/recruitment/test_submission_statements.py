@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_chain_verify
 from apps.consent.models import ConsentRecord, RefereeNotice
-from apps.consent.services import CollectionContext, purposes_shown, submission_receive
+from apps.consent.services import CollectionContext, purposes_shown
 from apps.notifications.models import Notification
+from apps.recruitment.intake import submission_receive
 from apps.vault.services import key_scope
 from tests.consent.helpers import application_post
 from tests.factories import PDF_BYTES, VacancyFactory

@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.consent.models import ConsentRecord, PendingRequest, Purpose
-from apps.consent.services import CollectionContext, submission_receive
+from apps.consent.services import CollectionContext
+from apps.recruitment.intake import submission_receive
 from apps.subjects.links import link_url
 from apps.subjects.models import PersonalRecord, ServiceEngagement
 from tests.conftest import wait_for

@@ -10,6 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
+from apps.consent.models import ConsentRecord, Submission
+from apps.consent.selectors import form_missing, purposes_for
+from apps.consent.services import PURPOSES, CollectionContext, purposes_shown
 from apps.core.http import client_ip
 from apps.core.pagecache import cached_page, page_mark
 from apps.core.uploads import accepts_uploads
@@ -20,16 +23,11 @@ from apps.subjects.services import VacancyClosed
 from apps.vault.files import StorageFull
 
 from .forms import FORM_VERSIONS, ApplicationForm, ContactForm
-from .models import ConsentRecord, Submission
-from .selectors import form_missing, purposes_for
-from .services import (
+from .intake import (
     FIELD_LABELS,
-    PURPOSES,
-    CollectionContext,
     PendingOutcome,
     pending_request_confirm,
     pending_request_show,
-    purposes_shown,
     submission_receive,
 )
 
@@ -72,12 +70,12 @@ def _received(request: HttpRequest, submission: Submission, purposes: list) -> H
         connection.close()  # a restarted database: the page below reconnects instead of failing
         return _done_page(request, submission, purposes)
     # Still marked modified, so the session middleware sets the cookie (and writes the row again).
-    return redirect("consent:done")
+    return redirect("recruitment:done")
 
 
 def _vacancy_gone(request: HttpRequest, *, status: int = 410) -> HttpResponse:
     """A closed or unknown job: said plainly, with the way to the open ones; nothing was stored."""
-    return render(request, "consent/vacancy_gone.html", status=status)
+    return render(request, "recruitment/vacancy_gone.html", status=status)
 
 
 def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str) -> HttpResponse:
@@ -172,13 +170,13 @@ def _is_uuid(value: str) -> bool:
 @ratelimit(key="ip", rate=settings.FORM_POST_RATE, method="POST", block=True)
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
-    return _collect(request, kind="apply", form_class=ApplicationForm, template="consent/apply.html")
+    return _collect(request, kind="apply", form_class=ApplicationForm, template="recruitment/apply.html")
 
 
 @ratelimit(key="ip", rate=settings.FORM_POST_RATE, method="POST", block=True)
 @require_http_methods(["GET", "POST"])
 def contact(request: HttpRequest) -> HttpResponse:
-    return _collect(request, kind="contact", form_class=ContactForm, template="consent/contact.html")
+    return _collect(request, kind="contact", form_class=ContactForm, template="recruitment/contact.html")
 
 
 @require_GET
@@ -191,7 +189,7 @@ def done(request: HttpRequest) -> HttpResponse:
 
 
 def _done_page(request: HttpRequest, submission: Submission, purposes: list) -> HttpResponse:
-    response = render(request, "consent/done.html", {
+    response = render(request, "recruitment/done.html", {
         "vacancy": submission.vacancy, "kind": submission.kind,
         "fields": [FIELD_LABELS[f] for f in submission.fields],
         "purposes": [p for p in purposes if p.slug in submission.purposes],
@@ -226,7 +224,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def jobs(request: HttpRequest) -> HttpResponse:
     """The open jobs: rendered once per language and version of the open jobs (apps.core.pagecache)."""
     return cached_page(request, name="jobs", depends=(VACANCIES,), render=lambda marks: render(
-        request, "consent/jobs.html", {**marks, "vacancies": list(vacancies_open())}))
+        request, "recruitment/jobs.html", {**marks, "vacancies": list(vacancies_open())}))
 
 
 @require_GET
@@ -238,7 +236,7 @@ def job(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         vacancy = vacancy_get(pk=pk)
         if vacancy is None:
             raise Http404
-        return render(request, "consent/job.html", {**marks, "vacancy": vacancy},
+        return render(request, "recruitment/job.html", {**marks, "vacancy": vacancy},
                       status=200 if vacancy.is_open else 410)
 
     return cached_page(request, name="job", depends=(VACANCIES,), parts=(pk,), render=page)
@@ -292,4 +290,4 @@ def pending(request: HttpRequest, token: str) -> HttpResponse:
     shown, problem = pending_request_show(token=token)
     if shown is None:
         return _pending_answer(request, problem)
-    return _private(render(request, "consent/pending.html", {"shown": shown}))
+    return _private(render(request, "recruitment/pending.html", {"shown": shown}))

@@ -6,10 +6,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from apps.consent.forms import ContactForm
 from apps.consent.models import RefereeNotice
-from apps.consent.tasks import referee_notices_expire_task
 from apps.notifications import backends as sms_backends
+from apps.recruitment.forms import ContactForm
+from apps.recruitment.tasks import referee_notices_expire_task
 from apps.subjects.models import DataSubject, PersonalRecord
 from tests.consent.helpers import application_post
 
@@ -25,7 +25,8 @@ def sms(settings) -> list:
     return sms_backends.outbox
 
 
-@pytest.mark.parametrize("name", ["Amani Wekesa", "Zoë N'Dour-Wanjiru", "José Ñúñez", "Ng’ang’a Kamau", "Li"])
+@pytest.mark.parametrize("name", ["Amani Wekesa", "Zoë N'Dour-Wanjiru", "José Ñúñez", "Ng’ang’a Kamau", "Li",
+                                  "Мария Иванова", "Amani Wekesa Njeri Otieno Kamau"])
 def test_real_names_with_accents_hyphens_and_apostrophes_are_accepted(name):
     form = ContactForm({"full_name": name, "email": "a@example.org", "message": "Hi"}, purposes=[])
     form.is_valid()
@@ -41,6 +42,18 @@ def test_anything_but_a_name_is_refused_with_a_clear_message(client, demo_purpos
     assert response.status_code == 400
     body = response.content.decode()
     assert "Enter a name" in body
+    assert DataSubject.objects.count() == 0 and sms == []
+
+
+@pytest.mark.parametrize(("name", "says"), [
+    ("Amani\u3164Wekesa", "Enter a name using letters only"),  # a Hangul filler: a letter that shows nothing
+    ("Amani\u200bWekesa", "Enter a name using letters only"),  # a zero-width space
+    ("Аmani Wekesa", "one alphabet"),  # the first letter is Cyrillic
+    ("Safaricom Support Reply With Your Mpesa PIN", "at most 5 words"),
+])
+def test_invisible_letters_look_alike_alphabets_and_sentences_are_refused(client, demo_purposes, sms, name, says):
+    response = client.post("/apply/", application_post(referee_1_name=name))
+    assert response.status_code == 400 and says in response.content.decode()
     assert DataSubject.objects.count() == 0 and sms == []
 
 

@@ -8,8 +8,9 @@ import pytest
 from apps.audit.models import AuditEvent
 from apps.audit.services import Actor
 from apps.consent.models import ConsentRecord, Purpose, Submission
-from apps.consent.services import CollectionContext, submission_receive
+from apps.consent.services import CollectionContext
 from apps.notifications.models import Notification
+from apps.recruitment.intake import submission_receive
 from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord, ServiceEngagement, Vacancy
 from apps.subjects.services import (
     DocumentRejected,

@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import views
 
-app_name = "consent"
+app_name = "recruitment"
 urlpatterns = [
     path("apply/", views.apply, name="apply"),
     path("contact/", views.contact, name="contact"),

@@ -1,0 +1,31 @@
+"""How many SMS one number may receive from us: every SMS we queue counts against its number.
+
+SMS cost money and reach a phone in our sender's name, and our forms let anyone name a number (as their own,
+or as a referee's). A number gets at most SMS_PER_NUMBER_LIMITS messages per window (by default 3 an hour and
+10 a day); a message beyond that is not queued, and the audit log says so without the number. Counted in the
+shared cache (Redis, with the per-process fallback of apps.core.cache) under a keyed hash of the number, never
+the number itself; a window starts with its first message."""
+
+from django.conf import settings
+from django.core.cache import cache
+
+from apps.vault.services import blind_index_for
+
+
+def _keys(recipient: str) -> list[tuple[str, int, int]]:
+    digest = blind_index_for(kind="sms-limit", normalised=recipient)
+    return [(f"sms-limit:{seconds}:{digest}", count, seconds) for count, seconds in settings.SMS_PER_NUMBER_LIMITS]
+
+
+def sms_allowance_take(*, recipient: str) -> bool:
+    """Count one SMS to this number (E.164) in every window; False, and nothing counted, if any window is full."""
+    keys = _keys(recipient)
+    if any((cache.get(key) or 0) >= count for key, count, _seconds in keys):
+        return False
+    for key, _count, seconds in keys:
+        if not cache.add(key, 1, timeout=seconds):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr: the window starts again
+                cache.add(key, 1, timeout=seconds)
+    return True

@@ -1,0 +1,197 @@
+"""The public collection forms (an application, a message to us). Consent boxes come from apps.consent.forms."""
+
+import re
+import unicodedata
+import uuid
+
+from confusable_homoglyphs import confusables
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from apps.consent.forms import ConsentFormMixin
+from apps.consent.models import Purpose
+from apps.core.uploads import UploadLimits
+from apps.subjects.models import IdentityDocument, PersonalRecord
+from apps.subjects.selectors import vacancies_open
+from apps.subjects.services import sniff_content_type
+
+FORM_VERSIONS = {"apply": "apply-2026-12", "contact": "contact-2026-11"}
+
+# Words of letters (any script, accents included) joined by one space, hyphen or apostrophe. No digits,
+# dots, colons or slashes (so no link), no line breaks: a name is pasted into SMS to unverified numbers.
+NAME_PATTERN = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*")
+NAME_MIN, NAME_MAX = 2, 100
+
+
+NAME_WORDS_MAX, NAME_WORD_MAX = 5, 30  # a name's shape, not a sentence: it is pasted into SMS to other people
+# Letters that show nothing (Unicode "default ignorable" letters: Hangul and Khmer fillers); format characters
+# (category Cf: zero-width joiners, direction marks) are refused by the pattern already.
+INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u17b4\u17b5")
+
+
+def validate_person_name(value: str) -> None:
+    if not NAME_MIN <= len(value) <= NAME_MAX:
+        raise ValidationError(_("Enter a name of %(min)s to %(max)s characters.") % {"min": NAME_MIN, "max": NAME_MAX},
+                              code="length")
+    if INVISIBLE_LETTERS.intersection(value) or not NAME_PATTERN.fullmatch(value):
+        raise ValidationError(_("Enter a name using letters only, with spaces, hyphens or apostrophes between them."),
+                              code="invalid")
+    words = re.split(r"[ '’-]", value)
+    if len(value.split(" ")) > NAME_WORDS_MAX or any(len(word) > NAME_WORD_MAX for word in words):
+        raise ValidationError(_("Enter a name of at most %(words)s words, as it is written on an ID.")
+                              % {"words": NAME_WORDS_MAX}, code="shape")
+    if any(confusables.is_mixed_script(word) for word in words):
+        raise ValidationError(_("Each word of a name must be written in one alphabet: a word mixes letters of "
+                                "different alphabets that look alike."), code="mixed_script")
+
+
+class PersonNameField(forms.CharField):
+    """A person's name, validated as a name: it may be sent by SMS to someone else."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=NAME_MAX, validators=[validate_person_name], **kwargs)
+
+    def to_python(self, value: str | None) -> str:
+        value = super().to_python(value)
+        # One form for accented letters; runs of spaces count as one (a line break is not a space).
+        return re.sub(r" {2,}", " ", unicodedata.normalize("NFC", value))
+
+
+# django-phonenumber-field has no Swahili catalogue: the message is ours, so it is translated.
+PHONE = {"invalid": _("Enter a valid phone number, for example 0712 345 678 or +254 712 345 678.")}
+
+class ContactForm(ConsentFormMixin, forms.Form):
+    key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    full_name = PersonNameField(label=_("Your name"), widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(label=_("Email address"), max_length=254,
+                             help_text=_("Required: we reply here and send your private link here."),
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    mobile = PhoneNumberField(label=_("Mobile number (optional)"), required=False, region="KE", error_messages=PHONE,
+                              help_text=_("Optional. If you give it, we also send your link by SMS. For example "
+                                          "0712 345 678 or +254 712 345 678."),
+                              widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    message = forms.CharField(label=_("Your message"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args, purposes: list[Purpose], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_purposes(purposes)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.clean_purposes()
+        return cleaned
+
+
+id_number_validator = RegexValidator(r"^[A-Za-z0-9-]{4,20}$", _("Enter the number as printed: 4 to 20 letters, "
+                                                                "digits or dashes."))
+
+
+class PersonalDetailsForm(forms.Form):
+    """The fields of a personal record, validated the same way wherever they are entered."""
+
+    full_name = PersonNameField(label=_("Full name"), widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(label=_("Email address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    mobile = PhoneNumberField(label=_("Mobile number"), region="KE", error_messages=PHONE,
+                              help_text=_("For example 0712 345 678 or +254 712 345 678."),
+                              widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    address = forms.CharField(label=_("Postal or physical address"), max_length=1000,
+                              widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}))
+    legal_id_type = forms.ChoiceField(label=_("Type of ID"), choices=PersonalRecord.LegalIdType.choices)
+    legal_id_number = forms.CharField(label=_("ID number"), max_length=20, validators=[id_number_validator])
+    referee_1_name = PersonNameField(label=_("Name"))
+    referee_1_phone = PhoneNumberField(label=_("Phone number"), region="KE", error_messages=PHONE,
+                                       help_text=_("A mobile number, for example 0722 123 456."),
+                                       widget=forms.TextInput(attrs={"inputmode": "tel", "size": 20}))
+    referee_1_relationship = forms.CharField(label=_("How they know you"), max_length=100)
+    referee_2_name = PersonNameField(label=_("Name"))
+    referee_2_phone = PhoneNumberField(label=_("Phone number"), region="KE", error_messages=PHONE,
+                                       help_text=_("A mobile number, for example 0722 123 456."),
+                                       widget=forms.TextInput(attrs={"inputmode": "tel", "size": 20}))
+    referee_2_relationship = forms.CharField(label=_("How they know you"), max_length=100)
+
+    def record_data(self) -> dict:
+        c = self.cleaned_data
+        return {
+            "full_name": c["full_name"], "email": c["email"], "mobile": c["mobile"], "address": c["address"],
+            "legal_id_type": c["legal_id_type"], "legal_id_number": c["legal_id_number"],
+            "referees": [{"name": c[f"referee_{i}_name"], "phone": c[f"referee_{i}_phone"].as_e164,
+                          "relationship": c[f"referee_{i}_relationship"]} for i in (1, 2)],
+        }
+
+
+class VacancyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.title} ({obj.controller.name}, {obj.location})"
+
+
+class ApplicationForm(ConsentFormMixin, PersonalDetailsForm):
+    key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    # Only open vacancies are choices: a closed or unknown one is refused with a message, nothing stored.
+    vacancy = VacancyChoiceField(
+        label=_("The job you are applying for"), queryset=vacancies_open(), empty_label=_("Choose a job"),
+        error_messages={"required": _("Choose the job you are applying for."),
+                        "invalid_choice": _("This job is closed or does not exist. Choose one of the open jobs.")},
+    )
+    id_document = forms.FileField(
+        label=_("Scan or photo of your ID"),
+        help_text=_("PDF, JPEG or PNG, at most 10 MB. It is encrypted before it is stored."),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+    experience = forms.CharField(
+        label=_("Your work experience (optional)"), required=False, max_length=2000,
+        help_text=_("A few lines about the work you have done, at most 2000 characters. It is encrypted."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    cv = forms.FileField(
+        label=_("Your CV (optional)"), required=False,
+        help_text=_("A PDF, at most 5 MB. It is encrypted before it is stored."),
+        widget=forms.FileInput(attrs={"accept": "application/pdf"}),
+    )
+
+    # Room for every text field at its longest, the consent boxes and the multipart framing.
+    TEXT_ALLOWANCE_BYTES = 64 * 1024
+
+    def __init__(self, *args, purposes: list[Purpose], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_purposes(purposes)
+
+    @classmethod
+    def upload_limits(cls) -> UploadLimits:
+        """The largest body this form can honestly be: one ID scan at its limit plus the text."""
+        files = frozenset(name for name, field in cls.base_fields.items() if isinstance(field, forms.FileField))
+        return UploadLimits(max_body_bytes=settings.UPLOAD_MAX_BYTES * len(files) + cls.TEXT_ALLOWANCE_BYTES,
+                            file_fields=files)
+
+    def clean_id_document(self) -> bytes:
+        upload = self.cleaned_data["id_document"]
+        if upload.size > IdentityDocument.MAX_BYTES:
+            raise ValidationError(_("The file is larger than 10 MB. Please send a smaller scan or photo."))
+        data = upload.read()
+        if sniff_content_type(data[:16]) is None:
+            raise ValidationError(_("This file is not a PDF, JPEG or PNG. Please send a scan or photo in one of "
+                                    "these formats."))
+        return data
+
+    def clean_cv(self) -> bytes | None:
+        upload = self.cleaned_data.get("cv")
+        if not upload:
+            return None
+        if upload.size > IdentityDocument.CV_MAX_BYTES:
+            raise ValidationError(_("The CV is larger than 5 MB. Please send a smaller PDF."))
+        data = upload.read()
+        if sniff_content_type(data[:16]) not in IdentityDocument.CV_TYPES:
+            raise ValidationError(_("This file is not a PDF. Please send your CV as a PDF."))
+        return data
+
+    def record_data(self) -> dict:
+        return {**super().record_data(), "experience": self.cleaned_data.get("experience", "")}
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.clean_purposes()
+        return cleaned
