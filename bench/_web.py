@@ -57,9 +57,10 @@ def truncate_all() -> None:
         raise RuntimeError("refusing to truncate a database that is not a bench database")
     tables = [model._meta.db_table
               for label in ("audit", "vault", "subjects", "consent", "notifications", "policies", "cookies",
-                            "selfservice", "sessions")
+                            "selfservice", "sessions", "recruitment")
               for model in apps.get_app_config(label).get_models() if model._meta.managed]
-    tables += ["bench_baseline_application", "bench_baseline_sealedapplication"]
+    tables += ["bench_baseline_application", "bench_baseline_sealedapplication", "bench_baseline_peerapplication",
+               "bench_baseline_peerconsent", "bench_baseline_peeraudit"]
     with connection.cursor() as cursor:
         cursor.execute("SET privacy_portal.allow_audit_truncate = on")
         cursor.execute(f"TRUNCATE {', '.join(connection.ops.quote_name(t) for t in tables)} CASCADE")
@@ -108,7 +109,7 @@ def production_env(*, port: int, logs: Path, queue: str) -> dict[str, str]:
 class Servers:
     """The product and the baseline, each a gunicorn with 2 sync workers, started and stopped together."""
 
-    def __init__(self, *, before: Path | None = None, minimum: bool = False) -> None:
+    def __init__(self, *, before: Path | None = None, minimum: bool = False, peer: bool = False) -> None:
         self.logs = Path(tempfile.mkdtemp(prefix="pp-bench-web-"))
         self.queue = f"bench-web-{uuid.uuid4().hex[:8]}"
         self.product = Server("product", "privacy_portal.settings")
@@ -117,10 +118,12 @@ class Servers:
         self.before = Server("before", "privacy_portal.settings", root=before.resolve()) if before else None
         # The product's settings and pages, with POST /apply/ doing the least an accountable intake does.
         self.minimum = Server("minimum", "bench.baseline.minimum_settings") if minimum else None
+        # A typical peer's intake (ATOMIC_REQUESTS, Fernet under one key, consent rows, an audit row, a file).
+        self.peer = Server("peer", "bench.baseline.peer_settings") if peer else None
 
     @property
     def all(self) -> list[Server]:
-        return [s for s in (self.product, self.before, self.minimum, self.baseline) if s is not None]
+        return [s for s in (self.product, self.before, self.minimum, self.peer, self.baseline) if s is not None]
 
     def __enter__(self) -> "Servers":
         env = production_env(port=self.product.port, logs=self.logs, queue=self.queue)

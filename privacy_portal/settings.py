@@ -467,17 +467,17 @@ CELERY_BEAT_SCHEDULE["campaigns-redrive"] = {
 SELF_SERVICE_LINK_DAYS = env.int("SELF_SERVICE_LINK_DAYS", default=30)
 # A phone number named as a referee is told so by SMS at most once in this many days.
 REFEREE_NOTICE_INTERVAL_DAYS = env.int("REFEREE_NOTICE_INTERVAL_DAYS", default=30)
-# A public form that matches a person we know waits this long for their confirmation, then is erased.
-PENDING_REQUEST_DAYS = env.int("PENDING_REQUEST_DAYS", default=7)
+# A form sent from the website waits this long for its address's owner to confirm it (code or link), then it
+# and its key are destroyed; one reminder is sent after INTAKE_REMINDER_HOURS. Wrong codes allowed per form,
+# and codes sent by SMS per form on the sender's request (apps.recruitment.intake).
+INTAKE_PENDING_DAYS = env.int("INTAKE_PENDING_DAYS", default=7)
+INTAKE_REMINDER_HOURS = env.int("INTAKE_REMINDER_HOURS", default=48)
+INTAKE_CODE_ATTEMPTS = 5
+INTAKE_CODE_SMS_MAX = 2
 # At most this many SMS to one number per window (count, seconds), whatever sends them (apps.notifications.limits).
 SMS_PER_NUMBER_LIMITS = ((env.int("SMS_PER_NUMBER_HOUR", default=3), 3600),
                          (env.int("SMS_PER_NUMBER_DAY", default=10), 86400))
-# At most this many such forms wait for one person at a time: anyone can send the form with another's address,
-# and each one emails that person. A form beyond it is not kept and nobody is emailed (the visitor's page
-# is the same).
-PENDING_REQUESTS_WAITING_MAX = env.int("PENDING_REQUESTS_WAITING_MAX", default=3)
-CELERY_BEAT_SCHEDULE["pending-requests-expire"] = {
-    "task": "apps.recruitment.tasks.pending_requests_expire_task", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["intakes-expire"] = {"task": "apps.recruitment.tasks.intakes_expire_task", "schedule": 3600.0}
 STEPUP_CODE_MINUTES = 10
 STEPUP_MAX_TRIES = 5
 # Wrong codes one link allows in 24 hours, across codes; the last one signs the link out.

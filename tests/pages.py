@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from django.test import Client
 from django.urls import reverse
 
-from apps.notifications.models import Notification
 from apps.policies.links import choice_token
 from apps.subjects.links import referee_token
 from apps.subjects.models import PersonalRecord
 from apps.subjects.services import subject_erase
-from tests.consent.helpers import application_post
+from tests.consent.helpers import application_post, intake_link, send_form
 from tests.factories import EngagementFactory
 from tests.policies.helpers import TALENT_POOL, publish
 
@@ -41,7 +40,7 @@ def site_pages(mailoutbox) -> SitePages:
     """Needs `demo_purposes` (and a committed database: the pages may be served by the live server)."""
     client = Client()
     mailoutbox.clear()
-    assert client.post("/apply/", application_post(consent_marketing="on")).status_code == 302
+    assert send_form(client, "/apply/", application_post(consent_marketing="on")).status_code == 302
     link = "/" + LINK_RE.search(mailoutbox[-1].body).group(0).split("/", 3)[3]
     client.post(link + "code/", {"action": "send"})
     code = re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
@@ -56,15 +55,15 @@ def site_pages(mailoutbox) -> SitePages:
                                                          choice="opted-in", language="en")])
     referee = reverse("selfservice:referee", args=[referee_token(subject, record.referees[0]["id"])])
     certificate = subject_erase(subject=EngagementFactory().subject, reason="subject-request")
-    # The same address on the form again, from another browser: the "was it you?" page its email links to.
-    assert Client().post("/apply/", application_post()).status_code == 302
-    asked = Notification.objects.filter(subject=subject, template="pending_confirm").latest("created_at")
-    pending = "/" + asked.context["link"].split("/", 3)[3]
+    # The same address on the form again, not confirmed yet: the page that asks for the emailed code, and the
+    # page the email's link opens.
+    assert send_form(client, "/apply/", application_post(), confirm=False).status_code == 302
+    pending = "/" + intake_link().split("/", 3)[3]
 
     public = ["/", "/apply/", "/contact/", "/sent/", "/privacy/", "/privacy/versions/", "/privacy/versions/1/",
               f"/privacy/changes/1/{version.number}/", choice, "/privacy/choice/not-a-token/", "/cookies/",
               "/me/resend/", "/me/not-a-token/", referee, "/verify/", "/no-such-page/",
-              pending, "/confirm/not-a-token/"]
+              "/sent/code/", pending, "/confirm/not-a-token/"]
     private = [link, link + "code/", link + "code/?next=export", link + "data/", link + "correct/",
                link + "withdraw/recruitment/", link + "give/marketing/", link + "delete/"]
     return SitePages(client=client, public=public, private=private, link=link, certificate=certificate.signed)

@@ -13,7 +13,7 @@ from apps.policies.services import disclosure_choice_record
 from apps.subjects.links import link_token
 from apps.subjects.seed import DEMO_VACANCIES
 from apps.subjects.services import restriction_set, subject_erase
-from tests.consent.helpers import application_post
+from tests.consent.helpers import application_post, intake_link, send_form
 from tests.factories import EngagementFactory
 from tests.policies.helpers import BACKGROUND, HIRING, publish
 
@@ -47,10 +47,24 @@ def test_a_form_with_errors_meets_wcag_aa(page, demo_purposes):
 
 def test_the_self_service_pages_meet_wcag_aa(page, demo_purposes, client, mailoutbox, settings, live_server):
     settings.SITE_URL = live_server.url
-    assert client.post("/apply/", application_post()).status_code == 302
+    assert send_form(client, "/apply/", application_post()).status_code == 302
     link = re.search(r"https?://\S+/me/\S+/", mailoutbox[-1].body).group(0)
     for path in ["", "code/", "delete/"]:
         _check(page, link + path)
+
+
+def test_the_pages_of_a_form_waiting_for_its_code_meet_wcag_aa(page, demo_purposes, client, settings, live_server):
+    settings.SITE_URL = live_server.url
+    assert send_form(client, "/apply/", application_post(), confirm=False).status_code == 302
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
+                               "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
+    _check(page, "/sent/code/")
+    page.locator("#id_code").fill("12")
+    page.locator("button[value=code]").click()
+    page.get_by_role("alert").wait_for()  # a mistake, summarised
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()
+    _check(page, "/" + intake_link().split("/", 3)[3])  # the emailed link's page
 
 
 def test_the_verify_page_with_a_result_meets_wcag_aa(page, demo_purposes):

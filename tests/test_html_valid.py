@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import _missing
-from tests.consent.helpers import application_post
+from tests.consent.helpers import application_post, send_form
 from tests.pages import site_pages
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,8 +47,8 @@ def _pages(client, mailoutbox) -> dict[str, str]:
     pages = site_pages(mailoutbox)
     c = pages.client
     html = {path: c.get(path).content.decode() for path in pages.all}
-    html["/apply/ (with errors)"] = c.post("/apply/", application_post(mobile="020 222 3333 44")).content.decode()
-    html["/contact/ (with errors)"] = c.post("/contact/", {}).content.decode()
+    html["/apply/ (with errors)"] = send_form(c, "/apply/", application_post(mobile="020 222 3333 44")).content.decode()
+    html["/contact/ (with errors)"] = send_form(c, "/contact/", {}).content.decode()
     html["/me/resend/ (with errors)"] = c.post("/me/resend/", {}).content.decode()
     html["correct (with errors)"] = c.post(pages.link + "correct/", {}).content.decode()
     html["/verify/ (a result)"] = c.post("/verify/", {"proof": pages.certificate}).content.decode()

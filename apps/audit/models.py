@@ -82,6 +82,12 @@ class Verb(models.TextChoices):
     PENDING_REQUEST_CONFIRMED = "pending_request.confirmed"
     PENDING_REQUEST_DISCARDED = "pending_request.discarded"
     PENDING_REQUEST_EXPIRED = "pending_request.expired"
+    # a form from the website, held until the address's owner proves it (apps.recruitment.intake)
+    INTAKE_HELD = "intake.held"
+    INTAKE_CONFIRMED = "intake.confirmed"
+    INTAKE_DISCARDED = "intake.discarded"
+    INTAKE_EXPIRED = "intake.expired"
+    INTAKE_CODE_WRONG = "intake.code_wrong"
     DOCUMENT_REMOVED = "document.removed"
     BREACH_PERSON_NOTIFIED = "breach.person_notified"
     SUBJECT_RESTRICTED = "subject.restricted"

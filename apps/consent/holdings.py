@@ -3,7 +3,6 @@
 from django.db.models import QuerySet
 
 from apps.core.datamap import AsEvidence, Category, Days, Delete, Holding, Keep
-from apps.vault.fields import holds_value
 
 from .receipts import receipt_sign
 
@@ -34,12 +33,6 @@ def _submissions(rows: QuerySet) -> list[dict]:
              "sent_at": s.created_at.isoformat()} for s in rows]
 
 
-def _pending(rows: QuerySet) -> list[dict]:
-    # What the form was and when, not what it said: it may have been sent by someone else.
-    return [{"form": p.kind, "vacancy": str(p.vacancy_id) if p.vacancy_id else None, "purposes_ticked": p.purposes,
-             "sent_at": p.created_at.isoformat()} for p in rows]
-
-
 HOLDINGS = [
     Holding(model="consent.ConsentRecord", categories=(Category.CONSENT_EVIDENCE,),
             purposes=("proving who agreed to which purpose, under which policy, seeing which words",),
@@ -52,15 +45,6 @@ HOLDINGS = [
             purposes=("recognising a form sent twice, and confirming what was sent",),
             legal_basis="consent, given on the form", on_erasure=Delete(), retention=Days(30),
             export=_submissions, export_key="submissions"),
-    Holding(model="consent.PendingRequest",
-            categories=(Category.SUBMISSION, Category.IDENTITY, Category.CONTACT, Category.ADDRESS, Category.REFEREE,
-                        Category.GOVERNMENT_ID, Category.ID_DOCUMENT, Category.PROFESSIONAL, Category.MESSAGE),
-            purposes=("holding a form sent with a known person's email address until that person confirms it "
-                      "was them, so that nobody else can add to their record or give consents in their name",),
-            legal_basis="consent, given on the form, applied only once the person confirms it",
-            on_erasure=Delete(), retention=Days("PENDING_REQUEST_DAYS"), export=_pending,
-            export_key="forms_waiting_for_confirmation",
-            held_when=((Category.ID_DOCUMENT, holds_value("document")), (Category.PROFESSIONAL, holds_value("cv")))),
     Holding(model="consent.RefereeNotice", person=None, categories=(Category.REFEREE,),
             purposes=("sending a phone number at most one referee message per period, so nobody is spammed",),
             legal_basis="the referee's interest in not being messaged repeatedly",

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.policies.models import PolicyVersion
 from apps.subjects.models import DataSubject
-from apps.vault.fields import EncryptedBinaryField, EncryptedCharField, EncryptedJSONField
+from apps.vault.fields import EncryptedCharField
 
 
 class Purpose(models.Model):
@@ -174,31 +174,3 @@ class RefereeNotice(models.Model):
 
     def __str__(self) -> str:
         return f"referee notice {self.pk}"
-
-
-class PendingRequest(models.Model):
-    """A public form that matched a person we already know (the blind index of their email). Whoever knows an
-    address can send a form with it, so nothing is done with it until the person confirms from the address we
-    hold (apps.recruitment.intake.pending_request_confirm). Sealed with that person's key; erased when
-    confirmed, discarded, or PENDING_REQUEST_DAYS old. It is not a service: it never keeps a person's data
-    alive when their real services end."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    key = models.UUIDField(unique=True)  # the form's key: its Submission (a resubmission finds that)
-    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=16)
-    vacancy = models.ForeignKey("subjects.Vacancy", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    purposes = models.JSONField(default=list)  # slugs ticked on the form
-    # Where and how it was collected (collection point, form version, language, notice versions shown): no
-    # personal data. What the form said, and the sender's IP address and browser, are in `data`, sealed.
-    context = models.JSONField(default=dict)
-    data = EncryptedJSONField(default=dict)
-    document = EncryptedBinaryField(null=True, blank=True)  # the ID scan sent, if any
-    cv = EncryptedBinaryField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)  # pending_requests_expire
-
-    def __str__(self) -> str:
-        return f"pending request {self.pk}"
-
-    def vault_subject_id(self) -> uuid.UUID:
-        return self.subject_id

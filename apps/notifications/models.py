@@ -26,7 +26,11 @@ class Notification(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # Erasure (through the personal-data map) filters on this foreign key's own index.
-    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.ForeignKey(DataSubject, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="notifications")
+    # A message about a form nobody has confirmed yet (apps.recruitment: the code that proves the address): no
+    # person exists, so it is sealed with the form's own key and deleted with it. Exactly one of the two is set.
+    intake_id = models.UUIDField(null=True, blank=True, db_index=True)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     template = models.SlugField(max_length=64, db_index=False)
     language = models.CharField(max_length=16, default="en")
@@ -56,6 +60,8 @@ class Notification(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_at__isnull=False), name="notification_sent_has_sent_at"
             ),
+            models.CheckConstraint(condition=Q(subject__isnull=True) ^ Q(intake_id__isnull=True),
+                                   name="notification_one_owner"),
         ]
         indexes = [
             # notifications_redrive: pending rows queued before a cut-off (and the few sending ones by status)
@@ -68,7 +74,12 @@ class Notification(models.Model):
         return f"{self.channel} {self.template} {self.pk} ({self.status})"
 
     def vault_subject_id(self) -> uuid.UUID:
-        return self.subject_id
+        return self.owner_id
+
+    @property
+    def owner_id(self) -> uuid.UUID:
+        """Whose key seals it, and whom its audit events name: the person, or the unconfirmed form."""
+        return self.subject_id or self.intake_id
 
     @property
     def is_sent(self) -> bool:

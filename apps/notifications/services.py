@@ -114,12 +114,13 @@ def _supported_language(language: str) -> str:
 class Message:
     """One message to queue with notifications_queue()."""
 
-    subject: DataSubject
+    subject: DataSubject | None  # None: a message about an unconfirmed form (intake_id)
     channel: str
     template: str
     recipient: str
     context: dict | None = None
     language: str = "en"
+    intake_id: uuid.UUID | None = None
 
 
 def notification_queue(*, subject: DataSubject, channel: str, template: str, recipient: str,
@@ -145,15 +146,17 @@ def _checked(message: Message, templates_found: set[tuple[str, str]] | None = No
             raise ValueError(f"no {message.channel} template {message.template!r}") from None
         if templates_found is not None:
             templates_found.add((message.template, message.channel))
-    if message.subject.is_erased:
+    if (message.subject is None) == (message.intake_id is None):
+        raise ValueError("a message is about a person or about an unconfirmed form")
+    if message.subject is not None and message.subject.is_erased:
         raise ValueError("this person's data has been erased")
     language = _supported_language(message.language)
     with translation.override(language):
         # Plain JSON from here on; lazy translations become text in the message's language.
         context = json.loads(json.dumps(message.context or {}, cls=DjangoJSONEncoder))
     return Notification(
-        subject=message.subject, channel=message.channel, template=message.template, language=language,
-        recipient=_normalise_recipient(message.channel, message.recipient), context=context,
+        subject=message.subject, intake_id=message.intake_id, channel=message.channel, template=message.template,
+        language=language, recipient=_normalise_recipient(message.channel, message.recipient), context=context,
     )
 
 
@@ -168,7 +171,8 @@ def notifications_queue(*, messages: list[Message], skip_unusable: bool = False,
     for now (apps.notifications.limits) is None in the list and audited as skipped; the rest are queued.
     audit_each=False: the caller audits the batch
     in the same transaction (a campaign's slice: one event with its counts); each send is still audited."""
-    if restricted_any(subjects=[m.subject for m in messages if m.template not in WHILE_RESTRICTED]):
+    if restricted_any(subjects=[m.subject for m in messages
+                                if m.subject is not None and m.template not in WHILE_RESTRICTED]):
         raise SubjectRestricted
     checked: list[Notification | None] = []
     templates_found: set[tuple[str, str]] = set()
@@ -182,7 +186,7 @@ def notifications_queue(*, messages: list[Message], skip_unusable: bool = False,
     over_limit = [n for n in checked if n is not None and n.channel == Notification.Channel.SMS
                   and not sms_allowance_take(recipient=n.recipient)]
     if over_limit:
-        audit_records(entries=[Entry(SYSTEM, Verb.NOTIFICATION_SKIPPED, n.subject_id,
+        audit_records(entries=[Entry(SYSTEM, Verb.NOTIFICATION_SKIPPED, n.owner_id,
                                      {"channel": n.channel, "template": n.template, "why": "sms-limit"})
                                for n in over_limit])
         checked = [None if n in over_limit else n for n in checked]
@@ -196,7 +200,7 @@ def notifications_queue(*, messages: list[Message], skip_unusable: bool = False,
         Notification.objects.bulk_create(notifications)
         if audit_each:
             audit_records(entries=[
-                Entry(SYSTEM, Verb.NOTIFICATION_QUEUED, n.subject_id,
+                Entry(SYSTEM, Verb.NOTIFICATION_QUEUED, n.owner_id,
                       {"notification": str(n.pk), "channel": n.channel, "template": n.template})
                 for n in notifications
             ])
@@ -239,7 +243,7 @@ def _deliver(notification: Notification, *, connection: Any = None, renderer: Ba
         headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated"}, connection=connection,
     )
     email.attach_alternative(html, "text/html")
-    for attachment in render_attachments(notification.template, notification.context, notification.subject_id):
+    for attachment in render_attachments(notification.template, notification.context, notification.owner_id):
         email.attach(attachment.filename, attachment.content, attachment.mimetype)
     email.send()
     return message_id
@@ -330,7 +334,7 @@ def notifications_send(*, notification_ids: list[uuid.UUID]) -> BatchSent:
                          what="load", notification_id=notification_ids[0])
         if not rows:  # sent, failed, erased, or another worker has them
             return BatchSent(0, [])
-        _retrying(lambda: datakeys_prefetch(subject_ids=[n.subject_id for n in rows]), what="keys",
+        _retrying(lambda: datakeys_prefetch(subject_ids=[n.owner_id for n in rows]), what="keys",
                   notification_id=notification_ids[0])
     except DatabaseError:
         with contextlib.suppress(DatabaseError):  # if this fails too, the claim's timeout frees them
@@ -399,7 +403,7 @@ def _mark_sent_together(accepted: list[tuple[Notification, str]]) -> int:
             return 0
         erasure_jobs_release(notification_ids=list(fresh))  # erasures that waited for these messages
         audit_records(entries=[
-            Entry(SYSTEM, Verb.NOTIFICATION_SENT, n.subject_id,
+            Entry(SYSTEM, Verb.NOTIFICATION_SENT, n.owner_id,
                   {"notification": str(n.pk), "channel": n.channel, "template": n.template, "attempts": n.attempts})
             for n, _ in accepted if n.pk in fresh
         ])
@@ -450,7 +454,7 @@ def _mark_sent(notification: Notification, *, provider_message_id: str, by_sweep
         )
         if updated:
             erasure_jobs_release(notification_ids=[notification.pk])  # an erasure that waited for this message
-            audit_record(actor=SYSTEM, verb=Verb.NOTIFICATION_SENT, target=notification.subject_id,
+            audit_record(actor=SYSTEM, verb=Verb.NOTIFICATION_SENT, target=notification.owner_id,
                          detail={"notification": str(notification.pk), "channel": notification.channel,
                                  "template": notification.template, "attempts": notification.attempts,
                                  **({"recorded_by": "sweep"} if by_sweep else {})})
@@ -466,7 +470,7 @@ def _record_failure(notification: Notification, exc: Exception) -> None:
             rows.update(status=Notification.Status.FAILED, last_error=error)
             # An erasure waiting for this message goes ahead: the failure stays in the audit log.
             erasure_jobs_release(notification_ids=[notification.pk])
-            audit_record(actor=SYSTEM, verb=Verb.NOTIFICATION_FAILED, target=notification.subject_id,
+            audit_record(actor=SYSTEM, verb=Verb.NOTIFICATION_FAILED, target=notification.owner_id,
                          detail={"notification": str(notification.pk), "channel": notification.channel,
                                  "template": notification.template, "attempts": notification.attempts,
                                  "error": error})
@@ -583,3 +587,9 @@ def notifications_retry(*, notification_ids: list[uuid.UUID]) -> int:
         status=Notification.Status.PENDING, attempts=0, last_error="", queued_at=timezone.now())
     _publish_sends(ids)
     return len(ids)
+
+
+def notifications_erase_for_intake(*, intake_id: uuid.UUID) -> int:
+    """Delete the messages about an unconfirmed form (its key is destroyed with it). In the caller's transaction;
+    a send in flight finds its row gone and sends nothing more."""
+    return Notification.objects.filter(intake_id=intake_id).delete()[0]

@@ -195,3 +195,13 @@ class ApplicationForm(ConsentFormMixin, PersonalDetailsForm):
         cleaned = super().clean()
         self.clean_purposes()
         return cleaned
+
+
+class IntakeCodeForm(forms.Form):
+    """The 6-digit code emailed to the address a form gave."""
+
+    code = forms.RegexField(
+        regex=r"^\s*\d{6}\s*$", label=_("The 6-digit code from the email"), max_length=12,
+        error_messages={"invalid": _("Type the 6 digits of the code, for example 042917."),
+                        "required": _("Type the 6 digits of the code from the email.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}))

@@ -1,23 +1,31 @@
 """The intake: receiving a sent form (person, record, engagement, consents, confirmation), and the forms
 sent with the address of a person we know, held until that person confirms them."""
 
+import hmac
+import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy, gettext_noop
 
 from apps.audit.services import Actor, Verb, audit_record, audited_transaction
-from apps.consent.models import ConsentRecord, PendingRequest, Purpose, RefereeNotice, Submission
+from apps.consent.models import ConsentRecord, Purpose, RefereeNotice, Submission
 from apps.consent.selectors import consents_current_for, purposes_for
 from apps.consent.services import CollectionContext, consents_give, supported_language
-from apps.notifications.services import Message, notifications_erase_to, notifications_queue
+from apps.notifications.services import (
+    Message,
+    notifications_erase_for_intake,
+    notifications_erase_to,
+    notifications_queue,
+)
 from apps.policies.models import PolicyVersion
-from apps.policies.selectors import languages_of, policy_in_force
+from apps.policies.selectors import policy_in_force
 from apps.subjects import services as subject_services
 from apps.subjects.links import link_url, pending_resolve, pending_token, referee_url
 from apps.subjects.models import (
@@ -30,7 +38,10 @@ from apps.subjects.models import (
     Vacancy,
 )
 from apps.vault.files import files_kept_only_if_committed
-from apps.vault.services import blind_index_for
+from apps.vault.routers import vault_db
+from apps.vault.services import blind_index_for, datakey_create, datakey_destroy, key_scope
+
+from .models import PendingSubmission
 
 # --- receiving a form ----------------------------------------------------------------------------
 # Labels, not values: what a person is told we hold. Marked for translation, translated when shown.
@@ -137,121 +148,155 @@ def _record_values(kind: str, data: dict, referees: list[dict]) -> dict:
     return values if kind == "apply" else {k: values[k] for k in ["full_name", "email", "mobile"]}
 
 
-def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], context: CollectionContext,
-             document: bytes | None, vacancy: Vacancy | None = None, cv: bytes | None = None,
-             actor: Actor | None = None, reference: str = "", confirmed: bool = False) -> Submission:
-    referees = [{"id": uuid.uuid4().hex, **r} for r in data.get("referees", [])]
-    public = actor is None and context.controller is None and not confirmed  # a visitor's form, no staff, no client
-    actor = actor or (Actor.controller(context.controller) if context.controller else Actor.system(f"{kind}-form"))
-    if vacancy is not None:
-        vacancy = subject_services.vacancy_hold_open(vacancy_id=vacancy.pk)
-    values = _record_values(kind, data, referees)
-    subject = _applicant_known(email=data["email"], holder=context.controller) if kind == "apply" else None
-    known = subject is not None
-    if known and public:
-        # A public form with the address of a person we know: it changes nothing until they confirm it.
-        return _receive_held(key=key, kind=kind, data=data, purposes=purposes, context=context, document=document,
-                             vacancy=vacancy, cv=cv, subject=subject)
-    if known:
-        # Whoever knows an address can send a form with it, so a form never changes what we already hold
-        # about a person we know: a new mobile number would let a stranger ask for the private link by SMS,
-        # a new ID scan or CV would replace theirs. Only what the record lacks is added; the person corrects
-        # the rest through their private link (the confirmation says so, and it goes to the address held).
-        held = PersonalRecord.objects.get(subject=subject)
-        # Confirmed by the person from the address we hold (pending_request_confirm): what the record lacks
-        # (address, legal ID, referees) is added too, never what it holds.
-        filled = _missing_from(held, values, also=RECORD_FILLED_ON_CONFIRMATION if confirmed else ())
-        # A mobile number the record holds may be a stranger's: anyone can apply first with another's email and
-        # their own number, and would then get the private link by SMS. When the address's owner confirms a form
-        # that does not give it, or a client company or our staff hand over the person with another number, it
-        # is removed, and every link sent before stops working.
-        given = _e164(values["mobile"])
-        # A client company's hand-over never does (its record is its own, but the person may have corrected the
-        # number through their link since): it asserts, the person decides.
-        mobile_removed = (held.mobile is not None and _e164(held.mobile) != given
-                          and (confirmed or bool(given)) and context.controller is None)
-        if mobile_removed:
-            filled["mobile"] = None
-            # The messages sent to that number hold it too (and the person's export would show it).
-            notifications_erase_to(subject_id=subject.pk, recipient=_e164(held.mobile), channel="sms")
-        if filled:
-            subject_services.record_update(subject=subject, actor=actor, changes=filled)
-            for name, value in filled.items():
-                setattr(held, name, value)
-        if mobile_removed:
-            subject_services.subject_links_revoke(subject=subject, actor=actor)
-        audit_record(actor=actor, verb=Verb.SUBJECT_MATCHED, target=subject.pk,
-                     detail={"by": "email", "submission": str(key)})
-        held_kinds = set(IdentityDocument.objects.filter(subject=subject).values_list("kind", flat=True))
-        given_fields = [f for f in ["address", "legal_id", "referees", "experience"]
-                        if {"legal_id": "legal_id_number"}.get(f, f) in filled]
-    else:
-        mobile_removed = False
-        subject = subject_services.subject_create(actor=actor, holder=context.controller, **values)
-        held_kinds = set()
-        given_fields = ["full_name", "email"] + [f for f in ["mobile", "address"] if data.get(f)]
-        if kind == "apply":  # staff entering an application by phone may have neither yet
-            given_fields += [f for f, given in (("legal_id", data.get("legal_id_number")), ("referees", referees))
-                             if given]
-            if values["experience"]:
-                given_fields.append("experience")
-    if document is not None and IdentityDocument.Kind.ID_SCAN not in held_kinds:
-        subject_services.document_add(subject=subject, actor=Actor.subject(subject), data=document)
-        given_fields.append("document")
-    if cv is not None and IdentityDocument.Kind.CV not in held_kinds:
-        subject_services.document_add(subject=subject, actor=Actor.subject(subject), data=cv,
-                                      kind=IdentityDocument.Kind.CV)
-        given_fields.append("cv")
-    if data.get("message"):
-        subject_services.enquiry_add(subject=subject, actor=Actor.subject(subject), message=data["message"])
-        given_fields.append("message")
+@dataclass
+class _Person:
+    """Who a received form is about, and what it gave: the fields added, what the record held before."""
+
+    subject: DataSubject
+    known: bool
+    given_fields: list[str]
+    held: PersonalRecord | None = None  # a known person's record (as updated)
+    held_kinds: set[str] = field(default_factory=set)  # kinds of documents a known person had already
+    mobile_removed: bool = False
+
+
+def _known_update(subject: DataSubject, *, values: dict, context: CollectionContext, actor: Actor, key: uuid.UUID,
+                  confirmed: bool) -> _Person:
+    """A form about a person we hold. It never changes what we already hold: a new ID scan or CV would replace
+    theirs, a new number could bring the private link by SMS. Only what the record lacks is added (and, once
+    the address's owner confirmed it, address, legal ID and referees too); the person corrects the rest through
+    their private link (the confirmation says so, and it goes to the address held)."""
+    held = PersonalRecord.objects.get(subject=subject)
+    filled = _missing_from(held, values, also=RECORD_FILLED_ON_CONFIRMATION if confirmed else ())
+    # A held number may be a stranger's (typed with another's email before anyone proved it): when the address's
+    # owner confirms a form that does not give it, or our staff hand over the person with another number, it is
+    # removed and every link sent before stops working. A client company's hand-over never does (the person may
+    # have corrected the number through their link since): it asserts, the person decides.
+    given = _e164(values["mobile"])
+    mobile_removed = (held.mobile is not None and _e164(held.mobile) != given
+                      and (confirmed or bool(given)) and context.controller is None)
+    if mobile_removed:
+        filled["mobile"] = None
+        # The messages sent to that number hold it too (and the person's export would show it).
+        notifications_erase_to(subject_id=subject.pk, recipient=_e164(held.mobile), channel="sms")
+    if filled:
+        subject_services.record_update(subject=subject, actor=actor, changes=filled)
+        for name, value in filled.items():
+            setattr(held, name, value)
+    if mobile_removed:
+        subject_services.subject_links_revoke(subject=subject, actor=actor)
+    audit_record(actor=actor, verb=Verb.SUBJECT_MATCHED, target=subject.pk,
+                 detail={"by": "email", "submission": str(key)})
+    return _Person(subject=subject, known=True, held=held, mobile_removed=mobile_removed,
+                   held_kinds=set(IdentityDocument.objects.filter(subject=subject).values_list("kind", flat=True)),
+                   given_fields=[f for f in ["address", "legal_id", "referees", "experience"]
+                                 if {"legal_id": "legal_id_number"}.get(f, f) in filled])
+
+
+def _new_person(*, kind: str, data: dict, values: dict, context: CollectionContext, actor: Actor) -> _Person:
+    subject = subject_services.subject_create(actor=actor, holder=context.controller, **values)
+    given_fields = ["full_name", "email"] + [f for f in ["mobile", "address"] if data.get(f)]
+    if kind == "apply":  # staff entering an application by phone may have neither yet
+        given_fields += [f for f, given in (("legal_id", values["legal_id_number"]), ("referees", values["referees"]))
+                         if given]
+        given_fields += ["experience"] if values["experience"] else []
+    return _Person(subject=subject, known=False, given_fields=given_fields)
+
+
+def _attachments_add(person: _Person, *, document: bytes | None, cv: bytes | None, message: str) -> None:
+    """The ID scan and CV (unless the person has one already) and the message sent to us."""
+    subject, as_person = person.subject, Actor.subject(person.subject)
+    if document is not None and IdentityDocument.Kind.ID_SCAN not in person.held_kinds:
+        subject_services.document_add(subject=subject, actor=as_person, data=document)
+        person.given_fields.append("document")
+    if cv is not None and IdentityDocument.Kind.CV not in person.held_kinds:
+        subject_services.document_add(subject=subject, actor=as_person, data=cv, kind=IdentityDocument.Kind.CV)
+        person.given_fields.append("cv")
+    if message:
+        subject_services.enquiry_add(subject=subject, actor=as_person, message=message)
+        person.given_fields.append("message")
+
+
+def _engagement_open(person: _Person, *, kind: str, vacancy: Vacancy | None, purposes: list[Purpose],
+                     reference: str) -> tuple[ServiceEngagement | None, list[ServiceEngagement]]:
+    """Open the service the form asks for (or renew the application to the same job). Returns the earlier
+    application renewed, if any, and the person's other open services."""
+    subject, as_person = person.subject, Actor.subject(person.subject)
     periods = [p.retention_days for p in purposes if p.retention_days]
     retention_days = max(periods) if periods else None
     others = list(ServiceEngagement.objects.filter(subject=subject, status=ServiceEngagement.Status.OPEN)
-                  .exclude(vacancy=vacancy).select_related("vacancy")) if known else []
+                  .exclude(vacancy=vacancy).select_related("vacancy")) if person.known else []
     earlier = ServiceEngagement.objects.filter(subject=subject, vacancy=vacancy).first() \
-        if known and vacancy is not None else None
+        if person.known and vacancy is not None else None
     if earlier is not None:
-        subject_services.application_renew(engagement=earlier, actor=Actor.subject(subject),
-                                           retention_days=retention_days)
+        subject_services.application_renew(engagement=earlier, actor=as_person, retention_days=retention_days)
     else:
         subject_services.engagement_open(
-            subject=subject, actor=Actor.subject(subject),
-            service=ServiceEngagement.Service.RECRUITMENT if kind == "apply" else ServiceEngagement.Service.ENQUIRY,
-            retention_days=retention_days, vacancy=vacancy, reference=reference,
-        )
-    if known:
+            subject=subject, actor=as_person, retention_days=retention_days, vacancy=vacancy, reference=reference,
+            service=ServiceEngagement.Service.RECRUITMENT if kind == "apply" else ServiceEngagement.Service.ENQUIRY)
+    if person.known:
         subject_services.activity_touch(subject=subject)
-    if known and context.controller is not None:
-        purposes = _not_withdrawn(subject, purposes)
-    policy = policy_in_force()
-    receipts = consents_give(subject=subject, purposes=purposes, context=context, policy=policy)
-    submission = Submission.objects.create(key=key, subject=subject, kind=kind, vacancy=vacancy,
-                                           purposes=[p.slug for p in purposes], fields=given_fields)
+    return earlier, others
 
-    language = supported_language(context.language or get_language() or settings.LANGUAGE_CODE)
+
+def _fields_held(person: _Person) -> list[str]:
+    """What the confirmation lists: for a new person what the form gave, for a known one all we hold now."""
+    if not person.known:
+        return person.given_fields
+    held, given = person.held, person.given_fields
+    kinds = person.held_kinds | {k for f, k in (("document", IdentityDocument.Kind.ID_SCAN),
+                                                ("cv", IdentityDocument.Kind.CV)) if f in given}
+    shown = ["full_name", "email"] + [f for f in ["mobile", "address"] if getattr(held, f)]
+    shown += [f for f, holds in (("legal_id", held.legal_id_number), ("referees", held.referees)) if holds]
+    shown += ["experience"] if held.experience or "experience" in given else []
+    shown += ["document"] if IdentityDocument.Kind.ID_SCAN in kinds else []
+    shown += ["cv"] if IdentityDocument.Kind.CV in kinds else []
+    return shown
+
+
+def _referee_messages(person: _Person, *, referees: list[dict], name: str, language: str,
+                      actor: Actor) -> list[Message]:
+    """A known person's referees are the ones held, told when they were held first (a new record, or one that
+    had none until the person confirmed this form); each number at most once per interval, whoever names it."""
+    told = referees if not person.known or "referees" in person.given_fields else []
+    claimed = referee_notices_claim(phones=[str(referee["phone"]) for referee in told])
+    messages = []
+    for referee in told:
+        if str(referee["phone"]) not in claimed:
+            audit_record(actor=actor, verb=Verb.REFEREE_NOTICE_SKIPPED, target=person.subject.pk,
+                         detail={"referee": referee["id"], "reason": "notified-recently"})
+            continue
+        claimed.discard(str(referee["phone"]))  # the same number named twice is told once
+        messages.append(Message(
+            subject=person.subject, channel="sms", template="referee_notice", recipient=str(referee["phone"]),
+            language=language,
+            context={"applicant_name": name, "referee_name": referee["name"],
+                     "purpose": gettext_lazy("checking a job application as a referee"),
+                     "retention": gettext_lazy("until the recruitment is complete, then deleted"),
+                     "object_link": referee_url(person.subject, referee["id"])}))
+    return messages
+
+
+def _confirmation_messages(person: _Person, *, data: dict, purposes: list[Purpose], receipts: list[ConsentRecord],
+                           vacancy: Vacancy | None, earlier: ServiceEngagement | None,
+                           others: list[ServiceEngagement], context: CollectionContext, policy: PolicyVersion | None,
+                           language: str) -> tuple[list[Message], str]:
+    """The confirmation (email, and SMS to a new person), and the "one record" email; and the name used."""
+    subject, known = person.subject, person.known
     with translation.override(language):
         vacancy_title = vacancy.title if vacancy is not None else ""
         other_titles = [e.vacancy.title if e.vacancy else str(e.get_service_display()) for e in others]
     # A known person is written to at the addresses held, by the name held: never at what the form said.
+    held = person.held
     name, email, mobile = ((held.full_name, held.email, held.mobile) if known
                            else (data["full_name"], data["email"], data.get("mobile")))
-    shown_fields = given_fields
-    if known:  # what we hold now, all of it: the form added only what was missing
-        kinds = held_kinds | {IdentityDocument.Kind.ID_SCAN} if "document" in given_fields else held_kinds
-        kinds = kinds | {IdentityDocument.Kind.CV} if "cv" in given_fields else kinds
-        shown_fields = ["full_name", "email"] + [f for f in ["mobile", "address"] if getattr(held, f)]
-        shown_fields += [f for f, holds in (("legal_id", held.legal_id_number), ("referees", held.referees)) if holds]
-        shown_fields += ["experience"] if held.experience or "experience" in given_fields else []
-        shown_fields += ["document"] if IdentityDocument.Kind.ID_SCAN in kinds else []
-        shown_fields += ["cv"] if IdentityDocument.Kind.CV in kinds else []
-    message = {"fields": [FIELD_LABELS[f] for f in shown_fields], "purposes": [p.name for p in purposes],
+    message = {"fields": [FIELD_LABELS[f] for f in _fields_held(person)], "purposes": [p.name for p in purposes],
                "link": link_url(subject), "link_expires_days": settings.SELF_SERVICE_LINK_DAYS,
-               "full_name": name, "vacancy": vacancy_title, "updated": earlier is not None,
-               "kept": known,
+               "full_name": name, "vacancy": vacancy_title, "updated": earlier is not None, "kept": known,
                # Added to a known person's record when they confirmed the form (what it lacked).
-               "added": [FIELD_LABELS[f] for f in given_fields if known and f in ("address", "legal_id", "referees")],
-               "mobile_removed": mobile_removed,
+               "added": [FIELD_LABELS[f] for f in person.given_fields
+                         if known and f in ("address", "legal_id", "referees")],
+               "mobile_removed": person.mobile_removed,
                # Handed over by a client company: the person learns from whom we got their data.
                "received_from": context.controller.name if context.controller else "",
                **_policy_link(policy)}
@@ -266,24 +311,37 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
         # A person we already knew gets the private link by email only: the address they have just proved is
         # theirs (by confirming, or as the client company's hand-over names it), not a number held from before.
         messages.append(Message(subject, "sms", "confirmation", str(mobile), message, language))
-    # A known person's referees are the ones held, told when they were held first (a new record, or one
-    # that had none until the person confirmed this form).
-    told = referees if not known or "referees" in given_fields else []
-    claimed = referee_notices_claim(phones=[str(referee["phone"]) for referee in told])
-    for referee in told:
-        if str(referee["phone"]) not in claimed:
-            audit_record(actor=actor, verb=Verb.REFEREE_NOTICE_SKIPPED, target=subject.pk,
-                         detail={"referee": referee["id"], "reason": "notified-recently"})
-            continue
-        claimed.discard(str(referee["phone"]))  # the same number named twice is told once
-        messages.append(Message(
-            subject=subject, channel="sms", template="referee_notice", recipient=str(referee["phone"]),
-            language=language,
-            context={"applicant_name": name, "referee_name": referee["name"],
-                     "purpose": gettext_lazy("checking a job application as a referee"),
-                     "retention": gettext_lazy("until the recruitment is complete, then deleted"),
-                     "object_link": referee_url(subject, referee["id"])},
-        ))
+    return messages, name
+
+
+def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], context: CollectionContext,
+             document: bytes | None, vacancy: Vacancy | None = None, cv: bytes | None = None,
+             actor: Actor | None = None, reference: str = "", confirmed: bool = False) -> Submission:
+    """Receive a form from a trusted hand (a confirmed form, our staff, a client company), in the caller's
+    transaction: the person (found by the email's blind index among the records held for the same hand, or
+    made), their files, the service, the receipts, the submission row and the messages, in one insert."""
+    referees = [{"id": uuid.uuid4().hex, **r} for r in data.get("referees", [])]
+    actor = actor or (Actor.controller(context.controller) if context.controller else Actor.system(f"{kind}-form"))
+    if vacancy is not None:
+        vacancy = subject_services.vacancy_hold_open(vacancy_id=vacancy.pk)
+    values = _record_values(kind, data, referees)
+    subject = _applicant_known(email=data["email"], holder=context.controller) if kind == "apply" else None
+    person = (_known_update(subject, values=values, context=context, actor=actor, key=key, confirmed=confirmed)
+              if subject is not None else _new_person(kind=kind, data=data, values=values, context=context,
+                                                      actor=actor))
+    _attachments_add(person, document=document, cv=cv, message=data.get("message") or "")
+    earlier, others = _engagement_open(person, kind=kind, vacancy=vacancy, purposes=purposes, reference=reference)
+    if person.known and context.controller is not None:
+        purposes = _not_withdrawn(person.subject, purposes)
+    policy = policy_in_force()
+    receipts = consents_give(subject=person.subject, purposes=purposes, context=context, policy=policy)
+    submission = Submission.objects.create(key=key, subject=person.subject, kind=kind, vacancy=vacancy,
+                                           purposes=[p.slug for p in purposes], fields=person.given_fields)
+    language = supported_language(context.language or get_language() or settings.LANGUAGE_CODE)
+    messages, name = _confirmation_messages(person, data=data, purposes=purposes, receipts=receipts,
+                                            vacancy=vacancy, earlier=earlier, others=others, context=context,
+                                            policy=policy, language=language)
+    messages += _referee_messages(person, referees=referees, name=name, language=language, actor=actor)
     notifications_queue(messages=messages)  # one insert, one send job for all of them
     return submission
 
@@ -391,156 +449,236 @@ def _plain(data: dict) -> dict:
     return {k: (_e164(v) if hasattr(v, "as_e164") else v) for k, v in data.items()}
 
 
-def _person_language(subject: DataSubject) -> str:
-    """The language the person last heard from us in (they chose it on their own form)."""
-    return supported_language(languages_of([subject.pk]).get(subject.pk) or settings.LANGUAGE_CODE)
-
-
-def _receive_held(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], context: CollectionContext,
-                  document: bytes | None, vacancy: Vacancy | None, cv: bytes | None,
-                  subject: DataSubject) -> Submission:
-    """Keep the form, sealed with the person's key, and ask the person (at the address we hold, in their
-    language, by the name we hold) whether it was them. Their record, consents and services are untouched.
-    While PENDING_REQUESTS_WAITING_MAX of their forms wait already, the form is not kept and nobody is emailed
-    (anyone can send forms with another's address: the person is not flooded); the visitor's page is the same."""
-    sent = fields_sent(kind=kind, data=data, document=document, cv=cv)
-    if PendingRequest.objects.filter(subject=subject).count() >= settings.PENDING_REQUESTS_WAITING_MAX:
-        submission = Submission.objects.create(key=key, subject=subject, kind=kind, vacancy=vacancy,
-                                               purposes=[p.slug for p in purposes], fields=sent, applied=False)
-        audit_record(actor=Actor.system(f"{kind}-form"), verb=Verb.PENDING_REQUEST_DISCARDED, target=subject.pk,
-                     detail={"why": "too-many-waiting", "submission": str(key)})
-        return submission
-    held = PersonalRecord.objects.get(subject=subject)
-    request = PendingRequest(
-        key=key, subject=subject, kind=kind, vacancy=vacancy, purposes=[p.slug for p in purposes],
-        context={"collection_point": context.collection_point, "form_version": context.form_version,
-                 "source": context.source,
-                 "language": supported_language(context.language or get_language() or settings.LANGUAGE_CODE),
-                 "notices": [list(n) for n in context.notices]},
-        data={"form": _plain(data), "ip": context.ip, "user_agent": context.user_agent},
-        document=document, cv=cv)
-    request.save()
-    # The same submission row a new person's form makes: a resubmission finds it, the done page reads it.
-    submission = Submission.objects.create(key=key, subject=subject, kind=kind, vacancy=vacancy,
-                                           purposes=[p.slug for p in purposes], fields=sent, applied=False)
-    audit_record(actor=Actor.system(f"{kind}-form"), verb=Verb.PENDING_REQUEST_HELD, target=subject.pk,
-                 detail={"by": "email", "request": str(request.pk), "submission": str(key)})
-    language = _person_language(subject)
-    with translation.override(language):
-        vacancy_title = vacancy.title if vacancy is not None else ""
-        purpose_names = [str(p.name) for p in purposes]
-    notifications_queue(messages=[Message(subject, "email", "pending_confirm", held.email, {
-        "full_name": held.full_name, "vacancy": vacancy_title, "fields": [FIELD_LABELS[f] for f in sent],
-        "purposes": purpose_names, "link": pending_url(request.pk), "days": settings.PENDING_REQUEST_DAYS,
-    }, language)])
-    return submission
-
-
-def pending_url(request_id: uuid.UUID) -> str:
-    return settings.SITE_URL + reverse("recruitment:pending", args=[pending_token(request_id)])
-
-
-class PendingOutcome:
+# --- a form from the website: nothing exists until the address's owner proves it -------------------------
+class IntakeOutcome:
     CONFIRMED = "confirmed"
     DISCARDED = "discarded"
-    GONE = "gone"  # used already, discarded, expired and erased, or the person erased
+    WRONG_CODE = "wrong-code"
+    LOCKED = "locked"  # too many wrong codes: only the emailed link confirms it now
+    GONE = "gone"  # confirmed already, discarded, or expired and destroyed
     INVALID = "invalid"
     EXPIRED = "expired"
-    CLOSED = "closed"  # the job closed meanwhile: nothing applied, the request erased
+    CLOSED = "closed"  # the job closed meanwhile: nothing applied, the form destroyed
 
 
-MOBILE_DIGITS_SHOWN = 3
+def intake_url(pending_id: uuid.UUID) -> str:
+    return settings.SITE_URL + reverse("recruitment:pending", args=[pending_token(pending_id)])
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def _check_consents(kind: str, purposes: list[Purpose], offered: list[Purpose] | None) -> None:
+    missing = {p.slug for p in (purposes_for(kind) if offered is None else offered) if p.required} \
+        - {p.slug for p in purposes}
+    if missing:
+        raise RequiredConsentMissing(f"required consents missing: {sorted(missing)}")
+
+
+def _code_message(pending: PendingSubmission, *, template: str = "intake_code") -> Message:
+    """The email to the address typed: the code, the link, what the form is, when it is deleted."""
+    form = pending.data["form"]
+    language = pending.context["language"]
+    with translation.override(language):
+        vacancy_title = str(pending.vacancy.title) if pending.vacancy is not None else ""
+    return Message(None, "email", template, form["email"], {
+        "code": pending.code, "link": intake_url(pending.pk), "vacancy": vacancy_title, "kind": pending.kind,
+        "days": settings.INTAKE_PENDING_DAYS}, language, intake_id=pending.pk)
+
+
+def intake_hold(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], context: CollectionContext,
+                document: bytes | None = None, vacancy: Vacancy | None = None, cv: bytes | None = None,
+                offered: list[Purpose] | None = None) -> PendingSubmission:
+    """A form sent from the website: one sealed row under a key of its own and one email with a code, nothing
+    else. The same statements whatever the address (it is not looked up). The same key twice returns the
+    first row. RequiredConsentMissing, DocumentRejected (the CV) or VacancyClosed: nothing is stored."""
+    existing = PendingSubmission.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    _check_consents(kind, purposes, offered)
+    if cv is not None:
+        subject_services.document_check(data=cv, kind=IdentityDocument.Kind.CV)
+    if vacancy is not None and not vacancy.is_open:
+        raise subject_services.VacancyClosed
+    language = supported_language(context.language or get_language() or settings.LANGUAGE_CODE)
+    pending = PendingSubmission(
+        key=key, kind=kind, vacancy=vacancy, purposes=[p.slug for p in purposes],
+        context={"collection_point": context.collection_point, "form_version": context.form_version,
+                 "source": context.source, "language": language, "notices": [list(n) for n in context.notices]},
+        expires_at=timezone.now() + timedelta(days=settings.INTAKE_PENDING_DAYS))
+    try:
+        with audited_transaction(durable=True):
+            datakey_create(subject_id=pending.pk)
+            pending.data = {"form": _plain(data), "ip": context.ip, "user_agent": context.user_agent}
+            pending.document, pending.cv, pending.code = document, cv, _new_code()
+            pending.save(force_insert=True)
+            audit_record(actor=Actor.system(f"{kind}-form"), verb=Verb.INTAKE_HELD, target=pending.pk,
+                         detail={"kind": kind, **({"vacancy": str(vacancy.pk)} if vacancy else {})})
+            notifications_queue(messages=[_code_message(pending)])
+    except IntegrityError:  # the same form sent twice at the same moment
+        return PendingSubmission.objects.get(key=key)
+    return pending
+
+
+def intake_code_by_sms(*, pending_id: uuid.UUID) -> bool:
+    """The sender asks for the code by SMS to the mobile number they typed: at most INTAKE_CODE_SMS_MAX times
+    per form, and within the number's own SMS limits. False if it was not sent (no number, or a limit)."""
+    with audited_transaction(durable=True):
+        pending = PendingSubmission.objects.select_for_update().filter(pk=pending_id,
+                                                                      expires_at__gt=timezone.now()).first()
+        mobile = pending.data["form"].get("mobile") if pending is not None else None
+        if not mobile or pending.sms_sent >= settings.INTAKE_CODE_SMS_MAX:
+            return False
+        queued = notifications_queue(messages=[Message(None, "sms", "intake_code", mobile, {"code": pending.code},
+                                                       pending.context["language"], intake_id=pending.pk)])[0]
+        if queued is None:  # the number has had all the SMS it may have for now
+            return False
+        PendingSubmission.objects.filter(pk=pending.pk).update(sms_sent=F("sms_sent") + 1)
+        return True
+
+
+def _intake_destroy(pending: PendingSubmission, *, verb: str, why: str = "") -> None:
+    """The row, its messages and its key go, in the caller's transaction."""
+    notifications_erase_for_intake(intake_id=pending.pk)
+    pending_id = pending.pk
+    pending.delete()
+    if vault_db() == DEFAULT_DB_ALIAS:  # with the rows, in the same transaction
+        datakey_destroy(subject_id=pending_id)
+    else:  # a key store of its own commits apart: only once the rows are surely gone (else the form is unreadable)
+        transaction.on_commit(lambda: datakey_destroy(subject_id=pending_id))
+    audit_record(actor=Actor.system("intake"), verb=verb, target=pending_id, detail={"why": why} if why else {})
+
+
+def _intake_apply(pending: PendingSubmission) -> Submission:
+    """The address's owner confirmed: the form is received as if sent now, by them (the person is found by the
+    address they proved, or made); the receipts keep the words shown when the form was sent."""
+    shown, form = pending.context, pending.data
+    context = CollectionContext(
+        collection_point=shown["collection_point"], form_version=shown["form_version"], source=shown["source"],
+        ip=form.get("ip", ""), user_agent=form.get("user_agent", ""), language=shown["language"],
+        notices=tuple((slug, notice) for slug, notice in shown.get("notices", [])))
+    purposes = list(Purpose.objects.filter(slug__in=pending.purposes, active=True))
+    document, cv, vacancy, kind, key = pending.document, pending.cv, pending.vacancy, pending.kind, pending.key
+    _intake_destroy(pending, verb=Verb.INTAKE_CONFIRMED)
+    return _receive(key=key, kind=kind, data=form["form"], purposes=purposes, context=context, document=document,
+                    vacancy=vacancy, cv=cv, confirmed=True)
+
+
+def _intake_settle(pending_id: uuid.UUID, decide) -> tuple[str, Submission | None]:
+    """Lock the form and let `decide(pending)` return an outcome; confirming applies it in the same
+    transaction. A job closed meanwhile destroys the form and says so."""
+    try:
+        with files_kept_only_if_committed(), key_scope(), audited_transaction(durable=True):
+            pending = PendingSubmission.objects.select_for_update().filter(pk=pending_id).first()
+            if pending is None:
+                return IntakeOutcome.GONE, None
+            if pending.expires_at <= timezone.now():
+                _intake_destroy(pending, verb=Verb.INTAKE_EXPIRED)
+                return IntakeOutcome.EXPIRED, None
+            outcome = decide(pending)
+            if outcome != IntakeOutcome.CONFIRMED:
+                return outcome, None
+            return outcome, _intake_apply(pending)
+    except subject_services.VacancyClosed:
+        with audited_transaction(durable=True):
+            pending = PendingSubmission.objects.select_for_update().filter(pk=pending_id).first()
+            if pending is not None:
+                _intake_destroy(pending, verb=Verb.INTAKE_DISCARDED, why="vacancy-closed")
+        return IntakeOutcome.CLOSED, None
+
+
+def intake_confirm_code(*, pending_id: uuid.UUID, code: str) -> tuple[str, Submission | None]:
+    """The sender typed the code on the page they are on. Returns (IntakeOutcome, the submission if applied).
+    After INTAKE_CODE_ATTEMPTS wrong codes only the emailed link confirms the form."""
+
+    def decide(pending: PendingSubmission) -> str:
+        if pending.code_attempts >= settings.INTAKE_CODE_ATTEMPTS:
+            return IntakeOutcome.LOCKED
+        if hmac.compare_digest(pending.code, (code or "").strip()):
+            return IntakeOutcome.CONFIRMED
+        PendingSubmission.objects.filter(pk=pending.pk).update(code_attempts=F("code_attempts") + 1)
+        audit_record(actor=Actor.system("intake"), verb=Verb.INTAKE_CODE_WRONG, target=pending.pk,
+                     detail={"attempt": pending.code_attempts + 1})
+        return IntakeOutcome.WRONG_CODE
+
+    return _intake_settle(pending_id, decide)
+
+
+def intake_confirm_link(*, token: str, discard: bool = False) -> tuple[str, Submission | None]:
+    """The address's owner followed the emailed link and chose: confirm, or "it was not me" (destroyed)."""
+    pending_id, problem = pending_resolve(token)
+    if problem is not None:
+        return problem.value, None
+
+    def decide(pending: PendingSubmission) -> str:
+        if discard:
+            _intake_destroy(pending, verb=Verb.INTAKE_DISCARDED, why="not-me")
+            return IntakeOutcome.DISCARDED
+        return IntakeOutcome.CONFIRMED
+
+    return _intake_settle(pending_id, decide)
 
 
 @dataclass
-class PendingView:
-    """What the confirmation page shows before the person chooses (never the form's values)."""
+class IntakeView:
+    """What the emailed link's page shows before the person chooses (never the form's values)."""
 
     kind: str
     vacancy: Vacancy | None
     fields: list[str]
     purposes: list[str]
-    mobile_ending: str = ""  # the last digits of the form's mobile number, so the person can tell if it is theirs
-    held_mobile_ending: str = ""  # set when confirming would remove the number we hold (not the form's)
 
 
-def pending_request_show(*, token: str) -> tuple[PendingView | None, str]:
-    """The pending request a link names, for the page that asks to confirm it; or why there is none."""
-    request_id, problem = pending_resolve(token)
+def intake_show(*, token: str) -> tuple[IntakeView | None, str]:
+    """The form an emailed link names, for the page that asks to confirm it; or why there is none."""
+    pending_id, problem = pending_resolve(token)
     if problem is not None:
         return None, problem.value
-    request = PendingRequest.objects.select_related("vacancy__controller").filter(pk=request_id).first()
-    if request is None:
-        return None, PendingOutcome.GONE
-    submission = Submission.objects.filter(pk=request.key).first()
-    names = dict(Purpose.objects.filter(slug__in=request.purposes).values_list("slug", "name"))
-    given = _e164(request.data["form"].get("mobile"))
-    held = _e164(PersonalRecord.objects.get(subject=request.subject_id).mobile)
-    return PendingView(kind=request.kind, vacancy=request.vacancy,
-                       fields=[FIELD_LABELS[f] for f in (submission.fields if submission else [])],
-                       purposes=[names[s] for s in request.purposes if s in names],
-                       mobile_ending=given[-MOBILE_DIGITS_SHOWN:],
-                       held_mobile_ending=held[-MOBILE_DIGITS_SHOWN:] if held != given else ""), ""
+    pending = PendingSubmission.objects.select_related("vacancy__controller").filter(
+        pk=pending_id, expires_at__gt=timezone.now()).first()
+    if pending is None:
+        return None, IntakeOutcome.GONE
+    form = pending.data["form"]
+    names = dict(Purpose.objects.filter(slug__in=pending.purposes).values_list("slug", "name"))
+    sent = fields_sent(kind=pending.kind, data=form, document=pending.document, cv=pending.cv)
+    return IntakeView(kind=pending.kind, vacancy=pending.vacancy, fields=[FIELD_LABELS[f] for f in sent],
+                      purposes=[names[s] for s in pending.purposes if s in names]), ""
 
 
-def _pending_erase(request: PendingRequest, *, verb: str, why: str = "") -> None:
-    """The request and the submission row it made are deleted; audited without personal data."""
-    Submission.objects.filter(pk=request.key, subject_id=request.subject_id).delete()
-    request_id = request.pk
-    request.delete()
-    audit_record(actor=Actor.system("pending-requests") if verb == Verb.PENDING_REQUEST_EXPIRED else
-                 Actor.subject(request.subject), verb=verb, target=request.subject_id,
-                 detail={"request": str(request_id), **({"why": why} if why else {})})
+def intake_mobile_ending(*, pending_id: uuid.UUID) -> str | None:
+    """The last digits of the mobile number the sender typed (for the page's "send it by SMS" button), "" if
+    they typed none, None if the form is gone."""
+    pending = PendingSubmission.objects.filter(pk=pending_id, expires_at__gt=timezone.now()).first()
+    if pending is None:
+        return None
+    return _e164(pending.data["form"].get("mobile"))[-MOBILE_DIGITS_SHOWN:]
 
 
-def pending_request_confirm(*, token: str, discard: bool = False) -> str:
-    """The person followed the link sent to the address we hold. Confirming applies the form once, as if the
-    person had just sent it: the engagement opens, the consents ticked are given (a withdrawn one given again
-    only here), what their record lacks is added, and the usual confirmation is sent. Discarding erases it.
-    Either way the request is gone, so a second use changes nothing. Returns a PendingOutcome value."""
-    request_id, problem = pending_resolve(token)
-    if problem is not None:
-        return problem.value
-    try:
-        with files_kept_only_if_committed(), audited_transaction(durable=True):
-            request = PendingRequest.objects.select_for_update().select_related("subject").filter(pk=request_id).first()
-            if request is None:
-                return PendingOutcome.GONE
-            if discard:
-                _pending_erase(request, verb=Verb.PENDING_REQUEST_DISCARDED, why="not-me")
-                return PendingOutcome.DISCARDED
-            subject, form, shown = request.subject, request.data, request.context
-            document, cv, vacancy, kind, key = request.document, request.cv, request.vacancy, request.kind, request.key
-            context = CollectionContext(
-                collection_point=shown["collection_point"], form_version=shown["form_version"], source=shown["source"],
-                ip=form.get("ip", ""), user_agent=form.get("user_agent", ""), language=shown["language"],
-                notices=tuple((slug, notice) for slug, notice in shown.get("notices", [])),
-                consented_at=request.created_at)
-            purposes = list(Purpose.objects.filter(slug__in=request.purposes, active=True))
-            held_email = PersonalRecord.objects.get(subject=subject).email
-            _pending_erase(request, verb=Verb.PENDING_REQUEST_CONFIRMED)
-            _receive(key=key, kind=kind, data={**form["form"], "email": held_email}, purposes=purposes,
-                     context=context, document=document, vacancy=vacancy, cv=cv, actor=Actor.subject(subject),
-                     confirmed=True)
-    except subject_services.VacancyClosed:  # it closed while the request waited: nothing applied
+MOBILE_DIGITS_SHOWN = 3
+
+
+def intakes_expire(*, now: datetime | None = None) -> tuple[int, int]:
+    """Beat, hourly: destroy the forms nobody confirmed within INTAKE_PENDING_DAYS (the row, its messages and
+    its key), and remind once, INTAKE_REMINDER_HOURS after it was sent, the address of each form still
+    waiting. Returns (destroyed, reminded)."""
+    now = now or timezone.now()
+    destroyed = reminded = 0
+    for pending_id in PendingSubmission.objects.filter(expires_at__lte=now).values_list("pk", flat=True):
         with audited_transaction(durable=True):
-            request = PendingRequest.objects.select_for_update().filter(pk=request_id).first()
-            if request is not None:
-                _pending_erase(request, verb=Verb.PENDING_REQUEST_DISCARDED, why="vacancy-closed")
-        return PendingOutcome.CLOSED
-    return PendingOutcome.CONFIRMED
-
-
-def pending_requests_expire(*, now: datetime | None = None) -> int:
-    """Erase the requests nobody confirmed within PENDING_REQUEST_DAYS (beat runs it hourly; the retention
-    sweep deletes any it missed). Returns how many."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.PENDING_REQUEST_DAYS)
-    erased = 0
-    for request_id in PendingRequest.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True):
-        with audited_transaction(durable=True):
-            request = (PendingRequest.objects.select_for_update(skip_locked=True)
-                       .filter(pk=request_id, created_at__lt=cutoff).first())
-            if request is not None:
-                _pending_erase(request, verb=Verb.PENDING_REQUEST_EXPIRED)
-                erased += 1
-    return erased
+            pending = (PendingSubmission.objects.select_for_update(skip_locked=True)
+                       .filter(pk=pending_id, expires_at__lte=now).first())
+            if pending is not None:
+                _intake_destroy(pending, verb=Verb.INTAKE_EXPIRED)
+                destroyed += 1
+    due = now - timedelta(hours=settings.INTAKE_REMINDER_HOURS)
+    for pending_id in PendingSubmission.objects.filter(created_at__lte=due, reminded_at__isnull=True,
+                                                       expires_at__gt=now).values_list("pk", flat=True):
+        with key_scope(), audited_transaction(durable=True):
+            pending = (PendingSubmission.objects.select_for_update(skip_locked=True)
+                       .filter(pk=pending_id, reminded_at__isnull=True).first())
+            if pending is not None:
+                PendingSubmission.objects.filter(pk=pending.pk).update(reminded_at=now)
+                notifications_queue(messages=[_code_message(pending, template="intake_reminder")])
+                reminded += 1
+    return destroyed, reminded

@@ -11,5 +11,5 @@ def referee_notices_expire_task() -> int:
 
 
 @shared_task
-def pending_requests_expire_task() -> int:
-    return intake.pending_requests_expire()
+def intakes_expire_task() -> tuple[int, int]:
+    return intake.intakes_expire()

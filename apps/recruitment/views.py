@@ -22,13 +22,16 @@ from apps.subjects.selectors import VACANCIES, vacancies_open, vacancies_open_id
 from apps.subjects.services import VacancyClosed
 from apps.vault.files import StorageFull
 
-from .forms import FORM_VERSIONS, ApplicationForm, ContactForm
+from .forms import FORM_VERSIONS, ApplicationForm, ContactForm, IntakeCodeForm
 from .intake import (
     FIELD_LABELS,
-    PendingOutcome,
-    pending_request_confirm,
-    pending_request_show,
-    submission_receive,
+    IntakeOutcome,
+    intake_code_by_sms,
+    intake_confirm_code,
+    intake_confirm_link,
+    intake_hold,
+    intake_mobile_ending,
+    intake_show,
 )
 
 logger = logging.getLogger(__name__)
@@ -73,6 +76,26 @@ def _received(request: HttpRequest, submission: Submission, purposes: list) -> H
     return redirect("recruitment:done")
 
 
+INTAKE_KEY = "intake"  # the form waiting for its code, on this visitor's session
+
+
+def _held(request: HttpRequest, pending) -> HttpResponse:
+    """The form is held until its code is typed: the visitor goes to the page that asks for it. The form has
+    committed by now; if the session cannot be written (the database went away after the commit), the page says
+    so truthfully and points to the emailed link, which works without the session."""
+    request.session[INTAKE_KEY] = str(pending.pk)
+    try:
+        request.session.save()
+    except DatabaseError as exc:
+        logger.warning("session not saved after intake=%s was held (%s)", pending.pk, type(exc).__name__)
+        request.session.modified = False
+        connection.close()
+        return _private(notice(request, heading=_("Check your email"), text=_(
+            "We have kept your form and sent a code and a link to the email address you gave. Open the link in "
+            "that email to confirm that you sent it.")))
+    return redirect("recruitment:code")
+
+
 def _vacancy_gone(request: HttpRequest, *, status: int = 410) -> HttpResponse:
     """A closed or unknown job: said plainly, with the way to the open ones; nothing was stored."""
     return render(request, "recruitment/vacancy_gone.html", status=status)
@@ -104,18 +127,16 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
                 "full_name": form.cleaned_data["full_name"], "email": form.cleaned_data["email"],
                 "mobile": form.cleaned_data.get("mobile"), "message": form.cleaned_data["message"]}
             try:
-                received = submission_receive(
+                pending = intake_hold(
                     key=form.cleaned_data["key"], kind=kind, data=data, purposes=form.purposes_given(),
                     context=_context(request, kind), document=form.cleaned_data.get("id_document"),
-                    vacancy=form.cleaned_data.get("vacancy"), cv=form.cleaned_data.get("cv"),
-                    offered=purposes, key_checked=_is_uuid(key),  # looked up above: not read again
-                )
+                    vacancy=form.cleaned_data.get("vacancy"), cv=form.cleaned_data.get("cv"), offered=purposes)
             except StorageFull:  # logged as an alert where it happened; the transaction rolled back
                 return notice(request, heading=_("We could not save your application"), status=503, text=_(
                     "We could not save your application: nothing was kept. Please try again later."))
             except VacancyClosed:  # it closed while the visitor was filling in the form
                 return _vacancy_gone(request, status=409)
-            return _received(request, received.submission, purposes)
+            return _held(request, pending)
         status, chosen = 400, form.cleaned_data.get("vacancy")
     else:
         return _form_page(request, kind=kind, form_class=form_class, template=template, purposes=purposes)
@@ -193,7 +214,7 @@ def _done_page(request: HttpRequest, submission: Submission, purposes: list) -> 
         "vacancy": submission.vacancy, "kind": submission.kind,
         "fields": [FIELD_LABELS[f] for f in submission.fields],
         "purposes": [p for p in purposes if p.slug in submission.purposes],
-        "sms": "mobile" in submission.fields, "pending_days": settings.PENDING_REQUEST_DAYS,
+        "sms": "mobile" in submission.fields,
     })
     response["Cache-Control"] = "no-store"
     return response
@@ -242,30 +263,30 @@ def job(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     return cached_page(request, name="job", depends=(VACANCIES,), parts=(pk,), render=page)
 
 
-# What the person reads once they chose (or when the link cannot be used): heading, sentence, status.
-PENDING_ANSWERS = {
-    PendingOutcome.CONFIRMED: (gettext_lazy("Thank you: it is confirmed"), gettext_lazy(
-        "We have applied the form you sent. An email with what we now hold and your private link is on its way "
-        "to you."), 200),
-    PendingOutcome.DISCARDED: (gettext_lazy("Deleted: nothing has changed"), gettext_lazy(
-        "The form sent with your email address is deleted. Nothing was added to what we hold about you, and no "
-        "consent was given in your name."), 200),
-    PendingOutcome.GONE: (gettext_lazy("This link has been used"), gettext_lazy(
+# What the person reads once they chose (or when the form cannot be used): heading, sentence, status.
+INTAKE_ANSWERS = {
+    IntakeOutcome.DISCARDED: (gettext_lazy("Deleted: nothing was kept"), gettext_lazy(
+        "The form sent with your email address is deleted. Nothing was stored about you, and no consent was "
+        "given in your name."), 200),
+    IntakeOutcome.GONE: (gettext_lazy("This form has been used"), gettext_lazy(
         "This form was already confirmed or deleted, or it waited too long and was deleted. Nothing more will "
         "change. If you want to apply, send the form again."), 410),
-    PendingOutcome.EXPIRED: (gettext_lazy("This link has expired"), gettext_lazy(
-        "The form waited too long for your confirmation and was deleted: nothing was changed. If you want to "
+    IntakeOutcome.EXPIRED: (gettext_lazy("This link has expired"), gettext_lazy(
+        "The form waited too long for your confirmation and was deleted: nothing was kept. If you want to "
         "apply, send the form again."), 410),
-    PendingOutcome.INVALID: (gettext_lazy("This link does not work"), gettext_lazy(
+    IntakeOutcome.INVALID: (gettext_lazy("This link does not work"), gettext_lazy(
         "The link is not complete or not valid. Copy the whole link from the email, or send the form again."),
         404),
-    PendingOutcome.CLOSED: (gettext_lazy("This job is closed"), gettext_lazy(
-        "The job closed before you confirmed, so nothing was applied and the form is deleted."), 410),
+    IntakeOutcome.CLOSED: (gettext_lazy("This job is closed"), gettext_lazy(
+        "The job closed before you confirmed, so nothing was kept and the form is deleted."), 410),
+    IntakeOutcome.LOCKED: (gettext_lazy("Too many wrong codes"), gettext_lazy(
+        "The code was typed wrongly too many times, so it no longer works. Open the link in the email we sent "
+        "you to confirm the form."), 403),
 }
 
 
-def _pending_answer(request: HttpRequest, outcome: str) -> HttpResponse:
-    heading, text, status = PENDING_ANSWERS[outcome]
+def _intake_answer(request: HttpRequest, outcome: str) -> HttpResponse:
+    heading, text, status = INTAKE_ANSWERS[outcome]
     return _private(notice(request, heading=str(heading), text=str(text), status=status))
 
 
@@ -276,18 +297,78 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _not_stored_yet(request: HttpRequest) -> HttpResponse:
+    """The files could not be written (logged as an alert where it happened); the transaction rolled back, so
+    the form still waits, with its code and link, and nothing else was kept."""
+    response = _private(notice(request, heading=_("We could not save your application"), status=503, text=_(
+        "We could not save your application just now: nothing was kept, and your form is still waiting. Please "
+        "type the code or open the link again later.")))
+    response["Retry-After"] = "600"
+    return response
+
+
+def _confirmed(request: HttpRequest, submission: Submission) -> HttpResponse:
+    request.session.pop(INTAKE_KEY, None)
+    return _received(request, submission, purposes_for(submission.kind))
+
+
+def _code_page(request: HttpRequest, *, pending_id, form: IntakeCodeForm, status: int = 200,
+               sms: str = "") -> HttpResponse:
+    ending = intake_mobile_ending(pending_id=pending_id)
+    if ending is None:
+        request.session.pop(INTAKE_KEY, None)
+        return _intake_answer(request, IntakeOutcome.GONE)
+    return _private(render(request, "recruitment/code.html", {
+        "form": form, "mobile_ending": ending, "sms": sms, "days": settings.INTAKE_PENDING_DAYS}, status=status))
+
+
+@ratelimit(key="ip", rate=settings.TOKEN_PAGE_RATE, method="POST", block=True)
+@require_http_methods(["GET", "POST"])
+def code(request: HttpRequest) -> HttpResponse:
+    """The page a sent form leads to: type the 6-digit code emailed to the address you gave (or ask for it by
+    SMS). Only then does anything about you exist with us."""
+    pending_id = request.session.get(INTAKE_KEY, "")
+    if not _is_uuid(pending_id):
+        return redirect("home")
+    if request.method == "GET":
+        return _code_page(request, pending_id=pending_id, form=IntakeCodeForm())
+    if request.POST.get("action") == "sms":
+        sent = intake_code_by_sms(pending_id=uuid.UUID(pending_id))
+        return _code_page(request, pending_id=pending_id, form=IntakeCodeForm(), sms="sent" if sent else "refused")
+    form = IntakeCodeForm(request.POST)
+    if not form.is_valid():
+        return _code_page(request, pending_id=pending_id, form=form, status=400)
+    try:
+        outcome, submission = intake_confirm_code(pending_id=uuid.UUID(pending_id), code=form.cleaned_data["code"])
+    except StorageFull:
+        return _not_stored_yet(request)
+    if submission is not None:
+        return _confirmed(request, submission)
+    if outcome == IntakeOutcome.WRONG_CODE:
+        form.add_error("code", _("That code is not right. Check the latest email from us and type its 6 digits."))
+        return _code_page(request, pending_id=pending_id, form=form, status=400)
+    request.session.pop(INTAKE_KEY, None)
+    return _intake_answer(request, outcome)
+
+
 @ratelimit(key="ip", rate=settings.TOKEN_PAGE_RATE, block=True)
 @require_http_methods(["GET", "POST"])
 def pending(request: HttpRequest, token: str) -> HttpResponse:
-    """The link in the email sent to the address we hold when a form matched a person we know. Opening it
-    changes nothing (mail scanners open links); the person confirms or deletes it with a button."""
+    """The link in the email sent to the address a form gave. Opening it changes nothing (mail scanners open
+    links); the person confirms the form, or deletes it, with a button."""
     if request.method == "POST":
         choice = request.POST.get("choice")
         if choice not in {"confirm", "discard"}:
             return _private(notice(request, heading=_("This form could not be read"), status=400, text=_(
                 "Nothing was changed. Please open the link from the email again.")))
-        return _pending_answer(request, pending_request_confirm(token=token, discard=choice == "discard"))
-    shown, problem = pending_request_show(token=token)
+        try:
+            outcome, submission = intake_confirm_link(token=token, discard=choice == "discard")
+        except StorageFull:
+            return _not_stored_yet(request)
+        if submission is not None:
+            return _confirmed(request, submission)
+        return _intake_answer(request, outcome)
+    shown, problem = intake_show(token=token)
     if shown is None:
-        return _pending_answer(request, problem)
+        return _intake_answer(request, problem)
     return _private(render(request, "recruitment/pending.html", {"shown": shown}))

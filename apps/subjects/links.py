@@ -135,25 +135,25 @@ def referee_resolve(token: str) -> tuple[DataSubject | None, str | None, LinkPro
     return subject, uuid.UUID(bytes=referee_bytes).hex, None
 
 
-# --- confirming a form sent with a known person's address (apps.consent: pending requests) ---------------
+# --- confirming a form sent from the website (apps.recruitment: the emailed link) -------------------------
 PENDING_SALT = "consent.pending"
 # pending request id (16 bytes), issued at, 16 random bytes
 PENDING_FORMAT = "!16sQ16s"
 
 
 def pending_token(request_id: uuid.UUID) -> str:
-    """A private link to confirm (or discard) one pending request: sent only to the address we hold."""
+    """A private link to confirm (or discard) one form sent from the website: sent only to the address it gave."""
     return _seal(struct.pack(PENDING_FORMAT, request_id.bytes, int(time.time()), secrets.token_bytes(16)),
                  PENDING_SALT)
 
 
 def pending_resolve(token: str) -> tuple[uuid.UUID | None, LinkProblem | None]:
-    """The pending request a link names, or why it cannot be used. Single use is the request's row: it is
-    gone once confirmed, discarded or expired."""
+    """The held form a link names, or why it cannot be used. Single use is the form's row: it is gone once
+    confirmed, discarded or expired."""
     try:
         request_bytes, issued_at, _ = struct.unpack(PENDING_FORMAT, _open(token, PENDING_SALT) or b"")
     except struct.error:
         return None, LinkProblem.INVALID
-    if time.time() - issued_at > settings.PENDING_REQUEST_DAYS * 86400:
+    if time.time() - issued_at > settings.INTAKE_PENDING_DAYS * 86400:
         return None, LinkProblem.EXPIRED
     return uuid.UUID(bytes=request_bytes), None

@@ -248,6 +248,18 @@ def log_verify() -> LogReport:
         leaves.append(bytes.fromhex(value))
         leaf_of[certificate_id] = value
     report.leaves = len(leaves)
+    _certificates_verify(db, leaf_of, report)
+    levels = _levels(leaves)
+    mth = _mth_from(levels)
+    for level, index, value in LogNode.objects.using(db).values_list("level", "index", "hash").iterator():
+        if level >= len(levels) or index >= len(levels[level]) or levels[level][index].hex() != value:
+            report.problems.append(f"stored subtree {level}/{index} does not match the leaves")
+    _heads_verify(db, mth, len(leaves), report)
+    return report
+
+
+def _certificates_verify(db: str, leaf_of: dict, report: LogReport) -> None:
+    """Every signed certificate is in the log under its own leaf and still says what was signed."""
     certificates = {pk: (signed, fields) for pk, signed, *fields in DeletionCertificate.objects.using(db)
                     .values_list("pk", "signed", "subject_id", "reason", "categories", "counts", "key_destroyed_at",
                                  "completed_at").iterator()}
@@ -272,11 +284,10 @@ def log_verify() -> LogReport:
                                           fields[4].isoformat(), fields[5].isoformat()], strict=True))
         if any(payload.get(name) != value for name, value in stored.items()):
             report.problems.append(f"certificate {pk} no longer says what was signed")
-    levels = _levels(leaves)
-    mth = _mth_from(levels)
-    for level, index, value in LogNode.objects.using(db).values_list("level", "index", "hash").iterator():
-        if level >= len(levels) or index >= len(levels[level]) or levels[level][index].hex() != value:
-            report.problems.append(f"stored subtree {level}/{index} does not match the leaves")
+
+
+def _heads_verify(db: str, mth, size: int, report: LogReport) -> None:
+    """Every published head is signed, names the tree the log still has, and is consistent with the one before."""
     previous = None
     for head in TreeHead.objects.using(db).order_by("size"):
         report.heads += 1
@@ -287,14 +298,13 @@ def log_verify() -> LogReport:
             continue
         if signed.get("size") != head.size or signed.get("root_hash") != head.root_hash:
             report.problems.append(f"tree head {head.size} differs from what was signed")
-        if head.size > len(leaves) or mth(0, head.size).hex() != head.root_hash:
+        if head.size > size or mth(0, head.size).hex() != head.root_hash:
             report.problems.append(f"tree head {head.size}: the log no longer has the tree that head published")
         elif previous is not None and not merkle.verify_consistency(
                 previous.size, head.size, merkle.consistency_proof(mth, previous.size, head.size),
                 bytes.fromhex(previous.root_hash), bytes.fromhex(head.root_hash)):
             report.problems.append(f"tree heads {previous.size} and {head.size} are not consistent")
         previous = head
-    return report
 
 
 @dataclass

@@ -29,3 +29,39 @@ class SealedApplication(models.Model):
 
     def __str__(self) -> str:
         return f"sealed application {self.pk}"
+
+
+class PeerApplication(models.Model):
+    """A typical peer's application row (bench/intake.py --peer): each personal field a Fernet token under one
+    app-wide key, the scan a file, plain foreign keys."""
+
+    full_name = models.TextField()
+    email = models.TextField()
+    mobile = models.TextField()
+    address = models.TextField()
+    legal_id = models.TextField()
+    referees = models.TextField()
+    scan = models.CharField(max_length=200)
+    vacancy_id = models.UUIDField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"peer application {self.pk}"
+
+
+class PeerConsent(models.Model):
+    application = models.ForeignKey(PeerApplication, on_delete=models.CASCADE)
+    purpose = models.CharField(max_length=50)
+    given_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"peer consent {self.pk}"
+
+
+class PeerAudit(models.Model):
+    action = models.CharField(max_length=50)
+    target = models.CharField(max_length=64)
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"peer audit {self.pk}"

@@ -1,10 +1,14 @@
 import json
 import os
+import uuid
 
 from celery import current_app
+from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django import forms
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -19,7 +23,7 @@ from apps.core.uploads import accepts_uploads
 from apps.recruitment.forms import ApplicationForm as ProductApplicationForm
 from apps.recruitment.views import apply as product_apply
 
-from .models import Application, SealedApplication
+from .models import Application, PeerApplication, PeerAudit, PeerConsent, SealedApplication
 
 PAGE = engines["django"].from_string(
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Apply</title></head><body>'
@@ -75,3 +79,33 @@ def minimum(request: HttpRequest) -> HttpResponse:
         transaction.on_commit(lambda: current_app.send_task("bench.minimum", args=[str(form.cleaned_data["key"])]))
     request.session["bench_minimum"] = str(form.cleaned_data["key"])
     return redirect("recruitment:done")
+
+
+PEER_FERNET = Fernet(Fernet.generate_key())  # one app-wide key, as a typical peer keeps in its settings
+
+
+def peer(request: HttpRequest) -> HttpResponse:
+    """A typical peer's intake (bench/intake.py --peer), on the product's settings with ATOMIC_REQUESTS: the
+    product's form and validation, then personal fields encrypted with Fernet under one app-wide key, one
+    consent row per ticked purpose, one audit row, the scan saved as a file, one Celery publish on commit."""
+    if request.method != "POST":
+        return product_apply(request)
+    purposes = purposes_shown(kind="apply", language=get_language() or settings.LANGUAGE_CODE)
+    form = ProductApplicationForm(request.POST, request.FILES, purposes=purposes)
+    if not form.is_valid():
+        return HttpResponse("invalid", status=400)
+    data = form.record_data()
+
+    def sealed(value) -> str:
+        return PEER_FERNET.encrypt(str(value).encode()).decode()
+
+    scan = default_storage.save(f"peer/{uuid.uuid4().hex}.pdf", ContentFile(form.cleaned_data["id_document"]))
+    application = PeerApplication.objects.create(
+        full_name=sealed(data["full_name"]), email=sealed(data["email"]), mobile=sealed(data["mobile"]),
+        address=sealed(data["address"]), legal_id=sealed(f"{data['legal_id_type']}:{data['legal_id_number']}"),
+        referees=sealed(json.dumps(data["referees"])), scan=scan, vacancy_id=form.cleaned_data["vacancy"].pk)
+    PeerConsent.objects.bulk_create([PeerConsent(application=application, purpose=p.slug)
+                                     for p in form.purposes_given()])
+    PeerAudit.objects.create(action="application.received", target=str(application.pk))
+    transaction.on_commit(lambda: current_app.send_task("bench.peer", args=[application.pk]))
+    return redirect("baseline-ok")

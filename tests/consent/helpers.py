@@ -1,3 +1,4 @@
+import re
 import uuid
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -26,11 +27,46 @@ def application_post(**overrides) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def confirm_pending(subject) -> str:
-    """What the person does with the "was it you?" email a form with their address brought: follows its link
-    and confirms. Returns the outcome."""
+def intake_code(email: str = "", template: str = "intake_code") -> str:
+    """The code in the newest email a sent form brought (to `email`, if given)."""
     from apps.notifications.models import Notification
-    from apps.recruitment.intake import pending_request_confirm
 
-    email = Notification.objects.filter(subject=subject, template="pending_confirm").order_by("created_at").last()
-    return pending_request_confirm(token=email.context["link"].rstrip("/").rsplit("/", 1)[1])
+    emails = Notification.objects.filter(template=template, channel="email").order_by("created_at")
+    found = [n for n in emails if not email or n.recipient == email]
+    return found[-1].context["code"]
+
+
+def intake_link(email: str = "") -> str:
+    from apps.notifications.models import Notification
+
+    emails = Notification.objects.filter(template="intake_code", channel="email").order_by("created_at")
+    return [n for n in emails if not email or n.recipient == email][-1].context["link"]
+
+
+def confirm_intake(client, email: str = ""):
+    """What the visitor does after sending a form: types the code from the email on the page they are on.
+    Returns the page's answer (a redirect to /sent/ once confirmed)."""
+    return client.post("/sent/code/", {"code": intake_code(email)})
+
+
+def send_form(client, path: str, data: dict, *, confirm: bool = True, **kwargs):
+    """Send a public form and, when it is accepted, type the emailed code: the answer of the last step
+    (`kwargs`, such as follow=True, go to that step)."""
+    response = client.post(path, data)
+    if confirm and response.status_code == 302 and response["Location"].endswith("/sent/code/"):
+        return client.post("/sent/code/", {"code": intake_code(data.get("email", ""))}, **kwargs)
+    return response
+
+
+def type_the_emailed_code(page, mailbox, email: str) -> None:
+    """In the browser, on the page a sent form leads to: type the code from the newest email to `email` (the
+    real SMTP server's mailbox; the code is in the subject, in any language) and confirm."""
+    from tests.conftest import wait_for
+
+    def newest():
+        return next((m for m in reversed(mailbox) if email in m["X-Envelope-To"]
+                     and re.search(r"\b\d{6}\b", str(m["Subject"]))), None)
+
+    code = re.search(r"\b(\d{6})\b", str(wait_for(newest, timeout=30)["Subject"])).group(1)
+    page.locator("#id_code").fill(code)
+    page.locator("button[value=code]").click()

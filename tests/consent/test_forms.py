@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from apps.consent.models import ConsentRecord, Submission
 from apps.notifications import backends as sms_backends
 from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord, ServiceEngagement
-from tests.consent.helpers import application_post
+from tests.consent.helpers import application_post, send_form
 
 # Jobs are queued on commit, so these tests commit (as a real request does).
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,7 +28,7 @@ def test_a_valid_application_stores_encrypted_data_consents_and_queues_confirmat
                                                                                    mailoutbox, settings):
     settings.SMS_BACKEND = "apps.notifications.backends.LocmemSmsBackend"
     sms_backends.outbox.clear()
-    response = client.post("/apply/", application_post(**{"consent_marketing": "on"}))
+    response = send_form(client, "/apply/", application_post(**{"consent_marketing": "on"}))
     assert response.status_code == 302 and response["Location"] == "/sent/"
     subject = DataSubject.objects.get()
     record = PersonalRecord.objects.get(subject=subject)
@@ -41,8 +41,8 @@ def test_a_valid_application_stores_encrypted_data_consents_and_queues_confirmat
     assert all(r.policy_version.version == "1" and len(r.wording_sha256) == 64 for r in receipts)
     assert all(r.user_agent_summary and r.ip_hmac != "127.0.0.1" for r in receipts)
 
-    assert len(mailoutbox) == 1
-    mail = mailoutbox[0]
+    assert len(mailoutbox) == 2  # the code, then the confirmation with the private link
+    mail = mailoutbox[1]
     assert mail.to == ["amani.wekesa@example.org"] and "/me/" in mail.body
     assert "Amani" not in mail.subject
     sms_to = sorted(m.to for m in sms_backends.outbox)
@@ -51,11 +51,12 @@ def test_a_valid_application_stores_encrypted_data_consents_and_queues_confirmat
     assert "privacy policy v1" in own_sms.text and "/privacy/versions/1/" in own_sms.text  # the version consented under
 
     page = client.get("/sent/").content.decode()
-    assert "ID document" in page and "Recruitment" in page and "an SMS is on its way" in page
+    assert "ID document" in page and "Recruitment" in page
+    assert "An email and an SMS with your private link are on their way." in page
 
 
 def test_a_missing_required_consent_is_refused_next_to_the_box_and_stores_nothing(client, demo_purposes):
-    response = client.post("/apply/", application_post(**{"consent_share-with-employer": None}))
+    response = send_form(client, "/apply/", application_post(**{"consent_share-with-employer": None}))
     assert response.status_code == 400
     body = response.content.decode()
     assert "We cannot process this form without this consent" in body
@@ -70,7 +71,7 @@ def test_a_missing_required_consent_is_refused_next_to_the_box_and_stores_nothin
      "not a PDF, JPEG or PNG"),
 ])
 def test_oversized_or_disguised_uploads_are_refused(client, demo_purposes, upload, message):
-    response = client.post("/apply/", application_post(id_document=upload))
+    response = send_form(client, "/apply/", application_post(id_document=upload))
     assert response.status_code == 400
     assert message in response.content.decode()
     assert DataSubject.objects.count() == 0 and IdentityDocument.objects.count() == 0
@@ -79,25 +80,25 @@ def test_oversized_or_disguised_uploads_are_refused(client, demo_purposes, uploa
 def test_sending_the_same_form_twice_creates_one_person(client, demo_purposes):
     data = application_post()
     key = data["key"]
-    client.post("/apply/", data)
+    send_form(client, "/apply/", data)
     again = application_post(key=key)
-    assert client.post("/apply/", again).status_code == 302
+    assert send_form(client, "/apply/", again).status_code == 302
     assert DataSubject.objects.count() == 1 and Submission.objects.count() == 1
 
 
 def test_the_contact_form_needs_no_mobile(client, demo_purposes, mailoutbox):
-    response = client.post("/contact/", {"key": "6b7a4c1e-0d1a-4b36-9a53-0d8f5a1c0001", "full_name": "Baraka",
+    response = send_form(client, "/contact/", {"key": "6b7a4c1e-0d1a-4b36-9a53-0d8f5a1c0001", "full_name": "Baraka",
                                          "email": "baraka@example.org", "mobile": "", "message": "Do you hire?",
                                          "consent_enquiry-response": "on"})
     assert response.status_code == 302
     subject = DataSubject.objects.get()
     assert subject.enquiries.get().message == "Do you hire?"
     assert PersonalRecord.objects.get(subject=subject).mobile is None
-    assert len(mailoutbox) == 1
+    assert len(mailoutbox) == 2  # the code, then the confirmation
 
 
 def test_invalid_fields_get_clear_messages(client, demo_purposes):
-    response = client.post("/apply/", application_post(email="not-an-email", mobile="12", legal_id_number="!"))
+    response = send_form(client, "/apply/", application_post(email="not-an-email", mobile="12", legal_id_number="!"))
     body = response.content.decode()
     assert response.status_code == 400
     assert "Enter a valid email address." in body

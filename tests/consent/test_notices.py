@@ -10,7 +10,7 @@ from apps.audit.services import Actor
 from apps.consent.models import ConsentRecord, Purpose, PurposeNotice
 from apps.consent.services import purpose_save
 from apps.core import datamap
-from tests.consent.helpers import application_post
+from tests.consent.helpers import application_post, send_form
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def test_a_receipts_hash_is_of_the_words_the_page_showed_in_that_language(demo_p
     shown = {slug: _words_shown(page, slug) for slug in ["recruitment", "share-with-employer"]}
     notice_ids = dict(re.findall(r'name="notice_([\w-]+)" value="(\d+)"', page))
 
-    response = client.post("/apply/", application_post(**{f"notice_{s}": i for s, i in notice_ids.items()}))
+    response = send_form(client, "/apply/", application_post(**{f"notice_{s}": i for s, i in notice_ids.items()}))
     assert response.status_code == 302
 
     for slug, words in shown.items():
@@ -42,7 +42,7 @@ def test_a_receipts_hash_is_of_the_words_the_page_showed_in_that_language(demo_p
 
 
 def test_editing_a_purposes_words_makes_a_new_version_and_old_receipts_keep_the_old_words(demo_purposes, client):
-    client.post("/apply/", application_post())
+    send_form(client, "/apply/", application_post())
     old = ConsentRecord.objects.get(purpose__slug="recruitment")
     purpose = Purpose.objects.get(slug="recruitment")
     purpose.explanation = "We also keep your CV on file for similar jobs."
@@ -61,7 +61,7 @@ def test_editing_a_purposes_words_makes_a_new_version_and_old_receipts_keep_the_
 def test_a_notice_id_from_another_purpose_is_not_trusted(demo_purposes, client):
     client.get("/apply/")
     marketing = PurposeNotice.objects.get(purpose__slug="marketing", language="en")
-    client.post("/apply/", application_post(**{"notice_recruitment": str(marketing.pk)}))
+    send_form(client, "/apply/", application_post(**{"notice_recruitment": str(marketing.pk)}))
     receipt = ConsentRecord.objects.get(purpose__slug="recruitment")
     assert receipt.notice.purpose.slug == "recruitment"
 
@@ -69,7 +69,7 @@ def test_a_notice_id_from_another_purpose_is_not_trusted(demo_purposes, client):
 def test_the_confirmation_links_the_policy_version_consent_was_given_under(demo_purposes, client, mailoutbox,
                                                                           django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/apply/", application_post())
+        send_form(client, "/apply/", application_post())
     confirmation = next(m for m in mailoutbox if "amani.wekesa@example.org" in m.to)
     assert "/privacy/versions/1/" in confirmation.body
     assert ConsentRecord.objects.filter(policy_version__number=1).count() == 2

@@ -16,7 +16,7 @@ from apps.notifications.models import Notification
 from apps.subjects.links import link_token
 from apps.vault.proofs import proof_verify
 from privacy_portal_verify.jws import verify as verify_offline
-from tests.consent.helpers import application_post
+from tests.consent.helpers import application_post, send_form
 from tests.factories import SubjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def _apply(client, language: str = "en", **overrides) -> None:
     client.cookies["django_language"] = language
     page = client.get("/apply/").content.decode()
     notice_ids = dict(re.findall(r'name="notice_([\w-]+)" value="(\d+)"', page))
-    response = client.post("/apply/", application_post(**{f"notice_{s}": i for s, i in notice_ids.items()},
+    response = send_form(client, "/apply/", application_post(**{f"notice_{s}": i for s, i in notice_ids.items()},
                                                        **overrides))
     assert response.status_code == 302
 

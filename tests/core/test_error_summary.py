@@ -60,7 +60,14 @@ def test_a_mistake_focuses_a_summary_that_links_to_the_field_and_asks_for_the_fi
     page.get_by_label("Mobile number").fill("0712 345 678")
     file_input.set_input_files(str(scan))
     page.get_by_role("button", name="Send my application").click()
-    expect(page.get_by_role("heading", name="Thank you — we have received it")).to_be_visible()
+    expect(page.get_by_role("heading", name="One more step: type the code we emailed you")).to_be_visible()
+    # The code page's mistakes are summarised the same way.
+    page.get_by_label("The 6-digit code from the email").fill("12")
+    page.get_by_role("button", name="Confirm", exact=True).click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name=re.compile("Type the 6 digits")).click()
+    expect(page.get_by_label("The 6-digit code from the email")).to_be_focused()
 
 
 def test_every_form_on_the_site_has_the_same_summary(page, live_server, demo_purposes):

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.recruitment.forms import ApplicationForm
 from apps.subjects.models import DataSubject, IdentityDocument
-from tests.consent.helpers import application_post
+from tests.consent.helpers import application_post, send_form
 from tests.factories import PDF_BYTES
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,7 +20,7 @@ def test_a_body_larger_than_the_form_declares_is_refused_with_413_and_stores_not
                                                                                     settings):
     settings.UPLOAD_MAX_BYTES = 64 * 1024
     too_big = SimpleUploadedFile("scan.pdf", b"%PDF-" + b"0" * (200 * 1024), content_type="application/pdf")
-    response = client.post("/apply/", application_post(id_document=too_big))
+    response = send_form(client, "/apply/", application_post(id_document=too_big))
     assert response.status_code == 413
     assert "larger than this form accepts" in response.content.decode()
     assert DataSubject.objects.count() == 0 and IdentityDocument.objects.count() == 0
@@ -28,7 +28,7 @@ def test_a_body_larger_than_the_form_declares_is_refused_with_413_and_stores_not
 
 def test_a_form_without_files_takes_no_large_body(client, demo_purposes, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024
-    response = client.post("/contact/", {"full_name": "Amani Wekesa", "message": "x",
+    response = send_form(client, "/contact/", {"full_name": "Amani Wekesa", "message": "x",
                                          "junk": SimpleUploadedFile("a.bin", b"0" * (64 * 1024))})
     assert response.status_code == 413
 
@@ -38,7 +38,7 @@ def test_only_the_declared_file_field_is_read_and_only_its_first_file(client, de
     data["id_document"] = [SimpleUploadedFile("scan.pdf", PDF_BYTES, content_type="application/pdf"),
                            SimpleUploadedFile("evil.html", b"<html>", content_type="text/html")]
     data["extra"] = SimpleUploadedFile("extra.pdf", PDF_BYTES, content_type="application/pdf")
-    response = client.post("/apply/", data)
+    response = send_form(client, "/apply/", data)
     assert response.status_code == 302
     document = IdentityDocument.objects.get()
     assert document.size == len(PDF_BYTES)

@@ -10,6 +10,7 @@ from apps.cookies.models import CookieCategory, CookieDeclaration
 from apps.cookies.seed import seed_demo as seed_cookies
 from apps.subjects.models import Vacancy
 from tests.conftest import ROOT
+from tests.consent.helpers import send_form
 
 PO = ROOT / "locale" / "sw" / "LC_MESSAGES" / "django.po"
 
@@ -91,7 +92,7 @@ def test_every_seeded_vacancy_has_swahili(demo_purposes):
 def test_the_swahili_form_names_id_types_and_phone_errors_in_swahili(demo_purposes, client):
     client.cookies["django_language"] = "sw"
     assert "Kitambulisho cha taifa" in client.get("/apply/").content.decode()
-    page = client.post("/apply/", {"mobile": "12", "full_name": "Amani"}).content.decode()
+    page = send_form(client, "/apply/", {"mobile": "12", "full_name": "Amani"}).content.decode()
     assert "Weka nambari sahihi ya simu" in page and "Enter a valid phone number" not in page
 
 

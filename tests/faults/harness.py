@@ -240,6 +240,13 @@ class Visitor:
         files = files or [("id_document", ("scan.pdf", PDF, "application/pdf"))]
         return self.http.post(f"{self.base}/apply/", data=data, files=files, allow_redirects=False, timeout=timeout)
 
+    def confirm(self, code: str, timeout: float = 60) -> requests.Response:
+        """Types the emailed code on the page the form led to (this visitor's session)."""
+        page = self.http.get(f"{self.base}/sent/code/", timeout=timeout)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]*)"', page.text).group(1)
+        return self.http.post(f"{self.base}/sent/code/", data={"csrfmiddlewaretoken": token, "code": code},
+                              allow_redirects=False, timeout=timeout)
+
     def contact(self, email: str, timeout: float = 60) -> requests.Response:
         hidden = self.form("/contact/")
         data = {**hidden, "full_name": "Achieng Otieno", "email": email, "message": "When is the next intake?",
@@ -248,10 +255,11 @@ class Visitor:
 
 
 def accepted(response: requests.Response) -> bool:
-    """The visitor was told their form was received: the redirect to the done page, or the page itself."""
+    """The visitor was told their form was kept for its emailed code: the redirect to the page that asks for it,
+    or (when the session could not be written) the page saying to use the emailed link."""
     if response.status_code == 302:
-        return response.headers.get("Location", "").endswith("/sent/")
-    return response.status_code == 200 and "we have received it" in response.text
+        return response.headers.get("Location", "").endswith("/sent/code/")
+    return response.status_code == 200 and "sent a code and a link to the email address you gave" in response.text
 
 
 SEED_PURPOSES = ("from io import StringIO; from apps.policies.seed import seed_demo as policy; "

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from apps.consent.models import ConsentRecord, Submission
+from apps.recruitment.models import PendingSubmission
 from apps.subjects.models import DataSubject
 from tests.conftest import wait_for
 
@@ -32,10 +33,11 @@ def test_a_repeated_field_is_a_400_that_stores_nothing_and_valid_forms_still_go_
     assert [r.status_code for r in malformed] == [400] * len(malformed)
     assert "Some of its fields were sent more than once. Nothing was saved." in malformed[0].text
     assert DataSubject.objects.count() == ConsentRecord.objects.count() == Submission.objects.count() == 0
+    assert not PendingSubmission.objects.exists()
 
     valid = [visitor.apply(f"valid-{i}@example.org") for i in range(6)]
     assert all(accepted(r) for r in valid)
-    assert Submission.objects.count() == DataSubject.objects.count() == 6
+    assert PendingSubmission.objects.count() == 6  # each kept for its emailed code
     expected = {f"valid-{i}@example.org": 1 for i in range(6)}
     wait_for(lambda: len(mailbox) >= 6, timeout=60)
     assert Counter(m["X-Envelope-To"] for m in mailbox) == expected

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from apps.consent.models import Submission
+from apps.recruitment.models import PendingSubmission
 from tests.consent.helpers import application_post
 
 from .harness import free_port
@@ -30,6 +30,6 @@ def test_with_the_counter_store_down_forms_still_work_and_the_limit_holds_per_pr
     assert 500 not in statuses
     assert statuses[:20] == [302] * 20  # FORM_POST_RATE's default, 20/h, counted in this process
     assert statuses[20:] == [429] * 5
-    assert Submission.objects.count() == 20
+    assert PendingSubmission.objects.count() == 20
     warnings = [r.getMessage() for r in caplog.records if r.name == "apps.core.cache"]
     assert len(warnings) == 1 and "counting in this process" in warnings[0]  # once per outage, not per request

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.real_services
 
 
 def _confirmation(email: str) -> Notification:
-    return wait_for(lambda: Notification.objects.filter(template="confirmation", channel="email").first(), timeout=30)
+    return wait_for(lambda: Notification.objects.filter(template="intake_code", channel="email").first(), timeout=30)
 
 
 def _sweep_until(stack, predicate, timeout: float = 90):
@@ -49,7 +49,7 @@ def test_a_worker_killed_after_the_server_accepted_the_message_does_not_send_it_
     collector.before_accept = None
     held[0].rollback()
     held[0].close()
-    notification = Notification.objects.get(template="confirmation", channel="email")
+    notification = Notification.objects.get(template="intake_code", channel="email")
     assert notification.status == Notification.Status.SENDING  # the record of the send died with the worker
 
     fault_stack.worker.start()
@@ -75,7 +75,7 @@ def test_a_worker_killed_before_the_server_accepted_the_message_is_sent_again_wi
     collector.before_accept = kill_the_sender
     assert Visitor(fault_stack.site.url).contact("enquirer@example.org").status_code == 302
     wait_for(lambda: not worker.running, timeout=30)
-    notification = Notification.objects.get(template="confirmation", channel="email")
+    notification = Notification.objects.get(template="intake_code", channel="email")
     assert notification.status == Notification.Status.SENDING and mailbox == []
 
     worker.start()

@@ -10,7 +10,8 @@ from apps.audit.services import Actor
 from apps.consent.models import ConsentRecord, Purpose, Submission
 from apps.consent.services import CollectionContext
 from apps.notifications.models import Notification
-from apps.recruitment.intake import submission_receive
+from apps.recruitment.intake import Received, intake_confirm_code, intake_hold
+from apps.recruitment.models import PendingSubmission
 from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord, ServiceEngagement, Vacancy
 from apps.subjects.services import (
     DocumentRejected,
@@ -20,7 +21,6 @@ from apps.subjects.services import (
     subject_erase,
     subject_export,
 )
-from tests.consent.helpers import confirm_pending
 from tests.factories import PDF_BYTES, PNG_BYTES, VacancyFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,10 +38,19 @@ def _data(**overrides) -> dict:
     return data
 
 
-def _apply(vacancy: Vacancy | None, *, cv: bytes | None = None, **overrides):
+def _hold(vacancy: Vacancy | None, *, cv: bytes | None = None, **overrides) -> PendingSubmission:
+    """A form sent from the website: held until the address's owner types the code."""
     purposes = list(Purpose.objects.filter(slug__in=["recruitment", "share-with-employer"]))
-    return submission_receive(key=uuid.uuid4(), kind="apply", data=_data(**overrides), purposes=purposes,
-                              context=CONTEXT, document=PDF_BYTES, vacancy=vacancy, cv=cv)
+    return intake_hold(key=uuid.uuid4(), kind="apply", data=_data(**overrides), purposes=purposes, context=CONTEXT,
+                       document=PDF_BYTES, vacancy=vacancy, cv=cv)
+
+
+def _apply(vacancy: Vacancy | None, *, cv: bytes | None = None, **overrides) -> Received:
+    """A form sent and confirmed with the code emailed to its address."""
+    pending = _hold(vacancy, cv=cv, **overrides)
+    outcome, submission = intake_confirm_code(pending_id=pending.pk, code=pending.code)
+    assert outcome == "confirmed"
+    return Received(submission, True)
 
 
 def test_an_application_is_an_engagement_for_the_vacancy_and_its_client(demo_purposes):
@@ -62,7 +71,6 @@ def test_applying_twice_to_the_same_vacancy_keeps_one_application(demo_purposes)
     first = _apply(vacancy, cv=CV).submission.subject
     second = _apply(vacancy, cv=CV + b"v2", email="Amani.Wekesa@Example.org", address="Box 7, Kisumu").submission
     assert second.subject == first
-    assert confirm_pending(first) == "confirmed"  # by the person, from the address we hold
     assert DataSubject.objects.count() == 1
     assert ServiceEngagement.objects.filter(subject=first).count() == 1
     # What we hold is not changed by a form: the person corrects it through their link.
@@ -80,7 +88,6 @@ def test_applying_to_a_second_vacancy_reuses_the_person_and_tells_them(demo_purp
     person = _apply(first_vacancy, experience="").submission.subject
     again = _apply(second_vacancy, full_name="Amani Wekesa Otieno", cv=CV).submission.subject
     assert again == person
-    assert confirm_pending(person) == "confirmed"
     assert DataSubject.objects.count() == 1
     applications = ServiceEngagement.objects.filter(subject=person, status="open")
     assert {e.vacancy for e in applications} == {first_vacancy, second_vacancy}
@@ -94,17 +101,20 @@ def test_applying_to_a_second_vacancy_reuses_the_person_and_tells_them(demo_purp
 
 
 def test_a_stranger_with_someones_email_cannot_take_over_their_record(demo_purposes):
-    """Whoever knows an address can send a form with it. Their mobile number must not replace the held one,
-    or they could have the private link sent to their phone."""
+    """Whoever knows an address can send a form with it. It stays a sealed form: the stranger never sees the
+    code, which goes to the address; even a person who confirms it without reading keeps what they hold."""
     person = _apply(VacancyFactory()).submission.subject
     Notification.objects.all().delete()
-    _apply(VacancyFactory(), full_name="Mallory", mobile="+254799000111", legal_id_number="11111111",
-           referees=[{"name": "Eve", "phone": "+254799000222", "relationship": "Friend"}])
-    confirm_pending(person)  # even if the person confirms it without reading
+    pending = _hold(VacancyFactory(), full_name="Mallory", mobile="+254799000111", legal_id_number="11111111",
+                    referees=[{"name": "Eve", "phone": "+254799000222", "relationship": "Friend"}])
+    assert intake_confirm_code(pending_id=pending.pk, code="000000")[0] == "wrong-code"
+    assert not Notification.objects.filter(subject=person).exists()  # nothing reached the person's record
+    assert Notification.objects.get(intake_id=pending.pk).recipient == "amani.wekesa@example.org"
+    assert intake_confirm_code(pending_id=pending.pk, code=pending.code)[0] == "confirmed"  # without reading
     record = PersonalRecord.objects.get(subject=person)
     assert (record.full_name, record.legal_id_number) == ("Amani Wekesa", "27654321")
-    # Not replaced by the stranger's number; the held one goes too, as it was not on the confirmed form (had
-    # the stranger applied first, it would be theirs): the person adds theirs again through the private link.
+    # Not replaced by the form's number; the held one goes too, as it was not on the confirmed form: the person
+    # adds theirs again through the private link.
     assert record.mobile is None
     assert [r["name"] for r in record.referees] == ["Jane Muthoni", "Peter Odhiambo"]
     recipients = {(n.channel, n.recipient) for n in Notification.objects.filter(subject=person)}
@@ -166,10 +176,10 @@ def test_the_person_is_told_by_email_that_one_record_now_holds_both_applications
     _apply(first)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        confirm_pending(_apply(second).submission.subject)
+        _apply(second)
     told = next(m for m in mailoutbox if "one record for all your applications" in m.subject)
     assert told.to == ["amani.wekesa@example.org"]
     assert f"- {first.title}" in told.body and f"- {second.title}" in told.body
     assert "/me/" in told.body
-    confirmation = next(m for m in mailoutbox if m is not told and "Someone used your email" not in m.body)
+    confirmation = next(m for m in mailoutbox if m is not told and "Your code" not in m.subject)
     assert f'We have received your application for "{second.title}"' in confirmation.body

@@ -11,7 +11,7 @@ from apps.consent.models import Submission
 from apps.subjects.links import link_token
 from apps.subjects.models import DataSubject, IdentityDocument, ServiceEngagement, Vacancy
 from apps.subjects.services import vacancy_close
-from tests.consent.helpers import application_post, confirm_pending
+from tests.consent.helpers import application_post, send_form
 from tests.factories import PNG_BYTES, VacancyFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,14 +72,14 @@ def test_the_form_for_a_closed_or_unknown_job_says_it_is_no_longer_open(demo_pur
 def test_an_application_for_a_closed_job_is_refused_with_a_message_and_nothing_stored(demo_purposes, client):
     job = VacancyFactory()
     Vacancy.objects.filter(pk=job.pk).update(status=Vacancy.Status.CLOSED)  # closed while the form was open
-    response = client.post("/apply/", application_post(vacancy=str(job.pk)))
+    response = send_form(client, "/apply/", application_post(vacancy=str(job.pk)))
     assert response.status_code == 400
     assert "This job is closed or does not exist." in response.content.decode()
     assert not DataSubject.objects.exists() and not Submission.objects.exists()
 
 
 def test_an_application_without_a_job_asks_for_one(demo_purposes, client):
-    response = client.post("/apply/", application_post(vacancy=None))
+    response = send_form(client, "/apply/", application_post(vacancy=None))
     assert response.status_code == 400
     assert "Choose the job you are applying for." in response.content.decode()
     assert not DataSubject.objects.exists()
@@ -87,7 +87,7 @@ def test_an_application_without_a_job_asks_for_one(demo_purposes, client):
 
 def test_a_cv_that_is_not_a_pdf_is_refused_with_a_message(demo_purposes, client):
     cv = SimpleUploadedFile("cv.pdf", PNG_BYTES, content_type="application/pdf")  # the name lies
-    response = client.post("/apply/", application_post(cv=cv))
+    response = send_form(client, "/apply/", application_post(cv=cv))
     assert response.status_code == 400
     assert "This file is not a PDF." in response.content.decode()
     assert not DataSubject.objects.exists()
@@ -95,7 +95,7 @@ def test_a_cv_that_is_not_a_pdf_is_refused_with_a_message(demo_purposes, client)
 
 def test_an_application_with_a_cv_is_stored_and_the_done_page_says_what_happens_next(demo_purposes, client):
     job = VacancyFactory()
-    response = client.post("/apply/", application_post(
+    response = send_form(client, "/apply/", application_post(
         vacancy=str(job.pk), experience="Six years in logistics.",
         cv=SimpleUploadedFile("cv.pdf", CV, content_type="application/pdf")), follow=True)
     page = response.content.decode()
@@ -103,7 +103,7 @@ def test_an_application_with_a_cv_is_stored_and_the_done_page_says_what_happens_
     assert job.title in page and job.controller.name in page
     assert "What happens next" in page
     assert "When the recruitment for this job ends, we delete your data" in page
-    assert "If this address is new to us, an SMS is on its way to your mobile number too." in page
+    assert "An email and an SMS with your private link are on their way." in page
     engagement = ServiceEngagement.objects.get(vacancy=job)
     assert IdentityDocument.objects.filter(subject=engagement.subject, kind="cv").count() == 1
 
@@ -111,10 +111,9 @@ def test_an_application_with_a_cv_is_stored_and_the_done_page_says_what_happens_
 def test_the_self_service_page_names_each_job_applied_for_and_its_state(demo_purposes, client,
                                                                        django_capture_on_commit_callbacks):
     first, second = VacancyFactory(), VacancyFactory()
-    client.post("/apply/", application_post(vacancy=str(first.pk)))
-    client.post("/apply/", application_post(vacancy=str(second.pk)))
+    send_form(client, "/apply/", application_post(vacancy=str(first.pk)))
+    send_form(client, "/apply/", application_post(vacancy=str(second.pk)))  # the same address proved again
     subject = DataSubject.objects.get()
-    assert confirm_pending(subject) == "confirmed"  # the second form, confirmed from the email we hold
     with django_capture_on_commit_callbacks(execute=True):
         vacancy_close(vacancy=first, actor=Actor.system("test"))  # the person stays: another one is open
     page = client.get(f"/me/{link_token(subject)}/").content.decode()

@@ -11,7 +11,7 @@ from apps.notifications import backends as sms_backends
 from apps.recruitment.forms import ContactForm
 from apps.recruitment.tasks import referee_notices_expire_task
 from apps.subjects.models import DataSubject, PersonalRecord
-from tests.consent.helpers import application_post
+from tests.consent.helpers import application_post, send_form
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,7 +38,7 @@ def test_real_names_with_accents_hyphens_and_apostrophes_are_accepted(name):
     "Amani evil.example/k", "Call 0712345678", "A", "x" * 101, "Amani\r\nWekesa", "Amani  -  Wekesa", "<b>Amani</b>",
 ])
 def test_anything_but_a_name_is_refused_with_a_clear_message(client, demo_purposes, sms, name):
-    response = client.post("/apply/", application_post(full_name=name))
+    response = send_form(client, "/apply/", application_post(full_name=name))
     assert response.status_code == 400
     body = response.content.decode()
     assert "Enter a name" in body
@@ -52,18 +52,18 @@ def test_anything_but_a_name_is_refused_with_a_clear_message(client, demo_purpos
     ("Safaricom Support Reply With Your Mpesa PIN", "at most 5 words"),
 ])
 def test_invisible_letters_look_alike_alphabets_and_sentences_are_refused(client, demo_purposes, sms, name, says):
-    response = client.post("/apply/", application_post(referee_1_name=name))
+    response = send_form(client, "/apply/", application_post(referee_1_name=name))
     assert response.status_code == 400 and says in response.content.decode()
     assert DataSubject.objects.count() == 0 and sms == []
 
 
 def test_a_referee_name_is_validated_too(client, demo_purposes, sms):
-    response = client.post("/apply/", application_post(referee_1_name="Jane http://evil.example"))
+    response = send_form(client, "/apply/", application_post(referee_1_name="Jane http://evil.example"))
     assert response.status_code == 400 and DataSubject.objects.count() == 0
 
 
 def test_the_referee_sms_holds_no_applicant_text_but_the_validated_name(client, demo_purposes, sms):
-    response = client.post("/apply/", application_post(
+    response = send_form(client, "/apply/", application_post(
         referee_1_relationship="URGENT verify at http://evil.example/k", address="http://evil.example/a"))
     assert response.status_code == 302
     to_referees = [m for m in sms if m.to in REFEREES]
@@ -75,20 +75,20 @@ def test_the_referee_sms_holds_no_applicant_text_but_the_validated_name(client, 
 
 
 def test_a_phone_number_gets_at_most_one_referee_message_in_30_days(client, demo_purposes, sms):
-    client.post("/apply/", application_post())
-    client.post("/apply/", application_post(full_name="Baraka Otieno", email="baraka@example.org",
+    send_form(client, "/apply/", application_post())
+    send_form(client, "/apply/", application_post(full_name="Baraka Otieno", email="baraka@example.org",
                                             mobile="0711 000 111"))
     assert sorted(m.to for m in sms if m.to in REFEREES) == sorted(REFEREES)  # once each, not twice
     assert PersonalRecord.objects.count() == 2  # the second application is kept all the same
 
     with time_machine.travel(timezone.now() + timedelta(days=31)):
-        client.post("/apply/", application_post(full_name="Chebet Kiprop", email="chebet@example.org",
+        send_form(client, "/apply/", application_post(full_name="Chebet Kiprop", email="chebet@example.org",
                                                 mobile="0711 000 222"))
     assert sorted(m.to for m in sms if m.to in REFEREES) == sorted(list(REFEREES) * 2)
 
 
 def test_numbers_told_are_forgotten_after_the_interval(client, demo_purposes, sms):
-    client.post("/apply/", application_post())
+    send_form(client, "/apply/", application_post())
     assert RefereeNotice.objects.count() == 2
     assert all("722111222" not in n.phone_digest for n in RefereeNotice.objects.all())  # a keyed hash only
     assert referee_notices_expire_task() == 0

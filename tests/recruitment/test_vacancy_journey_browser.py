@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from apps.subjects.models import IdentityDocument, ServiceEngagement
 from apps.subjects.seed import DEMO_VACANCIES
 from tests.conftest import wait_for
+from tests.consent.helpers import type_the_emailed_code
 from tests.factories import PDF_BYTES
 
 pytestmark = pytest.mark.real_services
@@ -79,6 +80,11 @@ def test_a_visitor_on_a_phone_finds_a_job_from_the_home_page_applies_and_sees_it
     page.get_by_label("I agree: Sharing with the hiring company").check()
     page.get_by_role("button", name="Send my application").click()
 
+    # Nothing is stored about her until she types the code emailed to the address she gave.
+    expect(page.get_by_role("heading", name="One more step: type the code we emailed you")).to_be_visible()
+    assert _page_width(page) <= PHONE["width"]
+    assert not ServiceEngagement.objects.filter(vacancy_id=DEMO_VACANCIES[0]["id"]).exists()
+    type_the_emailed_code(page, mailbox, "wanjiru.jobs@example.org")
     expect(page.get_by_role("heading", name="What happens next")).to_be_visible()
     expect(page.get_by_text(f"Your application for {title}")).to_be_visible()
     assert _page_width(page) <= PHONE["width"]
@@ -86,8 +92,8 @@ def test_a_visitor_on_a_phone_finds_a_job_from_the_home_page_applies_and_sees_it
     kinds = sorted(IdentityDocument.objects.filter(subject=engagement.subject).values_list("kind", flat=True))
     assert kinds == ["cv", "id-scan"]
 
-    confirmation = wait_for(lambda: next((m for m in mailbox if "wanjiru.jobs@example.org" in m["X-Envelope-To"]),
-                                         None), timeout=30)
+    confirmation = wait_for(lambda: next((m for m in mailbox if "wanjiru.jobs@example.org" in m["X-Envelope-To"]
+                                          and "holds about you" in m["Subject"]), None), timeout=30)
     body = _body(confirmation)
     assert f'application for "{title}"' in body
     link = re.search(r"https?://\S+/me/\S+/", body).group(0)

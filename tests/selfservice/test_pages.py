@@ -22,7 +22,7 @@ from apps.subjects.models import DataSubject, PersonalRecord
 from apps.subjects.services import subject_erase_now
 from apps.vault.models import DeletionCertificate
 from tests.conftest import wait_for
-from tests.consent.helpers import application_post
+from tests.consent.helpers import application_post, send_form
 
 # Jobs are queued on commit, so these tests commit (as a real request does).
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,7 +32,7 @@ LINK_RE = re.compile(r"https?://[^\s\"<>]+/me/[^\s\"<>]+/")
 def _apply(client, mailoutbox, **overrides) -> str:
     """Send an application; return the path of the private link from the confirmation email."""
     mailoutbox.clear()
-    assert client.post("/apply/", application_post(**overrides)).status_code == 302
+    assert send_form(client, "/apply/", application_post(**overrides)).status_code == 302
     link = LINK_RE.search(mailoutbox[-1].body).group(0)
     mailoutbox.clear()
     return "/" + link.split("/", 3)[3]
@@ -277,7 +277,7 @@ def test_one_person_gets_a_limited_number_of_codes_whatever_their_address(client
 
 def test_someone_with_two_records_gets_a_link_to_each(client, applicant, mailoutbox):
     # An application and an enquiry from the same address are two records (applications share one).
-    assert client.post("/contact/", {"key": "6b7a4c1e-0d1a-4b36-9a53-0d8f5a1c0002", "full_name": "Amani Wekesa",
+    assert send_form(client, "/contact/", {"key": "6b7a4c1e-0d1a-4b36-9a53-0d8f5a1c0002", "full_name": "Amani Wekesa",
                                       "email": "amani.wekesa@example.org", "mobile": "", "message": "Any news?",
                                       "consent_enquiry-response": "on"}).status_code == 302
     mailoutbox.clear()

@@ -11,7 +11,7 @@ from apps.notifications.models import Notification
 from apps.subjects.links import referee_token
 from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord
 from apps.vault.models import DataKey, DeletionCertificate
-from tests.consent.helpers import application_post
+from tests.consent.helpers import application_post, send_form
 from tests.subjects.test_links_promises import tamper_signature
 
 # Jobs are queued on commit, so these tests commit (as a real request does).
@@ -22,7 +22,7 @@ LINK_RE = re.compile(r"https?://[^\s\"<>]+/me/[^\s\"<>]+/")
 @pytest.fixture
 def applicant(client, mailoutbox, demo_purposes) -> str:
     """The path of the private link of one person who applied through the form."""
-    assert client.post("/apply/", application_post()).status_code == 302
+    assert send_form(client, "/apply/", application_post()).status_code == 302
     return "/" + LINK_RE.search(mailoutbox[-1].body).group(0).split("/", 3)[3]
 
 

@@ -45,8 +45,7 @@ def test_erasure_destroys_key_rows_files_and_leaves_a_certificate(settings):
     assert certificate.subject_id == subject.pk and certificate.reason == "subject-request"
     assert certificate.counts == {"messages_sent": 0, "codes": 0, "submissions": 0, "documents": 1,
                                   "record": 1, "enquiries": 0, "lookups": 2, "legal_holds": 0,
-                                  "staff_access": 0, "policy_change_notices": 0, "api_handovers": 0,
-                                  "forms_waiting_for_confirmation": 0}
+                                  "staff_access": 0, "policy_change_notices": 0, "api_handovers": 0}
     assert {"id-document", "identity", "contact", "government-id"} <= set(certificate.categories)
     assert AuditEvent.objects.filter(verb="subject.erased", target=str(subject.pk)).count() == 1
 

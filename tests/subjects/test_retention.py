@@ -15,7 +15,7 @@ from apps.selfservice.services import link_request_create, retention_notices_sen
 from apps.subjects import services
 from apps.subjects.models import DataSubject, ServiceEngagement
 from apps.vault.models import DeletionCertificate
-from tests.consent.helpers import application_post
+from tests.consent.helpers import application_post, send_form
 from tests.factories import EngagementFactory
 
 SYSTEM = Actor.system("test")
@@ -64,7 +64,7 @@ def test_the_purposes_retention_period_shown_to_visitors_is_the_one_enforced(
     settings.ABANDONED_RECORD_DAYS = 365
     Purpose.objects.filter(slug="recruitment").update(retention_days=30)
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post("/apply/", application_post(email="short@example.org")).status_code == 302
+        assert send_form(client, "/apply/", application_post(email="short@example.org")).status_code == 302
     engagement = ServiceEngagement.objects.get()
     assert engagement.retention_days == 30
     _sweep(django_capture_on_commit_callbacks, days=29)
@@ -76,7 +76,7 @@ def test_the_purposes_retention_period_shown_to_visitors_is_the_one_enforced(
 @pytest.mark.django_db(transaction=True)
 def test_people_are_told_before_and_can_ask_us_to_keep_it(client, demo_purposes, settings, mailoutbox):
     settings.ABANDONED_RECORD_DAYS, settings.RETENTION_NOTICE_DAYS = 90, 14
-    assert client.post("/apply/", application_post(email="keepme@example.org")).status_code == 302
+    assert send_form(client, "/apply/", application_post(email="keepme@example.org")).status_code == 302
     subject = DataSubject.objects.get()
     mailoutbox.clear()
     with time_machine.travel(timezone.now() + timedelta(days=70)):
@@ -106,7 +106,7 @@ def test_people_are_told_before_and_can_ask_us_to_keep_it(client, demo_purposes,
 def test_unused_submissions_expired_codes_and_old_link_requests_go_too(demo_purposes, client,
                                                                       django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/apply/", application_post(email="rows@example.org"))
+        send_form(client, "/apply/", application_post(email="rows@example.org"))
     subject = DataSubject.objects.get()
     stepup_issue(subject=subject)
     LinkRequest.objects.create(kind="email", digest="0" * 64)  # its job never ran

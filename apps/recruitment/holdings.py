@@ -1,0 +1,19 @@
+"""What this app holds about people, for the personal-data map (registered in RecruitmentConfig.ready)."""
+
+from apps.core.datamap import Category, Days, Delete, Holding
+from apps.vault.fields import holds_value
+
+HOLDINGS = [
+    Holding(model="recruitment.PendingSubmission", person=None,
+            categories=(Category.SUBMISSION, Category.IDENTITY, Category.CONTACT, Category.ADDRESS, Category.REFEREE,
+                        Category.GOVERNMENT_ID, Category.ID_DOCUMENT, Category.PROFESSIONAL, Category.MESSAGE,
+                        Category.SECURITY_CODE),
+            purposes=("holding a form sent from our website until the owner of its email address proves it was "
+                      "them (a code or a link sent to that address), so that nobody can apply, write or consent "
+                      "in another person's name",),
+            legal_basis="consent, given on the form, applied only once the address's owner confirms it",
+            on_erasure=Delete(), retention=Days("INTAKE_PENDING_DAYS"),
+            not_exported="a form nobody has confirmed belongs to no person yet: it is sealed with a key of its own, "
+                         "and it and its key are destroyed when it is confirmed or after INTAKE_PENDING_DAYS",
+            held_when=((Category.ID_DOCUMENT, holds_value("document")), (Category.PROFESSIONAL, holds_value("cv")))),
+]
