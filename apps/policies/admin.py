@@ -1,5 +1,6 @@
 """The privacy officer's side: drafts, publishing with a preview, campaigns, the call list, the register."""
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.audit.services import Actor
 from apps.core.admin import ReadOnlyAdmin
+from apps.core.datamap import Category
 from apps.notifications.rendering import render_message
 from apps.subjects.admin import person_action_register
 from apps.subjects.models import DataSubject
@@ -33,10 +35,10 @@ from .selectors import (
     versions_diff,
 )
 from .services import (
-    PolicyLocked,
     campaign_call_record,
     campaign_retry_failed,
     disclosures_record,
+    policy_disclosure_delete,
     policy_disclosure_save,
     policy_version_publish,
     policy_version_save,
@@ -45,11 +47,26 @@ from .services import (
 # Each text in English and Swahili (django-modeltranslation columns).
 TEXTS = ["title_en", "title_sw", "summary_en", "summary_sw", "body_en", "body_sw"]
 EDITABLE = [*TEXTS, "effective_at"]
+REQUIRED = ["title_en", "summary_en", "body_en"]
 FROZEN = ["number", "status", "published_at", "in_force_at", *TEXTS, "effective_at"]
+
+
+class PolicyDisclosureForm(forms.ModelForm):
+    """The categories are checked here as the service checks them, so a wrong one is a message on the form."""
+
+    def clean_data_categories(self) -> list[str]:
+        categories = self.cleaned_data["data_categories"]
+        if not isinstance(categories, list) or not all(isinstance(name, str) for name in categories):
+            raise ValidationError(_("Give a list of data categories, for example [\"identity\", \"contact\"]."))
+        unknown = set(categories) - set(Category.values)
+        if unknown:
+            raise ValidationError(_("Unknown data categories: %(names)s") % {"names": ", ".join(sorted(unknown))})
+        return categories
 
 
 class PolicyDisclosureInline(admin.TabularInline):
     model = PolicyDisclosure
+    form = PolicyDisclosureForm
     extra = 0
     fields = ["key", "recipient_en", "recipient_sw", "recipient_category_en", "recipient_category_sw", "purpose_en",
               "purpose_sw", "purpose_slug", "data_categories", "compatible"]
@@ -71,6 +88,13 @@ class PolicyVersionAdmin(admin.ModelAdmin):
     def in_force(self, obj: PolicyVersion) -> bool:
         current = policy_in_force()
         return current is not None and current.pk == obj.pk
+
+    def get_form(self, request: HttpRequest, obj: PolicyVersion | None = None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        for name in REQUIRED:  # policy_version_save refuses a draft without them: say so on the form
+            if name in form.base_fields:
+                form.base_fields[name].required = True
+        return form
 
     def get_fields(self, request: HttpRequest, obj: PolicyVersion | None = None) -> list[str]:
         return [*FROZEN, "public_page"] if obj and obj.is_published else [*EDITABLE, "publish"]
@@ -97,12 +121,13 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         policy_version_save(version=obj, actor=Actor.staff(request.user), changed=form.changed_data)
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        # save(commit=False) is what sorts the forms into changed and deleted ones (deleted_objects).
+        changed = formset.save(commit=False)
+        actor = Actor.staff(request.user)
         for deleted in formset.deleted_objects:
-            if deleted.version.is_published:
-                raise PolicyLocked("a published policy version cannot be changed")
-            deleted.delete()
-        for disclosure in formset.save(commit=False):
-            policy_disclosure_save(disclosure=disclosure, actor=Actor.staff(request.user))
+            policy_disclosure_delete(disclosure=deleted, actor=actor)
+        for disclosure in changed:
+            policy_disclosure_save(disclosure=disclosure, actor=actor)
 
     def get_urls(self) -> list:
         publish = self.admin_site.admin_view(self.publish_view)

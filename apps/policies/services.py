@@ -78,6 +78,18 @@ def policy_disclosure_save(*, disclosure: PolicyDisclosure, actor: Actor) -> Pol
     return disclosure
 
 
+@transaction.atomic
+def policy_disclosure_delete(*, disclosure: PolicyDisclosure, actor: Actor) -> None:
+    """A draft no longer allows this disclosure (the admin's inline, "Delete" ticked). A published version's
+    disclosures stay: they are what people were told."""
+    if PolicyVersion.objects.filter(pk=disclosure.version_id, status=PolicyVersion.Status.PUBLISHED).exists():
+        raise PolicyLocked("a published policy version cannot be changed; publish a new version")
+    key = disclosure.key
+    disclosure.delete()
+    audit_record(actor=actor, verb=Verb.POLICY_VERSION_SAVED, target=str(disclosure.version_id),
+                 detail={"disclosure": key, "deleted": True})
+
+
 def _freeze(version: PolicyVersion) -> None:
     """Render the text and the generated table in every language, as they will stay."""
     rendered, tables = {}, {}
