@@ -478,6 +478,10 @@ INTAKE_CODE_SMS_MAX = 2
 SMS_PER_NUMBER_LIMITS = ((env.int("SMS_PER_NUMBER_HOUR", default=3), 3600),
                          (env.int("SMS_PER_NUMBER_DAY", default=10), 86400))
 CELERY_BEAT_SCHEDULE["intakes-expire"] = {"task": "apps.recruitment.tasks.intakes_expire_task", "schedule": 3600.0}
+# A file attached to a form that came back with mistakes is kept this long for the visitor to send it again.
+UPLOAD_KEPT_MINUTES = env.int("UPLOAD_KEPT_MINUTES", default=30)
+CELERY_BEAT_SCHEDULE["uploads-kept-expire"] = {"task": "apps.recruitment.tasks.uploads_kept_expire_task",
+                                               "schedule": 300.0}
 STEPUP_CODE_MINUTES = 10
 STEPUP_MAX_TRIES = 5
 # Wrong codes one link allows in 24 hours, across codes; the last one signs the link out.

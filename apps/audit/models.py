@@ -88,6 +88,7 @@ class Verb(models.TextChoices):
     INTAKE_DISCARDED = "intake.discarded"
     INTAKE_EXPIRED = "intake.expired"
     INTAKE_CODE_WRONG = "intake.code_wrong"
+    UPLOAD_KEPT = "upload.kept"  # a file of a form that came back with mistakes, kept for a few minutes
     DOCUMENT_REMOVED = "document.removed"
     BREACH_PERSON_NOTIFIED = "breach.person_notified"
     SUBJECT_RESTRICTED = "subject.restricted"

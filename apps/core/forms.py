@@ -16,10 +16,17 @@ REATTACH = _("Attach the file again before you send the form: we do not keep a f
 
 class SiteBoundField(BoundField):
     @property
+    def kept_name(self) -> str:
+        """The name of the file a form kept for this field when it came back with mistakes (the form's
+        `kept`: {field: name}), so the visitor need not send it again; "" if none."""
+        return getattr(self.form, "kept", {}).get(self.name, "") if isinstance(self.field, forms.FileField) else ""
+
+    @property
     def must_reattach(self) -> bool:
         """A browser sends a file once: when the form comes back with mistakes, the file field is empty
-        again and we keep nothing of it (no file of a person's is stored before the form is accepted)."""
+        again; unless the form kept the file (kept_name), it must be attached again."""
         return (isinstance(self.field, forms.FileField) and self.form.is_bound and bool(self.form.errors)
+                and not self.kept_name
                 and (self.field.required or self.html_name in self.form.files))  # an optional one only if sent
 
     @property
@@ -29,8 +36,9 @@ class SiteBoundField(BoundField):
     @property
     def aria_describedby(self) -> str | None:
         value = super().aria_describedby
-        if value is not None and self.must_reattach and self.auto_id:
-            value = " ".join(filter(None, [value, f"{self.auto_id}_reattach"]))
+        if value is not None and self.auto_id and (self.must_reattach or self.kept_name):
+            note = f"{self.auto_id}_reattach" if self.must_reattach else f"{self.auto_id}_kept"
+            value = " ".join(filter(None, [value, note]))
         return value
 
 

@@ -103,16 +103,23 @@ class PersonalDetailsForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}))
     legal_id_type = forms.ChoiceField(label=_("Type of ID"), choices=PersonalRecord.LegalIdType.choices)
     legal_id_number = forms.CharField(label=_("ID number"), max_length=20, validators=[id_number_validator])
-    referee_1_name = PersonNameField(label=_("Name"))
-    referee_1_phone = PhoneNumberField(label=_("Phone number"), region="KE", error_messages=PHONE,
-                                       help_text=_("A mobile number, for example 0722 123 456."),
-                                       widget=forms.TextInput(attrs={"inputmode": "tel", "size": 20}))
-    referee_1_relationship = forms.CharField(label=_("How they know you"), max_length=100)
-    referee_2_name = PersonNameField(label=_("Name"))
-    referee_2_phone = PhoneNumberField(label=_("Phone number"), region="KE", error_messages=PHONE,
-                                       help_text=_("A mobile number, for example 0722 123 456."),
-                                       widget=forms.TextInput(attrs={"inputmode": "tel", "size": 20}))
-    referee_2_relationship = forms.CharField(label=_("How they know you"), max_length=100)
+    # Each referee field appears twice: its messages say which referee (the error summary lists them apart).
+    referee_1_name = PersonNameField(label=_("Name"),
+                                     error_messages={"required": _("Enter your first referee's name.")})
+    referee_1_phone = PhoneNumberField(
+        label=_("Phone number"), region="KE", help_text=_("A mobile number, for example 0722 123 456."),
+        error_messages={**PHONE, "required": _("Enter your first referee's phone number.")},
+        widget=forms.TextInput(attrs={"inputmode": "tel", "size": 20}))
+    referee_1_relationship = forms.CharField(label=_("How they know you"), max_length=100, error_messages={
+        "required": _("Enter how your first referee knows you.")})
+    referee_2_name = PersonNameField(label=_("Name"),
+                                     error_messages={"required": _("Enter your second referee's name.")})
+    referee_2_phone = PhoneNumberField(
+        label=_("Phone number"), region="KE", help_text=_("A mobile number, for example 0722 123 456."),
+        error_messages={**PHONE, "required": _("Enter your second referee's phone number.")},
+        widget=forms.TextInput(attrs={"inputmode": "tel", "size": 20}))
+    referee_2_relationship = forms.CharField(label=_("How they know you"), max_length=100, error_messages={
+        "required": _("Enter how your second referee knows you.")})
 
     def record_data(self) -> dict:
         c = self.cleaned_data
@@ -156,9 +163,19 @@ class ApplicationForm(ConsentFormMixin, PersonalDetailsForm):
     # Room for every text field at its longest, the consent boxes and the multipart framing.
     TEXT_ALLOWANCE_BYTES = 64 * 1024
 
-    def __init__(self, *args, purposes: list[Purpose], **kwargs) -> None:
+    def __init__(self, *args, purposes: list[Purpose], kept: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.add_purposes(purposes)
+        # Files kept from this form's earlier try ({field: name}): not asked for again (apps.recruitment.uploads).
+        self.kept = dict(kept or {})
+        for name in self.kept:
+            self.fields[name].required = False
+
+    def accepted_uploads(self) -> dict[str, tuple[str, bytes]]:
+        """The files sent with this try that passed their own checks ({field: (name, data)}), for keeping when
+        another field has a mistake."""
+        return {name: (self.files[name].name, self.cleaned_data[name]) for name in ("id_document", "cv")
+                if name in self.files and name not in self.errors and self.cleaned_data.get(name)}
 
     @classmethod
     def upload_limits(cls) -> UploadLimits:
@@ -167,8 +184,10 @@ class ApplicationForm(ConsentFormMixin, PersonalDetailsForm):
         return UploadLimits(max_body_bytes=settings.UPLOAD_MAX_BYTES * len(files) + cls.TEXT_ALLOWANCE_BYTES,
                             file_fields=files)
 
-    def clean_id_document(self) -> bytes:
-        upload = self.cleaned_data["id_document"]
+    def clean_id_document(self) -> bytes | None:
+        upload = self.cleaned_data.get("id_document")
+        if not upload:
+            return None  # kept from the earlier try
         if upload.size > IdentityDocument.MAX_BYTES:
             raise ValidationError(_("The file is larger than 10 MB. Please send a smaller scan or photo."))
         data = upload.read()

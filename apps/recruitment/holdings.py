@@ -1,5 +1,7 @@
 """What this app holds about people, for the personal-data map (registered in RecruitmentConfig.ready)."""
 
+from django.db.models import Q
+
 from apps.core.datamap import Category, Days, Delete, Holding
 from apps.vault.fields import holds_value
 
@@ -16,4 +18,13 @@ HOLDINGS = [
             not_exported="a form nobody has confirmed belongs to no person yet: it is sealed with a key of its own, "
                          "and it and its key are destroyed when it is confirmed or after INTAKE_PENDING_DAYS",
             held_when=((Category.ID_DOCUMENT, holds_value("document")), (Category.PROFESSIONAL, holds_value("cv")))),
+    Holding(model="recruitment.UploadKept", person=None,
+            categories=(Category.ID_DOCUMENT, Category.PROFESSIONAL),
+            purposes=("keeping a file attached to a form that came back with mistakes, so that the visitor need not "
+                      "send it again",),
+            legal_basis="the visitor's request: they sent the file with the form",
+            on_erasure=Delete(), retention=Days(1),
+            not_exported="a file of a form not sent yet belongs to no person: it is sealed with a key of its own, "
+                         "and it and its key are destroyed when the form is sent or after UPLOAD_KEPT_MINUTES",
+            held_when=((Category.PROFESSIONAL, Q(field="cv")), (Category.ID_DOCUMENT, Q(field="id_document")))),
 ]

@@ -42,6 +42,7 @@ from apps.vault.routers import vault_db
 from apps.vault.services import blind_index_for, datakey_create, datakey_destroy, key_scope
 
 from .models import PendingSubmission
+from .uploads import uploads_take
 
 # --- receiving a form ----------------------------------------------------------------------------
 # Labels, not values: what a person is told we hold. Marked for translation, translated when shown.
@@ -489,10 +490,11 @@ def _code_message(pending: PendingSubmission, *, template: str = "intake_code") 
 
 def intake_hold(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], context: CollectionContext,
                 document: bytes | None = None, vacancy: Vacancy | None = None, cv: bytes | None = None,
-                offered: list[Purpose] | None = None) -> PendingSubmission:
+                offered: list[Purpose] | None = None, take_kept: bool = False) -> PendingSubmission:
     """A form sent from the website: one sealed row under a key of its own and one email with a code, nothing
     else. The same statements whatever the address (it is not looked up). The same key twice returns the
-    first row. RequiredConsentMissing, DocumentRejected (the CV) or VacancyClosed: nothing is stored."""
+    first row. RequiredConsentMissing, DocumentRejected (the CV) or VacancyClosed: nothing is stored.
+    `take_kept`: files kept from the form's earlier try stand in for those not sent again (and are deleted)."""
     existing = PendingSubmission.objects.filter(key=key).first()
     if existing is not None:
         return existing
@@ -508,7 +510,10 @@ def intake_hold(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose
                  "source": context.source, "language": language, "notices": [list(n) for n in context.notices]},
         expires_at=timezone.now() + timedelta(days=settings.INTAKE_PENDING_DAYS))
     try:
-        with audited_transaction(durable=True):
+        with key_scope(), audited_transaction(durable=True):
+            if take_kept:
+                taken = uploads_take(form_key=key)
+                document, cv = document or taken.get("id_document"), cv or taken.get("cv")
             datakey_create(subject_id=pending.pk)
             pending.data = {"form": _plain(data), "ip": context.ip, "user_agent": context.user_agent}
             pending.document, pending.cv, pending.code = document, cv, _new_code()

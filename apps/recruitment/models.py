@@ -40,3 +40,25 @@ class PendingSubmission(models.Model):
 
     def vault_subject_id(self) -> uuid.UUID:
         return self.pk
+
+
+class UploadKept(models.Model):
+    """A file a visitor attached to a form that came back with mistakes elsewhere: kept (sealed under a key of
+    its own) so that they need not send it again over a slow, paid connection. Bound to the form's own key;
+    used and deleted when the form is sent, or deleted with its key after UPLOAD_KEPT_MINUTES."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    form_key = models.UUIDField()
+    field = models.CharField(max_length=32)  # "id_document" or "cv"
+    name = EncryptedCharField(max_length=255)  # the file's name, as the visitor's device gave it
+    data = EncryptedBinaryField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["form_key", "field"], name="upload_kept_one_per_field")]
+
+    def __str__(self) -> str:
+        return f"upload kept {self.pk}"
+
+    def vault_subject_id(self) -> uuid.UUID:
+        return self.pk

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import intake
+from . import intake, uploads
 
 
 @shared_task
@@ -13,3 +13,8 @@ def referee_notices_expire_task() -> int:
 @shared_task
 def intakes_expire_task() -> tuple[int, int]:
     return intake.intakes_expire()
+
+
+@shared_task
+def uploads_kept_expire_task() -> int:
+    return uploads.uploads_kept_expire()

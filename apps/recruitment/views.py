@@ -33,6 +33,7 @@ from .intake import (
     intake_mobile_ending,
     intake_show,
 )
+from .uploads import uploads_keep, uploads_kept
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,9 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
         existing = Submission.objects.filter(pk=key).first() if _is_uuid(key) else None
         if existing:
             return _received(request, existing, purposes)
-        form = form_class(request.POST, request.FILES, purposes=purposes)
+        # Files kept from this form's earlier try (the page says so in a hidden field): not asked for again.
+        kept = uploads_kept(form_key=uuid.UUID(key)) if request.POST.get("kept") and _is_uuid(key) else {}
+        form = form_class(request.POST, request.FILES, purposes=purposes, **({"kept": kept} if kind == "apply" else {}))
         if form.is_valid():
             data = form.record_data() if kind == "apply" else {
                 "full_name": form.cleaned_data["full_name"], "email": form.cleaned_data["email"],
@@ -130,13 +133,17 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
                 pending = intake_hold(
                     key=form.cleaned_data["key"], kind=kind, data=data, purposes=form.purposes_given(),
                     context=_context(request, kind), document=form.cleaned_data.get("id_document"),
-                    vacancy=form.cleaned_data.get("vacancy"), cv=form.cleaned_data.get("cv"), offered=purposes)
+                    vacancy=form.cleaned_data.get("vacancy"), cv=form.cleaned_data.get("cv"), offered=purposes,
+                    take_kept=bool(kept))
             except StorageFull:  # logged as an alert where it happened; the transaction rolled back
                 return notice(request, heading=_("We could not save your application"), status=503, text=_(
                     "We could not save your application: nothing was kept. Please try again later."))
             except VacancyClosed:  # it closed while the visitor was filling in the form
                 return _vacancy_gone(request, status=409)
             return _held(request, pending)
+        if kind == "apply" and (accepted := form.accepted_uploads()):
+            uploads_keep(form_key=form.cleaned_data["key"], uploads=accepted)
+            form.kept.update({name: upload[0] for name, upload in accepted.items()})
         status, chosen = 400, form.cleaned_data.get("vacancy")
     else:
         return _form_page(request, kind=kind, form_class=form_class, template=template, purposes=purposes)

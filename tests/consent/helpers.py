@@ -59,14 +59,18 @@ def send_form(client, path: str, data: dict, *, confirm: bool = True, **kwargs):
 
 
 def type_the_emailed_code(page, mailbox, email: str) -> None:
-    """In the browser, on the page a sent form leads to: type the code from the newest email to `email` (the
-    real SMTP server's mailbox; the code is in the subject, in any language) and confirm."""
+    """In the browser, on the page a sent form leads to: type the code from the newest form email to `email`
+    (the real SMTP server's mailbox; never in the subject, which lock screens show) and confirm."""
     from tests.conftest import wait_for
 
-    def newest():
-        return next((m for m in reversed(mailbox) if email in m["X-Envelope-To"]
-                     and re.search(r"\b\d{6}\b", str(m["Subject"]))), None)
+    def body(message) -> str:
+        part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+        return part.get_payload(decode=True).decode()
 
-    code = re.search(r"\b(\d{6})\b", str(wait_for(newest, timeout=30)["Subject"])).group(1)
+    def newest():
+        return next((m for m in reversed(mailbox) if email in m["X-Envelope-To"].lower()
+                     and "/confirm/" in body(m)), None)
+
+    code = re.search(r"^\s+(\d{6})\s*$", body(wait_for(newest, timeout=30)), re.M).group(1)
     page.locator("#id_code").fill(code)
     page.locator("button[value=code]").click()

@@ -32,7 +32,7 @@ def _fill_application(page, scan) -> None:
     page.get_by_label("I agree: Sharing with the hiring company").check()
 
 
-def test_a_mistake_focuses_a_summary_that_links_to_the_field_and_asks_for_the_file_again(
+def test_a_mistake_focuses_a_summary_that_links_to_the_field_and_keeps_the_file(
         page, live_server, demo_purposes, tmp_path):
     scan = tmp_path / "id-scan.pdf"
     scan.write_bytes(PDF_BYTES)
@@ -47,18 +47,15 @@ def test_a_mistake_focuses_a_summary_that_links_to_the_field_and_asks_for_the_fi
     assert summary.evaluate("s => s.getBoundingClientRect().top >= 0 && s.getBoundingClientRect().top < 700")
     mobile_link = summary.get_by_role("link", name=re.compile(r"^Mobile number: Enter a valid phone number"))
     assert mobile_link.get_attribute("href") == "#id_mobile"
-    file_link = summary.get_by_role("link", name=re.compile(r"^Scan or photo of your ID: Attach the file again"))
-    assert file_link.get_attribute("href") == "#id_id_document"
-    assert summary.get_by_role("link").count() == 2  # nothing else was wrong
-    # The field says it too, and a screen reader hears it with the field.
+    assert summary.get_by_role("link").count() == 1  # nothing else was wrong: the scan was accepted and kept
+    # The field says it is kept, and a screen reader hears it with the field; nothing is asked again.
     file_input = page.get_by_label("Scan or photo of your ID")
-    expect(file_input).to_have_accessible_description(re.compile("Attach the file again"))
+    expect(file_input).to_have_accessible_description(re.compile("Kept: id-scan.pdf. You need not attach it again"))
     assert file_input.evaluate("i => i.files.length") == 0
 
     mobile_link.click()
     expect(page.get_by_label("Mobile number")).to_be_focused()
     page.get_by_label("Mobile number").fill("0712 345 678")
-    file_input.set_input_files(str(scan))
     page.get_by_role("button", name="Send my application").click()
     expect(page.get_by_role("heading", name="One more step: type the code we emailed you")).to_be_visible()
     # The code page's mistakes are summarised the same way.

@@ -218,9 +218,13 @@ def test_an_applicant_through_nginx_tls_gunicorn_worker_and_beat(production, mai
         page.get_by_label("I agree: Recruitment").check()
         page.get_by_label("I agree: Sharing with the hiring company").check()
         page.get_by_role("button", name="Send my application").click()
+        assert page.get_by_role("heading", name="One more step: type the code we emailed you").is_visible()
+        intake_code = re.search(r"^\s+(\d{6})\s*$", _mail(mailbox, "Confirm your application"), re.M).group(1)
+        page.locator("#id_code").fill(intake_code)
+        page.locator("button[value=code]").click()
         assert page.get_by_role("heading", name="Thank you — we have received it").is_visible()
 
-        link = re.search(r"https://\S+/me/\S+/", _mail(mailbox, "")).group(0)
+        link = re.search(r"https://\S+/me/\S+/", _mail(mailbox, "holds about you")).group(0)
         assert link.startswith(url + "/me/")
         token = link.rstrip("/").rsplit("/", 1)[1]
         page.goto(link)
@@ -232,7 +236,7 @@ def test_an_applicant_through_nginx_tls_gunicorn_worker_and_beat(production, mai
         assert page.locator("#v-full_name").inner_text() == PERSON["name"]
 
         page.goto(f"{url}/privacy/choice/{CHOICE_TOKEN}/")  # an opt-out link: its token is a credential too
-        page.goto(f"{url}/confirm/{CONFIRM_TOKEN}/")  # a "was it you?" link: so is this one
+        page.goto(f"{url}/confirm/{CONFIRM_TOKEN}/")  # a form's confirmation link: so is this one
 
         cookies = context.cookies()
         assert {c["name"] for c in cookies} >= {"csrftoken", "sessionid"}
@@ -255,9 +259,9 @@ def test_an_applicant_through_nginx_tls_gunicorn_worker_and_beat(production, mai
     assert "/me/[token]/" in texts["privacy-portal.access.log"]  # nginx logged the visits, redacted
     assert "Sending due task erasure-redrive" in texts["beat.log"]  # beat schedules, the worker runs it
     assert re.search(r"erasure_redrive_task\[[^]]+\] succeeded", texts["worker.log"])
-    secrets_and_values = [token, code, CHOICE_TOKEN, CONFIRM_TOKEN, PERSON["name"], PERSON["email"], "712345678",
-                          "712 345 678", PERSON["address"], PERSON["id_number"], *[name for name, _ in REFEREES],
-                          "722000111", "733000222"]
+    secrets_and_values = [token, code, intake_code, CHOICE_TOKEN, CONFIRM_TOKEN, PERSON["name"], PERSON["email"],
+                          "712345678", "712 345 678", PERSON["address"], PERSON["id_number"],
+                          *[name for name, _ in REFEREES], "722000111", "733000222"]
     for name, text in texts.items():
         for value in secrets_and_values:
             assert value not in text, f"{value!r} found in {name}"

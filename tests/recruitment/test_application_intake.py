@@ -181,5 +181,5 @@ def test_the_person_is_told_by_email_that_one_record_now_holds_both_applications
     assert told.to == ["amani.wekesa@example.org"]
     assert f"- {first.title}" in told.body and f"- {second.title}" in told.body
     assert "/me/" in told.body
-    confirmation = next(m for m in mailoutbox if m is not told and "Your code" not in m.subject)
+    confirmation = next(m for m in mailoutbox if m is not told and "Confirm your application" not in m.subject)
     assert f'We have received your application for "{second.title}"' in confirmation.body

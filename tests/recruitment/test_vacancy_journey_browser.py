@@ -65,17 +65,17 @@ def test_a_visitor_on_a_phone_finds_a_job_from_the_home_page_applies_and_sees_it
     page.get_by_role("button", name="Send my application").click()
 
     # The form comes back with a summary that has the focus, names the mistake and links to it; the files
-    # must be attached again, and the page says so at each file field.
+    # she sent were accepted and are kept: the page says so at each file field, and she does not send them
+    # again over her mobile data.
     summary = page.get_by_role("alert")
     expect(summary).to_be_focused()
     expect(summary.get_by_role("link", name=re.compile("^Mobile number"))).to_have_attribute("href", "#id_mobile")
-    expect(page.locator("#id_id_document_reattach")).to_be_visible()
-    expect(page.locator("#id_cv_reattach")).to_be_visible()
+    expect(page.locator("#id_id_document_kept")).to_contain_text("Kept: id-scan.pdf")
+    expect(page.locator("#id_cv_kept")).to_contain_text(f"Kept: {cv.name}")
+    expect(page.locator("#id_id_document_reattach")).to_have_count(0)
     assert _page_width(page) <= PHONE["width"]
     assert not ServiceEngagement.objects.filter(vacancy_id=DEMO_VACANCIES[0]["id"]).exists()
     page.get_by_label("Mobile number").fill("0712 345 678")
-    page.get_by_label("Scan or photo of your ID").set_input_files(str(scan))
-    page.get_by_label("Your CV (optional)").set_input_files(str(cv))
     page.get_by_label("I agree: Recruitment").check()
     page.get_by_label("I agree: Sharing with the hiring company").check()
     page.get_by_role("button", name="Send my application").click()

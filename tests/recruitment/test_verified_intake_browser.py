@@ -65,8 +65,9 @@ def test_a_visitor_applies_types_the_emailed_code_and_sees_the_confirmation(part
     # Nothing about the person exists yet: one sealed form, one email, no SMS to anyone.
     assert PendingSubmission.objects.count() == 1 and not DataSubject.objects.exists()
     assert not ConsentRecord.objects.exists() and not Notification.objects.filter(channel="sms").exists()
-    coded = _mail(mailbox, "wanjiru@example.org", "Your code")
-    code = re.search(r"\b(\d{6})\b", coded["Subject"]).group(1)
+    coded = _mail(mailbox, "wanjiru@example.org", "Confirm your application")
+    code = re.search(r"^\s+(\d{6})\s*$", _body(coded), re.M).group(1)
+    assert code not in coded["Subject"]  # lock screens show subjects
 
     page.get_by_label("The 6-digit code from the email").fill("000000" if code != "000000" else "111111")
     page.get_by_role("button", name="Confirm").click()
@@ -91,7 +92,7 @@ def test_a_strangers_form_with_someones_email_leaves_nothing_but_a_form_that_exp
     page, mailbox, scan = parts
     _apply_in_browser(page, VacancyFactory(), email="victim@example.org", scan=scan)
     expect(page.get_by_role("heading", name="One more step: type the code we emailed you")).to_be_visible()
-    asked = _mail(mailbox, "victim@example.org", "Your code")
+    asked = _mail(mailbox, "victim@example.org", "Confirm your application")
     assert "ignore this message: nothing is stored" in _body(asked)
     # The stranger guesses: five wrong codes and the code stops working (only the emailed link would).
     for _ in range(5):
@@ -113,7 +114,8 @@ def test_the_emailed_link_confirms_on_another_device_and_works_once(parts, _brow
     page, mailbox, scan = parts
     _apply_in_browser(page, VacancyFactory(), email="wanjiru@example.org", scan=scan)
     expect(page.get_by_role("heading", name="One more step: type the code we emailed you")).to_be_visible()
-    link = re.search(r"https?://\S+/confirm/\S+/", _body(_mail(mailbox, "wanjiru@example.org", "Your code"))).group(0)
+    asked = _mail(mailbox, "wanjiru@example.org", "Confirm your application")
+    link = re.search(r"https?://\S+/confirm/\S+/", _body(asked)).group(0)
     phone_context = _browser.new_context()  # the person opens the email on their phone: no session
     phone = phone_context.new_page()
     phone.goto(link)
