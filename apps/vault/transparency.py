@@ -6,16 +6,19 @@ signed tree head; anyone can ask for an inclusion proof of their certificate and
 between two heads, and check them offline with privacy_portal_verify.
 """
 
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.apps import apps as django_apps
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import connections, models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone, translation
 
+from apps.audit.models import AuditEvent
 from apps.audit.services import Actor, Verb, audit_record
 from privacy_portal_verify import merkle
 
@@ -234,10 +237,15 @@ SIGNED_FIELDS = ["certificate_id", "subject_id", "reason", "categories", "counts
                  "completed_at"]
 
 
-def log_verify() -> LogReport:
+def log_verify(*, witness: list[dict] | None = None) -> LogReport:
     """Rebuild the tree from the stored leaves and check everything against it: each leaf belongs to a
     certificate that still says what was signed, every signed certificate is in the log, every stored
-    subtree, every published head (signature and root), and consistency between consecutive heads."""
+    subtree, every published head (signature and root), and consistency between consecutive heads.
+
+    Then what lives outside the key store: every certificate another model names (an erasure job's
+    `certificate_id`) is there and in the log, every head the audit log records as published is still
+    the log's tree, and every head a witness saw (`witness`) is consistent with the log as it is now.
+    Dropping the newest certificates with their leaves and heads passes the first checks, not these."""
     db, report = vault_db(), LogReport()
     leaves: list[bytes] = []
     leaf_of: dict = {}
@@ -255,7 +263,78 @@ def log_verify() -> LogReport:
         if level >= len(levels) or index >= len(levels[level]) or levels[level][index].hex() != value:
             report.problems.append(f"stored subtree {level}/{index} does not match the leaves")
     _heads_verify(db, mth, len(leaves), report)
+    _references_verify(db, leaf_of, report)
+    _audited_heads_verify(db, mth, len(leaves), report)
+    for head in witness or []:
+        _witnessed_head_verify(head, mth, len(leaves), report)
     return report
+
+
+def certificate_references() -> list[type[models.Model]]:
+    """The models outside the key store that name a deletion certificate: by a UUID column
+    `certificate_id` (an erasure job, an erasure notice). Found through the app registry, not imported."""
+    return [model for model in django_apps.get_models() if model._meta.app_label != "vault"
+            and any(f.name == "certificate_id" and isinstance(f, models.UUIDField)
+                    for f in model._meta.concrete_fields)]
+
+
+def _references_verify(db: str, leaf_of: dict, report: LogReport) -> None:
+    """Every certificate another table names is still in the key store and in the log."""
+    stored = set(DeletionCertificate.objects.using(db).values_list("pk", flat=True))
+    for model in certificate_references():
+        named = model._default_manager.exclude(certificate_id=None).values_list("pk", "certificate_id")
+        for pk, certificate_id in named.iterator():
+            if certificate_id not in stored:
+                report.problems.append(f"{model._meta.label} {pk} names certificate {certificate_id}, which is no "
+                                       "longer in the key store")
+            elif certificate_id not in leaf_of:
+                report.problems.append(f"{model._meta.label} {pk} names certificate {certificate_id}, which is not "
+                                       "in the log")
+
+
+def _audited_heads_verify(db: str, mth: merkle.Subtree, size: int, report: LogReport) -> None:
+    """Every tree head the audit log records as published is still a stored head and the log's tree."""
+    stored = dict(TreeHead.objects.using(db).values_list("size", "root_hash"))
+    events = AuditEvent.objects.filter(verb=Verb.TREE_HEAD_PUBLISHED).values_list("target", "detail")
+    for target, detail in events.iterator():
+        published, root = int(target), str((detail or {}).get("root_hash", ""))
+        if published > size or mth(0, published).hex() != root:
+            report.problems.append(f"the audit log records tree head {published} as published; the log no longer "
+                                   "has that tree")
+        elif stored.get(published) != root:
+            report.problems.append(f"the audit log records tree head {published} as published; the head is gone")
+
+
+def witness_heads(lines: Iterable[str]) -> list[dict]:
+    """The heads a witness saw: one JSON object a line ({"size", "root_hash"}, and "signed" when kept)."""
+    heads = []
+    for line in lines:
+        if line.strip():
+            head = json.loads(line)
+            heads.append({"size": int(head["size"]), "root_hash": str(head["root_hash"]),
+                          "signed": head.get("signed", "")})
+    return heads
+
+
+def _witnessed_head_verify(head: dict, mth: merkle.Subtree, size: int, report: LogReport) -> None:
+    """A head a witness saw: signed by us (when the witness kept the signature), and the log now is a
+    consistent extension of it (proved with a consistency proof from it to the log's size)."""
+    seen, root = head["size"], head["root_hash"]
+    if head.get("signed"):
+        try:
+            signed = proof_verify(head["signed"])
+        except ProofInvalid as exc:
+            report.problems.append(f"witnessed head {seen}: {exc}")
+            return
+        if signed.get("size") != seen or signed.get("root_hash") != root:
+            report.problems.append(f"witnessed head {seen} differs from what was signed")
+            return
+    if seen > size:
+        report.problems.append(f"a witness saw tree head {seen}; the log has only {size} leaves (rolled back)")
+        return
+    if seen and not merkle.verify_consistency(seen, size, merkle.consistency_proof(mth, seen, size),
+                                              bytes.fromhex(root), mth(0, size)):
+        report.problems.append(f"a witness saw tree head {seen}; the log is not consistent with it (forked)")
 
 
 def _certificates_verify(db: str, leaf_of: dict, report: LogReport) -> None:
