@@ -3,8 +3,10 @@
 import hashlib
 import hmac
 import json
+import logging
 import re
 import secrets
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -27,6 +30,7 @@ from .errors import ApiError
 from .models import ApiToken, IdempotencyKey, Scope
 from .schemas import engagement_out
 
+logger = logging.getLogger(__name__)
 TOKEN_PATTERN = re.compile(r"pp_(?P<prefix>[0-9a-f]{12})_(?P<secret>[A-Za-z0-9_-]{43})")
 
 
@@ -106,19 +110,42 @@ def token_authenticate(*, presented: str) -> ApiToken:
     return token
 
 
-@transaction.atomic
 def api_call_record(*, token: ApiToken | None, endpoint: str, status: int, code: str = "") -> None:
-    """Every API call is in the audit log: which client company (and token), which endpoint, what answer.
-    Never a body, a query value or a token secret."""
-    detail = {"endpoint": endpoint, "status": status}
+    """Every call with a valid token is in the audit log: which client company (and token), which endpoint,
+    what answer. Never a body, a query value or a token secret.
+
+    A call without a valid token (missing, wrong, expired, or refused before its token was read) is
+    counted, not audited: anyone can send one, and one event each would let anyone grow the append-only
+    log at will. The count is logged at most once a minute, without addresses or tokens."""
+    if token is None:
+        _unauthenticated_count(endpoint=endpoint, status=status, code=code)
+        return
+    detail = {"endpoint": endpoint, "status": status, "token": token.prefix}
     if code:
         detail["code"] = code
-    if token is not None:
-        detail["token"] = token.prefix
-        actor, target = Actor.controller(token.controller), token.controller_id
-    else:
-        actor, target = Actor.system("api"), ""
-    audit_record(actor=actor, verb=Verb.API_CALLED, target=target, detail=detail)
+    with transaction.atomic():
+        audit_record(actor=Actor.controller(token.controller), verb=Verb.API_CALLED, target=token.controller_id,
+                     detail=detail)
+
+
+UNAUTHENTICATED_WINDOW = 60  # seconds: one log line at most per window
+
+
+def _unauthenticated_count(*, endpoint: str, status: int, code: str) -> int:
+    """Count a call without a valid token in this minute's counter (the cache); the first of each minute
+    logs how many the minute before had. Returns this minute's count."""
+    window = int(time.time()) // UNAUTHENTICATED_WINDOW
+    key = f"api:unauthenticated:{window}"
+    cache.add(key, 0, timeout=3 * UNAUTHENTICATED_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, count := 1, timeout=3 * UNAUTHENTICATED_WINDOW)
+    if count == 1:
+        before = cache.get(f"api:unauthenticated:{window - 1}", 0)
+        logger.warning("API calls without a valid token: %d in the minute before; now %s answered %s %s",
+                       before, endpoint, status, code or "")
+    return count
 
 
 # --- services of the API --------------------------------------------------------------------------------
