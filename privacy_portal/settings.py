@@ -518,6 +518,9 @@ ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
 STAFF_SESSION_HOURS = env.int("STAFF_SESSION_HOURS", default=8)
 # A staff member's first second factor needs a one-time enrolment code (docs/staff-two-factor.md).
 STAFF_ENROLMENT_HOURS = env.int("STAFF_ENROLMENT_HOURS", default=24)
+# One bulk action (completing services, closing vacancies) erases at most this many people for staff without
+# the approval permission; above it a privacy officer approves with their own code (four eyes).
+STAFF_BULK_ERASURE_LIMIT = env.int("STAFF_BULK_ERASURE_LIMIT", default=25)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default=f"Privacy Portal ({CONTROLLER_NAME})")
 # django-axes: after AXES_FAILURE_LIMIT wrong passwords (or codes) for one account, or from one address,
 # sign-in is refused for that account/address until the cool-off has passed.

@@ -94,6 +94,9 @@ class Verb(models.TextChoices):
     SUBJECT_RESTRICTED = "subject.restricted"
     SUBJECT_RESTRICTION_LIFTED = "subject.restriction_lifted"
     STAFF_ENROLMENT_ISSUED = "staff.enrolment_issued"
+    # a bulk action erasing more people than STAFF_BULK_ERASURE_LIMIT (apps.subjects.services.bulk)
+    BULK_ERASURE_APPROVED = "bulk_erasure.approved"
+    BULK_ERASURE_APPROVAL_REFUSED = "bulk_erasure.approval_refused"
     # controller API (apps.api)
     CONTROLLER_SAVED = "controller.saved"
     API_TOKEN_CREATED = "api_token.created"  # noqa: S105 (a verb, not a secret)

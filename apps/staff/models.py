@@ -25,6 +25,8 @@ class StaffAction(models.Model):
             ("restrict_processing", "Can restrict processing of a person's data and lift the restriction"),
             ("notify_breach", "Can tell the people affected by a breach"),
             ("issue_enrolment_code", "Can issue a staff member a one-time code to set up two-factor sign-in"),
+            ("approve_bulk_erasure", "Can erase more people in one action than STAFF_BULK_ERASURE_LIMIT, and "
+                                     "approve another staff member's action that does"),
         ]
 
     def __str__(self) -> str:

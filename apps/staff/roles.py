@@ -56,6 +56,7 @@ _PRIVACY_OFFICER = [
     "staff.view_rightsrequest", "staff.add_rightsrequest", "staff.change_rightsrequest",
     "staff.view_breach", "staff.add_breach", "staff.change_breach", "staff.view_breachnotice",
     "staff.restrict_processing", "staff.notify_breach", "staff.issue_enrolment_code",
+    "staff.approve_bulk_erasure",  # more than STAFF_BULK_ERASURE_LIMIT people at once, or approve a recruiter doing so
 ]
 
 ROLES: dict[str, list[str]] = {SUPPORT: _SUPPORT, RECRUITER: _RECRUITER, PRIVACY_OFFICER: _PRIVACY_OFFICER}

@@ -3,6 +3,8 @@ a reason, and is audited (apps.subjects.services.people.reveal_write)."""
 
 import uuid
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
@@ -38,14 +40,18 @@ from .services import (
     document_reveal,
     engagement_change,
     engagement_open,
-    engagements_complete,
-    engagements_restricted,
     enquiry_reveal,
     lookup_digest,
     subject_reveal,
-    vacancy_close,
-    vacancy_close_preview,
     vacancy_save,
+)
+from .services.bulk import (
+    ApprovalRefused,
+    ErasurePreview,
+    engagements_complete_checked,
+    engagements_complete_preview,
+    vacancies_close_checked,
+    vacancies_close_preview,
 )
 
 REVEAL_PERMISSION = "subjects.reveal_personal_data"
@@ -338,16 +344,68 @@ class ServiceEngagementAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Mark the service complete (erases the person's data)"),
                   permissions=["change"])
-    def complete_selected(self, request: HttpRequest, queryset) -> None:
+    def complete_selected(self, request: HttpRequest, queryset) -> HttpResponse | None:
         chosen = list(queryset.values_list("pk", flat=True))
-        restricted = engagements_restricted(engagement_ids=chosen)
-        if restricted:
+        preview = engagements_complete_preview(engagement_ids=chosen)
+        if preview.restricted:
             self.message_user(request, _("%(n)d service(s) left open: processing of the person's data is "
-                                         "restricted.") % {"n": len(restricted)}, messages.ERROR)
-        if len(restricted) == len(chosen):
-            return
-        jobs = engagements_complete(engagement_ids=chosen, actor=Actor.staff(request.user))
-        self.message_user(request, _("Completed; %(n)d erasure(s) queued.") % {"n": len(jobs)}, messages.SUCCESS)
+                                         "restricted.") % {"n": preview.restricted}, messages.ERROR)
+        if not preview.services:
+            return None
+        return erasure_confirm(self, request, action="complete_selected", preview=preview, title=_(
+            "Complete services?"), intro=_("Completing a service ends it. A person for whom it is the last open "
+                                           "service has their data erased (key destroyed, a deletion certificate "
+                                           "written); a person with another open service keeps their data."),
+            confirm_label=_("Yes, complete and erase"),
+            run=lambda approval: engagements_complete_checked(engagement_ids=chosen, staff_user=request.user,
+                                                              **approval),
+            done=lambda jobs: _("Completed; %(n)d erasure(s) queued.") % {"n": len(jobs)})
+
+
+class ApprovalForm(forms.Form):
+    """A privacy officer, at the recruiter's side, approves an action above the limit with their own code."""
+
+    approver = forms.CharField(label=gettext_lazy("Privacy officer's username"), max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    approver_code = forms.CharField(label=gettext_lazy("Code from the privacy officer's authenticator app"),
+                                    max_length=16, widget=forms.TextInput(attrs={
+                                        "autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+
+def _fingerprint(preview: ErasurePreview) -> str:
+    return f"{preview.services}:{preview.erased}:{preview.kept}"
+
+
+def erasure_confirm(modeladmin: admin.ModelAdmin, request: HttpRequest, *, action: str, preview: ErasurePreview,
+                    title: str, intro: str, confirm_label: str, run, done) -> HttpResponse | None:
+    """The confirmation page of an action that erases: the counts (people, by vacancy and client company),
+    then the action only once confirmed with the same counts; above the limit, a privacy officer's approval."""
+    needs = preview.needs_approval(request.user)
+    confirmed = request.POST.get("confirmed") == "yes"
+    form = ApprovalForm(request.POST if needs and confirmed else None)
+    if confirmed and request.POST.get("expected") != _fingerprint(preview):
+        modeladmin.message_user(request, _("The selection changed since you saw it: check the numbers again."),
+                                messages.WARNING)
+    elif confirmed and (not needs or form.is_valid()):
+        approval = {"approver_username": form.cleaned_data["approver"],
+                    "approver_code": form.cleaned_data["approver_code"]} if needs else {}
+        try:
+            jobs = run(approval)
+        except ApprovalRefused:
+            form.add_error(None, _("Not approved: the username is not a privacy officer's, or the code is wrong. "
+                                   "Nothing was changed."))
+        else:
+            modeladmin.message_user(request, done(jobs), messages.SUCCESS)
+            return None
+    return TemplateResponse(request, "admin/subjects/erasure_confirm.html", {
+        **modeladmin.admin_site.each_context(request), "opts": modeladmin.model._meta, "title": title,
+        "intro": intro, "confirm_label": confirm_label, "preview": preview, "needs_approval": needs, "form": form,
+        "action": action,
+        "limit": settings.STAFF_BULK_ERASURE_LIMIT, "expected": _fingerprint(preview),
+        "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        "select_across": request.POST.get("select_across", "0"),
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    })
 
 
 @admin.register(ErasureJob)
@@ -499,19 +557,15 @@ class VacancyAdmin(TranslationAdmin):
                   permissions=["change"])
     def close_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         vacancies = list(queryset.select_related("controller").order_by("closing_date", "title_en"))
-        if request.POST.get("confirmed") != "yes":
-            previews = [(v, *vacancy_close_preview(vacancy=v)) for v in vacancies]
-            return TemplateResponse(request, "admin/subjects/vacancy_close_confirm.html", {
-                **self.admin_site.each_context(request), "opts": self.model._meta,
-                "title": _("Close vacancies?"), "previews": previews,
-                "erased": sum(p[1] for p in previews), "kept": sum(p[2] for p in previews),
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            })
-        jobs = []
-        for vacancy in vacancies:
-            jobs += vacancy_close(vacancy=vacancy, actor=Actor.staff(request.user))
-        self.message_user(request, ngettext(
-            "Closed %(n)d vacancy; the erasure of %(erased)d applicant(s) is queued.",
-            "Closed %(n)d vacancies; the erasure of %(erased)d applicant(s) is queued.", len(vacancies))
-            % {"n": len(vacancies), "erased": len(jobs)}, messages.SUCCESS)
-        return None
+        preview = vacancies_close_preview(vacancy_ids=[v.pk for v in vacancies])
+        return erasure_confirm(self, request, action="close_selected", preview=preview, title=_(
+            "Close vacancies?"), intro=_("Closing a vacancy ends every open application to it. An applicant for "
+                                         "whom it is the last open service has their data erased (key destroyed, "
+                                         "a deletion certificate written); an applicant with another open "
+                                         "application or service keeps their data and that service."),
+            confirm_label=_("Yes, close and erase"),
+            run=lambda approval: vacancies_close_checked(vacancies=vacancies, staff_user=request.user, **approval),
+            done=lambda jobs: ngettext(
+                "Closed %(n)d vacancy; the erasure of %(erased)d applicant(s) is queued.",
+                "Closed %(n)d vacancies; the erasure of %(erased)d applicant(s) is queued.", len(vacancies))
+            % {"n": len(vacancies), "erased": len(jobs)})

@@ -18,3 +18,13 @@ def sign_in_verified(client: Client, user) -> None:
 def current_code(device: TOTPDevice) -> str:
     """The code the person's authenticator app shows now."""
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+
+def confirmed_action(client: Client, url: str, data: dict, **extra):
+    """Run an admin action that erases: post it, read the confirmation page's numbers, confirm them."""
+    import re
+
+    page = client.post(url, data).content.decode()
+    match = re.search(r'name="expected" value="([^"]+)"', page)
+    assert match, "no confirmation page"
+    return client.post(url, {**data, "confirmed": "yes", "expected": match.group(1), **extra}, follow=True)

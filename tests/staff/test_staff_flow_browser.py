@@ -67,6 +67,8 @@ def test_officer_signs_in_with_totp_finds_a_person_reveals_with_a_reason_and_com
     page.get_by_role("row", name="REQ-900").get_by_role("checkbox").check()
     page.get_by_label("Action:").select_option("complete_selected")
     page.get_by_role("button", name="Go").click()
+    expect(page.locator("#erasure-summary")).to_contain_text("1 person will be erased")
+    page.get_by_role("button", name="Yes, complete and erase").click()
     expect(page.get_by_text("Completed; 1 erasure(s) queued.")).to_be_visible()
     certificate = wait_for(lambda: DeletionCertificate.objects.filter(subject_id=subject.pk).first(), timeout=30)
     page.goto(f"/admin/vault/deletioncertificate/{certificate.pk}/change/")

@@ -7,12 +7,12 @@ from apps.subjects.models import DataSubject, PersonalRecord
 from apps.vault.models import DataKey, DeletionCertificate
 from tests.conftest import wait_for
 from tests.factories import EngagementFactory
+from tests.staff.helpers import confirmed_action
 
 
 def _complete_in_admin(admin_client, engagement) -> None:
-    response = admin_client.post("/admin/subjects/serviceengagement/", {
-        "action": "complete_selected", "_selected_action": [str(engagement.pk)],
-    }, follow=True)
+    response = confirmed_action(admin_client, "/admin/subjects/serviceengagement/", {
+        "action": "complete_selected", "_selected_action": [str(engagement.pk)]})
     assert "Completed; 1 erasure(s) queued." in response.content.decode()
 
 

@@ -5,6 +5,7 @@ import pytest
 from apps.audit.models import AuditEvent
 from apps.subjects.models import ErasureJob, ServiceEngagement
 from tests.factories import ControllerFactory, EngagementFactory, SubjectFactory
+from tests.staff.helpers import confirmed_action
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_editing_the_reference_is_audited_and_the_person_cannot_be_swapped(admin
 def test_completing_a_selection_queues_the_erasures_in_batches(admin_client, django_capture_on_commit_callbacks):
     engagements = [EngagementFactory() for _ in range(5)]
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post("/admin/subjects/serviceengagement/", {
-            "action": "complete_selected", "_selected_action": [str(e.pk) for e in engagements]}, follow=True)
+        response = confirmed_action(admin_client, "/admin/subjects/serviceengagement/", {
+            "action": "complete_selected", "_selected_action": [str(e.pk) for e in engagements]})
     assert "Completed; 5 erasure(s) queued." in response.content.decode()
     assert ErasureJob.objects.filter(state=ErasureJob.State.DONE).count() == 5

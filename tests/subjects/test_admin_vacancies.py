@@ -10,6 +10,7 @@ from apps.staff.roles import RECRUITER, SUPPORT
 from apps.subjects import services
 from apps.subjects.models import ErasureJob, ServiceEngagement, Vacancy
 from tests.factories import ControllerFactory, SubjectFactory, VacancyFactory
+from tests.staff.helpers import confirmed_action
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/subjects/vacancy/"
@@ -53,13 +54,13 @@ def test_closing_shows_who_will_be_erased_and_closes_only_once_confirmed(member,
     page = recruiter.post(CHANGELIST, {"action": "close_selected", "_selected_action": [str(vacancy.pk)]})
     text = page.content.decode()
     assert page.status_code == 200
-    assert "2 applicants will be erased" in text and "1 applicant keeps their data." in text
+    assert "2 people will be erased" in text and "1 person keeps their data." in text
     vacancy.refresh_from_db()
     assert vacancy.is_open and not ErasureJob.objects.exists()  # nothing happens before confirming
 
     with django_capture_on_commit_callbacks(execute=True):
-        done = recruiter.post(CHANGELIST, {"action": "close_selected", "_selected_action": [str(vacancy.pk)],
-                                           "confirmed": "yes"}, follow=True)
+        done = confirmed_action(recruiter, CHANGELIST, {"action": "close_selected",
+                                                        "_selected_action": [str(vacancy.pk)]})
     assert "the erasure of 2 applicant(s) is queued" in done.content.decode()
     vacancy.refresh_from_db()
     assert vacancy.status == "closed"
