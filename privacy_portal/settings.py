@@ -468,12 +468,12 @@ SELF_SERVICE_LINK_DAYS = env.int("SELF_SERVICE_LINK_DAYS", default=30)
 # A phone number named as a referee is told so by SMS at most once in this many days.
 REFEREE_NOTICE_INTERVAL_DAYS = env.int("REFEREE_NOTICE_INTERVAL_DAYS", default=30)
 # A form sent from the website waits this long for its address's owner to confirm it (code or link), then it
-# and its key are destroyed; one reminder is sent after INTAKE_REMINDER_HOURS. Wrong codes allowed per form,
-# and codes sent by SMS per form on the sender's request (apps.recruitment.intake).
+# and its key are destroyed (apps.recruitment.intake); the retention sweep deletes any left a day later. One
+# reminder is sent after INTAKE_REMINDER_HOURS. Wrong codes allowed per form.
 INTAKE_PENDING_DAYS = env.int("INTAKE_PENDING_DAYS", default=7)
+INTAKE_BACKSTOP_DAYS = INTAKE_PENDING_DAYS + 1
 INTAKE_REMINDER_HOURS = env.int("INTAKE_REMINDER_HOURS", default=48)
 INTAKE_CODE_ATTEMPTS = 5
-INTAKE_CODE_SMS_MAX = 2
 # At most this many SMS to one number per window (count, seconds), whatever sends them (apps.notifications.limits).
 SMS_PER_NUMBER_LIMITS = ((env.int("SMS_PER_NUMBER_HOUR", default=3), 3600),
                          (env.int("SMS_PER_NUMBER_DAY", default=10), 86400))

@@ -76,7 +76,7 @@ class CandidateOut(Schema):
 
 class CandidateStatusOut(Schema):
     public_id: uuid.UUID
-    status: Literal["active", "erased"]
+    status: Literal["active", "erased", "ended"]
     erased_at: datetime | None
     engagements: list[EngagementOut]
 
@@ -93,7 +93,8 @@ class VacancyOut(Schema):
 class CompletedOut(Schema):
     engagement: EngagementOut
     erasure_jobs: list[uuid.UUID] = Field(description="Poll GET /api/v1/erasures/{job_id}. Empty while the "
-                                                      "person has another open service.")
+                                                      "person has another open service, and for a person who "
+                                                      "has services that are not yours.")
 
 
 class VacancyClosedOut(Schema):

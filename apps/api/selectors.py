@@ -40,9 +40,31 @@ def engagements_matching(*, controller: Controller, reference: str) -> list[Serv
     return list(ServiceEngagement.objects.filter(by, controller=controller).order_by("opened_at")[:2])
 
 
+def shared_with_others(*, controller: Controller, subject_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of these people who also have a service that is not this client company's (an application to
+    another company's job, an enquiry): when their data goes depends on those too, so this company is told
+    nothing of it (neither their erasure nor their status once its own services ended)."""
+    return set(ServiceEngagement.objects.filter(subject_id__in=subject_ids).exclude(controller=controller)
+               .values_list("subject_id", flat=True))
+
+
 def erasure_of(*, controller: Controller, job_id: uuid.UUID) -> ErasureJob | None:
-    """An erasure job of a person this client company handed over."""
-    return (ErasureJob.objects.filter(pk=job_id, subject__engagements__controller=controller).distinct().first())
+    """An erasure job of a person whose every service was with this client company."""
+    job = ErasureJob.objects.filter(pk=job_id, subject__engagements__controller=controller).distinct().first()
+    if job is None or shared_with_others(controller=controller, subject_ids=[job.subject_id]):
+        return None
+    return job
+
+
+def candidate_status(*, subject: DataSubject, engagements: list[ServiceEngagement], controller: Controller) -> str:
+    """What a client company may read of its candidate's state: "active" while any of its services is open;
+    then "erased" (or "active" until the erasure ran) for a person who was with it alone, and "ended" for
+    a person who has other services, whose state is not this company's to see."""
+    if any(e.is_open for e in engagements):
+        return "active"
+    if shared_with_others(controller=controller, subject_ids=[subject.pk]):
+        return "ended"
+    return subject.status
 
 
 def certificate_of(*, job: ErasureJob) -> DeletionCertificate | None:

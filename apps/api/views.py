@@ -184,18 +184,21 @@ def vacancy_close(request: HttpRequest, id: uuid.UUID):  # noqa: A002 (the path'
     vacancy = _not_found_unless(selectors.vacancy_of(controller=token.controller, vacancy_id=id))
     vacancy, completed, jobs = services.vacancy_close_by_controller(vacancy=vacancy, controller=token.controller)
     return Status(202, {"vacancy": vacancy_out(vacancy), "engagements_completed": completed,
-                        "erasure_jobs": [job.pk for job in jobs]})
+                        "erasure_jobs": _theirs(token, jobs)})
 
 
 @api.get("/candidates/{public_id}", response={200: CandidateStatusOut, ERRORS: ErrorOut}, tags=["candidates"],
          summary="A candidate's status",
-         description=f"Scope `{Scope.CANDIDATES_READ_STATUS}`. Status only: active or erased, and their "
-                     "engagements with you. No personal value ever comes back.")
+         description=f"Scope `{Scope.CANDIDATES_READ_STATUS}`. Status only, and their engagements with you: "
+                     "`active` while one of yours is open; then `erased` once their data is erased, or `ended` "
+                     "when they also have services that are not yours (their state is not yours to see). No "
+                     "personal value ever comes back.")
 def candidate_status(request: HttpRequest, public_id: uuid.UUID):
     token = _need(request, Scope.CANDIDATES_READ_STATUS)
     subject, engagements = _not_found_unless(selectors.candidate_of(controller=token.controller,
                                                                      public_id=public_id))
-    return {"public_id": subject.pk, "status": subject.status, "erased_at": subject.erased_at,
+    status = selectors.candidate_status(subject=subject, engagements=engagements, controller=token.controller)
+    return {"public_id": subject.pk, "status": status, "erased_at": subject.erased_at if status == "erased" else None,
             "engagements": [engagement_out(e) for e in engagements]}
 
 
@@ -214,7 +217,13 @@ def engagement_complete(request: HttpRequest, reference: str):
         raise ApiError(409, "engagement_not_open")
     jobs = services.engagement_complete_by_controller(engagement=engagement, controller=token.controller)
     engagement.refresh_from_db()
-    return Status(202, {"engagement": engagement_out(engagement), "erasure_jobs": [job.pk for job in jobs]})
+    return Status(202, {"engagement": engagement_out(engagement), "erasure_jobs": _theirs(token, jobs)})
+
+
+def _theirs(token: ApiToken, jobs: list) -> list[uuid.UUID]:
+    """The erasure jobs a client company may follow: of people who were with it alone."""
+    shared = selectors.shared_with_others(controller=token.controller, subject_ids=[job.subject_id for job in jobs])
+    return [job.pk for job in jobs if job.subject_id not in shared]
 
 
 @api.get("/erasures/{job_id}", response={200: ErasureOut, ERRORS: ErrorOut}, tags=["erasures"],

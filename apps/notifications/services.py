@@ -184,7 +184,7 @@ def notifications_queue(*, messages: list[Message], skip_unusable: bool = False,
                 raise
             checked.append(None)
     over_limit = [n for n in checked if n is not None and n.channel == Notification.Channel.SMS
-                  and not sms_allowance_take(recipient=n.recipient)]
+                  and not sms_allowance_take(recipient=n.recipient, template=n.template)]
     if over_limit:
         audit_records(entries=[Entry(SYSTEM, Verb.NOTIFICATION_SKIPPED, n.owner_id,
                                      {"channel": n.channel, "template": n.template, "why": "sms-limit"})
@@ -593,3 +593,8 @@ def notifications_erase_for_intake(*, intake_id: uuid.UUID) -> int:
     """Delete the messages about an unconfirmed form (its key is destroyed with it). In the caller's transaction;
     a send in flight finds its row gone and sends nothing more."""
     return Notification.objects.filter(intake_id=intake_id).delete()[0]
+
+
+def notifications_erase_for_intakes_gone(*, waiting) -> int:
+    """Delete the messages about forms that no longer exist (`waiting`: the ids of those that do)."""
+    return Notification.objects.filter(intake_id__isnull=False).exclude(intake_id__in=waiting).delete()[0]

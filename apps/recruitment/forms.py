@@ -21,30 +21,41 @@ from apps.subjects.services import sniff_content_type
 
 FORM_VERSIONS = {"apply": "apply-2026-12", "contact": "contact-2026-11"}
 
-# Words of letters (any script, accents included) joined by one space, hyphen or apostrophe. No digits,
-# dots, colons or slashes (so no link), no line breaks: a name is pasted into SMS to unverified numbers.
-NAME_PATTERN = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*")
+# Words of letters (any script, accents and combining vowel signs included) joined by one space, hyphen or
+# apostrophe. No digits, dots, colons or slashes (so no link), no line breaks: a name is pasted into SMS to
+# unverified numbers.
+NAME_SEPARATORS = re.compile(r"[ '’-]")
 NAME_MIN, NAME_MAX = 2, 100
-
-
-NAME_WORDS_MAX, NAME_WORD_MAX = 5, 30  # a name's shape, not a sentence: it is pasted into SMS to other people
-# Letters that show nothing (Unicode "default ignorable" letters: Hangul and Khmer fillers); format characters
-# (category Cf: zero-width joiners, direction marks) are refused by the pattern already.
+# A name's shape, not a sentence: at most 5 words, each of at most 3 parts joined by a hyphen or an apostrophe
+# ("N'Dour-Wanjiru", "Ng’ang’a"), each part at most 30 letters.
+NAME_WORDS_MAX, NAME_PARTS_MAX, NAME_PART_MAX = 5, 3, 30
+# Letters that show nothing (Unicode "default ignorable" letters: Hangul and Khmer fillers).
 INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u17b4\u17b5")
+
+
+def _is_name_part(part: str) -> bool:
+    """A letter (not a modifier letter, which can look like punctuation: ː ˌ), then letters or the combining
+    marks that belong to them (Devanagari vowel signs, accents typed apart)."""
+    if not part or part[0] in INVISIBLE_LETTERS or unicodedata.category(part[0]) not in {"Lu", "Ll", "Lt", "Lo"}:
+        return False
+    return all(c not in INVISIBLE_LETTERS and unicodedata.category(c) in {"Lu", "Ll", "Lt", "Lo", "Mn", "Mc"}
+               for c in part[1:])
 
 
 def validate_person_name(value: str) -> None:
     if not NAME_MIN <= len(value) <= NAME_MAX:
         raise ValidationError(_("Enter a name of %(min)s to %(max)s characters.") % {"min": NAME_MIN, "max": NAME_MAX},
                               code="length")
-    if INVISIBLE_LETTERS.intersection(value) or not NAME_PATTERN.fullmatch(value):
+    words = value.split(" ")
+    parts = [NAME_SEPARATORS.split(word) for word in words]
+    if not all(_is_name_part(part) for word in parts for part in word):
         raise ValidationError(_("Enter a name using letters only, with spaces, hyphens or apostrophes between them."),
                               code="invalid")
-    words = re.split(r"[ '’-]", value)
-    if len(value.split(" ")) > NAME_WORDS_MAX or any(len(word) > NAME_WORD_MAX for word in words):
+    if len(words) > NAME_WORDS_MAX or any(len(word) > NAME_PARTS_MAX for word in parts) \
+            or any(len(part) > NAME_PART_MAX for word in parts for part in word):
         raise ValidationError(_("Enter a name of at most %(words)s words, as it is written on an ID.")
                               % {"words": NAME_WORDS_MAX}, code="shape")
-    if any(confusables.is_mixed_script(word) for word in words):
+    if any(confusables.is_mixed_script(part) for word in parts for part in word):
         raise ValidationError(_("Each word of a name must be written in one alphabet: a word mixes letters of "
                                 "different alphabets that look alike."), code="mixed_script")
 
@@ -220,7 +231,7 @@ class IntakeCodeForm(forms.Form):
     """The 6-digit code emailed to the address a form gave."""
 
     code = forms.RegexField(
-        regex=r"^\s*\d{6}\s*$", label=_("The 6-digit code from the email"), max_length=12,
+        regex=r"^\s*[0-9]{6}\s*$", label=_("The 6-digit code from the email"), max_length=12,
         error_messages={"invalid": _("Type the 6 digits of the code, for example 042917."),
                         "required": _("Type the 6 digits of the code from the email.")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}))

@@ -14,7 +14,7 @@ HOLDINGS = [
                       "them (a code or a link sent to that address), so that nobody can apply, write or consent "
                       "in another person's name",),
             legal_basis="consent, given on the form, applied only once the address's owner confirms it",
-            on_erasure=Delete(), retention=Days("INTAKE_PENDING_DAYS"),
+            on_erasure=Delete(), retention=Days("INTAKE_BACKSTOP_DAYS"),
             not_exported="a form nobody has confirmed belongs to no person yet: it is sealed with a key of its own, "
                          "and it and its key are destroyed when it is confirmed or after INTAKE_PENDING_DAYS",
             held_when=((Category.ID_DOCUMENT, holds_value("document")), (Category.PROFESSIONAL, holds_value("cv")))),
@@ -23,7 +23,7 @@ HOLDINGS = [
             purposes=("keeping a file attached to a form that came back with mistakes, so that the visitor need not "
                       "send it again",),
             legal_basis="the visitor's request: they sent the file with the form",
-            on_erasure=Delete(), retention=Days(1),
+            on_erasure=Delete(), retention=Days(1, field="expires_at"),
             not_exported="a file of a form not sent yet belongs to no person: it is sealed with a key of its own, "
                          "and it and its key are destroyed when the form is sent or after UPLOAD_KEPT_MINUTES",
             held_when=((Category.PROFESSIONAL, Q(field="cv")), (Category.ID_DOCUMENT, Q(field="id_document")))),

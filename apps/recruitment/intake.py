@@ -21,6 +21,7 @@ from apps.consent.services import CollectionContext, consents_give, supported_la
 from apps.notifications.services import (
     Message,
     notifications_erase_for_intake,
+    notifications_erase_for_intakes_gone,
     notifications_erase_to,
     notifications_queue,
 )
@@ -39,9 +40,9 @@ from apps.subjects.models import (
 )
 from apps.vault.files import files_kept_only_if_committed
 from apps.vault.routers import vault_db
-from apps.vault.services import blind_index_for, datakey_create, datakey_destroy, key_scope
+from apps.vault.services import KeyDestroyed, blind_index_for, datakey_create, datakey_destroy, key_scope
 
-from .models import PendingSubmission
+from .models import PendingSubmission, UploadKept
 from .uploads import uploads_take
 
 # --- receiving a form ----------------------------------------------------------------------------
@@ -134,10 +135,14 @@ def _applicant_known(*, email: str, holder: Controller | None) -> DataSubject | 
     return subject
 
 
-def _not_withdrawn(subject: DataSubject, purposes: list[Purpose]) -> list[Purpose]:
-    """A client company's consent is its assertion: it never gives again a purpose the person withdrew."""
-    current = consents_current_for(subject=subject)
-    return [p for p in purposes if p.slug not in current or current[p.slug].action == ConsentRecord.Action.GIVEN]
+def _not_withdrawn(email: str, purposes: list[Purpose]) -> list[Purpose]:
+    """A client company's consent is its assertion: it never gives again a purpose the person withdrew, on any
+    record we hold under their address (their own, or one a company handed over)."""
+    kind, digest = subject_services.lookup_digest(email)
+    withdrawn = {slug for subject in subject_services.subjects_matching(kind=kind, digest=digest)
+                 for slug, receipt in consents_current_for(subject=subject).items()
+                 if receipt.action == ConsentRecord.Action.WITHDRAWN}
+    return [p for p in purposes if p.slug not in withdrawn]
 
 
 def _record_values(kind: str, data: dict, referees: list[dict]) -> dict:
@@ -317,7 +322,8 @@ def _confirmation_messages(person: _Person, *, data: dict, purposes: list[Purpos
 
 def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], context: CollectionContext,
              document: bytes | None, vacancy: Vacancy | None = None, cv: bytes | None = None,
-             actor: Actor | None = None, reference: str = "", confirmed: bool = False) -> Submission:
+             actor: Actor | None = None, reference: str = "", confirmed: bool = False,
+             policy: PolicyVersion | None = None) -> Submission:
     """Receive a form from a trusted hand (a confirmed form, our staff, a client company), in the caller's
     transaction: the person (found by the email's blind index among the records held for the same hand, or
     made), their files, the service, the receipts, the submission row and the messages, in one insert."""
@@ -332,9 +338,9 @@ def _receive(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], 
                                                       actor=actor))
     _attachments_add(person, document=document, cv=cv, message=data.get("message") or "")
     earlier, others = _engagement_open(person, kind=kind, vacancy=vacancy, purposes=purposes, reference=reference)
-    if person.known and context.controller is not None:
-        purposes = _not_withdrawn(person.subject, purposes)
-    policy = policy_in_force()
+    if context.controller is not None:
+        purposes = _not_withdrawn(data["email"], purposes)
+    policy = policy or policy_in_force()  # a held form's receipts name the version in force when it was sent
     receipts = consents_give(subject=person.subject, purposes=purposes, context=context, policy=policy)
     submission = Submission.objects.create(key=key, subject=person.subject, kind=kind, vacancy=vacancy,
                                            purposes=[p.slug for p in purposes], fields=person.given_fields)
@@ -477,6 +483,11 @@ def _check_consents(kind: str, purposes: list[Purpose], offered: list[Purpose] |
         raise RequiredConsentMissing(f"required consents missing: {sorted(missing)}")
 
 
+def _policy_id() -> int | None:
+    policy = policy_in_force()
+    return policy.pk if policy else None
+
+
 def _code_message(pending: PendingSubmission, *, template: str = "intake_code") -> Message:
     """The email to the address typed: the code, the link, what the form is, when it is deleted."""
     form = pending.data["form"]
@@ -507,7 +518,8 @@ def intake_hold(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose
     pending = PendingSubmission(
         key=key, kind=kind, vacancy=vacancy, purposes=[p.slug for p in purposes],
         context={"collection_point": context.collection_point, "form_version": context.form_version,
-                 "source": context.source, "language": language, "notices": [list(n) for n in context.notices]},
+                 "source": context.source, "language": language, "notices": [list(n) for n in context.notices],
+                 "policy": _policy_id()},  # the version in force when the form was sent: its receipts name it
         expires_at=timezone.now() + timedelta(days=settings.INTAKE_PENDING_DAYS))
     try:
         with key_scope(), audited_transaction(durable=True):
@@ -524,23 +536,6 @@ def intake_hold(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose
     except IntegrityError:  # the same form sent twice at the same moment
         return PendingSubmission.objects.get(key=key)
     return pending
-
-
-def intake_code_by_sms(*, pending_id: uuid.UUID) -> bool:
-    """The sender asks for the code by SMS to the mobile number they typed: at most INTAKE_CODE_SMS_MAX times
-    per form, and within the number's own SMS limits. False if it was not sent (no number, or a limit)."""
-    with audited_transaction(durable=True):
-        pending = PendingSubmission.objects.select_for_update().filter(pk=pending_id,
-                                                                      expires_at__gt=timezone.now()).first()
-        mobile = pending.data["form"].get("mobile") if pending is not None else None
-        if not mobile or pending.sms_sent >= settings.INTAKE_CODE_SMS_MAX:
-            return False
-        queued = notifications_queue(messages=[Message(None, "sms", "intake_code", mobile, {"code": pending.code},
-                                                       pending.context["language"], intake_id=pending.pk)])[0]
-        if queued is None:  # the number has had all the SMS it may have for now
-            return False
-        PendingSubmission.objects.filter(pk=pending.pk).update(sms_sent=F("sms_sent") + 1)
-        return True
 
 
 def _intake_destroy(pending: PendingSubmission, *, verb: str, why: str = "") -> None:
@@ -566,31 +561,39 @@ def _intake_apply(pending: PendingSubmission) -> Submission:
     purposes = list(Purpose.objects.filter(slug__in=pending.purposes, active=True))
     document, cv, vacancy, kind, key = pending.document, pending.cv, pending.vacancy, pending.kind, pending.key
     _intake_destroy(pending, verb=Verb.INTAKE_CONFIRMED)
+    policy = PolicyVersion.objects.filter(pk=shown.get("policy")).first() if shown.get("policy") else None
     return _receive(key=key, kind=kind, data=form["form"], purposes=purposes, context=context, document=document,
-                    vacancy=vacancy, cv=cv, confirmed=True)
+                    vacancy=vacancy, cv=cv, confirmed=True, policy=policy)
 
 
 def _intake_settle(pending_id: uuid.UUID, decide) -> tuple[str, Submission | None]:
     """Lock the form and let `decide(pending)` return an outcome; confirming applies it in the same
-    transaction. A job closed meanwhile destroys the form and says so."""
+    transaction. A job closed meanwhile destroys the form and says so; so does a form whose key is gone."""
     try:
-        with files_kept_only_if_committed(), key_scope(), audited_transaction(durable=True):
-            pending = PendingSubmission.objects.select_for_update().filter(pk=pending_id).first()
-            if pending is None:
-                return IntakeOutcome.GONE, None
-            if pending.expires_at <= timezone.now():
-                _intake_destroy(pending, verb=Verb.INTAKE_EXPIRED)
-                return IntakeOutcome.EXPIRED, None
-            outcome = decide(pending)
-            if outcome != IntakeOutcome.CONFIRMED:
-                return outcome, None
-            return outcome, _intake_apply(pending)
+        return _intake_settle_locked(pending_id, decide)
     except subject_services.VacancyClosed:
-        with audited_transaction(durable=True):
-            pending = PendingSubmission.objects.select_for_update().filter(pk=pending_id).first()
-            if pending is not None:
-                _intake_destroy(pending, verb=Verb.INTAKE_DISCARDED, why="vacancy-closed")
-        return IntakeOutcome.CLOSED, None
+        why, outcome = "vacancy-closed", IntakeOutcome.CLOSED
+    except KeyDestroyed:
+        why, outcome = "key-gone", IntakeOutcome.GONE
+    with audited_transaction(durable=True):
+        pending = PendingSubmission.objects.select_for_update().filter(pk=pending_id).first()
+        if pending is not None:
+            _intake_destroy(pending, verb=Verb.INTAKE_DISCARDED, why=why)
+    return outcome, None
+
+
+def _intake_settle_locked(pending_id: uuid.UUID, decide) -> tuple[str, Submission | None]:
+    with files_kept_only_if_committed(), key_scope(), audited_transaction(durable=True):
+        pending = PendingSubmission.objects.select_for_update().filter(pk=pending_id).first()
+        if pending is None:
+            return IntakeOutcome.GONE, None
+        if pending.expires_at <= timezone.now():
+            _intake_destroy(pending, verb=Verb.INTAKE_EXPIRED)
+            return IntakeOutcome.EXPIRED, None
+        outcome = decide(pending)
+        if outcome != IntakeOutcome.CONFIRMED:
+            return outcome, None
+        return outcome, _intake_apply(pending)
 
 
 def intake_confirm_code(*, pending_id: uuid.UUID, code: str) -> tuple[str, Submission | None]:
@@ -600,7 +603,7 @@ def intake_confirm_code(*, pending_id: uuid.UUID, code: str) -> tuple[str, Submi
     def decide(pending: PendingSubmission) -> str:
         if pending.code_attempts >= settings.INTAKE_CODE_ATTEMPTS:
             return IntakeOutcome.LOCKED
-        if hmac.compare_digest(pending.code, (code or "").strip()):
+        if hmac.compare_digest(pending.code.encode(), (code or "").strip().encode()):
             return IntakeOutcome.CONFIRMED
         PendingSubmission.objects.filter(pk=pending.pk).update(code_attempts=F("code_attempts") + 1)
         audit_record(actor=Actor.system("intake"), verb=Verb.INTAKE_CODE_WRONG, target=pending.pk,
@@ -644,23 +647,25 @@ def intake_show(*, token: str) -> tuple[IntakeView | None, str]:
         pk=pending_id, expires_at__gt=timezone.now()).first()
     if pending is None:
         return None, IntakeOutcome.GONE
-    form = pending.data["form"]
+    try:
+        form = pending.data["form"]
+    except KeyDestroyed:  # confirming or discarding it says so, and destroys the row
+        return None, IntakeOutcome.GONE
     names = dict(Purpose.objects.filter(slug__in=pending.purposes).values_list("slug", "name"))
     sent = fields_sent(kind=pending.kind, data=form, document=pending.document, cv=pending.cv)
     return IntakeView(kind=pending.kind, vacancy=pending.vacancy, fields=[FIELD_LABELS[f] for f in sent],
                       purposes=[names[s] for s in pending.purposes if s in names]), ""
 
 
-def intake_mobile_ending(*, pending_id: uuid.UUID) -> str | None:
-    """The last digits of the mobile number the sender typed (for the page's "send it by SMS" button), "" if
-    they typed none, None if the form is gone."""
-    pending = PendingSubmission.objects.filter(pk=pending_id, expires_at__gt=timezone.now()).first()
-    if pending is None:
-        return None
-    return _e164(pending.data["form"].get("mobile"))[-MOBILE_DIGITS_SHOWN:]
+def key_owners(ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these ids are held forms or kept files: they own their data keys (apps.subjects orphans_remove)."""
+    return (set(PendingSubmission.objects.filter(pk__in=ids).values_list("pk", flat=True))
+            | set(UploadKept.objects.filter(pk__in=ids).values_list("pk", flat=True)))
 
 
-MOBILE_DIGITS_SHOWN = 3
+def intake_waiting(*, pending_id: uuid.UUID) -> bool:
+    """Whether the form is still waiting for its code (not confirmed, discarded or expired)."""
+    return PendingSubmission.objects.filter(pk=pending_id, expires_at__gt=timezone.now()).exists()
 
 
 def intakes_expire(*, now: datetime | None = None) -> tuple[int, int]:
@@ -682,8 +687,16 @@ def intakes_expire(*, now: datetime | None = None) -> tuple[int, int]:
         with key_scope(), audited_transaction(durable=True):
             pending = (PendingSubmission.objects.select_for_update(skip_locked=True)
                        .filter(pk=pending_id, reminded_at__isnull=True).first())
-            if pending is not None:
-                PendingSubmission.objects.filter(pk=pending.pk).update(reminded_at=now)
-                notifications_queue(messages=[_code_message(pending, template="intake_reminder")])
-                reminded += 1
+            if pending is None:
+                continue
+            try:
+                reminder = _code_message(pending, template="intake_reminder")
+            except KeyDestroyed:  # unreadable: nothing to remind of
+                _intake_destroy(pending, verb=Verb.INTAKE_DISCARDED, why="key-gone")
+                continue
+            PendingSubmission.objects.filter(pk=pending.pk).update(reminded_at=now)
+            notifications_queue(messages=[reminder])
+            reminded += 1
+    # Messages of forms the retention sweep deleted as a backstop (their keys go with the orphan sweep).
+    notifications_erase_for_intakes_gone(waiting=PendingSubmission.objects.values("pk"))
     return destroyed, reminded

@@ -26,12 +26,11 @@ from .forms import FORM_VERSIONS, ApplicationForm, ContactForm, IntakeCodeForm
 from .intake import (
     FIELD_LABELS,
     IntakeOutcome,
-    intake_code_by_sms,
     intake_confirm_code,
     intake_confirm_link,
     intake_hold,
-    intake_mobile_ending,
     intake_show,
+    intake_waiting,
 )
 from .uploads import uploads_keep, uploads_kept
 
@@ -307,9 +306,9 @@ def _private(response: HttpResponse) -> HttpResponse:
 def _not_stored_yet(request: HttpRequest) -> HttpResponse:
     """The files could not be written (logged as an alert where it happened); the transaction rolled back, so
     the form still waits, with its code and link, and nothing else was kept."""
-    response = _private(notice(request, heading=_("We could not save your application"), status=503, text=_(
-        "We could not save your application just now: nothing was kept, and your form is still waiting. Please "
-        "type the code or open the link again later.")))
+    response = _private(notice(request, heading=_("We could not save your form"), status=503, text=_(
+        "We could not save your form just now: nothing was kept, and your form is still waiting. Please type "
+        "the code or open the link again later.")))
     response["Retry-After"] = "600"
     return response
 
@@ -319,29 +318,25 @@ def _confirmed(request: HttpRequest, submission: Submission) -> HttpResponse:
     return _received(request, submission, purposes_for(submission.kind))
 
 
-def _code_page(request: HttpRequest, *, pending_id, form: IntakeCodeForm, status: int = 200,
-               sms: str = "") -> HttpResponse:
-    ending = intake_mobile_ending(pending_id=pending_id)
-    if ending is None:
+def _code_page(request: HttpRequest, *, pending_id, form: IntakeCodeForm, status: int = 200) -> HttpResponse:
+    if not intake_waiting(pending_id=pending_id):
         request.session.pop(INTAKE_KEY, None)
         return _intake_answer(request, IntakeOutcome.GONE)
-    return _private(render(request, "recruitment/code.html", {
-        "form": form, "mobile_ending": ending, "sms": sms, "days": settings.INTAKE_PENDING_DAYS}, status=status))
+    return _private(render(request, "recruitment/code.html", {"form": form, "days": settings.INTAKE_PENDING_DAYS},
+                           status=status))
 
 
 @ratelimit(key="ip", rate=settings.TOKEN_PAGE_RATE, method="POST", block=True)
 @require_http_methods(["GET", "POST"])
 def code(request: HttpRequest) -> HttpResponse:
-    """The page a sent form leads to: type the 6-digit code emailed to the address you gave (or ask for it by
-    SMS). Only then does anything about you exist with us."""
+    """The page a sent form leads to: type the 6-digit code emailed to the address you gave. Only then does
+    anything about you exist with us. (Not by SMS: a code to the number typed proves the number, not the
+    address, and the address is who the form is about.)"""
     pending_id = request.session.get(INTAKE_KEY, "")
     if not _is_uuid(pending_id):
         return redirect("home")
     if request.method == "GET":
         return _code_page(request, pending_id=pending_id, form=IntakeCodeForm())
-    if request.POST.get("action") == "sms":
-        sent = intake_code_by_sms(pending_id=uuid.UUID(pending_id))
-        return _code_page(request, pending_id=pending_id, form=IntakeCodeForm(), sms="sent" if sent else "refused")
     form = IntakeCodeForm(request.POST)
     if not form.is_valid():
         return _code_page(request, pending_id=pending_id, form=form, status=400)

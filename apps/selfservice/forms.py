@@ -39,21 +39,27 @@ class CorrectionForm(PersonalDetailsForm):
         sections = [(_("About you"), ["full_name", "email", "mobile", "address"]),
                     (_("Your identity document"), ["legal_id_type", "legal_id_number"]),
                     (_("First referee"), ["referee_1_name", "referee_1_phone", "referee_1_relationship"]),
-                    (_("Second referee"), ["referee_2_name", "referee_2_phone", "referee_2_relationship"])]
+                    (_("Second referee"), ["referee_2_name", "referee_2_phone", "referee_2_relationship"]),
+                    (_("Your experience and CV"), ["experience"])]
         return [(legend, [self[name] for name in names if name in self.fields]) for legend, names in sections
                 if any(name in self.fields for name in names)]
+
+    def _sent(self, name: str) -> bool:
+        """A field the page showed and the browser sent: a field not on the page is never changed (an empty
+        value is a change only when the field itself came back empty)."""
+        return name in self.fields and name in self.data
 
     def changes(self) -> dict:
         c = self.cleaned_data
         changes = {name: c[name] for name in ["full_name", "email", "mobile", "address", "legal_id_type",
-                                              "legal_id_number"] if name in self.fields}
-        if "address" in self.fields:
+                                              "legal_id_number"] if self._sent(name)}
+        if self._sent("referee_1_name"):
             referees = []
             for i, old in enumerate(self.record.referees[:2], start=1):
                 referees.append({**old, "name": c[f"referee_{i}_name"], "phone": c[f"referee_{i}_phone"].as_e164,
                                  "relationship": c[f"referee_{i}_relationship"]})
             changes["referees"] = referees
-        if "experience" in self.fields and c["experience"] != (self.record.experience or ""):
+        if self._sent("experience") and c["experience"] != (self.record.experience or ""):
             changes["experience"] = c["experience"]
         return changes
 

@@ -13,10 +13,10 @@ from apps.api.services import idempotency_keys_expire
 from apps.audit.models import AuditEvent
 from apps.consent.models import ConsentRecord, Purpose
 from apps.consent.receipts import receipt_payload
-from apps.consent.services import CollectionContext, consent_withdraw
+from apps.consent.services import CollectionContext, consent_give, consent_withdraw
 from apps.recruitment.intake import submission_receive
 from apps.subjects.links import link_resolve, link_token
-from apps.subjects.models import DataSubject, PersonalRecord, ServiceEngagement, Vacancy
+from apps.subjects.models import DataSubject, ErasureJob, PersonalRecord, ServiceEngagement, Vacancy
 from tests.api.helpers import Api, candidate_body, make_token, make_vacancy
 from tests.factories import ControllerFactory
 
@@ -238,3 +238,50 @@ def test_a_client_companys_consent_never_gives_again_what_the_person_withdrew(se
     assert api.post("/candidates", again).json()["public_id"] == public_id  # the same company's own record
     current = ConsentRecord.objects.filter(subject=person, purpose=optional).order_by("-created_at").first()
     assert current.action == ConsentRecord.Action.WITHDRAWN
+
+
+def _applied_to_two_companies(a_vacancy: Vacancy, b_vacancy: Vacancy) -> DataSubject:
+    """A person who applied on our website (confirmed) to one job of each company: one record of their own."""
+    person = _applied_themselves(a_vacancy)
+    submission_receive(
+        key=uuid.uuid4(), kind="apply", data={"full_name": "Achieng Otieno", "email": "achieng1@example.org",
+                                              "mobile": "+254799000111", "address": "", "referees": []},
+        purposes=list(Purpose.objects.filter(slug__in=["recruitment", "share-with-employer"])),
+        context=CollectionContext(collection_point="apply-form", form_version="t", source="web-form"),
+        vacancy=b_vacancy)
+    return person
+
+
+def test_a_company_learns_nothing_of_a_persons_other_services_when_its_own_ends(client, demo_purposes):
+    a, b = ControllerFactory(name="Safari Telecom Ltd"), ControllerFactory(name="Jamii Bank")
+    api_a, api_b = Api(client, make_token(a)), Api(client, make_token(b))
+    a_job, b_job = make_vacancy(a), make_vacancy(b, "Teller")
+    person = _applied_to_two_companies(make_vacancy(a, "Earlier job"), b_job)
+    # A's own application on the person's record ends: A may not tell whether another service keeps it alive.
+    a_engagement = ServiceEngagement.objects.get(subject=person, vacancy__controller=a)
+    done = api_a.post(f"/engagements/{a_engagement.pk}/complete").json()
+    assert done["erasure_jobs"] == []
+    status = api_a.get(f"/candidates/{person.pk}").json()
+    assert status["status"] == "ended" and status["erased_at"] is None
+    # B's ends too: the person is erased, and neither company can follow the erasure or tell when it ran.
+    b_engagement = ServiceEngagement.objects.get(subject=person, vacancy=b_job)
+    assert api_b.post(f"/engagements/{b_engagement.pk}/complete").json()["erasure_jobs"] == []
+    job = ErasureJob.objects.get(subject=person)
+    assert api_a.get(f"/erasures/{job.pk}").status_code == api_b.get(f"/erasures/{job.pk}").status_code == 404
+    assert api_a.get(f"/candidates/{person.pk}").json()["status"] == "ended"
+    assert a_job  # A's own vacancies are its own business
+
+
+def test_a_withdrawal_on_the_persons_own_record_stands_against_any_companys_hand_over(setup):
+    _controller, vacancy, api = setup
+    own = _applied_themselves(vacancy)
+    marketing = Purpose.objects.get(slug="marketing")
+    consent_give(subject=own, purpose=marketing, context=CollectionContext(
+        collection_point="apply-form", form_version="t", source=ConsentRecord.Source.WEB_FORM))
+    consent_withdraw(subject=own, purpose=marketing, context=CollectionContext(
+        collection_point="self-service", form_version="t", source=ConsentRecord.Source.SELF_SERVICE))
+    body = candidate_body(vacancy)
+    body["consent"]["purposes"] = ["recruitment", "share-with-employer", "marketing"]
+    handed = api.post("/candidates", body).json()["public_id"]
+    assert handed != str(own.pk)
+    assert not ConsentRecord.objects.filter(subject_id=handed, purpose=marketing).exists()

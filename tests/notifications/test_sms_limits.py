@@ -26,6 +26,7 @@ def _product_limits(settings):
 
 
 def _sms(person, number: str = NUMBER) -> Notification | None:
+    """A new link asked for by number: anyone can ask for one to a number on file."""
     return notifications_queue(messages=[Message(person, "sms", "new_link", number, {"link": "https://x.test/"})])[0]
 
 
@@ -48,6 +49,15 @@ def test_emails_in_the_same_batch_are_still_queued_when_the_sms_is_over_its_limi
                                            Message(person, "email", "new_link", "a@example.org",
                                                    {"link": "https://x.test/"})])
     assert queued[0] is None and queued[1] is not None
+
+
+def test_a_persons_own_code_is_never_refused_however_many_sms_strangers_caused():
+    person = SubjectFactory()
+    for _ in range(3):
+        _sms(person)  # confirmations of forms that named this number
+    assert _sms(person) is None
+    code = notifications_queue(messages=[Message(person, "sms", "stepup_code", NUMBER, {"code": "123456"})])[0]
+    assert code is not None
 
 
 def test_at_most_ten_a_day_however_they_are_spread_over_the_hours():

@@ -26,7 +26,7 @@ def sms(settings) -> list:
 
 
 @pytest.mark.parametrize("name", ["Amani Wekesa", "Zoë N'Dour-Wanjiru", "José Ñúñez", "Ng’ang’a Kamau", "Li",
-                                  "Мария Иванова", "Amani Wekesa Njeri Otieno Kamau"])
+                                  "Мария Иванова", "Amani Wekesa Njeri Otieno Kamau", "प्रिया शर्मा"])
 def test_real_names_with_accents_hyphens_and_apostrophes_are_accepted(name):
     form = ContactForm({"full_name": name, "email": "a@example.org", "message": "Hi"}, purposes=[])
     form.is_valid()
@@ -50,6 +50,10 @@ def test_anything_but_a_name_is_refused_with_a_clear_message(client, demo_purpos
     ("Amani\u200bWekesa", "Enter a name using letters only"),  # a zero-width space
     ("Аmani Wekesa", "one alphabet"),  # the first letter is Cyrillic
     ("Safaricom Support Reply With Your Mpesa PIN", "at most 5 words"),
+    ("Safaricom-Support-Reply-With-Your-Mpesa-PIN-To-Claim-Prize-Now", "at most 5 words"),
+    ("Reply'With'Your'Mpesa'PIN'Now'To'Safaricom", "at most 5 words"),
+    ("mpesa\u02d0safaricom", "Enter a name using letters only"),  # a modifier letter that looks like a colon
+    ("www\u02ccsafaricom", "Enter a name using letters only"),
 ])
 def test_invisible_letters_look_alike_alphabets_and_sentences_are_refused(client, demo_purposes, sms, name, says):
     response = send_form(client, "/apply/", application_post(referee_1_name=name))

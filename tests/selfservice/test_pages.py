@@ -112,6 +112,24 @@ def test_the_work_experience_can_be_corrected(client, applicant, mailoutbox):
     assert AuditEvent.objects.filter(verb="record.corrected").last().detail == {"fields": ["experience"]}
 
 
+def test_the_correction_page_shows_the_work_experience_and_never_changes_a_field_it_did_not_send(
+        client, applicant, mailoutbox):
+    record = PersonalRecord.objects.get()
+    record.experience = "Five years as a stores clerk."
+    record.save()
+    _step_up(client, mailoutbox, applicant)
+    page = client.get(applicant + "correct/").content.decode()
+    assert 'name="experience"' in page and "Five years as a stores clerk." in page
+    form = client.get(applicant + "correct/").context["form"]
+    data = {n: (form[n].value().as_e164 if hasattr(form[n].value(), "as_e164") else form[n].value())
+            for n in form.fields if n != "experience"}  # an older page, or a client that leaves it out
+    data["address"] = "Plot 12, Kenyatta Avenue, Nakuru"
+    assert client.post(applicant + "correct/", data).status_code == 302
+    record = PersonalRecord.objects.get()
+    assert record.address == "Plot 12, Kenyatta Avenue, Nakuru"
+    assert record.experience == "Five years as a stores clerk."
+
+
 def test_changing_the_email_revokes_the_link_and_tells_both_addresses(client, applicant, mailoutbox):
     _step_up(client, mailoutbox, applicant)
     form = client.get(applicant + "correct/").context["form"]

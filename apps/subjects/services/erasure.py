@@ -10,7 +10,7 @@ Nothing here knows the apps above `subjects`: they registered what they hold in 
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -388,6 +388,16 @@ def erasures_reapply(*, chunk_size: int = 1000) -> int:
     return count
 
 
+# Data keys owned by something other than a person (a form nobody has confirmed yet, a file kept for a form):
+# the apps above register a function that returns which of the given ids still own their key.
+KeyOwners = Callable[[list[uuid.UUID]], Iterable[uuid.UUID]]
+_key_owners: list[KeyOwners] = []
+
+
+def key_owners_register(owners: KeyOwners) -> None:
+    _key_owners.append(owners)
+
+
 def orphans_remove(*, older_than: timedelta = timedelta(hours=1)) -> dict[str, int]:
     """Remove what a rolled-back submission can leave behind: stored files without a document row,
     and (with a separate key store) data keys without a person. Beat runs this with retention."""
@@ -399,6 +409,8 @@ def orphans_remove(*, older_than: timedelta = timedelta(hours=1)) -> dict[str, i
     people = set(DataSubject.objects.values_list("pk", flat=True))
     keys = [k for k in DataKey.objects.using(vault_db()).filter(created_at__lt=cutoff)
             .values_list("subject_id", flat=True) if k not in people]
+    owned = {k for owners in _key_owners for k in owners(keys)}
+    keys = [k for k in keys if k not in owned]
     datakeys_destroy(subject_ids=keys)
     if files or keys:
         logger.info("orphans removed files=%s keys=%s", len(files), len(keys))
