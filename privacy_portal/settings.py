@@ -522,11 +522,14 @@ STAFF_ENROLMENT_HOURS = env.int("STAFF_ENROLMENT_HOURS", default=24)
 # the approval permission; above it a privacy officer approves with their own code (four eyes).
 STAFF_BULK_ERASURE_LIMIT = env.int("STAFF_BULK_ERASURE_LIMIT", default=25)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default=f"Privacy Portal ({CONTROLLER_NAME})")
-# django-axes: after AXES_FAILURE_LIMIT wrong passwords (or codes) for one account, or from one address,
-# sign-in is refused for that account/address until the cool-off has passed.
+# django-axes: after AXES_FAILURE_LIMIT wrong passwords (or codes) for one account from one address, or from
+# one address whatever the accounts, sign-in from that address is refused until the cool-off has passed.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: rotating IPs do not help
+# Never the account alone: anyone could then keep a staff member locked out by failing with their username
+# from anywhere. The pair locks an attacker out of that account; the address alone stops one address trying
+# many accounts. Each item is a lock of its own; a list inside is one lock on the combination (axes 8.3).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "apps.core.http.client_ip"
 AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 AXES_RESET_ON_SUCCESS = True

@@ -19,6 +19,9 @@ from apps.subjects.models import DataSubject
 from .models import Breach
 from .twofactor import device_for_code, has_second_factor
 
+SIGN_IN_REFUSED = _("The username, password or code is wrong. Enter them again, with the current code from your "
+                    "authenticator app (leave the code empty only the first time you sign in).")
+
 
 class StaffLoginForm(AdminAuthenticationForm):
     otp_token = forms.CharField(
@@ -27,9 +30,12 @@ class StaffLoginForm(AdminAuthenticationForm):
         help_text=_("Leave empty only the first time you sign in: you will then set up your authenticator app "
                     "with the enrolment code you were given."))
 
+    # One message for a wrong password, a wrong or missing code and an account that is not staff's, so the
+    # answer never tells a right password from a wrong one.
     error_messages = {
         **AdminAuthenticationForm.error_messages,
-        "bad_code": _("The code is wrong or has expired. Enter the current code from your authenticator app."),
+        "invalid_login": SIGN_IN_REFUSED,
+        "bad_code": SIGN_IN_REFUSED,
     }
 
     def clean(self) -> dict:

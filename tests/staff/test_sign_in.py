@@ -45,8 +45,21 @@ def test_the_password_and_the_current_code_sign_in(client, enrolled):
 
 def test_the_password_alone_does_not_sign_in_a_staff_member_with_an_authenticator(client, enrolled):
     response = _sign_in(client)
-    assert response.status_code == 200 and "The code is wrong" in response.content.decode()
+    assert response.status_code == 200 and "The username, password or code is wrong" in response.content.decode()
     assert client.get("/admin/").status_code == 302
+
+
+def _error(response) -> str:
+    return re.search(r'<p class="errornote">\s*(.*?)\s*</p>', response.content.decode(), re.S)[1]
+
+
+def test_a_wrong_password_and_a_wrong_or_missing_code_get_the_same_answer(client, enrolled, recruiter):
+    wrong = f"{(int(current_code(enrolled)) + 1) % 1000000:06d}"
+    answers = {_error(_sign_in(client, password="wrong password!", code=current_code(enrolled))),
+               _error(_sign_in(client, code=wrong)),
+               _error(_sign_in(client)),  # the right password alone
+               _error(_sign_in(client, username="nobody-here"))}
+    assert len(answers) == 1, answers
 
 
 def test_a_wrong_code_does_not_sign_in(client, enrolled):
@@ -121,10 +134,19 @@ def test_repeated_wrong_passwords_lock_the_account_even_the_right_one_then_fails
     assert client.get("/admin/").status_code == 302
 
 
-def test_rotating_addresses_do_not_escape_the_lock_on_the_account(client, enrolled, settings):
-    for i in range(settings.AXES_FAILURE_LIMIT):
+def test_failures_for_a_username_from_other_addresses_never_lock_its_owner_out(client, enrolled, settings):
+    """Anyone can type a staff member's username: from their own addresses they lock only themselves."""
+    for i in range(settings.AXES_FAILURE_LIMIT * 3):
         _sign_in(client, password="wrong password!", ip=f"203.0.113.{i + 1}")
-    assert _sign_in(client, code=current_code(enrolled), ip="192.0.2.200").status_code == 429
+    assert _sign_in(client, code=current_code(enrolled), ip="192.0.2.200").status_code == 302
+
+
+def test_one_address_trying_many_accounts_is_locked_out(client, enrolled, settings):
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in(client, username=f"guess{i}", password="wrong password!", ip="203.0.113.9")
+    assert _sign_in(client, code=current_code(enrolled), ip="203.0.113.9").status_code == 429
+    client.logout()
+    assert _sign_in(client, code=current_code(enrolled), ip="192.0.2.7").status_code == 302
 
 
 def test_guessing_codes_locks_the_account_too(client, enrolled, settings):
