@@ -102,6 +102,8 @@ class Verb(models.TextChoices):
     API_TOKEN_CREATED = "api_token.created"  # noqa: S105 (a verb, not a secret)
     API_TOKEN_REVOKED = "api_token.revoked"  # noqa: S105 (a verb, not a secret)
     API_CALLED = "api.called"
+    # the log's own shape (apps.audit.services): each chain starts with one, written when its head is created
+    AUDIT_GENESIS = "audit.genesis"
 
 
 class AuditQuerySet(models.QuerySet):
@@ -162,3 +164,29 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"chain {self.chain} at {self.seq}"
+
+
+class AuditAnchor(models.Model):
+    """The chain heads at a time, kept so that verification knows how long the log already was: a head
+    older than the newest anchor, or an anchored event that is gone or changed, means the log was cut
+    short. Copies live outside the database too (log lines, emails, the public transparency log).
+    Append-only; holds sequence numbers and hashes, nothing about a person."""
+
+    at = models.DateTimeField()
+    heads = models.JSONField()  # {"<chain>": [seq, hash]}
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"anchor of {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionError("audit anchors are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit anchors are append-only")

@@ -7,6 +7,11 @@ newest events deleted and its head set back): the anchors can. A beat job publis
 heads outside the database (a log line, a daily email to the privacy officer), and
 `verify_audit_chain --anchors FILE` checks that every anchored event is still there, unchanged.
 
+The log also knows its own shape: each of AUDIT_CHAINS chains is opened by a genesis event (migration
+0005, or when a head is first created), and each anchor is also kept in the database (AuditAnchor), so
+verification fails on a missing chain, an empty log, or a chain shorter than the newest anchor says it
+was, without being given any file.
+
 Appending per transaction: a service that runs its work in `audited_transaction()` (a
 `transaction.atomic` that knows about the audit log) has the events raised inside it buffered and
 appended together when the outermost such block ends, still inside its transaction: one head lock,
@@ -31,12 +36,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import sql
 from django.utils import timezone
 
 from .keys import decode_audit_key
-from .models import AuditChainHead, AuditEvent, Verb
+from .models import AuditAnchor, AuditChainHead, AuditEvent, Verb
 
 GENESIS = "0" * 64
 ANCHOR_MARK = "audit-anchor"
@@ -90,10 +95,27 @@ def _digest_of(event: AuditEvent) -> str:
     )
 
 
+def genesis_event(chain: int, at: Any) -> AuditEvent:
+    """The first event of a chain: the log's own record that the chain exists (see audit_chain_verify)."""
+    event = AuditEvent(chain=chain, seq=1, at=at, actor_type=AuditEvent.ActorType.SYSTEM, actor_id="audit",
+                       verb=Verb.AUDIT_GENESIS, target="", detail={"chains": _chain_count()}, prev_hash=GENESIS)
+    event.hash = _digest_of(event)
+    return event
+
+
 def _ensure_heads() -> None:
+    """Open every chain of AUDIT_CHAINS that has no head yet: its head and its genesis event, together
+    (migration 0005 opened the chains of an existing log; this covers AUDIT_CHAINS raised later)."""
     missing = set(range(_chain_count())) - set(AuditChainHead.objects.values_list("chain", flat=True))
-    AuditChainHead.objects.bulk_create([AuditChainHead(chain=c, seq=0, hash=GENESIS) for c in missing],
-                                       ignore_conflicts=True)
+    at = timezone.now()
+    for chain in sorted(missing):
+        event = genesis_event(chain, at)
+        try:
+            with transaction.atomic():  # another process opening the same chain wins; ours is dropped
+                AuditChainHead.objects.create(chain=chain, seq=1, hash=event.hash)
+                AuditEvent.objects.bulk_create([event])
+        except IntegrityError:
+            continue
 
 
 def _lock_head(chain: int | None) -> AuditChainHead:
@@ -277,25 +299,47 @@ class ChainReport:
 
 
 def audit_chain_verify() -> ChainReport:
-    """Walk every chain; report the first event where one breaks."""
-    count = 0
+    """Walk every chain; report the first event where one breaks. The log must also have its shape: a
+    chain for each of AUDIT_CHAINS (each opened by a genesis event), and no chain shorter than the newest
+    anchor says it was (its anchored event still there, unchanged)."""
     heads = {h.chain: h for h in AuditChainHead.objects.all()}
     chains = set(heads) | set(AuditEvent.objects.values_list("chain", flat=True).distinct())
-    for chain in sorted(chains):
-        prev_hash, expected_seq = GENESIS, 1
-        last = None
-        for event in AuditEvent.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=2000):
-            if event.seq != expected_seq:
-                return ChainReport(False, count, event, chain, f"sequence gap: expected {expected_seq}")
-            if event.prev_hash != prev_hash:
-                return ChainReport(False, count, event, chain, "previous hash does not match")
-            if not hmac.compare_digest(_digest_of(event), event.hash):
-                return ChainReport(False, count, event, chain, "event content does not match its hash")
-            prev_hash, expected_seq, last = event.hash, expected_seq + 1, event
-            count += 1
-        head = heads.get(chain)
-        if head is None or head.seq != expected_seq - 1 or head.hash != prev_hash:
-            return ChainReport(False, count, last, chain, "chain head does not match its newest event")
+    if not chains:
+        return ChainReport(False, 0, problem="the audit log is empty: every chain and its genesis event is gone")
+    for chain in range(_chain_count()):
+        if chain not in chains:
+            return ChainReport(False, 0, None, chain, "chain is missing (its events and head are gone)")
+    anchor = AuditAnchor.objects.order_by("-at", "-pk").first()
+    anchored = {int(c): (int(seq), value) for c, (seq, value) in (anchor.heads if anchor else {}).items()}
+    count = 0
+    for chain in sorted(chains | set(anchored)):
+        report = _chain_verify(chain, heads.get(chain), anchored.get(chain), anchor)
+        count += report.count
+        if not report.ok:
+            report.count = count
+            return report
+    return ChainReport(True, count)
+
+
+def _chain_verify(chain: int, head: AuditChainHead | None, anchored: tuple[int, str] | None,
+                  anchor: AuditAnchor | None) -> ChainReport:
+    prev_hash, expected_seq, count, last = GENESIS, 1, 0, None
+    for event in AuditEvent.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=2000):
+        if event.seq != expected_seq:
+            return ChainReport(False, count, event, chain, f"sequence gap: expected {expected_seq}")
+        if event.prev_hash != prev_hash:
+            return ChainReport(False, count, event, chain, "previous hash does not match")
+        if not hmac.compare_digest(_digest_of(event), event.hash):
+            return ChainReport(False, count, event, chain, "event content does not match its hash")
+        if anchored and event.seq == anchored[0] and not hmac.compare_digest(event.hash, anchored[1]):
+            return ChainReport(False, count, event, chain, f"event differs from the anchor of {anchor.at.isoformat()}")
+        prev_hash, expected_seq, last = event.hash, expected_seq + 1, event
+        count += 1
+    if head is None or head.seq != expected_seq - 1 or head.hash != prev_hash:
+        return ChainReport(False, count, last, chain, "chain head does not match its newest event")
+    if anchored and head.seq < anchored[0]:
+        return ChainReport(False, count, last, chain, f"chain head (event {head.seq}) is older than the anchor of "
+                                                      f"{anchor.at.isoformat()} (event {anchored[0]})")
     return ChainReport(True, count)
 
 
@@ -304,7 +348,11 @@ def audit_anchor_publish(*, email: bool = False) -> dict:
     """Publish every chain head (seq and hash) as one log line and, when asked (daily), in an email to
     the privacy officer. Either copy can later be given to `verify_audit_chain --anchors`."""
     heads = {str(h.chain): [h.seq, h.hash] for h in AuditChainHead.objects.order_by("chain") if h.seq}
-    anchor = {"at": timezone.now().isoformat(), "heads": heads}
+    now = timezone.now()
+    anchor = {"at": now.isoformat(), "heads": heads}
+    newest = AuditAnchor.objects.order_by("-at", "-pk").first()
+    if heads and (newest is None or newest.heads != heads):  # kept: verification knows the log was this long
+        AuditAnchor.objects.create(at=now, heads=heads)
     line = f"{ANCHOR_MARK} {json.dumps(anchor, sort_keys=True, separators=(',', ':'))}"
     logger.info("%s", line)
     if email:

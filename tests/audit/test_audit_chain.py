@@ -16,7 +16,7 @@ def _events(n: int = 20) -> list[AuditEvent]:
 def test_an_intact_log_verifies(capsys):
     _events()
     call_command("verify_audit_chain")
-    assert "OK: 20 events verified" in capsys.readouterr().out
+    assert "OK: 36 events verified" in capsys.readouterr().out  # 20 and a genesis event per chain (16)
 
 
 @pytest.mark.django_db(transaction=True)  # each atomic block below is a real transaction
@@ -31,7 +31,7 @@ def test_a_transaction_writes_one_chain_and_transactions_spread_over_chains():
     assert len(chains) > 1  # 8 random picks of 16 free chains are all equal with odds 16**-7
     for chain in chains:
         in_chain = sorted((e for e in events if e.chain == chain), key=lambda e: e.seq)
-        assert [e.seq for e in in_chain] == list(range(1, len(in_chain) + 1))
+        assert [e.seq for e in in_chain] == list(range(2, len(in_chain) + 2))  # after the chain's genesis event
         assert all(b.prev_hash == a.hash for a, b in zip(in_chain, in_chain[1:], strict=False))
 
 

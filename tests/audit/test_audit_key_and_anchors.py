@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from apps.audit.checks import check_audit_key
-from apps.audit.models import AuditChainHead, AuditEvent
+from apps.audit.models import AuditAnchor, AuditChainHead, AuditEvent
 from apps.audit.services import Actor, audit_anchor_publish, audit_record
 from apps.audit.tasks import audit_anchor_task
 
@@ -72,21 +72,28 @@ def test_a_chain_cut_short_passes_the_keys_but_not_the_anchors(tmp_path, mailout
     call_command("verify_audit_chain", anchors=anchors)
     assert "1 anchors match" in capsys.readouterr().out
 
-    # The newest two events removed and the head set back: every remaining hash is genuine.
-    _as_superuser(("DELETE FROM audit_auditevent WHERE chain = %s AND seq > 2", [chain]),
-                  ("UPDATE audit_auditchainhead SET seq = 2, hash = %s WHERE chain = %s", [events[1].hash, chain]))
-    call_command("verify_audit_chain")  # the keyed chain alone cannot tell
+    # The newest two events removed and the head set back: every remaining hash is genuine, but the log
+    # kept its newest anchor and knows the chain was longer.
+    _as_superuser(("DELETE FROM audit_auditevent WHERE chain = %s AND seq > 3", [chain]),
+                  ("UPDATE audit_auditchainhead SET seq = 3, hash = %s WHERE chain = %s", [events[1].hash, chain]))
+    with pytest.raises(CommandError, match=rf"chain {chain}.*chain head \(event 3\) is older than the anchor"):
+        call_command("verify_audit_chain")
+    # The stored anchors deleted too: the keyed chain alone cannot tell, the emailed copy can.
+    _as_superuser(("DELETE FROM audit_auditanchor", []))
+    call_command("verify_audit_chain")
     emailed = tmp_path / "email.txt"
     emailed.write_text(mail.body)
-    with pytest.raises(CommandError, match=f"chain {chain}: event 4 anchored at .* is missing"):
+    with pytest.raises(CommandError, match=f"chain {chain}: event 5 anchored at .* is missing"):
         call_command("verify_audit_chain", anchors=emailed)
 
 
 def test_anchors_hold_no_personal_data_only_heads():
     _events(2)
     anchor = audit_anchor_publish()
-    head = AuditChainHead.objects.exclude(seq=0).get()
-    assert anchor["heads"] == {str(head.chain): [head.seq, head.hash]}
+    heads = {str(h.chain): [h.seq, h.hash] for h in AuditChainHead.objects.all()}
+    assert anchor["heads"] == heads and AuditAnchor.objects.get().heads == heads
+    audit_anchor_publish()  # nothing new: no second stored anchor
+    assert AuditAnchor.objects.count() == 1
 
 
 def test_a_missing_audit_key_is_a_system_check_error_in_production(settings):
@@ -105,4 +112,4 @@ def test_postgresql_refuses_truncate_of_the_audit_log():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL privacy_portal.allow_audit_truncate = off")
                 cursor.execute(f"TRUNCATE {table} CASCADE")
-    assert AuditEvent.objects.count() == 1
+    assert AuditEvent.objects.exclude(verb="audit.genesis").count() == 1

@@ -6,7 +6,8 @@ from apps.audit.services import anchors_parse, audit_anchors_verify, audit_chain
 
 
 class Command(BaseCommand):
-    help = ("Verify the audit log's hash chains; exits non-zero at the first break. With --anchors, also "
+    help = ("Verify the audit log's hash chains and its shape (a chain per AUDIT_CHAINS, none shorter than the "
+            "newest stored anchor); exits non-zero at the first break. With --anchors, also "
             "check the chain heads published earlier (log lines or emails holding 'audit-anchor').")
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -15,6 +16,8 @@ class Command(BaseCommand):
     def handle(self, *args, anchors: Path | None = None, **options) -> None:
         report = audit_chain_verify()
         if not report.ok:
+            if report.chain is None:
+                raise CommandError(f"Audit log does not verify: {report.problem}.")
             where = f"event id {report.broken_at.pk} (chain {report.chain}, seq {report.broken_at.seq})" \
                 if report.broken_at else f"chain {report.chain}"
             raise CommandError(
