@@ -74,3 +74,22 @@ def type_the_emailed_code(page, mailbox, email: str) -> None:
     code = re.search(r"^\s+(\d{6})\s*$", body(wait_for(newest, timeout=30)), re.M).group(1)
     page.locator("#id_code").fill(code)
     page.locator("button[value=code]").click()
+
+
+def fill_application(page, *, scan, email: str = "wanjiru@example.org", mobile: str = "0799 000 111") -> None:
+    """In the browser, on the application form: Wanjiru's details, her ID scan, two referees and the two
+    required consents (the job already chosen)."""
+    page.get_by_label("Full name").fill("Wanjiru Kamau")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Mobile number").fill(mobile)
+    page.get_by_label("Postal or physical address").fill("P.O. Box 1-00100, Nairobi")
+    page.get_by_label("Type of ID").select_option("national-id")
+    page.get_by_label("ID number").fill("31234567")
+    page.get_by_label("Scan or photo of your ID").set_input_files(str(scan))
+    for n, (name, phone) in enumerate([("Otieno Ouma", "0722 000 111"), ("Akinyi Adhiambo", "0733 000 222")], 1):
+        fieldset = page.get_by_role("group", name="First referee" if n == 1 else "Second referee")
+        fieldset.get_by_label("Name").fill(name)
+        fieldset.get_by_label("Phone number").fill(phone)
+        fieldset.get_by_label("How they know you").fill("Former supervisor")
+    page.get_by_label("I agree: Recruitment").check()
+    page.get_by_label("I agree: Sharing with the hiring company").check()

@@ -1,6 +1,7 @@
 """A form sent with mistakes comes back with the focus on a summary at the top that names each wrong field
-and links to it; a file chosen before is not silently dropped: the field and the summary say to attach it
-again. The summary is the same include for every form (apps/core/forms.py), so any field a form gains is in it."""
+and links to it; a file chosen before is not silently dropped: an accepted one is kept and the field says so, one
+that was not must be attached again and the field and the summary say so. The summary is the same include for
+every form (apps/core/forms.py), so any field a form gains is in it."""
 
 import re
 
@@ -9,27 +10,10 @@ from django import forms
 from playwright.sync_api import expect
 
 from apps.core.forms import error_summary
-from tests.consent.helpers import open_vacancy
+from tests.consent.helpers import fill_application, open_vacancy
 from tests.factories import PDF_BYTES
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _fill_application(page, scan) -> None:
-    page.get_by_label("Full name").fill("Wanjiru Kamau")
-    page.get_by_label("Email address").fill("wanjiru@example.org")
-    page.get_by_label("Mobile number").fill("020 222 3333 44")  # a mistake
-    page.get_by_label("Postal or physical address").fill("P.O. Box 1-00100, Nairobi")
-    page.get_by_label("Type of ID").select_option("national-id")
-    page.get_by_label("ID number").fill("31234567")
-    page.get_by_label("Scan or photo of your ID").set_input_files(str(scan))
-    for n, (name, phone) in enumerate([("Otieno Ouma", "0722 000 111"), ("Akinyi Adhiambo", "0733 000 222")], 1):
-        fieldset = page.get_by_role("group", name="First referee" if n == 1 else "Second referee")
-        fieldset.get_by_label("Name").fill(name)
-        fieldset.get_by_label("Phone number").fill(phone)
-        fieldset.get_by_label("How they know you").fill("Former supervisor")
-    page.get_by_label("I agree: Recruitment").check()
-    page.get_by_label("I agree: Sharing with the hiring company").check()
 
 
 def test_a_mistake_focuses_a_summary_that_links_to_the_field_and_keeps_the_file(
@@ -38,7 +22,7 @@ def test_a_mistake_focuses_a_summary_that_links_to_the_field_and_keeps_the_file(
     scan.write_bytes(PDF_BYTES)
     page.set_viewport_size({"width": 360, "height": 700})
     page.goto(f"/apply/?vacancy={open_vacancy()}")
-    _fill_application(page, scan)
+    fill_application(page, scan=scan, mobile="020 222 3333 44")  # a mistake
     page.get_by_role("button", name="Send my application").click()
 
     summary = page.get_by_role("alert")

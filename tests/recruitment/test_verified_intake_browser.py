@@ -14,6 +14,7 @@ from apps.recruitment.models import PendingSubmission
 from apps.subjects.models import DataSubject, PersonalRecord, ServiceEngagement
 from apps.vault.models import DataKey
 from tests.conftest import wait_for
+from tests.consent.helpers import fill_application
 from tests.factories import PDF_BYTES, VacancyFactory
 
 pytestmark = pytest.mark.real_services
@@ -31,20 +32,7 @@ def _mail(mailbox: list[Message], to: str, subject_contains: str) -> Message:
 
 def _apply_in_browser(page, vacancy, *, email: str, scan) -> None:
     page.goto(f"/apply/?vacancy={vacancy.pk}")
-    page.get_by_label("Full name").fill("Wanjiru Kamau")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Mobile number").fill("0799 000 111")
-    page.get_by_label("Postal or physical address").fill("P.O. Box 1-00100, Nairobi")
-    page.get_by_label("Type of ID").select_option("national-id")
-    page.get_by_label("ID number").fill("31234567")
-    page.get_by_label("Scan or photo of your ID").set_input_files(str(scan))
-    for n, (name, phone) in enumerate([("Otieno Ouma", "0722 000 111"), ("Akinyi Adhiambo", "0733 000 222")], 1):
-        fieldset = page.get_by_role("group", name="First referee" if n == 1 else "Second referee")
-        fieldset.get_by_label("Name").fill(name)
-        fieldset.get_by_label("Phone number").fill(phone)
-        fieldset.get_by_label("How they know you").fill("Former supervisor")
-    page.get_by_label("I agree: Recruitment").check()
-    page.get_by_label("I agree: Sharing with the hiring company").check()
+    fill_application(page, scan=scan, email=email)
     page.get_by_role("button", name="Send my application").click()
 
 
