@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -246,7 +246,8 @@ class CallListAdmin(admin.ModelAdmin):
         return _("Hello, this is %(controller)s about your data. Our privacy policy version %(n)s, in force from "
                  "%(date)s, lets us share your data with: %(new)s. Would you like to opt out? Opting out does not "
                  "end your service with us.") % {"controller": settings.CONTROLLER_NAME, "n": version.number,
-                                                  "date": version.effective_at.date().isoformat(), "new": new}
+                                                  "date": formats.date_format(timezone.localtime(version.effective_at),
+                                                                          "DATE_FORMAT"), "new": new}
 
     def _record(self, request: HttpRequest, queryset: QuerySet, outcome: str) -> None:
         for recipient in queryset:

@@ -18,6 +18,7 @@ from apps.core.admin import ReadOnlyAdmin
 from apps.core.datamap import Category
 from apps.subjects.admin import person_action_register
 
+from .clock import staff_time
 from .forms import BreachChoiceForm
 from .models import Breach, BreachNotice, RightsRequest
 from .services import (
@@ -34,8 +35,8 @@ from .services import (
 
 def _clock(due, overdue: bool) -> str:
     if overdue:
-        return format_html('<strong class="overdue">{} {}</strong>', _("OVERDUE since"), due.strftime("%Y-%m-%d %H:%M"))
-    return due.strftime("%Y-%m-%d %H:%M")
+        return format_html('<strong class="overdue">{} {}</strong>', _("OVERDUE since"), staff_time(due))
+    return staff_time(due)
 
 
 @admin.register(RightsRequest)
@@ -144,13 +145,13 @@ class BreachAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("Data Commissioner (72 h)"))
     def commissioner_clock(self, obj: Breach) -> str:
         if obj.commissioner_notified_at:
-            return _("notified %(at)s") % {"at": obj.commissioner_notified_at.strftime("%Y-%m-%d %H:%M")}
+            return _("notified %(at)s") % {"at": staff_time(obj.commissioner_notified_at)}
         return _clock(obj.commissioner_due_at, obj.commissioner_overdue)
 
     @admin.display(description=gettext_lazy("Controllers (48 h)"))
     def controllers_clock(self, obj: Breach) -> str:
         if obj.controllers_notified_at:
-            return _("notified %(at)s") % {"at": obj.controllers_notified_at.strftime("%Y-%m-%d %H:%M")}
+            return _("notified %(at)s") % {"at": staff_time(obj.controllers_notified_at)}
         return _clock(obj.controllers_due_at, obj.controllers_overdue)
 
 

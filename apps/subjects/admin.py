@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -283,8 +284,8 @@ class DataSubjectAdmin(admin.ModelAdmin):
     def restriction(self, obj: DataSubject) -> str:
         if not obj.is_restricted:
             return _("Not restricted")
-        return _("Restricted since %(at)s: %(ground)s") % {
-            "at": obj.restricted_at.strftime("%Y-%m-%d %H:%M"), "ground": obj.get_restriction_ground_display()}
+        at = formats.date_format(timezone.localtime(obj.restricted_at), "DATETIME_FORMAT")  # Nairobi time
+        return _("Restricted since %(at)s: %(ground)s") % {"at": at, "ground": obj.get_restriction_ground_display()}
 
     @admin.display(description=gettext_lazy("Record (masked)"))
     def masked_record(self, obj: DataSubject) -> str:

@@ -1,0 +1,7 @@
+"""Dates as Kenyans write them: day month year, 24-hour clock (with FORMAT_MODULE_PATH = ["apps.staff.formats"])."""
+
+DATE_FORMAT = "j F Y"
+DATETIME_FORMAT = "j F Y, H:i"
+TIME_FORMAT = "H:i"
+SHORT_DATE_FORMAT = "d/m/Y"
+SHORT_DATETIME_FORMAT = "d/m/Y H:i"
