@@ -3,7 +3,9 @@
 Each app registers its holdings in its `AppConfig.ready()`. Erasure, export, the retention sweep and
 the records of processing iterate the map, so none of them imports the apps above `subjects`, and a
 model that holds personal data cannot be left out of them: `unmapped_models()` names any model with a
-relation to a person or an encrypted field that no holding covers (a system check and a test use it).
+reference to a person (a foreign key, or a UUID column named in PERSON_ID_COLUMNS) or an encrypted field
+that no holding covers (a system check and a test use it). Evidence about a person (audit events, data
+keys, deletion certificates and their log leaves) is mapped too, with its own handling.
 
 The map knows models by label ("consent.ConsentRecord") and reaches the person through a lookup path
 ("subject"), never through an import.
@@ -52,6 +54,10 @@ class Category(models.TextChoices):
     STAFF_ACCESS = "staff-access", _("When our staff saw your data in clear, and why")
     RIGHTS_REQUEST = "rights-request", _("Requests to exercise your rights received outside the portal")
     BREACH = "breach", _("Personal-data breaches that affected you")
+    # evidence about a person: kept (or destroyed) by its own rules, never holding a personal value
+    AUDIT_TRAIL = "audit-trail", _("What was done with your data, when and by whom (ids and actions only)")
+    DATA_KEY = "data-key", _("Your data key, stored only wrapped by our master key")
+    ERASURE_EVIDENCE = "erasure-evidence", _("Deletion certificates and their hashes in the public log")
 
 
 # --- what erasure does --------------------------------------------------------------------------
@@ -339,15 +345,30 @@ def render_records(rows: list[dict[str, str]], *, format: str) -> str:  # noqa: 
     return "\n".join(lines) + "\n"
 
 
+# Columns that name a person by their public id without a foreign key (the key store may live in a database
+# of its own; evidence outlives the person's row). A UUID column of one of these names is a reference to a
+# person as much as a foreign key is. Other UUID columns name other things (a notification's `intake_id` is
+# an unconfirmed form, not a person; a `certificate_id` is a certificate).
+PERSON_ID_COLUMNS = frozenset({"subject_id", "person_id"})
+
+
+def references_person(field: models.Field, person: type[models.Model]) -> bool:
+    """A foreign key to the person, or a UUID column declared in PERSON_ID_COLUMNS."""
+    if field.is_relation:
+        return field.related_model is person
+    return isinstance(field, models.UUIDField) and field.name in PERSON_ID_COLUMNS
+
+
 def unmapped_models() -> list[str]:
-    """Models with a relation to a person, or an encrypted field, that no holding covers."""
+    """Models with a reference to a person (a foreign key or a declared UUID column), or an encrypted
+    field, that no holding covers."""
     person = apps.get_model(PERSON_MODEL)
     missing = []
     for model in apps.get_models():
         if model is person or model._meta.label in _holdings:
             continue
         fields = model._meta.concrete_fields
-        relates = any(f.is_relation and f.related_model is person for f in fields)
+        relates = any(references_person(f, person) for f in fields)
         encrypted = any(getattr(f, "encrypted", False) for f in fields)
         if relates or encrypted:
             missing.append(model._meta.label)

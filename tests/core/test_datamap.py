@@ -32,6 +32,7 @@ from tests.staff.helpers import sign_in_verified
 pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system("test")
 PERSON_HOLDINGS = [h for h in datamap.holdings() if h.person is not None]
+AFTER_ERASURE = {"vault.DeletionCertificate"}  # evidence that exists once the person's data is erased
 
 
 @pytest.fixture
@@ -83,7 +84,8 @@ def everywhere(demo_purposes, django_capture_on_commit_callbacks, django_user_mo
         breach_people_notify(breach=breach, subject_ids=[subject.pk],
                              staff_user=django_user_model.objects.get(username="officer"))
     for holding in PERSON_HOLDINGS:
-        assert holding.rows_of([subject.pk]).exists(), f"extend this fixture: no {holding.model} row"
+        if holding.model not in AFTER_ERASURE:
+            assert holding.rows_of([subject.pk]).exists(), f"extend this fixture: no {holding.model} row"
     return subject
 
 
@@ -98,6 +100,34 @@ def test_a_model_left_out_of_the_map_fails_the_system_check(monkeypatch):
     assert datamap.unmapped_models() == ["subjects.Enquiry"]
     errors = [m for m in checks.run_checks() if m.id == "core.E001"]
     assert len(errors) == 1 and "subjects.Enquiry" in errors[0].msg
+
+
+@pytest.mark.parametrize("left_out", ["vault.DataKey", "subjects.ServiceEngagement"])
+def test_a_model_that_only_points_at_a_person_fails_the_system_check(monkeypatch, left_out):
+    """A UUID column declared in PERSON_ID_COLUMNS (DataKey.subject_id) or a foreign key alone, with no
+    encrypted field, is enough to be flagged."""
+    model = datamap._holdings[left_out].model_class
+    assert not any(getattr(f, "encrypted", False) for f in model._meta.concrete_fields)
+    monkeypatch.setattr(datamap, "_holdings", {k: h for k, h in datamap._holdings.items() if k != left_out})
+    assert datamap.unmapped_models() == [left_out]
+    errors = [m for m in checks.run_checks() if m.id == "core.E001"]
+    assert len(errors) == 1 and left_out in errors[0].msg
+
+
+def test_evidence_about_people_is_mapped_with_its_own_handling_and_listed_in_the_records(capsys):
+    evidence = {"audit.AuditEvent", "vault.DataKey", "vault.DeletionCertificate", "vault.LogLeaf",
+                "subjects.Reveal", "recruitment.PendingSubmission"}
+    assert evidence <= set(datamap._holdings)
+    for label in evidence - {"subjects.Reveal", "recruitment.PendingSubmission"}:
+        holding = datamap._holdings[label]
+        assert holding.purposes and holding.legal_basis and holding.not_exported
+        assert isinstance(holding.retention, datamap.AsEvidence) or isinstance(holding.on_erasure, datamap.Delete)
+    # A UUID column that is not declared as naming a person is not a person (an unconfirmed form's id).
+    assert "notifications.Notification" not in datamap.unmapped_models()
+    call_command("records_of_processing", "--format", "csv")
+    rows = {r["Where (model)"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert "kept as evidence" in rows["audit.AuditEvent"]["Retention"]
+    assert rows["vault.DataKey"]["On erasure"] == "deleted"
 
 
 def test_erasure_leaves_no_row_of_the_person_in_any_mapped_table_but_the_pseudonymous_ones(everywhere, settings):
