@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.core.cache import content_cached
 from apps.notifications.models import Notification
@@ -90,11 +90,20 @@ class VersionDiff:
         return any(block.kind != "same" for block in self.text)
 
 
+def data_table_of(version: PolicyVersion, *, language: str = "en") -> list[dict[str, str]]:
+    """A version's "what we collect" table with the recipients its disclosures add: frozen when it was
+    published (a table frozen without them gets them here), generated now for a draft."""
+    with translation.override(language):
+        disclosures = list(version.disclosures.all())
+        if not version.is_published:
+            return text.data_table(disclosures)
+        return text.with_disclosures(version.data_table.get(language) or [], disclosures)
+
+
 def versions_diff(old: PolicyVersion | None, new: PolicyVersion, *, language: str = "en") -> VersionDiff:
     """A readable difference: paragraphs, the disclosure list and the generated data table."""
-    old_table = {r["holding"]: r for r in (old.data_table.get(language, []) if old else [])}
-    new_rows = new.data_table.get(language) if new.is_published else text.data_table()
-    new_table = {r["holding"]: r for r in new_rows or []}
+    old_table = {r["holding"]: r for r in data_table_of(old, language=language)} if old else {}
+    new_table = {r["holding"]: r for r in data_table_of(new, language=language)}
     return VersionDiff(
         old=old, new=new,
         text=text.text_diff(old.body if old else "", new.body),

@@ -3,7 +3,7 @@ table, and readable differences between two versions (paragraphs, disclosures, t
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +11,7 @@ import markdown
 import nh3
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from apps.core import datamap
 
@@ -42,14 +43,43 @@ def purpose_rows_register(rows: PurposeRows) -> None:
     _purpose_rows[:] = [rows]
 
 
-def data_table() -> list[dict[str, str]]:
+def data_table(disclosures: Iterable[Any] = ()) -> list[dict[str, str]]:
     """What we collect, why, for how long and who receives it: a row per purpose we ask consent for, then
-    a row per holding of the personal-data map, in the active language. Frozen into a version when it
-    is published, so the published policy says what the code does at that moment."""
+    a row per holding of the personal-data map, in the active language, with the recipients the version's
+    `disclosures` add. Frozen into a version when it is published, so the published policy says what the
+    code does at that moment."""
     purposes = [row for source in _purpose_rows for row in source()]
     holdings = sorted(({"holding": row["holding"], **{column: row[column] for column in TABLE_COLUMNS}}
                        for row in datamap.records_of_processing()), key=lambda r: r["holding"])
-    return purposes + holdings
+    return with_disclosures(purposes + holdings, disclosures)
+
+
+def _receiver(disclosure: Any) -> str:
+    return f"{disclosure.recipient} ({disclosure.recipient_category})"
+
+
+def with_disclosures(rows: list[dict[str, str]], disclosures: Iterable[Any]) -> list[dict[str, str]]:
+    """The table with each disclosure's recipient named in the row of its purpose ("nobody outside the
+    company" replaced), or in a row of its own when it names no purpose of the table. Idempotent: a table
+    frozen with the disclosures already in it comes back the same."""
+    rows = [dict(row) for row in rows]
+    by_key = {row["holding"]: row for row in rows}
+    nobody = str(_("nobody outside the company"))
+    for disclosure in disclosures:
+        receiver = _receiver(disclosure)
+        row = by_key.get(f"purpose:{disclosure.purpose_slug}") if disclosure.purpose_slug else None
+        if row is None:
+            key = f"disclosure:{disclosure.key}"
+            if key not in by_key:
+                by_key[key] = {"holding": key, "categories": ", ".join(
+                    str(datamap.Category(c).label) for c in disclosure.data_categories if c in datamap.Category.values),
+                    "purposes": disclosure.purpose, "legal_basis": "", "recipients": receiver, "retention": ""}
+                rows.append(by_key[key])
+            continue
+        recipients = row.get("recipients") or nobody
+        if receiver not in recipients:
+            row["recipients"] = receiver if recipients == nobody else f"{recipients}; {receiver}"
+    return rows
 
 
 # --- differences -------------------------------------------------------------------------------------

@@ -137,7 +137,8 @@ def test_the_difference_reads_as_changed_words_and_disclosures(demo_purposes, cl
     page = client.get("/privacy/changes/1/2/").content.decode()
     assert "<ins>strong</ins>" in page
     assert "New:" in page and "Uhakiki Vetting Ltd" in page
-    assert page.count("<ins>") == 1  # unchanged paragraphs are folded, not repeated
+    # "strong", and the vetting agency in recruitment's "who receives it"; unchanged paragraphs are folded
+    assert page.count("<ins>") == 2 and "Uhakiki Vetting Ltd (Vetting agency)" in page
 
 
 def test_the_policy_reads_in_swahili_with_its_own_contents(demo_purposes, client):

@@ -1,0 +1,54 @@
+"""The generated "who receives it" names the recipients a version's disclosures add, and the difference
+between versions shows it (it said "nobody outside the company" and "No change" before)."""
+
+import pytest
+
+from apps.audit.services import Actor
+from apps.policies import selectors, text
+from apps.policies.models import PolicyDisclosure, PolicyVersion
+from apps.policies.services import policy_version_publish
+
+pytestmark = pytest.mark.django_db
+SYSTEM = Actor.system("test")
+
+
+def _version(*, vetting: bool) -> PolicyVersion:
+    version = PolicyVersion.objects.create(title="Privacy policy", summary="What changes.", body="Text.")
+    if vetting:
+        PolicyDisclosure.objects.create(version=version, key="background-check", recipient="Checks Ltd",
+                                        recipient_category="Vetting agency", purpose="background checks",
+                                        purpose_slug="recruitment", data_categories=["identity"])
+        PolicyDisclosure.objects.create(version=version, key="court", recipient="High Court",
+                                        recipient_category="Court", purpose="answering court orders",
+                                        data_categories=["identity", "contact"])
+    return version
+
+
+def _row(rows: list[dict], key: str) -> dict:
+    return next(r for r in rows if r["holding"] == key)
+
+
+def test_the_table_names_each_disclosures_recipient_in_its_purposes_row(demo_purposes):
+    version = _version(vetting=True)
+    plain = text.data_table()
+    assert _row(plain, "purpose:recruitment")["recipients"] == "nobody outside the company"
+    rows = text.data_table(version.disclosures.all())
+    assert _row(rows, "purpose:recruitment")["recipients"] == "Checks Ltd (Vetting agency)"
+    court = _row(rows, "disclosure:court")  # no purpose of the table: a row of its own
+    assert court["recipients"] == "High Court (Court)" and court["purposes"] == "answering court orders"
+    assert text.with_disclosures(rows, version.disclosures.all()) == rows  # already in: the same table
+
+
+def test_the_difference_shows_the_recipient_a_version_adds_for_a_draft_and_once_published(demo_purposes):
+    first = policy_version_publish(version=_version(vetting=False), actor=SYSTEM).version
+    second = _version(vetting=True)
+    for state in ("draft", "published"):
+        diff = selectors.versions_diff(first, second)
+        changed = {change.key: change for change in diff.table}
+        recruitment = changed["purpose:recruitment"]
+        assert ("recipients", "nobody outside the company", "Checks Ltd (Vetting agency)") in recruitment.pairs
+        assert changed["disclosure:court"].kind == "added"
+        assert _row(selectors.data_table_of(second), "purpose:recruitment")["recipients"] == \
+            "Checks Ltd (Vetting agency)"
+        if state == "draft":
+            second = policy_version_publish(version=second, actor=SYSTEM).version  # frozen without them
