@@ -80,12 +80,15 @@ class DeletionCertificate(AppendOnly):
 
 
 class LogLeaf(AppendOnly):
-    """One signed deletion certificate in the public log (RFC 9162): its leaf hash, SHA-256(0x00 || the JWS).
-    Nothing personal: a hash of a signed document that itself names only a pseudonymous id."""
+    """One signed deletion certificate (or audit anchor) in the public log (RFC 9162): its leaf hash,
+    SHA-256(0x00 || the JWS). Nothing personal: a hash of a signed document that itself names only a
+    pseudonymous id (or sequence numbers and hashes)."""
 
     index = models.PositiveBigIntegerField(primary_key=True)
     leaf_hash = models.CharField(max_length=64, unique=True)  # /transparency/proof/inclusion?hash=…
-    certificate_id = models.UUIDField(unique=True)  # verify_transparency_log: every certificate is in
+    certificate_id = models.UUIDField(unique=True, null=True)  # verify_transparency_log: every certificate is in
+    # Or an audit anchor (AnchorEntry): the audit log's chain heads, so cutting the audit log forks this log.
+    anchor_id = models.PositiveBigIntegerField(unique=True, null=True)
     appended_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -120,3 +123,16 @@ class TreeHead(AppendOnly):
 
     def __str__(self) -> str:
         return f"tree head {self.size}"
+
+
+class AnchorEntry(AppendOnly):
+    """An audit anchor (apps.audit.models.AuditAnchor: every chain head's sequence number and hash) signed and
+    appended to the public log. Removing audit events then means forking a log whose heads outsiders hold."""
+
+    anchor_id = models.PositiveBigIntegerField(primary_key=True)  # the AuditAnchor's id, in the main database
+    at = models.DateTimeField()
+    heads = models.JSONField()  # {"<chain>": [seq, hash]}
+    signed = models.TextField()  # JWS of {"type": "audit-anchor", "anchor_id", "at", "heads"}
+
+    def __str__(self) -> str:
+        return f"audit anchor {self.anchor_id}"

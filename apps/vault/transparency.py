@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -18,11 +19,11 @@ from django.db import connections, models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone, translation
 
-from apps.audit.models import AuditEvent
+from apps.audit.models import AuditAnchor, AuditChainHead, AuditEvent
 from apps.audit.services import Actor, Verb, audit_record
 from privacy_portal_verify import merkle
 
-from .models import DeletionCertificate, LogLeaf, LogNode, TreeHead
+from .models import AnchorEntry, DeletionCertificate, LogLeaf, LogNode, TreeHead
 from .proofs import ProofInvalid, proof_sign, proof_verify
 from .routers import vault_db
 
@@ -124,25 +125,33 @@ class Subtrees:
 
 def leaves_append(*, certificates: list[DeletionCertificate]) -> None:
     """Append signed certificates to the log. Call inside the key store's transaction that writes them."""
-    if not certificates:
+    _leaves_append([(c.signed, c.pk, None) for c in certificates])
+
+
+def _leaves_append(items: list[tuple[str, Any, int | None]]) -> None:
+    """Append signed documents (signed JWS, certificate id, anchor id) as leaves, with the subtrees they
+    complete. A document already in the log is not appended twice (a re-run)."""
+    if not items:
         return
     db = vault_db()
     connection = connections[db]
     if connection.vendor == "postgresql":  # on SQLite the write transaction already serialises appenders
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])
-    logged = set(LogLeaf.objects.using(db).filter(certificate_id__in=[c.pk for c in certificates])
-                 .values_list("certificate_id", flat=True))
-    certificates = [c for c in certificates if c.pk not in logged]  # a re-run appends nothing twice
-    if not certificates:
+    certificates = [c for _s, c, _a in items if c is not None]
+    anchors = [a for _s, _c, a in items if a is not None]
+    logged = LogLeaf.objects.using(db).filter(Q(certificate_id__in=certificates) | Q(anchor_id__in=anchors))
+    seen = {key for pair in logged.values_list("certificate_id", "anchor_id") for key in pair if key is not None}
+    items = [item for item in items if (item[1] if item[1] is not None else item[2]) not in seen]
+    if not items:
         return
     start, tree = log_size(), Subtrees()
     tree.load_frontier(start)
     leaves, nodes = [], []
-    for offset, certificate in enumerate(certificates):
+    for offset, (signed, certificate_id, anchor_id) in enumerate(items):
         index = start + offset
-        value = merkle.leaf_hash(certificate.signed.encode())
-        leaves.append(LogLeaf(index=index, leaf_hash=value.hex(), certificate_id=certificate.pk))
+        value = merkle.leaf_hash(signed.encode())
+        leaves.append(LogLeaf(index=index, leaf_hash=value.hex(), certificate_id=certificate_id, anchor_id=anchor_id))
         tree.memo[(0, index)] = value
         level = 0
         while index & 1:  # a right child completes its parent
@@ -152,6 +161,26 @@ def leaves_append(*, certificates: list[DeletionCertificate]) -> None:
             nodes.append(LogNode(level=level, index=index, hash=value.hex()))
     LogLeaf.objects.using(db).bulk_create(leaves)
     LogNode.objects.using(db).bulk_create(nodes)
+
+
+def anchor_payload(anchor_id: int, at: datetime, heads: dict) -> dict:
+    return {"type": "audit-anchor", "anchor_id": anchor_id, "at": at.isoformat(), "heads": heads,
+            "issuer": _issuer()}
+
+
+def anchors_log() -> int:
+    """Sign every audit anchor not yet in the public log and append it (beat runs this right after taking
+    an anchor). Returns how many were appended."""
+    db = vault_db()
+    last = AnchorEntry.objects.using(db).aggregate(last=Max("anchor_id"))["last"] or 0
+    anchors = list(AuditAnchor.objects.filter(pk__gt=last).order_by("pk").values_list("pk", "at", "heads"))
+    entries = [AnchorEntry(anchor_id=pk, at=at, heads=heads, signed=proof_sign(anchor_payload(pk, at, heads)))
+               for pk, at, heads in anchors]
+    if entries:
+        with transaction.atomic(using=db):
+            AnchorEntry.objects.using(db).bulk_create(entries)
+            _leaves_append([(e.signed, None, e.anchor_id) for e in entries])
+    return len(entries)
 
 
 def tree_head_publish() -> TreeHead | None:
@@ -249,14 +278,19 @@ def log_verify(*, witness: list[dict] | None = None) -> LogReport:
     db, report = vault_db(), LogReport()
     leaves: list[bytes] = []
     leaf_of: dict = {}
-    for index, value, certificate_id in (LogLeaf.objects.using(db).order_by("index")
-                                         .values_list("index", "leaf_hash", "certificate_id").iterator()):
+    anchor_leaf_of: dict = {}
+    for index, value, certificate_id, anchor_id in (LogLeaf.objects.using(db).order_by("index").values_list(
+            "index", "leaf_hash", "certificate_id", "anchor_id").iterator()):
         if index != len(leaves):
             report.problems.append(f"leaf {len(leaves)} is missing")
         leaves.append(bytes.fromhex(value))
-        leaf_of[certificate_id] = value
+        if certificate_id is not None:
+            leaf_of[certificate_id] = value
+        else:
+            anchor_leaf_of[anchor_id] = value
     report.leaves = len(leaves)
     _certificates_verify(db, leaf_of, report)
+    _anchors_verify(db, anchor_leaf_of, report)
     levels = _levels(leaves)
     mth = _mth_from(levels)
     for level, index, value in LogNode.objects.using(db).values_list("level", "index", "hash").iterator():
@@ -268,6 +302,47 @@ def log_verify(*, witness: list[dict] | None = None) -> LogReport:
     for head in witness or []:
         _witnessed_head_verify(head, mth, len(leaves), report)
     return report
+
+
+def _anchors_verify(db: str, anchor_leaf_of: dict, report: LogReport) -> None:
+    """Every audit anchor in the log is signed and in its leaf, still in the audit log unchanged, and the
+    audit log still holds every event the newest one anchors: deleting audit events and their anchors
+    from the database leaves the public log saying the audit log was longer."""
+    entries = list(AnchorEntry.objects.using(db).order_by("anchor_id"))
+    for anchor_id in anchor_leaf_of.keys() - {e.anchor_id for e in entries}:
+        report.problems.append(f"audit anchor {anchor_id} is in the log but no longer in the key store")
+    in_audit_log = dict(AuditAnchor.objects.filter(pk__in=[e.anchor_id for e in entries]).values_list("pk", "heads"))
+    for entry in entries:
+        name = f"audit anchor {entry.anchor_id}"
+        if entry.anchor_id not in anchor_leaf_of:
+            report.problems.append(f"{name} is not in the log")
+        elif anchor_leaf_of[entry.anchor_id] != merkle.leaf_hash(entry.signed.encode()).hex():
+            report.problems.append(f"{name} does not match its leaf in the log")
+        try:
+            payload = proof_verify(entry.signed)
+        except ProofInvalid as exc:
+            report.problems.append(f"{name}: {exc}")
+            continue
+        expected = anchor_payload(entry.anchor_id, entry.at, entry.heads)
+        if any(payload.get(k) != expected[k] for k in ("anchor_id", "at", "heads")):
+            report.problems.append(f"{name} no longer says what was signed")
+        if in_audit_log.get(entry.anchor_id) != entry.heads:
+            report.problems.append(f"{name} is in the public log but gone from the audit log, or changed there")
+    if entries:
+        _audit_log_reaches(entries[-1], report)
+
+
+def _audit_log_reaches(entry: AnchorEntry, report: LogReport) -> None:
+    """The audit log still has, unchanged, the newest event of each chain this anchor holds."""
+    heads = dict(AuditChainHead.objects.values_list("chain", "seq"))
+    wanted = Q()
+    for chain, (seq, _value) in entry.heads.items():
+        wanted |= Q(chain=int(chain), seq=int(seq))
+    found = {(c, s): h for c, s, h in AuditEvent.objects.filter(wanted).values_list("chain", "seq", "hash")}
+    for chain, (seq, value) in sorted(entry.heads.items()):
+        if heads.get(int(chain), 0) < int(seq) or found.get((int(chain), int(seq))) != value:
+            report.problems.append(f"the audit log was cut: chain {chain} no longer has event {seq} as the public "
+                                   f"log's audit anchor {entry.anchor_id} of {entry.at.isoformat()} holds it")
 
 
 def certificate_references() -> list[type[models.Model]]:
