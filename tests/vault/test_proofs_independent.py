@@ -1,4 +1,4 @@
-"""Receipts, certificates and tree heads verify with tools that are not ours: jwcrypto, the raw Ed25519 key
+"""Receipts, certificates and tree heads verify with tools that are not ours: jwcrypto, PyJWT, the raw Ed25519 key
 with pyca cryptography, OpenSSL and Node.js (outside Python). And checks that would fail if a check of the
 offline verifier were dropped: a consistency proof whose *first* root is wrong, a proof under a key id the key
 set lacks (never tried against another key)."""
@@ -46,6 +46,21 @@ def test_every_kind_of_proof_verifies_with_jwcrypto(proofs):
         parsed.allowed_algs = ["Ed25519"]
         parsed.verify(keyset)  # raises if the signature does not match
         assert json.loads(parsed.payload) == proof_verify(token), kind
+
+
+def test_every_kind_of_proof_verifies_with_pyjwt_once_it_is_told_the_rfc_9864_name(proofs):
+    """PyJWT knows Ed25519 only as "EdDSA": registering its OKP algorithm under "Ed25519" is all it takes, so
+    no second form of the proof (a JWS JSON serialisation with an EdDSA signature too) is needed."""
+    pyjwt = pytest.importorskip("jwt")
+    from jwt.algorithms import OKPAlgorithm  # pyjwt is optional: imported only once it is known to be there
+
+    verifier = pyjwt.PyJWS()
+    verifier.register_algorithm("Ed25519", OKPAlgorithm())
+    for kind, token in proofs.items():
+        kid = json.loads(b64decode(token.split(".")[0]))["kid"]
+        (jwk,) = [k for k in public_keys()["keys"] if k["kid"] == kid]
+        key = OKPAlgorithm.from_jwk(json.dumps(jwk))
+        assert json.loads(verifier.decode(token, key, algorithms=["Ed25519"])) == proof_verify(token), kind
 
 
 def test_every_kind_of_proof_verifies_by_hand_with_the_raw_public_key(proofs):
