@@ -62,6 +62,7 @@ def main() -> None:
                 audit_records(entries=[Entry(actor, "pii.revealed", str(uuid.uuid4()), {"reason": "application"})
                                        for _ in range(min(batch, args.events - start))])
         audit_anchor_publish()
+        transparency.anchors_log()  # the anchor into the public log, as beat does every AUDIT_ANCHOR_SECONDS
         events, leaves, heads = AuditEvent.objects.count(), LogLeaf.objects.count(), TreeHead.objects.count()
         print(f"filled {events} audit events, {leaves} leaves, {heads} tree heads in "
               f"{time.perf_counter() - started:.0f}s; {_common.machine()}", flush=True)
