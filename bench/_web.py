@@ -253,3 +253,19 @@ def report(label: str, product: list[Result], baseline: list[Result], goal: floa
           f"rounds {[round(r.rate, 1) for r in product]} vs "
           f"{[round(r.rate, 1) for r in baseline]}", flush=True)
     return ratio
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and all its descendants (gunicorn's master and workers)."""
+    total, ticks = 0.0, os.sysconf("SC_CLK_TCK")
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total

@@ -139,6 +139,7 @@ def main() -> None:
             forms = {name: _web.form_of(form_url(server.url, product=name != "baseline"))
                      for name, server in servers_by_name.items()}
             runs = {name: [] for name in servers_by_name}
+            cpu, served = dict.fromkeys(servers_by_name, 0.0), dict.fromkeys(servers_by_name, 0)
             run_no = 0
             for round_no in range(args.rounds + 1):  # round 0 warms up (connections, caches) and is not counted
                 order = list(servers_by_name) if round_no % 2 else list(reversed(servers_by_name))
@@ -146,9 +147,13 @@ def main() -> None:
                     run_no += 1
                     server, form = servers_by_name[name], forms[name]
                     lua = script(run=run_no, form=form, path="/apply/", product=name != "baseline")
+                    cpu_before = _web.cpu_seconds(server.proc.pid)
                     result = _web.wrk(server.url + "/apply/", seconds=2 if round_no == 0 else args.seconds,
                                       script=lua)
                     os.unlink(lua)
+                    if round_no:
+                        cpu[name] += _web.cpu_seconds(server.proc.pid) - cpu_before
+                        served[name] += result.requests
                     if result.bad:
                         raise SystemExit(f"{name}: {result.bad} of {result.requests} requests failed (not 302); "
                                          f"see {servers.logs}")
@@ -159,6 +164,8 @@ def main() -> None:
                 baseline_rows = cursor.fetchone()[0]
             print(f"stored: {PendingSubmission.objects.count()} forms held for their codes, "
                   f"{Submission.objects.count()} applications, {baseline_rows} baseline rows", flush=True)
+            print("CPU per request (gunicorn, all processes): " + ", ".join(
+                f"{name} {1000 * cpu[name] / max(served[name], 1):.1f} ms" for name in servers_by_name), flush=True)
             _web.report("POST /apply/", runs["product"], runs["baseline"], goal=0.35)
             if args.before:
                 _web.report("POST /apply/ BEFORE", runs["before"], runs["baseline"], goal=0.6)

@@ -14,7 +14,6 @@ import argparse
 import os
 import tempfile
 import uuid
-from pathlib import Path
 
 import _common
 import _web
@@ -44,22 +43,6 @@ request = function()
   }}, "csrfmiddlewaretoken={csrf}&choice=confirm")
 end
 """
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process and all its descendants (gunicorn's master and workers)."""
-    total, ticks = 0.0, os.sysconf("SC_CLK_TCK")
-    stack = [pid]
-    while stack:
-        current = stack.pop()
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
-            for task in Path(f"/proc/{current}/task").iterdir():
-                stack += [int(c) for c in (task / "children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return total
 
 
 def _held_tokens(count: int, vacancy) -> list[str]:
@@ -111,10 +94,10 @@ def main() -> None:
                 for name in (["product", "baseline"] if round_no % 2 else ["baseline", "product"]):
                     seconds = 2 if round_no == 0 else args.seconds
                     if name == "product":
-                        before, held = _cpu_seconds(servers.product.proc.pid), PendingSubmission.objects.count()
+                        before, held = _web.cpu_seconds(servers.product.proc.pid), PendingSubmission.objects.count()
                         result = _web.wrk(servers.product.url + "/", seconds=seconds, script=product_lua)
                         if round_no:
-                            cpu += _cpu_seconds(servers.product.proc.pid) - before
+                            cpu += _web.cpu_seconds(servers.product.proc.pid) - before
                             confirmed += held - PendingSubmission.objects.count()
                     else:
                         lua = script(run=round_no + 1, form=base_form, path="/apply/", product=False)

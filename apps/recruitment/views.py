@@ -140,7 +140,8 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
             except VacancyClosed:  # it closed while the visitor was filling in the form
                 return _vacancy_gone(request, status=409)
             return _held(request, pending)
-        if kind == "apply" and (accepted := form.accepted_uploads()):
+        # Files that passed their checks are kept for the form's own key (none without a valid key).
+        if kind == "apply" and form.cleaned_data.get("key") and (accepted := form.accepted_uploads()):
             uploads_keep(form_key=form.cleaned_data["key"], uploads=accepted)
             form.kept.update({name: upload[0] for name, upload in accepted.items()})
         status, chosen = 400, form.cleaned_data.get("vacancy")

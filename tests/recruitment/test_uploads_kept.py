@@ -65,3 +65,8 @@ def test_kept_files_are_destroyed_with_their_keys_when_the_form_is_not_sent(clie
 def test_a_referee_mistake_says_which_referee(client, demo_purposes):
     page = client.post("/apply/", application_post(referee_2_relationship="", referee_1_name="")).content.decode()
     assert "Enter your first referee&#x27;s name." in page and "Enter how your second referee knows you." in page
+
+
+def test_a_form_without_a_valid_key_keeps_nothing_and_says_what_is_wrong(client, demo_purposes):
+    response = client.post("/apply/", application_post(key="not-a-key", mobile="12"))
+    assert response.status_code == 400 and not UploadKept.objects.exists()
