@@ -64,18 +64,22 @@ class PolicyDisclosureForm(forms.ModelForm):
         return categories
 
 
-class PolicyDisclosureInline(admin.TabularInline):
+class PolicyDisclosureInline(admin.StackedInline):  # ten fields in two languages: a table would not fit
     model = PolicyDisclosure
     form = PolicyDisclosureForm
     extra = 0
     fields = ["key", "recipient_en", "recipient_sw", "recipient_category_en", "recipient_category_sw", "purpose_en",
               "purpose_sw", "purpose_slug", "data_categories", "compatible"]
 
-    def has_change_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:
-        return obj is None or not obj.is_published
+    # The role's permission, and only on a draft: a published version's disclosures are what people were told.
+    def has_add_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:
+        return super().has_add_permission(request, obj) and (obj is None or not obj.is_published)
 
-    has_add_permission = has_change_permission
-    has_delete_permission = has_change_permission
+    def has_change_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:
+        return super().has_change_permission(request, obj) and (obj is None or not obj.is_published)
+
+    def has_delete_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.is_published)
 
 
 @admin.register(PolicyVersion)
@@ -114,8 +118,13 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         return format_html('<a class="button" href="{}">{}</a>', reverse("admin:policies_publish", args=[obj.pk]),
                            _("Preview and publish"))
 
+    def has_change_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:
+        # A published version is frozen: its page is read-only, with no Save button to refuse.
+        return super().has_change_permission(request, obj) and not (obj is not None and obj.is_published)
+
     def has_delete_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:
-        return obj is not None and not obj.is_published  # every published version stays public
+        # Only a draft, and only by whom the role allows; every published version stays public.
+        return super().has_delete_permission(request, obj) and obj is not None and not obj.is_published
 
     def save_model(self, request: HttpRequest, obj: PolicyVersion, form, change: bool) -> None:
         policy_version_save(version=obj, actor=Actor.staff(request.user), changed=form.changed_data)

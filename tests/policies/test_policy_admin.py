@@ -74,3 +74,21 @@ def test_a_published_versions_disclosure_cannot_be_deleted():
     with pytest.raises(PolicyLocked):
         policy_disclosure_delete(disclosure=published.disclosures.get(), actor=Actor.system("test"))
     assert PolicyDisclosure.objects.filter(version=published).count() == 1
+
+
+def test_a_published_version_is_shown_read_only_without_a_save_button(officer):
+    published = publish(disclosures=[HIRING]).version
+    page = officer.get(f"/admin/policies/policyversion/{published.pk}/change/").content.decode()
+    assert 'name="_save"' not in page
+    assert officer.post(f"/admin/policies/policyversion/{published.pk}/change/", {}).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["support", "recruiter"])
+def test_only_a_role_allowed_to_may_delete_a_draft(role, django_user_model, staff_client):
+    user = django_user_model.objects.create_user(role, password="x" * 16, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    version = draft()
+    client = staff_client(user)
+    assert client.get(f"/admin/policies/policyversion/{version.pk}/delete/").status_code == 403
+    client.post(f"/admin/policies/policyversion/{version.pk}/delete/", {"post": "yes"})
+    assert PolicyVersion.objects.filter(pk=version.pk).exists()

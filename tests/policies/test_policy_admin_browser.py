@@ -73,7 +73,7 @@ def test_the_privacy_officer_writes_previews_and_publishes_a_version_and_its_cam
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
 
     # The draft loses a disclosure again before publishing: the admin deletes it through the service.
-    row = page.locator("tr.form-row", has=page.locator("input[value='dropped-later']"))
+    row = page.locator(".inline-related", has=page.locator("input[value='dropped-later']"))
     row.locator("input[name$='-DELETE']").check()
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
