@@ -1,12 +1,13 @@
 """Staff see masked data by default; revealing a record, a message or a document needs the permission,
 a reason, and is audited (apps.subjects.services.people.reveal_write)."""
 
+import logging
 import uuid
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -21,6 +22,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from apps.audit.services import Actor
 from apps.core.admin import ReadOnlyAdmin
+from apps.vault.crypto import DecryptionError
 from apps.vault.services import KeyDestroyed
 
 from .forms import FindPersonForm, RevealForm
@@ -55,6 +57,7 @@ from .services.bulk import (
     vacancies_close_preview,
 )
 
+logger = logging.getLogger(__name__)
 REVEAL_PERMISSION = "subjects.reveal_personal_data"
 DOCUMENT_EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
@@ -73,6 +76,7 @@ RESTRICTED_MESSAGE = gettext_lazy("Processing of this person's data is restricte
                                   "lift the restriction.")
 
 
+KEY_UNAVAILABLE = gettext_lazy("key unavailable")
 ERASED_MESSAGE = gettext_lazy("This person's data has just been erased: there is nothing left to show.")
 
 
@@ -95,6 +99,10 @@ def _masked_of(subject: DataSubject) -> dict[str, str] | None:
                                "mobile": mask(record.mobile) if record.mobile else ""}
         except (PersonalRecord.DoesNotExist, KeyDestroyed):
             subject._masked = None
+        except (DecryptionError, ImproperlyConfigured):
+            # Wrapped under a master key this process lacks, or damaged: one row says so, the list still works.
+            logger.error("a person's data key cannot be opened subject=%s", subject.pk)
+            subject._masked = {"name": str(KEY_UNAVAILABLE), "email": "—", "mobile": ""}
     return subject._masked
 
 
