@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_key_under_a_missing_master_key_is_one_row_saying_so(admin_client, caplog):
-    lost, fine = SubjectFactory(full_name="Imani Wanjala"), SubjectFactory(full_name="Baraka Otieno")
+    lost = SubjectFactory(full_name="Imani Wanjala")
+    SubjectFactory(full_name="Baraka Otieno")
     DataKey.objects.filter(subject_id=lost.pk).update(master_key_id="retired-2019")
     with caplog.at_level(logging.ERROR, logger="apps.subjects.admin"):
         response = admin_client.get("/admin/subjects/datasubject/")
