@@ -180,6 +180,10 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         })
 
 
+# A page whose every field is read-only (its work is done by actions on the list) offers no Save button.
+READ_ONLY_PAGE = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ["__str__", "status", "people", "progress", "created_at", "fanned_out_at"]
@@ -206,7 +210,8 @@ class CampaignAdmin(admin.ModelAdmin):
         campaign = self.get_object(request, object_id)
         live = campaign is not None and (campaign.status == Campaign.Status.FANNING_OUT
                                          or campaign_progress(campaign)["pending"] > 0)
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "live": live})
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "live": live,
+                                                                   **READ_ONLY_PAGE})
 
     @admin.action(description=gettext_lazy("Retry the failed messages"), permissions=["change"])
     def retry_failed(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
@@ -257,6 +262,9 @@ class CallListAdmin(admin.ModelAdmin):
                  "end your service with us.") % {"controller": settings.CONTROLLER_NAME, "n": version.number,
                                                   "date": formats.date_format(timezone.localtime(version.effective_at),
                                                                           "DATE_FORMAT"), "new": new}
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **READ_ONLY_PAGE})
 
     def _record(self, request: HttpRequest, queryset: QuerySet, outcome: str) -> None:
         for recipient in queryset:

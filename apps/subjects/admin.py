@@ -284,9 +284,10 @@ class DataSubjectAdmin(admin.ModelAdmin):
     def open_enquiries(self, obj: DataSubject) -> int:
         return obj.open_enquiry_count
 
-    @admin.display(description=gettext_lazy("Restricted"), boolean=True, ordering="restricted_at")
-    def restricted(self, obj: DataSubject) -> bool:
-        return obj.is_restricted
+    @admin.display(description=gettext_lazy("Processing"), ordering="restricted_at")
+    def restricted(self, obj: DataSubject) -> str:
+        # Words, not Django's red cross: not being restricted is the normal state, not an alarm.
+        return _("Restricted") if obj.is_restricted else _("Normal")
 
     @admin.display(description=gettext_lazy("Restriction of processing"))
     def restriction(self, obj: DataSubject) -> str:

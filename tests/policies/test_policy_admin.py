@@ -5,8 +5,9 @@ from django.contrib.auth.models import Group
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import Actor
-from apps.policies.models import PolicyDisclosure, PolicyVersion
+from apps.policies.models import Campaign, CampaignRecipient, PolicyDisclosure, PolicyVersion
 from apps.policies.services import PolicyLocked, policy_disclosure_delete
+from tests.factories import EngagementFactory, SubjectFactory
 from tests.policies.helpers import BACKGROUND, HIRING, draft, publish
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +93,17 @@ def test_only_a_role_allowed_to_may_delete_a_draft(role, django_user_model, staf
     assert client.get(f"/admin/policies/policyversion/{version.pk}/delete/").status_code == 403
     client.post(f"/admin/policies/policyversion/{version.pk}/delete/", {"post": "yes"})
     assert PolicyVersion.objects.filter(pk=version.pk).exists()
+
+
+def test_the_campaign_and_call_list_pages_offer_no_save_button(officer, demo_purposes,
+                                                               django_capture_on_commit_callbacks):
+    EngagementFactory(subject=SubjectFactory(mobile=None))
+    with django_capture_on_commit_callbacks(execute=True):
+        published = publish(disclosures=[HIRING, BACKGROUND])
+    campaign = Campaign.objects.get(version=published.version)
+    urls = [f"/admin/policies/campaign/{campaign.pk}/change/",
+            *[f"/admin/policies/campaignrecipient/{r.pk}/change/" for r in CampaignRecipient.objects.all()]]
+    assert len(urls) == 2
+    for url in urls:
+        page = officer.get(url).content.decode()
+        assert 'name="_save"' not in page and 'name="_continue"' not in page, url

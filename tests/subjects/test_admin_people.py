@@ -159,3 +159,9 @@ def test_an_enquiry_message_is_read_through_a_reveal(staff_client, recruiter, su
     response = staff_client(recruiter).post(f"{url}reveal/", {"reason": "enquiry"})
     assert "Please call me after 5pm" in response.content.decode()
     assert AuditEvent.objects.get(verb="pii.revealed").detail["reason"] == "enquiry"
+
+
+def test_the_people_list_says_restricted_or_normal_in_words(admin_client):
+    SubjectFactory()
+    page = admin_client.get("/admin/subjects/datasubject/").content.decode()
+    assert '<td class="field-restricted">Normal</td>' in page and "icon-no.svg" not in page
