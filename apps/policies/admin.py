@@ -52,16 +52,14 @@ FROZEN = ["number", "status", "published_at", "in_force_at", *TEXTS, "effective_
 
 
 class PolicyDisclosureForm(forms.ModelForm):
-    """The categories are checked here as the service checks them, so a wrong one is a message on the form."""
+    """The data categories as labelled checkboxes from the personal-data map's categories, never typed JSON."""
 
-    def clean_data_categories(self) -> list[str]:
-        categories = self.cleaned_data["data_categories"]
-        if not isinstance(categories, list) or not all(isinstance(name, str) for name in categories):
-            raise ValidationError(_("Give a list of data categories, for example [\"identity\", \"contact\"]."))
-        unknown = set(categories) - set(Category.values)
-        if unknown:
-            raise ValidationError(_("Unknown data categories: %(names)s") % {"names": ", ".join(sorted(unknown))})
-        return categories
+    data_categories = forms.MultipleChoiceField(label=gettext_lazy("data categories"), choices=Category.choices,
+                                                widget=forms.CheckboxSelectMultiple, required=False)
+
+    class Meta:
+        model = PolicyDisclosure
+        fields = ["data_categories"]  # the inline's `fields` names the rest
 
 
 class PolicyDisclosureInline(admin.StackedInline):  # ten fields in two languages: a table would not fit
