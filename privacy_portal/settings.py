@@ -295,14 +295,16 @@ CELERY_TIMEZONE = env.str("TIME_ZONE", default="Africa/Nairobi")
 CELERY_BEAT_SCHEDULER = "apps.core.beat:SingleBeatScheduler"
 # How often beat re-drives work a broker outage left behind.
 BEAT_REDRIVE_SECONDS = env.float("BEAT_REDRIVE_SECONDS", default=30.0)
+AUDIT_ANCHOR_SECONDS = env.int("AUDIT_ANCHOR_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE: dict = {
     "erasure-redrive": {"task": "apps.subjects.tasks.erasure_redrive_task", "schedule": BEAT_REDRIVE_SECONDS},
     "enforce-retention": {"task": "apps.subjects.tasks.enforce_retention_task", "schedule": 3600.0},
     "link-requests-redrive": {"task": "apps.selfservice.tasks.link_requests_redrive_task",
                               "schedule": BEAT_REDRIVE_SECONDS},
-    # The audit chain heads, published outside the database: a log line hourly, an email daily.
-    "audit-anchor": {"task": "apps.audit.tasks.audit_anchor_task", "schedule": 3600.0},
-    "audit-anchor-email": {"task": "apps.audit.tasks.audit_anchor_task", "schedule": 86400.0,
+    # The audit chain heads, published outside the database every AUDIT_ANCHOR_SECONDS (only when they moved):
+    # a log line, a stored anchor and a signed leaf of the public transparency log; an email daily.
+    "audit-anchor": {"task": "apps.vault.tasks.audit_anchor_log_task", "schedule": float(AUDIT_ANCHOR_SECONDS)},
+    "audit-anchor-email": {"task": "apps.vault.tasks.audit_anchor_log_task", "schedule": 86400.0,
                            "kwargs": {"email": True}},
     "referee-notices-expire": {"task": "apps.recruitment.tasks.referee_notices_expire_task", "schedule": 86400.0},
 }

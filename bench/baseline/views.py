@@ -84,6 +84,7 @@ def minimum(request: HttpRequest) -> HttpResponse:
 PEER_FERNET = Fernet(Fernet.generate_key())  # one app-wide key, as a typical peer keeps in its settings
 
 
+@accepts_uploads(ProductApplicationForm.upload_limits)  # the product's settings read only declared uploads
 def peer(request: HttpRequest) -> HttpResponse:
     """A typical peer's intake (bench/intake.py --peer), on the product's settings with ATOMIC_REQUESTS: the
     product's form and validation, then personal fields encrypted with Fernet under one app-wide key, one
