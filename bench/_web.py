@@ -96,7 +96,7 @@ def production_env(*, port: int, logs: Path, queue: str) -> dict[str, str]:
         # wrk speaks plain HTTP to gunicorn (TLS is nginx's job): no redirect to https.
         SECURE_SSL_REDIRECT="0",
         # The limit is checked (its cost is in the figures) but never reached by one client's thousands of posts.
-        FORM_POST_RATE="100000000/h",
+        FORM_POST_RATE="100000000/h", TOKEN_PAGE_RATE="100000000/h",  # noqa: S106 (a rate, not a secret)
         # No worker runs: sends are published to this bench's own queue (emptied at the end), never delivered.
         CELERY_QUEUE=queue, EMAIL_URL="smtp://127.0.0.1:9", SMS_BACKEND="apps.notifications.backends.LocmemSmsBackend",
         GUNICORN_WORKERS="2", GUNICORN_BIND=f"127.0.0.1:{port}",

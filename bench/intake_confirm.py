@@ -35,7 +35,7 @@ function init(args)
 end
 
 request = function()
-  local token = tokens[(counter * {nthreads}) + tid]
+  local token = tokens[(counter * {nthreads}) + tid] or "used-up"  -- a 404: raise --forms
   counter = counter + 1
   return wrk.format("POST", "/confirm/" .. token .. "/", {{
     ["Content-Type"] = "application/x-www-form-urlencoded",
@@ -56,9 +56,9 @@ def _held_tokens(count: int, vacancy) -> list[str]:
                                 language="en")
     tokens = []
     for n in range(count):
-        data = {**TEXT, "email": f"confirm{n}@example.org", "mobile": f"+2547{n:08d}",
-                "referees": [{"name": "Jane Muthoni", "phone": f"+2541{n:08d}", "relationship": "Manager"},
-                             {"name": "Peter Odhiambo", "phone": f"+2540{n:08d}", "relationship": "Lecturer"}],
+        data = {**TEXT, "email": f"confirm{n}@example.org", "mobile": f"+25471{n:07d}",
+                "referees": [{"name": "Jane Muthoni", "phone": f"+25472{n:07d}", "relationship": "Manager"},
+                             {"name": "Peter Odhiambo", "phone": f"+25473{n:07d}", "relationship": "Lecturer"}],
                 "experience": ""}
         pending = intake_hold(key=uuid.uuid4(), kind="apply", data=data, purposes=purposes, context=context,
                               document=b"%PDF-1.4\n" + b"passport scan " * 20, vacancy=vacancy)
@@ -70,7 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--forms", type=int, default=2500, help="forms held beforehand (one per request)")
+    parser.add_argument("--forms", type=int, default=3200, help="forms held beforehand (one per request)")
     args = parser.parse_args()
     _web.setup(media_root=tempfile.mkdtemp(prefix="pp-bench-confirm-"))
     from apps.recruitment.models import PendingSubmission
@@ -85,9 +85,14 @@ def main() -> None:
         with _web.Servers() as servers:
             form = _web.form_of(servers.product.url + "/apply/")
             base_form = _web.form_of(servers.baseline.url + "/apply/")
-            lua_text = CONFIRM_LUA.format(tokens="{" + ", ".join(f'"{t}"' for t in tokens) + "}", nthreads=2,
-                                          cookie=form.cookie, csrf=form.hidden["csrfmiddlewaretoken"])
-            product_lua = _web.write_script(lua_text)
+            # Each wrk run starts its Lua states afresh: each run gets tokens of its own (a used one answers 410).
+            per_run = len(tokens) // (args.rounds + 1)
+
+            def product_script(run: int) -> str:
+                mine = tokens[run * per_run:(run + 1) * per_run]
+                return _web.write_script(CONFIRM_LUA.format(
+                    tokens="{" + ", ".join(f'"{t}"' for t in mine) + "}", nthreads=2, cookie=form.cookie,
+                    csrf=form.hidden["csrfmiddlewaretoken"]))
             runs: dict[str, list] = {"product": [], "baseline": []}
             cpu, confirmed = 0.0, 0
             for round_no in range(args.rounds + 1):
@@ -95,7 +100,9 @@ def main() -> None:
                     seconds = 2 if round_no == 0 else args.seconds
                     if name == "product":
                         before, held = _web.cpu_seconds(servers.product.proc.pid), PendingSubmission.objects.count()
+                        product_lua = product_script(round_no)
                         result = _web.wrk(servers.product.url + "/", seconds=seconds, script=product_lua)
+                        os.unlink(product_lua)
                         if round_no:
                             cpu += _web.cpu_seconds(servers.product.proc.pid) - before
                             confirmed += held - PendingSubmission.objects.count()
@@ -108,7 +115,6 @@ def main() -> None:
                                          f"see {servers.logs}")
                     if round_no:
                         runs[name].append(result)
-            os.unlink(product_lua)
             if PendingSubmission.objects.count() == 0:
                 print("warning: every held form was used; raise --forms", flush=True)
             print(f"confirmed {DataSubject.objects.count()} people; {confirmed} in the counted rounds; CPU per "

@@ -171,6 +171,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # "database is locked" when a read turns into a write.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Dates as Kenyans write them, on every page and in every email: day month year, 24-hour clock, Nairobi time.
+FORMAT_MODULE_PATH = ["apps.core.formats"]
 
 # --- The vault: master keys, blind-index key, key store -----------------------------
 # The key store (wrapped data keys, deletion certificates) may live in its own database so the

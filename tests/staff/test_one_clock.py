@@ -31,8 +31,8 @@ def breach():
 def test_the_register_and_the_dashboard_show_the_same_deadline_in_nairobi_time(officer, breach):
     register = officer.get("/admin/staff/breach/").content.decode()
     dashboard = officer.get("/admin/dashboard/").content.decode()
-    commissioner = "March 6, 2026, 12:30 a.m."  # 72 hours after 00:30 on 3 March, Nairobi (21:30 UTC the 5th)
-    controllers = "March 5, 2026, 12:30 a.m."  # 48 hours
+    commissioner = "6 March 2026, 00:30"  # 72 hours after 00:30 on 3 March, Nairobi (21:30 UTC the 5th)
+    controllers = "5 March 2026, 00:30"  # 48 hours
     for text in (commissioner, controllers):
         assert text in register and text in dashboard
     assert "21:30" not in register and "2026-03-05" not in register
@@ -42,7 +42,7 @@ def test_the_register_and_the_dashboard_show_the_same_deadline_in_nairobi_time(o
 @pytest.mark.parametrize(("language", "expected"), [("en", "6 March 2026, 00:30"), ("sw", "6 Machi 2026, 00:30")])
 def test_with_the_kenyan_formats_every_staff_date_is_day_month_year_24_hours(officer, breach, settings, language,
                                                                                expected):
-    settings.FORMAT_MODULE_PATH = ["apps.staff.formats"]
+    settings.FORMAT_MODULE_PATH = ["apps.core.formats"]
     formats._format_cache.clear()
     formats._format_modules_cache.clear()
     try:

@@ -1,4 +1,4 @@
-"""Swahili: day month year, 24-hour clock, as in English (with FORMAT_MODULE_PATH = ["apps.staff.formats"])."""
+"""Dates as Kenyans write them: day month year, 24-hour clock (with FORMAT_MODULE_PATH = ["apps.core.formats"])."""
 
 DATE_FORMAT = "j F Y"
 DATETIME_FORMAT = "j F Y, H:i"
