@@ -93,8 +93,8 @@ class VacancyOut(Schema):
 class CompletedOut(Schema):
     engagement: EngagementOut
     erasure_jobs: list[uuid.UUID] = Field(description="Poll GET /api/v1/erasures/{job_id}. Empty while the "
-                                                      "person has another open service, and for a person who "
-                                                      "has services that are not yours.")
+                                                      "person has another open service, and always for a person "
+                                                      "who applied on our website (not handed over by you).")
 
 
 class VacancyClosedOut(Schema):

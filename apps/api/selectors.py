@@ -40,31 +40,26 @@ def engagements_matching(*, controller: Controller, reference: str) -> list[Serv
     return list(ServiceEngagement.objects.filter(by, controller=controller).order_by("opened_at")[:2])
 
 
-def shared_with_others(*, controller: Controller, subject_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """Those of these people who also have a service that is not this client company's (an application to
-    another company's job, an enquiry): when their data goes depends on those too, so this company is told
-    nothing of it (neither their erasure nor their status once its own services ended)."""
-    return set(ServiceEngagement.objects.filter(subject_id__in=subject_ids).exclude(controller=controller)
-               .values_list("subject_id", flat=True))
+def held_for(*, controller: Controller, subject_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of these people whose record is held for this client company (it handed them over). Only of them
+    does it follow the erasure: a person who applied to its job on our website has a record of their own,
+    whose fate depends on their other services, so once this company's services end it is told only "ended",
+    the same whatever those other services are."""
+    return set(DataSubject.objects.filter(pk__in=subject_ids, holder=controller).values_list("pk", flat=True))
 
 
 def erasure_of(*, controller: Controller, job_id: uuid.UUID) -> ErasureJob | None:
-    """An erasure job of a person whose every service was with this client company."""
-    job = ErasureJob.objects.filter(pk=job_id, subject__engagements__controller=controller).distinct().first()
-    if job is None or shared_with_others(controller=controller, subject_ids=[job.subject_id]):
-        return None
-    return job
+    """An erasure job of a person whose record was held for this client company."""
+    return ErasureJob.objects.filter(pk=job_id, subject__holder=controller).first()
 
 
 def candidate_status(*, subject: DataSubject, engagements: list[ServiceEngagement], controller: Controller) -> str:
     """What a client company may read of its candidate's state: "active" while any of its services is open;
-    then "erased" (or "active" until the erasure ran) for a person who was with it alone, and "ended" for
-    a person who has other services, whose state is not this company's to see."""
+    then, for a record held for it, "erased" once erased (else still "active"), and for a person's own record
+    "ended", whatever their other services are."""
     if any(e.is_open for e in engagements):
         return "active"
-    if shared_with_others(controller=controller, subject_ids=[subject.pk]):
-        return "ended"
-    return subject.status
+    return subject.status if subject.holder_id == controller.pk else "ended"
 
 
 def certificate_of(*, job: ErasureJob) -> DeletionCertificate | None:

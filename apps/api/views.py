@@ -190,9 +190,9 @@ def vacancy_close(request: HttpRequest, id: uuid.UUID):  # noqa: A002 (the path'
 @api.get("/candidates/{public_id}", response={200: CandidateStatusOut, ERRORS: ErrorOut}, tags=["candidates"],
          summary="A candidate's status",
          description=f"Scope `{Scope.CANDIDATES_READ_STATUS}`. Status only, and their engagements with you: "
-                     "`active` while one of yours is open; then `erased` once their data is erased, or `ended` "
-                     "when they also have services that are not yours (their state is not yours to see). No "
-                     "personal value ever comes back.")
+                     "`active` while one of yours is open; then, for a candidate you handed over, `erased` once "
+                     "their data is erased; for a person who applied to your job on our website, `ended` (their "
+                     "record is their own: its state is not yours to see). No personal value ever comes back.")
 def candidate_status(request: HttpRequest, public_id: uuid.UUID):
     token = _need(request, Scope.CANDIDATES_READ_STATUS)
     subject, engagements = _not_found_unless(selectors.candidate_of(controller=token.controller,
@@ -221,9 +221,9 @@ def engagement_complete(request: HttpRequest, reference: str):
 
 
 def _theirs(token: ApiToken, jobs: list) -> list[uuid.UUID]:
-    """The erasure jobs a client company may follow: of people who were with it alone."""
-    shared = selectors.shared_with_others(controller=token.controller, subject_ids=[job.subject_id for job in jobs])
-    return [job.pk for job in jobs if job.subject_id not in shared]
+    """The erasure jobs a client company may follow: of people whose records were held for it."""
+    held = selectors.held_for(controller=token.controller, subject_ids=[job.subject_id for job in jobs])
+    return [job.pk for job in jobs if job.subject_id in held]
 
 
 @api.get("/erasures/{job_id}", response={200: ErasureOut, ERRORS: ErrorOut}, tags=["erasures"],

@@ -524,7 +524,9 @@ def intake_hold(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose
     try:
         with key_scope(), audited_transaction(durable=True):
             if take_kept:
-                taken = uploads_take(form_key=key)
+                # The required scan must be there if it was not sent again; a CV only if the page kept one.
+                expected = frozenset({"id_document"} if document is None and kind == "apply" else set())
+                taken = uploads_take(form_key=key, expected=expected)
                 document, cv = document or taken.get("id_document"), cv or taken.get("cv")
             datakey_create(subject_id=pending.pk)
             pending.data = {"form": _plain(data), "ip": context.ip, "user_agent": context.user_agent}

@@ -52,11 +52,22 @@ def uploads_keep(*, form_key: uuid.UUID, uploads: dict[str, tuple[str, bytes]]) 
                                for row in rows])
 
 
-def uploads_take(*, form_key: uuid.UUID) -> dict[str, bytes]:
-    """The kept files' contents for the form being sent, deleted with their keys in the caller's transaction."""
-    rows = list(UploadKept.objects.select_for_update().filter(form_key=form_key, expires_at__gt=timezone.now()))
+class KeptUploadGone(Exception):
+    """A file the page said was kept is gone (it expired meanwhile): the form must ask for it again."""
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__(", ".join(fields))
+        self.fields = fields
+
+
+def uploads_take(*, form_key: uuid.UUID, expected: frozenset[str] = frozenset()) -> dict[str, bytes]:
+    """The kept files' contents for the form being sent, deleted with their keys in the caller's transaction.
+    KeptUploadGone if one of `expected` (the fields the page said were kept) is no longer there."""
+    rows = list(UploadKept.objects.select_for_update().filter(form_key=form_key))
     taken = {row.field: row.data for row in rows}
-    _destroy(list(UploadKept.objects.filter(form_key=form_key)))
+    if missing := sorted(expected - set(taken)):
+        raise KeptUploadGone(missing)
+    _destroy(rows)
     return taken
 
 

@@ -32,7 +32,7 @@ from .intake import (
     intake_show,
     intake_waiting,
 )
-from .uploads import uploads_keep, uploads_kept
+from .uploads import KeptUploadGone, uploads_keep, uploads_kept
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +122,8 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
         if existing:
             return _received(request, existing, purposes)
         # Files kept from this form's earlier try (the page says so in a hidden field): not asked for again.
-        kept = uploads_kept(form_key=uuid.UUID(key)) if request.POST.get("kept") and _is_uuid(key) else {}
+        kept = uploads_kept(form_key=uuid.UUID(key)) \
+            if kind == "apply" and request.POST.get("kept") and _is_uuid(key) else {}
         form = form_class(request.POST, request.FILES, purposes=purposes, **({"kept": kept} if kind == "apply" else {}))
         if form.is_valid():
             data = form.record_data() if kind == "apply" else {
@@ -139,7 +140,12 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
                     "We could not save your application: nothing was kept. Please try again later."))
             except VacancyClosed:  # it closed while the visitor was filling in the form
                 return _vacancy_gone(request, status=409)
-            return _held(request, pending)
+            except KeptUploadGone as gone:  # a kept file expired between the page and the send: ask for it
+                form.kept = {name: kept_name for name, kept_name in kept.items() if name not in gone.fields}
+                for name in gone.fields:
+                    form.add_error(name, _("The file we kept for you has expired. Please attach it again."))
+            else:
+                return _held(request, pending)
         # Files that passed their checks are kept for the form's own key (none without a valid key).
         if kind == "apply" and form.cleaned_data.get("key") and (accepted := form.accepted_uploads()):
             uploads_keep(form_key=form.cleaned_data["key"], uploads=accepted)

@@ -5,8 +5,9 @@ from apps.core.phones import phone_format
 from apps.recruitment.forms import PersonalDetailsForm
 from apps.subjects.models import PersonalRecord
 
-APPLY_ONLY = ["address", "legal_id_type", "legal_id_number", "referee_1_name", "referee_1_phone",
-              "referee_1_relationship", "referee_2_name", "referee_2_phone", "referee_2_relationship", "experience"]
+APPLY_ONLY = ["address", "legal_id_type", "legal_id_number", "referee_1_id", "referee_1_name", "referee_1_phone",
+              "referee_1_relationship", "referee_2_id", "referee_2_name", "referee_2_phone", "referee_2_relationship",
+              "experience"]
 
 
 class CorrectionForm(PersonalDetailsForm):
@@ -15,13 +16,17 @@ class CorrectionForm(PersonalDetailsForm):
     experience = forms.CharField(label=_("Your work experience (optional)"), required=False, max_length=2000,
                                  widget=forms.Textarea(attrs={"rows": 4}))
 
+    # Which referee each group of fields was shown for: one may have objected while the page was open.
+    referee_1_id = forms.CharField(required=False, widget=forms.HiddenInput)
+    referee_2_id = forms.CharField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, record: PersonalRecord, **kwargs) -> None:
         self.record = record
         initial = {"full_name": record.full_name, "email": record.email, "mobile": phone_format(record.mobile),
                    "address": record.address, "legal_id_type": record.legal_id_type,
                    "legal_id_number": record.legal_id_number, "experience": record.experience or ""}
         for i, referee in enumerate(record.referees[:2], start=1):
-            initial.update({f"referee_{i}_name": referee.get("name"),
+            initial.update({f"referee_{i}_id": referee.get("id", ""), f"referee_{i}_name": referee.get("name"),
                             f"referee_{i}_phone": phone_format(referee.get("phone")),
                             f"referee_{i}_relationship": referee.get("relationship")})
         super().__init__(*args, initial=initial, **kwargs)
@@ -31,7 +36,7 @@ class CorrectionForm(PersonalDetailsForm):
             self.fields["mobile"].required = False
         else:  # a referee who objected is gone; their slot is not asked for again
             for i in range(len(record.referees) + 1, 3):
-                for part in ("name", "phone", "relationship"):
+                for part in ("id", "name", "phone", "relationship"):
                     del self.fields[f"referee_{i}_{part}"]
 
     def groups(self) -> list[tuple[str, list]]:
@@ -43,6 +48,15 @@ class CorrectionForm(PersonalDetailsForm):
                     (_("Your experience and CV"), ["experience"])]
         return [(legend, [self[name] for name in names if name in self.fields]) for legend, names in sections
                 if any(name in self.fields for name in names)]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        shown = [cleaned.get(f"referee_{i}_id") for i in (1, 2) if f"referee_{i}_id" in self.fields]
+        held = [r.get("id", "") for r in self.record.referees[:2]]
+        if self._sent("referee_1_name") and shown != held:
+            raise forms.ValidationError(_("This page is out of date: your referees changed since you opened it. "
+                                          "Nothing was saved. Open the page again."), code="stale")
+        return cleaned
 
     def _sent(self, name: str) -> bool:
         """A field the page showed and the browser sent: a field not on the page is never changed (an empty

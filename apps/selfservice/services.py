@@ -69,6 +69,16 @@ def _failures_today(*, subject: DataSubject, now) -> int:
     ).aggregate(n=Sum("failures"))["n"] or 0
 
 
+def stepup_tries_left(*, subject: DataSubject) -> tuple[int, bool]:
+    """How many more wrong codes are allowed before the newest code stops working or, if that comes first, the
+    link is signed out; and whether it is the link (what the page tells the person after a wrong code)."""
+    stepup = (StepUpCode.objects.filter(subject=subject, used_at__isnull=True, link_version=subject.link_version)
+              .order_by("-created_at").first())
+    code_left = settings.STEPUP_MAX_TRIES - stepup.tries if stepup else 0
+    link_left = settings.STEPUP_MAX_FAILURES - _failures_today(subject=subject, now=timezone.now())
+    return max(0, min(code_left, link_left)), link_left <= code_left
+
+
 @transaction.atomic
 def stepup_verify(*, subject: DataSubject, code: str, language: str = "en") -> StepUpResult:
     """Check a code. Each code allows STEPUP_MAX_TRIES tries; across codes, the person's link allows

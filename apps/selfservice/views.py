@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
@@ -52,6 +52,7 @@ from .services import (
     links_sign_out,
     record_correct,
     stepup_issue,
+    stepup_tries_left,
     stepup_verify,
     subject_data_viewed,
     subject_delete_now,
@@ -200,15 +201,28 @@ def stepup(request: HttpRequest, subject: DataSubject) -> HttpResponse:
                 return private(notice(request, status=403, heading=_("This link is locked"), text=_(
                     "Too many wrong codes were tried with this link, so it no longer works. We have emailed you "
                     "how to get a new one: ask for it on the “Get a new private link” page.")))
-            form.add_error("code", {
-                StepUpResult.WRONG: _("That code is not right. Check the message and try again."),
-                StepUpResult.EXPIRED: _("This code can no longer be used (too old, or too many tries). "
-                                        "Ask for a new code."),
-                StepUpResult.NONE: _("Ask for a code first."),
-            }[result])
+            form.add_error("code", _stepup_problem(result, subject))
         status = 400
     return _page(request, subject, "selfservice/stepup.html", form=form, next=next_page,
                  has_mobile=bool(record.mobile), destinations=destinations, status=status)
+
+
+def _stepup_problem(result: StepUpResult, subject: DataSubject) -> str:
+    """What the code field says after a code that did not open the data."""
+    if result is StepUpResult.WRONG:
+        left, link_ends = stepup_tries_left(subject=subject)
+        if link_ends:
+            return ngettext("That code is not right. Check the message and try again: %(n)s more try, then this "
+                            "link stops working and we email you how to get a new one.",
+                            "That code is not right. Check the message and try again: %(n)s more tries, then this "
+                            "link stops working and we email you how to get a new one.", left) % {"n": left}
+        return ngettext("That code is not right. Check the message and try again: %(n)s more try, then ask for a "
+                        "new code.",
+                        "That code is not right. Check the message and try again: %(n)s more tries, then ask for "
+                        "a new code.", left) % {"n": left}
+    return {StepUpResult.EXPIRED: _("This code can no longer be used (too old, or too many tries). Ask for a new "
+                                    "code."),
+            StepUpResult.NONE: _("Ask for a code first.")}[result]
 
 
 @with_subject

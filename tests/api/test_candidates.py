@@ -270,6 +270,11 @@ def test_a_company_learns_nothing_of_a_persons_other_services_when_its_own_ends(
     assert api_a.get(f"/erasures/{job.pk}").status_code == api_b.get(f"/erasures/{job.pk}").status_code == 404
     assert api_a.get(f"/candidates/{person.pk}").json()["status"] == "ended"
     assert a_job  # A's own vacancies are its own business
+    # A person who applied on the website to A's job alone gets the very same answers: nothing tells them apart.
+    lone = _applied_themselves(a_job)
+    lone_engagement = ServiceEngagement.objects.get(subject=lone, vacancy__controller=a)
+    assert api_a.post(f"/engagements/{lone_engagement.pk}/complete").json()["erasure_jobs"] == []
+    assert api_a.get(f"/candidates/{lone.pk}").json()["status"] == "ended"
 
 
 def test_a_withdrawal_on_the_persons_own_record_stands_against_any_companys_hand_over(setup):

@@ -11,7 +11,7 @@ from apps.subjects.models import PersonalRecord, ServiceEngagement
 from apps.subjects.services import restriction_set
 from apps.vault.proofs import proof_verify
 from tests.api.helpers import Api, make_token, make_vacancy
-from tests.factories import ControllerFactory, EngagementFactory
+from tests.factories import ControllerFactory, EngagementFactory, SubjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_the_status_of_a_candidate_names_no_personal_value(two_clients):
 
 def test_another_clients_candidate_engagement_and_erasure_answer_404(two_clients, django_capture_on_commit_callbacks):
     mine, _theirs, api, other = two_clients
-    engagement = EngagementFactory(controller=mine, reference="ATS-7")
+    engagement = EngagementFactory(controller=mine, reference="ATS-7", subject=SubjectFactory(holder=mine))
     assert other.get(f"/candidates/{engagement.subject_id}").status_code == 404
     assert other.post(f"/engagements/{engagement.pk}/complete").status_code == 404
     assert other.post("/engagements/ATS-7/complete").status_code == 404
@@ -52,7 +52,7 @@ def test_another_clients_candidate_engagement_and_erasure_answer_404(two_clients
 def test_completing_by_reference_erases_the_person_and_the_erasure_gives_the_signed_certificate(
         two_clients, django_capture_on_commit_callbacks):
     mine, _theirs, api, _other = two_clients
-    engagement = EngagementFactory(controller=mine, reference="ATS-9")
+    engagement = EngagementFactory(controller=mine, reference="ATS-9", subject=SubjectFactory(holder=mine))
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post("/engagements/ATS-9/complete")
     assert response.status_code == 202

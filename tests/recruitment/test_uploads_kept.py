@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 
 from apps.recruitment.models import PendingSubmission, UploadKept
-from apps.recruitment.uploads import uploads_kept_expire
+from apps.recruitment.uploads import KeptUploadGone, uploads_kept_expire, uploads_take
 from apps.subjects.models import IdentityDocument
 from apps.vault.models import DataKey
 from tests.consent.helpers import application_post, send_form
@@ -70,3 +71,34 @@ def test_a_referee_mistake_says_which_referee(client, demo_purposes):
 def test_a_form_without_a_valid_key_keeps_nothing_and_says_what_is_wrong(client, demo_purposes):
     response = client.post("/apply/", application_post(key="not-a-key", mobile="12"))
     assert response.status_code == 400 and not UploadKept.objects.exists()
+
+
+def test_a_kept_scan_that_expired_before_the_send_is_asked_for_again_and_nothing_is_held(client, demo_purposes):
+    key = str(uuid.uuid4())
+    _with_a_typo(client, key)
+    fixed = application_post(key=key, kept="1")
+    del fixed["id_document"]
+    UploadKept.objects.filter(field="id_document").delete()  # the sweep took it before the send
+    response = client.post("/apply/", fixed)
+    assert response.status_code == 400 and "Attach the file again" in response.content.decode()
+    assert not PendingSubmission.objects.exists()
+
+
+def test_a_kept_scan_gone_between_the_check_and_the_hold_stops_the_hold(client, demo_purposes):
+    """The race the view cannot see: the file was there when the page was checked, gone when the form is held."""
+    key = uuid.uuid4()
+    _with_a_typo(client, str(key))
+    UploadKept.objects.filter(field="id_document").delete()
+    with pytest.raises(KeptUploadGone) as gone, transaction.atomic():
+        uploads_take(form_key=key, expected=frozenset({"id_document"}))
+    assert gone.value.fields == ["id_document"] and UploadKept.objects.filter(field="cv").exists()
+
+
+def test_the_contact_form_never_takes_an_applications_kept_files(client, demo_purposes):
+    key = str(uuid.uuid4())
+    _with_a_typo(client, key)
+    client.post("/contact/", {"key": key, "kept": "1", "full_name": "Amani Wekesa", "email": "a@example.org",
+                              "message": "Hello", "consent_enquiry-response": "on"})
+    pending = PendingSubmission.objects.get()
+    assert pending.document is None and pending.cv is None
+    assert UploadKept.objects.count() == 2  # still the application's

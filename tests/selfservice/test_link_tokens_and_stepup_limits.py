@@ -61,14 +61,15 @@ def test_signing_out_all_links_ends_a_step_up_made_before_it(client, applicant, 
 
 
 def test_ten_wrong_codes_across_codes_lock_the_link_and_say_how_to_get_a_new_one(client, applicant, mailoutbox):
-    statuses = []
+    answers = []
     for _ in range(2):  # each code allows 5 tries; a new code does not reset the link's budget
         client.post(applicant + "code/", {"action": "send"})
         code = re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
         wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-        statuses += [client.post(applicant + "code/", {"action": "verify", "code": wrong}).status_code
-                     for _ in range(5)]
-    assert statuses[:9] == [400] * 9 and statuses[9] == 403
+        answers += [client.post(applicant + "code/", {"action": "verify", "code": wrong}) for _ in range(5)]
+    assert [a.status_code for a in answers[:9]] == [400] * 9 and answers[9].status_code == 403
+    # The try before the lock says so: it is the link, not the code, that runs out.
+    assert "1 more try, then this link stops working" in answers[8].content.decode()
     assert client.get(applicant).status_code == 410  # signed out
     locked = mailoutbox[-1]
     assert "locked" in locked.subject and "/me/resend/" in locked.body

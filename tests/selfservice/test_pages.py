@@ -16,6 +16,7 @@ from apps.consent.models import ConsentRecord
 from apps.core import datamap
 from apps.core.logging import RedactPrivateLinks
 from apps.notifications.models import Notification
+from apps.recruitment.intake import referee_remove
 from apps.selfservice.models import LinkRequest
 from apps.selfservice.services import link_request_create, link_request_process
 from apps.subjects.models import DataSubject, PersonalRecord
@@ -41,6 +42,7 @@ def _apply(client, mailoutbox, **overrides) -> str:
 def _step_up(client, mailoutbox, link: str) -> None:
     client.post(link + "code/", {"action": "send"})
     code = re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
+    assert code not in mailoutbox[-1].subject  # a phone's lock screen shows subjects
     assert client.post(link + "code/?next=data", {"action": "verify", "code": code}).status_code == 302
 
 
@@ -72,9 +74,10 @@ def test_a_code_is_single_use_and_allows_five_tries(client, applicant, mailoutbo
     client.post(applicant + "code/", {"action": "send"})
     code = re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
     wrong = "000000" if code != "000000" else "111111"
-    for _ in range(4):
-        assert "That code is not right" in client.post(applicant + "code/", {"action": "verify", "code": wrong}
-                                                       ).content.decode()
+    for left in (4, 3, 2, 1):  # the page says how many tries are left
+        page = client.post(applicant + "code/", {"action": "verify", "code": wrong}).content.decode()
+        more = f"{left} more tr{'ies' if left > 1 else 'y'}, then ask for a new code"
+        assert "That code is not right" in page and more in page
     assert "Ask for a new code" in client.post(applicant + "code/", {"action": "verify", "code": wrong}
                                                ).content.decode()
     # the right code no longer works after five tries
@@ -363,3 +366,19 @@ def test_a_link_met_between_the_keys_destruction_and_the_rows_deletion_says_eras
             response.content.decode()
     request = link_request_create(address="amani.wekesa@example.org", language="en")
     assert link_request_process(request_id=request.pk) == 0  # no link, and no failed job
+
+
+def test_a_correction_page_opened_before_a_referee_objected_changes_nothing(client, applicant, mailoutbox):
+    _step_up(client, mailoutbox, applicant)
+    form = client.get(applicant + "correct/").context["form"]
+    data = {n: (form[n].value().as_e164 if hasattr(form[n].value(), "as_e164") else form[n].value())
+            for n in form.fields}
+    data["address"] = "Plot 12, Kenyatta Avenue, Nakuru"
+    before = PersonalRecord.objects.get()
+    first = before.referees[0]
+    referee_remove(subject=before.subject, referee_id=first["id"])  # the first referee objects meanwhile
+    response = client.post(applicant + "correct/", data)
+    assert response.status_code == 400 and "This page is out of date" in response.content.decode()
+    after = PersonalRecord.objects.get()
+    assert [r["id"] for r in after.referees] == [before.referees[1]["id"]]
+    assert after.referees[0]["name"] == before.referees[1]["name"] and after.address == before.address
