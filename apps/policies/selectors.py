@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone, translation
 
@@ -97,7 +98,8 @@ def data_table_of(version: PolicyVersion, *, language: str = "en") -> list[dict[
         disclosures = list(version.disclosures.all())
         if not version.is_published:
             return text.data_table(disclosures)
-        return text.with_disclosures(version.data_table.get(language) or [], disclosures)
+        frozen = version.data_table.get(language) or version.data_table.get(settings.LANGUAGE_CODE) or []
+        return text.with_disclosures(frozen, disclosures)
 
 
 def versions_diff(old: PolicyVersion | None, new: PolicyVersion, *, language: str = "en") -> VersionDiff:

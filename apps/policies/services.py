@@ -91,11 +91,13 @@ def policy_disclosure_delete(*, disclosure: PolicyDisclosure, actor: Actor) -> N
 
 
 def _freeze(version: PolicyVersion) -> None:
-    """Render the text and the generated table in every language, as they will stay."""
+    """Render the text and the generated table in every language, as they will stay: the table names the
+    recipients this version's disclosures add ("who receives it")."""
     rendered, tables = {}, {}
+    disclosures = list(version.disclosures.all())
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
-            tables[language] = text.data_table()
+            tables[language] = text.data_table(disclosures)
             html, toc = text.render_markdown(version.body)
         rendered[language] = {"html": html, "toc": toc}
     version.rendered, version.data_table = rendered, tables

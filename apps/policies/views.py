@@ -11,6 +11,7 @@ from .links import choice_resolve
 from .models import DisclosureChoice
 from .selectors import (
     POLICY_IN_FORCE,
+    data_table_of,
     disclosure_choices_for,
     policies_published,
     policy_in_force,
@@ -24,7 +25,7 @@ from .services import disclosure_choice_record
 def _page(request: HttpRequest, policy, marks: dict, in_force) -> HttpResponse:
     language = translation.get_language() or "en"
     rendered = (policy.rendered.get(language) or policy.rendered.get("en") or {}) if policy else {}
-    table = (policy.data_table.get(language) or policy.data_table.get("en")) if policy else None
+    table = data_table_of(policy, language=language) if policy else None
     return render(request, "policies/policy.html", {
         **marks, "policy": policy, "in_force": in_force, "html": rendered.get("html", ""),
         "toc": rendered.get("toc", ""), "table": table, "previous": policy_previous(policy) if policy else None,

@@ -2,11 +2,13 @@
 between versions shows it (it said "nobody outside the company" and "No change" before)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from apps.audit.services import Actor
 from apps.policies import selectors, text
 from apps.policies.models import PolicyDisclosure, PolicyVersion
 from apps.policies.services import policy_version_publish
+from tests.policies.helpers import BACKGROUND, HIRING, draft
 
 pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system("test")
@@ -52,3 +54,34 @@ def test_the_difference_shows_the_recipient_a_version_adds_for_a_draft_and_once_
             "Checks Ltd (Vetting agency)"
         if state == "draft":
             second = policy_version_publish(version=second, actor=SYSTEM).version  # frozen without them
+
+
+def test_publishing_freezes_the_recipients_its_disclosures_add_in_every_language(demo_purposes):
+    second = policy_version_publish(version=_version(vetting=True), actor=SYSTEM).version
+    second.refresh_from_db()
+    for language in ("en", "sw"):
+        frozen = second.data_table[language]
+        assert _row(frozen, "purpose:recruitment")["recipients"] == "Checks Ltd (Vetting agency)"
+        assert _row(frozen, "disclosure:court")["recipients"] == "High Court (Court)"
+        assert selectors.data_table_of(second, language=language) == frozen  # nothing left to fill in
+
+
+@pytest.mark.real_services
+def test_the_published_policy_and_the_difference_page_name_the_vetting_agency_version_2_adds(page, demo_purposes):
+    policy_version_publish(version=draft(disclosures=[HIRING, BACKGROUND]), actor=SYSTEM)
+
+    page.goto("/privacy/")
+    table = page.get_by_role("region", name="What we collect, why, for how long, and who receives it")
+    recruitment = table.get_by_role("row").filter(has_text="Uhakiki Vetting Ltd (Vetting agency)")
+    expect(recruitment).to_have_count(1)
+    expect(recruitment.get_by_role("cell").nth(1)).to_contain_text("assess your application")  # the recruitment row
+    page.goto("/privacy/versions/1/")  # version 1 gave nobody outside the company its recruitment data
+    expect(page.get_by_text("Uhakiki Vetting Ltd")).to_have_count(0)
+
+    page.goto("/privacy/changes/1/2/")
+    expect(page.get_by_role("heading", name="What changed from version 1 to version 2")).to_be_visible()
+    changes = page.locator("ul.changes").nth(1)  # the generated table's changes, not the disclosure list
+    expect(changes).to_contain_text("nobody outside the company")
+    expect(changes.locator("ins")).to_contain_text(["Uhakiki Vetting Ltd (Vetting agency)"])
+    expect(page.get_by_text("No change.", exact=True)).to_have_count(0)
+    assert page.console_errors == [] and page.foreign_requests == []
