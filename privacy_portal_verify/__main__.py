@@ -16,6 +16,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--head", type=Path, help="a signed tree head: /transparency/heads/latest")
     parser.add_argument("--proof", type=Path, help="its inclusion proof: /transparency/proof/inclusion?hash=…")
     args = parser.parse_args(argv)
+    if bool(args.head) != bool(args.proof):
+        given, missing = ("--head", "--proof") if args.head else ("--proof", "--head")
+        parser.error(f"{given} needs {missing}: to check that the proof is in the public log, give the tree head "
+                     "(/transparency/heads/latest) and its inclusion proof (/transparency/proof/inclusion?hash=…) "
+                     "together; nothing was checked")
     keys = json.loads(args.keys.read_text())
     token = args.file.read_text().strip()
     try:

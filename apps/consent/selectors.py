@@ -26,6 +26,12 @@ def consent_receipt_for(subject_id, purpose_slug: str) -> str | None:
     return str(latest.pk) if latest and latest.action == ConsentRecord.Action.GIVEN else None
 
 
+def purpose_name(slug: str) -> str | None:
+    """A purpose's name in the active language (/verify/ names a receipt's purpose by it); None if unknown."""
+    purpose = Purpose.objects.filter(slug=slug).first()
+    return purpose.name if purpose else None
+
+
 def purposes_table() -> list[dict[str, str]]:
     """A row per active purpose for the policy's "what we collect, why, for how long, who receives it"
     table, in the active language (keyed "purpose:<slug>", with the table's columns)."""

@@ -461,6 +461,19 @@ def _heads_verify(db: str, mth, size: int, report: LogReport) -> None:
         previous = head
 
 
+# The consent app (above this one) names a purpose by its slug in the active language: registered in
+# ConsentConfig.ready(), as the policy's purpose rows are.
+PurposeName = Callable[[str], str | None]
+_purpose_names: list[PurposeName] = []
+
+
+def purpose_names_register(lookup: PurposeName) -> None:
+    _purpose_names[:] = [lookup]
+
+
+LOGGED_KINDS = frozenset({"deletion-certificate", "audit-anchor"})  # signed documents that are leaves of the log
+
+
 @dataclass
 class Check:
     """What /verify/ tells a person about a proof they pasted."""
@@ -468,9 +481,11 @@ class Check:
     valid: bool
     problem: str = ""
     payload: dict = field(default_factory=dict)
-    included: bool | None = None  # certificates only: in the latest published tree head?
-    head_size: int | None = None
+    included: bool | None = None  # certificates and audit anchors: in the latest published tree head?
+    head_size: int | None = None  # the latest published head's size
     leaf_index: int | None = None
+    log_size: int | None = None  # tree heads: the log's size now
+    still_holds: bool | None = None  # tree heads: the log now still begins with exactly the tree that head signed
 
     @property
     def kind(self) -> str:
@@ -478,13 +493,27 @@ class Check:
 
     @property
     def when(self) -> datetime | None:
-        """When the consent was recorded or the deletion completed, for people to read."""
-        value = self.payload.get("completed_at") or self.payload.get("recorded_at")
+        """When the consent was recorded, the deletion completed, the anchor taken or the head published."""
+        value = next((self.payload[k] for k in ("completed_at", "recorded_at", "at", "published_at")
+                      if self.payload.get(k)), None)
         try:
             return datetime.fromisoformat(value) if value else None
         except (TypeError, ValueError):
             return None
 
+    @property
+    def purpose_name(self) -> str:
+        """A consent receipt's purpose by its name in the reader's language (its id if no longer known)."""
+        purpose = self.payload.get("purpose")
+        slug = str(purpose.get("id") or "") if isinstance(purpose, dict) else ""
+        names = (lookup(slug) for lookup in _purpose_names) if slug else ()
+        return next((name for name in names if name), slug)
+
+    @property
+    def chains(self) -> int:
+        """An audit anchor: how many audit chains it holds the heads of."""
+        heads = self.payload.get("heads")
+        return len(heads) if isinstance(heads, dict) else 0
 
     @property
     def recipient(self) -> str:
@@ -496,14 +525,17 @@ class Check:
 
 
 def proof_check(*, token: str) -> Check:
-    """Check a receipt or certificate: its signature, and for a certificate its inclusion in the log."""
+    """Check a receipt, certificate, audit anchor or tree head: its signature; for a certificate or an anchor,
+    its inclusion in the latest published head; for a tree head, whether the log still holds that tree."""
     token = token.strip()
     try:
         payload = proof_verify(token)
     except ProofInvalid as exc:
         return Check(valid=False, problem=str(exc))
     check = Check(valid=True, payload=payload)
-    if check.kind != "deletion-certificate":
+    if check.kind == "tree-head":
+        return _head_check(check)
+    if check.kind not in LOGGED_KINDS:
         return check
     head = TreeHead.objects.using(vault_db()).order_by("-size").first()
     leaf_hash = merkle.leaf_hash(token.encode())
@@ -513,4 +545,19 @@ def proof_check(*, token: str) -> Check:
         leaf_hash, proof["leaf_index"], head.size, [bytes.fromhex(p) for p in proof["proof"]],
         bytes.fromhex(head.root_hash))
     check.leaf_index = proof["leaf_index"] if proof else None
+    return check
+
+
+def _head_check(check: Check) -> Check:
+    """A tree head we signed: does the log today still begin with exactly the tree it describes? (If not,
+    entries it covered were changed or removed: what a witness holding it would find.)"""
+    size, root = check.payload.get("size"), check.payload.get("root_hash")
+    check.log_size = log_size()
+    if not isinstance(size, int) or not isinstance(root, str) or size <= 0:
+        check.still_holds = False
+        return check
+    try:
+        check.still_holds = size <= check.log_size and Subtrees()(0, size).hex() == root
+    except LookupError:  # a stored subtree is missing
+        check.still_holds = False
     return check

@@ -201,3 +201,19 @@ def test_a_receipt_says_what_was_agreed_then_not_what_the_purpose_says_today(rec
     purpose_save(purpose=purpose, actor=Actor.system("t"), changed=["name", "required"])
     after = proof_verify(receipt_sign(ConsentRecord.objects.get(pk=receipt.pk)))
     assert after == before
+
+
+@pytest.mark.parametrize("given", ["--head", "--proof"])
+def test_the_offline_verifier_refuses_a_head_without_its_proof_and_says_so(tmp_path, client, certificate, given):
+    """Given only one of the two, it used to check the signature and say nothing about the log."""
+    transparency.tree_head_publish()
+    (tmp_path / "cert.jws").write_text(certificate.signed)
+    (tmp_path / "keys.json").write_text(client.get("/.well-known/privacy-proofs/keys.json").content.decode())
+    (tmp_path / "other.json").write_text(json.dumps(client.get("/transparency/heads/latest").json()))
+    run = subprocess.run([sys.executable, "-m", "privacy_portal_verify", str(tmp_path / "cert.jws"), "--keys",
+                          str(tmp_path / "keys.json"), given, str(tmp_path / "other.json")], cwd=ROOT,
+                         capture_output=True, text=True, env={"PATH": os.environ["PATH"]}, check=False)
+    missing = "--proof" if given == "--head" else "--head"
+    assert run.returncode == 2 and run.stdout == ""  # nothing said valid
+    assert f"error: {given} needs {missing}: to check that the proof is in the public log" in run.stderr
+    assert "nothing was checked" in run.stderr
