@@ -30,8 +30,10 @@ test: install
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Started again whenever it exits with an error or is killed (a clean stop, Ctrl-C, ends it).
 worker: install
-	$(PY) -m celery -A privacy_portal worker --loglevel=INFO --concurrency=2
+	until $(PY) -m celery -A privacy_portal worker --loglevel=INFO --concurrency=2; do \
+		echo "worker exited ($$?); starting it again in 2 s" >&2; sleep 2; done
 
 # Run exactly one beat process per deployment.
 beat: install

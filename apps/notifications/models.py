@@ -47,6 +47,10 @@ class Notification(models.Model):
     # The worker process that claimed it (apps.core.liveness.process_id): once that process is
     # gone, the sweep hands the row back without waiting for the timeout. Empty: unknown.
     claimed_by = models.CharField(max_length=100, blank=True)
+    # When the provider accepted it (its answer, written at once, row by row, before the row says SENT
+    # with its audit event): a row left SENDING with this set was sent and is never sent again, whatever
+    # happened to the worker or the broker since.
+    accepted_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     recipient = EncryptedCharField(max_length=254)
     context = EncryptedJSONField(default=dict, blank=True)

@@ -4,16 +4,20 @@ A send is claimed with a conditional UPDATE, so two deliveries of the same task 
 sweep, a redelivered message) never send twice while the first is in flight, and a SENT row is
 never sent again.
 
-The window between "the provider accepted it" and "the row says SENT" is kept small and honest:
-the acceptance is noted in Redis the moment the provider answers (a fact that outlives the
-worker and does not need the database), then written to the row, retried for a few seconds if
-the database does not answer. A row left SENDING is looked at by the sweep once its claiming
-process is known to be gone (its heartbeat stopped, apps.core.liveness), or after
-SENDING_TIMEOUT when that cannot be known:
-- the acceptance was noted: the row is marked SENT, nothing is sent again;
+The window between "the provider accepted it" and "the row says SENT" is kept small and durable:
+the moment the provider answers, its acceptance is noted in Redis (best effort: it covers the
+moment a locked or restarting database takes) and written to the row in PostgreSQL (`accepted_at`
+and the provider's id, one statement, retried for a few seconds if the database does not answer),
+before the next message of a batch is sent and before the broker's message is acknowledged. The
+row says SENT, with its audit event, together with the rest of its batch (a single message: at
+once). If the database stays away, the batch stops sending. So neither a dead worker nor a broker
+restarted empty can make us forget a message the provider took. A row
+left SENDING is looked at by the sweep once its claiming process is known to be gone (its
+heartbeat stopped, apps.core.liveness), or after SENDING_TIMEOUT when that cannot be known:
+- the acceptance was written (or noted): the row is marked SENT, nothing is sent again;
 - it was not: the message is sent again, once per lost claim. For email the Message-ID is
   derived from the row, so a receiving server can drop the duplicate in the one case left (the
-  worker died after the server stored the message and before it read the server's reply).
+  worker died after the server stored the message and before its acceptance was written).
 Africa's Talking offers no query of an outbound message's status by our reference (delivery
 reports are pushed to a callback), so an SMS is handled like an email without a Message-ID.
 """
@@ -290,13 +294,14 @@ def notification_send(*, notification_id: uuid.UUID) -> bool:
         error = exc  # the name `exc` is cleared when the except block ends
         _retrying(lambda: _record_failure(notification, error), what="failure", notification_id=notification_id)
         return False
-    # Accepted. Note it first, where neither this process's death nor the database can lose it.
+    # Accepted: noted in Redis at once (for the moment a locked or restarting database takes), then SENT in
+    # the database, durably, before the broker's message is acknowledged.
     provider_message_id = str(provider_message_id or "")[:255]
     liveness.fact_set(_acceptance_key(notification.pk), provider_message_id or "-", ttl=ACCEPTANCE_TTL)
     try:
         _retrying(lambda: _mark_sent(notification, provider_message_id=provider_message_id), what="sent",
                   notification_id=notification_id)
-    except DatabaseError:  # the acceptance note lets the sweep record it later, without sending again
+    except DatabaseError:  # the note in Redis lets the sweep record it later, without sending again
         return True
     logger.info("notification sent id=%s channel=%s attempts=%s", notification.pk, notification.channel,
                 notification.attempts)
@@ -309,15 +314,15 @@ class BatchSent:
     retries: list[tuple[uuid.UUID, int]]  # (notification id, seconds): transient failures to try again
 
 
-# Accepted messages recorded as SENT together: a batch's in one statement (until then each acceptance is
-# noted in Redis, where the sweep finds it if the worker dies first).
+# Accepted messages recorded as SENT together: a batch's in one statement, with their audit events (until then
+# each row's accepted_at says the provider took it, where the sweep finds it if the worker dies first).
 MARK_EVERY = SEND_BATCH
 
 
 def notifications_send(*, notification_ids: list[uuid.UUID]) -> BatchSent:
     """Send a batch: claim its PENDING rows in one conditional UPDATE, send them one after the other over
     one SMTP connection, and record them as SENT together (one statement). Each row keeps the promises of
-    notification_send: the acceptance is noted in Redis the moment the provider answers, a failure is
+    notification_send: the acceptance is written to its row the moment the provider answers, a failure is
     classified per row (transient ones are returned, to be tried again with backoff), and a row another
     worker holds, or that is sent, failed or erased, is left alone."""
     claim = {"claimed_at": timezone.now(), "claimed_by": liveness.process_id()}
@@ -347,7 +352,7 @@ def notifications_send(*, notification_ids: list[uuid.UUID]) -> BatchSent:
     accepted: list[tuple[Notification, str]] = []
     retries, sent = [], 0
     try:
-        for notification in rows:
+        for position, notification in enumerate(rows):
             try:
                 provider_message_id = str(_deliver(notification, connection=smtp, renderer=renderer) or "")[:255]
             except Exception as exc:  # classified below; its message (which may quote the address) is never kept
@@ -361,8 +366,11 @@ def notifications_send(*, notification_ids: list[uuid.UUID]) -> BatchSent:
                     smtp.close()  # the connection may be what failed: the next email gets a fresh one
                     smtp = _smtp_open()
                 continue
-            liveness.fact_set(_acceptance_key(notification.pk), provider_message_id or "-", ttl=ACCEPTANCE_TTL)
             accepted.append((notification, provider_message_id))
+            if not _note_accepted(notification, provider_message_id):
+                # The database is away: send nothing more whose acceptance could not be written.
+                _release_unsent([n.pk for n in rows[position + 1:]], claim=claim)
+                break
             if len(accepted) >= MARK_EVERY:
                 sent += _mark_many_sent(accepted)
                 accepted = []
@@ -383,6 +391,29 @@ def _smtp_open() -> Any:
         logger.warning("smtp connection for a batch failed (%s)", type(exc).__name__)
         return None
     return smtp
+
+
+def _note_accepted(notification: Notification, provider_message_id: str) -> bool:
+    """Note the provider's acceptance in Redis (at once, best effort), then write it to the row (one statement,
+    its own transaction) before the next message is sent. Returns False if the database did not take it within
+    a few seconds (then only the note in Redis remembers it)."""
+    liveness.fact_set(_acceptance_key(notification.pk), provider_message_id or "-", ttl=ACCEPTANCE_TTL)
+    try:
+        _retrying(lambda: Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING)
+                  .update(accepted_at=timezone.now(), provider_message_id=provider_message_id),
+                  what="accepted", notification_id=notification.pk)
+    except DatabaseError:
+        return False
+    return True
+
+
+def _release_unsent(notification_ids: list[uuid.UUID], *, claim: dict) -> None:
+    """Rows of a batch that stopped early (the database went away) and were never tried go back to PENDING
+    for the re-drive; if that fails too, the claim's timeout frees them."""
+    if notification_ids:
+        with contextlib.suppress(DatabaseError):
+            Notification.objects.filter(pk__in=notification_ids, status=Notification.Status.SENDING,
+                                        **claim).update(status=Notification.Status.PENDING)
 
 
 def _mark_many_sent(accepted: list[tuple[Notification, str]]) -> int:
@@ -489,48 +520,72 @@ def _record_failure(notification: Notification, exc: Exception) -> None:
 # --- the sweep and erasure --------------------------------------------------------------------------
 def _sends_lost(*, now: datetime, limit: int) -> list[uuid.UUID]:
     """SENDING rows whose claim is lost: claimed more than SENDING_TIMEOUT ago, or whose claiming
-    process is known to be gone. Those the provider had accepted are marked SENT here (nothing
-    is sent again); the ids of the others are returned, to be sent again."""
+    process is known to be gone. Those the provider had accepted (accepted_at on the row, or a note
+    in Redis written while the database was away) are marked SENT here (nothing is sent again); the
+    ids of the others are returned, to be sent again."""
     stuck_cutoff = now - SENDING_TIMEOUT
     # The grace also covers a claim by a process that does not beat (a web process running jobs
     # in-process with no broker): its send is long over by then.
     grace = timedelta(seconds=settings.NOTIFICATION_DEAD_CLAIM_GRACE)
     claims = list(
         Notification.objects.filter(status=Notification.Status.SENDING, claimed_at__lt=now - grace)
-        .order_by("claimed_at").values_list("pk", "claimed_by", "claimed_at")[:limit]
+        .order_by("claimed_at").values_list("pk", "claimed_by", "claimed_at", "accepted_at",
+                                            "provider_message_id")[:limit]
     )
-    alive = liveness.processes_alive({by for _, by, _ in claims if by})
+    alive = liveness.processes_alive({by for _, by, _, _, _ in claims if by})
     lost = []
-    for notification_id, claimed_by, claimed_at in claims:
+    for notification_id, claimed_by, claimed_at, accepted_at, provider_message_id in claims:
         gone = claimed_at < stuck_cutoff or (alive is not None and claimed_by and claimed_by not in alive)
-        accepted = liveness.fact_get(_acceptance_key(notification_id))
-        if accepted is not None:  # sent; only the record of it is missing
+        noted = None if accepted_at is not None else liveness.fact_get(_acceptance_key(notification_id))
+        if accepted_at is not None or noted is not None:  # sent; only the record of it is missing
             notification = Notification.objects.filter(pk=notification_id).first()
-            if notification and _mark_sent(notification, provider_message_id="" if accepted == "-" else accepted,
-                                           by_sweep=True):
+            provider_id = provider_message_id if noted is None else ("" if noted == "-" else noted)
+            if notification and _mark_sent(notification, provider_message_id=provider_id, by_sweep=True):
                 logger.info("notification recorded as sent by the sweep id=%s", notification_id)
         elif gone:
             lost.append((notification_id, claimed_at))
     handed_back = []
     for notification_id, claimed_at in lost:
         if Notification.objects.filter(pk=notification_id, status=Notification.Status.SENDING,
-                                       claimed_at=claimed_at).update(status=Notification.Status.PENDING):
+                                       claimed_at=claimed_at, accepted_at__isnull=True
+                                       ).update(status=Notification.Status.PENDING):
             logger.info("notification claim lost id=%s; sending again", notification_id)
             handed_back.append(notification_id)
     return handed_back
 
 
-def notifications_redrive(*, older_than: timedelta = timedelta(minutes=1), limit: int = 1000) -> int:
+# One re-drive catches up in one pass: batches of REDRIVE_BATCH rows until none is left, for at most
+# REDRIVE_SECONDS (shorter than beat's interval, so two passes never overlap for long).
+REDRIVE_BATCH = 1000
+REDRIVE_SECONDS = 20.0
+
+
+def notifications_redrive(*, older_than: timedelta = timedelta(minutes=1), limit: int = REDRIVE_BATCH,
+                          time_limit: float = REDRIVE_SECONDS) -> int:
     """Re-queue PENDING rows queued longer ago than older_than (broker down, task lost) and hand
     back SENDING rows whose claim is lost (see _sends_lost). Beat runs this every 30 seconds.
 
-    At most `limit` rows, oldest first, per run, so a large backlog is not published twice over.
-    """
+    `limit` rows at a time, oldest first, until none is left or `time_limit` seconds have passed (a
+    backlog of thousands after a broker restart is published in one run, not 1,000 rows per run)."""
+    deadline = time.monotonic() + time_limit
+    _erasures_release_stale()
+    count = 0
+    while True:
+        published, selected = _redrive_batch(older_than=older_than, limit=limit)
+        count += published
+        if selected < limit or time.monotonic() >= deadline:
+            break
+    if count:
+        logger.info("notifications re-queued count=%s", count)
+    return count
+
+
+def _redrive_batch(*, older_than: timedelta, limit: int) -> tuple[int, int]:
+    """One batch of the re-drive: returns (rows published, rows looked at)."""
     now = timezone.now()
     handed_back = _sends_lost(now=now, limit=limit)
-    _erasures_release_stale()
     cutoff = now - older_than
-    stale = (
+    stale = list(
         Notification.objects.filter(
             Q(status=Notification.Status.PENDING, queued_at__lt=cutoff)
             | Q(status=Notification.Status.PENDING, queued_at__isnull=True)
@@ -540,7 +595,6 @@ def notifications_redrive(*, older_than: timedelta = timedelta(minutes=1), limit
         .values_list("pk", flat=True)[:limit]
     )
     count = 0
-    stale = list(stale)
     for start in range(0, len(stale), SEND_BATCH):
         with transaction.atomic():
             ids = list(Notification.objects.select_for_update(skip_locked=True)
@@ -549,9 +603,7 @@ def notifications_redrive(*, older_than: timedelta = timedelta(minutes=1), limit
             Notification.objects.filter(pk__in=ids).update(queued_at=timezone.now())
             _publish_sends(ids)
             count += len(ids)
-    if count:
-        logger.info("notifications re-queued count=%s", count)
-    return count
+    return count, len(stale)
 
 
 def _erasures_release_stale() -> int:

@@ -44,8 +44,10 @@ def _stack(*, redis: RedisServer, smtp_port: int, media: Path, log_dir: Path, **
     if connection.vendor != "postgresql":
         _missing("PostgreSQL (DATABASE_URL=postgres://…): the parts share the test database")
     media.mkdir(parents=True, exist_ok=True)
+    # Production's claim grace (NOTIFICATION_DEAD_CLAIM_GRACE, 30 s) and heartbeats (15 s): the sweep takes the
+    # branch it takes in production.
     env = parts_env(database_url=_test_database_url(), redis_url=redis.url(11), smtp_port=smtp_port,
-                    media_root=str(media), NOTIFICATION_DEAD_CLAIM_GRACE="3", **extra)
+                    media_root=str(media), **extra)
     log_dir.mkdir(parents=True, exist_ok=True)
     return Stack(redis=redis, site=Site(env, log_dir / "fault-site.log"),
                  worker=Worker(env, log_dir / "fault-worker.log"), env=env, media=media)

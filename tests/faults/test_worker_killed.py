@@ -11,6 +11,8 @@ import pytest
 
 from apps.notifications.models import Notification
 from tests.conftest import _test_database_url, wait_for
+from tests.factories import SubjectFactory
+from tests.notifications.fakes import queue_without_sending
 
 from .harness import Visitor
 
@@ -86,3 +88,37 @@ def test_a_worker_killed_before_the_server_accepted_the_message_is_sent_again_wi
     time.sleep(3)
     assert Counter(m["X-Envelope-To"] for m in mailbox) == {"enquirer@example.org": 1}
     assert mailbox[0]["Message-ID"] == f"<{notification.pk}@example.org>"
+
+
+def test_a_worker_killed_mid_batch_and_a_broker_restarted_empty_send_each_message_once(
+        fault_stack, mailbox, smtp_server):
+    """The acceptances of the batch's first messages live in PostgreSQL: Redis restarted empty (its notes and
+    the queue gone) makes nobody send them again; the message the worker died on is sent once, after."""
+    collector = smtp_server[0]
+    worker = fault_stack.worker
+    subject = SubjectFactory()
+    rows = [queue_without_sending(subject=subject, channel="email", template="new_link",
+                                  recipient=f"otieno{i}@example.org", context={"link": "https://portal.example.org/me/x/"})
+            for i in range(8)]
+
+    def kill_on_the_fifth(message) -> str | None:
+        if len(collector.messages) < 4:
+            return None
+        collector.before_accept = None
+        worker.kill()  # dies mid-DATA of the fifth: the server never accepted it
+        return "451 4.3.0 Try again later"
+
+    collector.before_accept = kill_on_the_fifth
+    fault_stack.manage("shell", "-c", "from apps.notifications.tasks import notifications_send_task as t; "
+                       f"t.delay({[str(r.pk) for r in rows]!r})")
+    wait_for(lambda: not worker.running, timeout=30)
+    assert len(mailbox) == 4
+    assert Notification.objects.filter(status="sending").count() == 8  # none recorded SENT yet
+
+    fault_stack.redis.stop()  # the notes in Redis, the queue and every heartbeat are gone
+    fault_stack.redis.start()
+    worker.start()
+    _sweep_until(fault_stack, lambda: Notification.objects.filter(status="sent").count() == 8, timeout=120)
+    time.sleep(3)  # a second send would arrive now
+    received = Counter(m["Message-ID"] for m in mailbox)
+    assert received == {f"<{r.pk}@example.org>": 1 for r in rows}
