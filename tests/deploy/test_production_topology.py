@@ -1,11 +1,16 @@
 """The applicant's journey through the production topology of deploy/: nginx terminating TLS (a
 certificate made for this test) → gunicorn with deploy/gunicorn.conf.py (DEBUG=0, BEHIND_PROXY=1) →
 a Celery worker and beat, on PostgreSQL and Redis; Chromium applies, follows the emailed link over
-https, steps up and deletes. Then every log file is read: no token, no code, no value of the person."""
+https, steps up and deletes. Then every log file is read: no token, no code, no value of the person.
+
+And a witness (privacy_portal_verify.witness, its own process, no Django) follows the same site's public log
+over https while a client company's erasures grow it, and stops saying why when the log is rolled back with
+SQL."""
 
 import datetime
 import http.client
 import ipaddress
+import json
 import os
 import re
 import signal
@@ -17,17 +22,23 @@ import uuid
 from pathlib import Path
 
 import pytest
+import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import connections, transaction
 
 from apps.subjects.models import DataSubject
-from apps.vault.models import DeletionCertificate
+from apps.vault.models import DeletionCertificate, LogLeaf, TreeHead
+from apps.vault.routers import vault_db
+from apps.vault.transparency import APPEND_LOCK
+from privacy_portal_verify import witness
+from tests.api.helpers import candidate_body, make_token, make_vacancy
 from tests.conftest import ROOT, _free_port, _missing, _test_database_url, wait_for
-from tests.factories import PDF_BYTES
+from tests.factories import PDF_BYTES, ControllerFactory
 
 pytestmark = pytest.mark.real_services
 NGINX = "/usr/sbin/nginx"
@@ -149,7 +160,7 @@ def production(transactional_db, smtp_server, tmp_path):
         CELERY_QUEUE=f"topology-{uuid.uuid4().hex[:8]}",  # this test's jobs reach this test's worker only
         GUNICORN_BIND=f"127.0.0.1:{ports['gunicorn']}", GUNICORN_WORKERS="2",
         GUNICORN_ACCESS_LOG=str(logs / "gunicorn.access.log"), GUNICORN_ERROR_LOG=str(logs / "gunicorn.error.log"),
-        BEAT_REDRIVE_SECONDS="1", PYTHONUNBUFFERED="1",
+        BEAT_REDRIVE_SECONDS="1", TRANSPARENCY_HEAD_SECONDS="1", PYTHONUNBUFFERED="1",
     )
     if "vault" in settings.DATABASES:
         env["VAULT_DATABASE_URL"] = _test_database_url("vault")
@@ -171,7 +182,7 @@ def production(transactional_db, smtp_server, tmp_path):
                         logs / "nginx.output.log")
         for port in ports.values():
             _wait_port(port)
-        yield {"url": site_url, "ports": ports, "logs": logs}
+        yield {"url": site_url, "ports": ports, "logs": logs, "cert": cert}
     finally:
         processes.stop_all()
 
@@ -265,3 +276,80 @@ def test_an_applicant_through_nginx_tls_gunicorn_worker_and_beat(production, mai
     for name, text in texts.items():
         for value in secrets_and_values:
             assert value not in text, f"{value!r} found in {name}"
+
+
+def _roll_back_to(size: int) -> None:
+    """What an operator with the database's superuser could do to make erasures unhappen: delete every leaf
+    from `size` on with its certificates and audit anchors, the subtrees they completed and the heads that
+    covered them, in one transaction (past the append-only triggers), holding the appenders' lock."""
+    db = vault_db()
+    with transaction.atomic(using=db), connections[db].cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute('DELETE FROM vault_deletioncertificate WHERE id IN (SELECT certificate_id FROM vault_logleaf '
+                       'WHERE "index" >= %s)', [size])
+        cursor.execute('DELETE FROM vault_anchorentry WHERE anchor_id IN (SELECT anchor_id FROM vault_logleaf '
+                       'WHERE "index" >= %s)', [size])
+        cursor.execute('DELETE FROM vault_logleaf WHERE "index" >= %s', [size])
+        cursor.execute('DELETE FROM vault_lognode WHERE ("index" + 1) << level::int > %s', [size])
+        cursor.execute("DELETE FROM vault_treehead WHERE size > %s", [size])
+
+
+def test_a_witness_follows_the_production_site_through_erasures_and_catches_a_rollback_made_with_sql(
+        production, tmp_path):
+    url, logs = production["url"], production["logs"]
+    controller = ControllerFactory(name="Safari Telecom Ltd")
+    vacancy = make_vacancy(controller)
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {make_token(controller)}"
+    api.trust_env = False  # REQUESTS_CA_BUNDLE would replace the certificate this site's clients trust
+    api.verify = str(production["cert"])
+
+    # Someone off-site runs the witness every half second against the public site, trusting its TLS certificate.
+    heads = tmp_path / "witness-heads.jsonl"
+    with open(logs / "witness.out", "wb") as out, open(logs / "witness.err", "wb") as err:
+        follower = subprocess.Popen(
+            [sys.executable, "-m", "privacy_portal_verify.witness", url, "--heads", str(heads), "--every", "0.5",
+             "--timeout", "10"], cwd=ROOT, stdout=out, stderr=err, start_new_session=True,
+            env={"PATH": os.environ["PATH"], "SSL_CERT_FILE": str(production["cert"]), "PYTHONUNBUFFERED": "1"})
+    try:
+        seen = []
+        for step, people in enumerate([2, 1, 3]):
+            jobs = []
+            for n in range(people):
+                body = candidate_body(vacancy, n=step * 10 + n)
+                handed = api.post(f"{url}/api/v1/candidates", json=body, timeout=30)
+                assert handed.status_code == 201, handed.text
+                completed = api.post(f"{url}/api/v1/engagements/{handed.json()['engagement']['id']}/complete",
+                                     timeout=30)
+                assert completed.status_code == 202, completed.text
+                jobs += completed.json()["erasure_jobs"]
+            for job in jobs:  # the worker erases; each certificate is signed and appended to the log
+                wait_for(lambda job=job: api.get(f"{url}/api/v1/erasures/{job}", timeout=30).json()["state"] == "done",
+                         timeout=60, interval=0.5)
+            size = LogLeaf.objects.using(vault_db()).count()  # certificates, and any audit anchor beat logged
+            # Beat publishes a head of the grown log within a second; the witness checks it and keeps it.
+            wait_for(lambda size=size: heads.exists() and any(
+                json.loads(line)["size"] >= size for line in heads.read_text().splitlines()), timeout=60)
+            seen = [json.loads(line)["size"] for line in heads.read_text().splitlines()]
+            assert follower.poll() is None, (logs / "witness.err").read_text()
+        assert len(seen) >= 3 and seen == sorted(seen)
+        assert "is signed and consistent with every head seen" in (logs / "witness.out").read_text()
+
+        # The operator makes the last two steps' erasures unhappen: back to the first head the witness saw.
+        first = seen[0]
+        _roll_back_to(first)
+        assert TreeHead.objects.using(vault_db()).order_by("-size").first().size == first
+        follower.wait(timeout=60)
+    finally:
+        if follower.poll() is None:
+            os.killpg(follower.pid, signal.SIGTERM)
+            follower.wait(timeout=30)
+    said = (logs / "witness.err").read_text()
+    assert follower.returncode == witness.TAMPERED, said
+    assert (f"TAMPERED: rollback: the log has {first} leaves, but a head of size {seen[1]} was seen before"
+            in said), said
+    # The operator's own check, given the witness's file, says the same.
+    with pytest.raises(CommandError, match="does not verify"):
+        call_command("verify_transparency_log", witness=[heads], stdout=open(os.devnull, "w"),
+                     stderr=open(os.devnull, "w"))
