@@ -1,5 +1,6 @@
 """Around every call under /api/v1/: the body limit (413) and media type (415) before anything is parsed, an
-error body of the API's one shape for Django's own answers (404, 405), and the audit event of the call."""
+error body of the API's one shape for Django's own answers (404, 405), the audit event of the call, and the
+failed sign-in limit per address (refused calls counted, the lock audited once)."""
 
 import json
 import logging
@@ -8,10 +9,10 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
-from django_ratelimit.core import get_usage, is_ratelimited
+from django_ratelimit.core import get_usage
 
 from .errors import CODE_FOR_STATUS, error_response
-from .services import api_call_record
+from .services import api_address_lock_record, api_call_record
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,7 @@ class ApiMiddleware:
             return error_response(request, 429, "rate_limited", Retry_After=str(wait))
         response = self._refused(request) or self.get_response(request)
         if response.status_code == 401:  # guessing tokens from one address: it is refused for a while
-            is_ratelimited(request, group="api-unauthenticated", key="ip", rate=settings.API_FAILED_AUTH_RATE,
-                           increment=True)
+            self._failure_count(request)
         if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
             replaced = error_response(request, response.status_code,
                                       CODE_FOR_STATUS.get(response.status_code, "bad_request"))
@@ -50,6 +50,17 @@ class ApiMiddleware:
         except DatabaseError as exc:  # the answer stands; the database is down or refused the write
             logger.error("API call not audited: %s", type(exc).__name__)
         return response
+
+    @staticmethod
+    def _failure_count(request: HttpRequest) -> None:
+        """Count a refused token from this address; the failure that reaches the limit locks it, audited once."""
+        usage = get_usage(request, group="api-unauthenticated", key="ip", rate=settings.API_FAILED_AUTH_RATE,
+                          increment=True)
+        if usage and usage["limit"] and usage["count"] == usage["limit"]:  # one call sees it (a cache counter)
+            try:
+                api_address_lock_record(rate=settings.API_FAILED_AUTH_RATE, seconds=max(1, usage["time_left"]))
+            except DatabaseError as exc:  # the refusal stands
+                logger.error("API lock-out not audited: %s", type(exc).__name__)
 
     @staticmethod
     def _locked_out_for(request: HttpRequest) -> int:

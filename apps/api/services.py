@@ -128,6 +128,14 @@ def api_call_record(*, token: ApiToken | None, endpoint: str, status: int, code:
                      detail=detail)
 
 
+def api_address_lock_record(*, rate: str, seconds: int) -> None:
+    """An address has just reached the failed sign-in limit (API_FAILED_AUTH_RATE): audited once per lock.
+    The calls it then makes are refused and only counted; the address itself is never written down."""
+    with transaction.atomic():
+        audit_record(actor=Actor.system("api"), verb=Verb.API_ADDRESS_LOCKED, target="",
+                     detail={"rate": rate, "seconds": seconds})
+
+
 UNAUTHENTICATED_WINDOW = 60  # seconds: one log line at most per window
 
 

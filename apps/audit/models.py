@@ -102,6 +102,9 @@ class Verb(models.TextChoices):
     API_TOKEN_CREATED = "api_token.created"  # noqa: S105 (a verb, not a secret)
     API_TOKEN_REVOKED = "api_token.revoked"  # noqa: S105 (a verb, not a secret)
     API_CALLED = "api.called"
+    # an address reached the failed sign-in limit: once per lock, never the address (apps.api, apps.staff)
+    API_ADDRESS_LOCKED = "api.address_locked"
+    STAFF_SIGN_IN_LOCKED = "staff.sign_in_locked"
     # the log's own shape (apps.audit.services): each chain starts with one, written when its head is created
     AUDIT_GENESIS = "audit.genesis"
 

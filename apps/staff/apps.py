@@ -10,9 +10,13 @@ class StaffConfig(AppConfig):
     default = True
 
     def ready(self) -> None:
+        from axes.signals import user_locked_out
+
         from .holdings import HOLDINGS  # it needs the models, which are loaded only now
+        from .receivers import sign_in_locked  # its service needs the models too
 
         datamap.register(*HOLDINGS)
+        user_locked_out.connect(sign_in_locked, dispatch_uid="staff-sign-in-locked")
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

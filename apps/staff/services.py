@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone, translation
@@ -33,6 +34,17 @@ BACKUP_CODES = 10
 
 
 # --- second factor ----------------------------------------------------------------------------------
+@transaction.atomic
+def sign_in_lock_record(*, username: str, failures: int) -> None:
+    """Staff sign-in was locked out after AXES_FAILURE_LIMIT wrong passwords or codes from one address:
+    audited once per lock, naming the account by its id when one has that username; never the name typed
+    (it may be anything, a password even) nor the address."""
+    user = get_user_model().objects.filter(username=username).only("pk").first() if username else None
+    audit_record(actor=Actor.system("sign-in"), verb=Verb.STAFF_SIGN_IN_LOCKED, target=str(user.pk) if user else "",
+                 detail={"failures": failures, "account": "known" if user else "unknown",
+                         "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)})
+
+
 @transaction.atomic
 def two_factor_start(*, user) -> TOTPDevice:
     """A fresh, unconfirmed authenticator for a staff member who has none (replaces an unfinished one)."""

@@ -117,6 +117,9 @@ def test_refusals_to_a_locked_out_address_do_not_grow_the_audit_log(client, sett
     statuses = [bad.get("/vacancies").status_code for _ in range(6)]
     assert statuses == [401, 401, 429, 429, 429, 429]
     assert not AuditEvent.objects.filter(verb="api.called").exists()  # counted and logged, not audited
+    (locked,) = AuditEvent.objects.filter(verb="api.address_locked")  # the lock itself: once
+    assert locked.detail == {"rate": "2/m", "seconds": locked.detail["seconds"]} and locked.target == ""
+    assert "127.0.0.1" not in str(locked.detail)
 
 
 def test_bad_tokens_from_many_addresses_are_counted_and_logged_not_audited(client, caplog):

@@ -149,6 +149,22 @@ def test_one_address_trying_many_accounts_is_locked_out(client, enrolled, settin
     assert _sign_in(client, code=current_code(enrolled), ip="192.0.2.7").status_code == 302
 
 
+def test_a_lock_out_is_audited_once_per_lock_without_the_name_typed_or_the_address(client, enrolled, settings,
+                                                                                    recruiter):
+    for _ in range(settings.AXES_FAILURE_LIMIT + 4):  # the limit, then four more tries while locked
+        _sign_in(client, password="wrong password!", ip="203.0.113.50")
+    (locked,) = AuditEvent.objects.filter(verb="staff.sign_in_locked")
+    assert locked.target == str(recruiter.pk)
+    assert locked.detail == {"failures": settings.AXES_FAILURE_LIMIT, "account": "known", "minutes": 30}
+    for _ in range(settings.AXES_FAILURE_LIMIT):  # another address guessing names that are nobody's: its own lock
+        _sign_in(client, username="s3cret-typed-as-name", password="wrong password!", ip="203.0.113.51")
+    events = AuditEvent.objects.filter(verb="staff.sign_in_locked").order_by("at", "seq")
+    assert events.count() == 2
+    assert (events.last().target, events.last().detail["account"]) == ("", "unknown")
+    recorded = str(list(events.values("target", "detail", "actor_id")))
+    assert "s3cret" not in recorded and "203.0.113" not in recorded and "amina" not in recorded
+
+
 def test_guessing_codes_locks_the_account_too(client, enrolled, settings):
     wrong = f"{(int(current_code(enrolled)) + 7) % 1000000:06d}"
     for _ in range(settings.AXES_FAILURE_LIMIT):
