@@ -5,6 +5,7 @@ explained, in English and Swahili, and a head the log no longer matches is calle
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.db import transaction
 from playwright.sync_api import expect
 
@@ -15,6 +16,7 @@ from apps.consent.services import CollectionContext, consent_give
 from apps.vault import tasks, transparency
 from apps.vault.models import AnchorEntry
 from tests.factories import SubjectFactory
+from tests.test_accessibility import WCAG
 from tests.vault.test_log_cross_checks import _drop_newest_certificate
 from tests.vault.test_transparency import _erase
 
@@ -92,6 +94,8 @@ def test_a_swahili_reader_checks_a_tree_head_and_a_receipt_in_the_browser(page, 
     expect(page.get_by_role("heading", name="Kichwa halali cha kumbukumbu kilichotiwa sahihi")).to_be_visible()
     expect(page.locator("#verify-root")).to_have_text(head.root_hash)
     expect(page.locator("#verify-head-holds")).to_contain_text("bado inaanza na maingizo haya haya 2")
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()
     width = page.evaluate("document.documentElement.scrollWidth")
     page.set_viewport_size({"width": 320, "height": 640})
     assert page.evaluate("document.documentElement.scrollWidth") <= 320, width  # the root hash wraps
