@@ -1,12 +1,16 @@
-"""The deletion confirmation: one email to a person whose data we have just erased.
+"""The deletion notice: one message to a person whose data we have just erased, with their certificate.
 
-The address outlives the person's key by minutes, and nothing else: it is sealed under a key made for
-this one message, kept only in the shared cache with a time-to-live (ERASURE_NOTICE_HOURS), never in
-the database. The row goes when the message is sent, when it fails for good, or when it expires, and
-the key goes with it; past the time-to-live the key is gone from the cache even if no job ever runs,
-so a copy of the row in a backup is unreadable. The erasure never waits for the mail server: the
-message is prepared before it (while the address can still be read) and sent by a job after it.
-See docs/architecture.md, "The deletion confirmation".
+Whatever ended the service (the person's own request, staff completing it, the controller's API, a vacancy
+closing, an answered enquiry, the retention sweep), every erasure goes through
+apps.subjects.services.erasure._shred, which calls `erasure_notices_prepare` (registered in
+NotificationsConfig.ready) just before the people's keys are destroyed, and `erasure_notices_release` once
+their certificates are committed. The address outlives the person's key by minutes, and nothing else: it is
+sealed under a key made for this one message, kept only in the shared cache with a time-to-live
+(ERASURE_NOTICE_HOURS), never in the database. The row goes when the message is sent, when it fails for good,
+or when it expires, and the key goes with it; past the time-to-live the key is gone from the cache even if no
+job ever runs, so a copy of the row in a backup is unreadable. The erasure never waits for the mail server:
+the message is prepared before it (while the address can still be read) and sent by a job after it.
+See docs/architecture.md, "The deletion notice".
 """
 
 import logging
@@ -20,19 +24,22 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, UUIDField, When
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from apps.audit.services import Actor, Verb, audit_record
 from apps.core.jobs import enqueue_on_commit
 from apps.notifications import tasks
+from apps.subjects.models import PersonalRecord
 from apps.vault.crypto import open_sealed, seal
 from apps.vault.models import DeletionCertificate
 from apps.vault.routers import vault_db
+from apps.vault.services import KeyDestroyed, datakeys_prefetch, key_scope
 
 from . import services  # the module: it imports this one's task through tasks.py
-from .models import ErasureNotice
+from .backends import SmsMessage, get_sms_backend
+from .models import ErasureNotice, Notification
 from .rendering import render_message
 
 logger = logging.getLogger(__name__)
@@ -57,10 +64,21 @@ def _aad(notice_id: uuid.UUID) -> bytes:
     return f"notifications.ErasureNotice:{notice_id}".encode()
 
 
+def _accepted_name(notice_id: uuid.UUID) -> str:
+    return f"erasure-notice-accepted:{notice_id}"
+
+
+Notice = DeletionCertificate.Notice
+
+
 def erasure_notice_prepare(*, subject_id: uuid.UUID, recipient: str, language: str) -> ErasureNotice | None:
-    """Before an erasure: seal the address under a key of its own (kept in the cache only). None, and
-    nothing kept, if the address is not one we can send to or the key cannot be stored (the erasure
-    goes ahead without the message: it must never wait for, or fail on, this)."""
+    """Before an erasure the person asked for: seal the address under a key of its own (kept in the cache
+    only), in the language of the page they asked on. None, and nothing kept, if the address is not one we
+    can send to or the key cannot be stored (the erasure goes ahead without the message: it must never wait
+    for, or fail on, this). The person's one notice if it exists already."""
+    existing = ErasureNotice.objects.filter(subject_id=subject_id).first()
+    if existing is not None:
+        return existing
     try:
         validate_email(recipient)
         language = services._supported_language(language)
@@ -75,11 +93,101 @@ def erasure_notice_prepare(*, subject_id: uuid.UUID, recipient: str, language: s
         logger.warning("erasure notice not prepared: cache %s", type(exc).__name__)
         return None
     with transaction.atomic():
-        notice = ErasureNotice.objects.create(
+        ErasureNotice.objects.bulk_create([ErasureNotice(
             id=notice_id, subject_id=subject_id, language=language,
             sealed_recipient=seal(key, recipient.encode(), _aad(notice_id)),
-            expires_at=timezone.now() + timedelta(seconds=ttl))
-    return notice
+            expires_at=timezone.now() + timedelta(seconds=ttl))], ignore_conflicts=True)
+    return ErasureNotice.objects.filter(subject_id=subject_id).first()
+
+
+def _address(record: PersonalRecord) -> tuple[str, str] | None:
+    """(channel, address): the email if they gave one, else their mobile number; None if neither. Raises
+    KeyDestroyed if their key is already gone."""
+    email = record.email
+    if email:
+        try:
+            validate_email(email)
+            return ErasureNotice.Channel.EMAIL, email
+        except ValidationError:
+            pass
+    mobile = record.mobile
+    if mobile is not None and mobile.is_valid():
+        return ErasureNotice.Channel.SMS, mobile.as_e164
+    return None
+
+
+def _languages(subject_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The language of each person's latest message: the one they last used with us."""
+    languages: dict[uuid.UUID, str] = {}
+    for subject_id, language in (Notification.objects.filter(subject_id__in=subject_ids)
+                                 .order_by("subject_id", "-created_at").values_list("subject_id", "language")):
+        languages.setdefault(subject_id, language)
+    return languages
+
+
+def erasure_notices_prepare(subject_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Just before these people's keys are destroyed (apps.subjects erasure calls it, whatever ended their
+    service): seal each one's address for their notice under a key of its own, one cache round trip and one
+    insert for the batch. Returns how each is told ({subject id: DeletionCertificate.Notice}), for their
+    certificates: their existing notice's channel, or none if we hold no address, or undeliverable if we
+    held one and could not seal it (their key already gone, or the cache refused the keys)."""
+    told = dict(ErasureNotice.objects.filter(subject_id__in=subject_ids).values_list("subject_id", "channel"))
+    todo = [s for s in subject_ids if s not in told]
+    if not todo:
+        return told
+    ttl = int(settings.ERASURE_NOTICE_HOURS * 3600)
+    languages = _languages(todo)
+    notices: list[ErasureNotice] = []
+    keys: dict[str, bytes] = {}
+    outcome: dict[uuid.UUID, str] = {s: Notice.NONE for s in todo}
+    with key_scope():
+        datakeys_prefetch(subject_ids=todo)
+        for record in PersonalRecord.objects.filter(subject_id__in=todo):
+            try:
+                address = _address(record)
+            except KeyDestroyed:  # a run that died after destroying the key: nothing can be read now
+                outcome[record.subject_id] = Notice.UNDELIVERABLE
+                continue
+            if address is None:
+                continue
+            channel, recipient = address
+            notice_id = uuid.uuid4()
+            keys[_key_name(notice_id)] = key = os.urandom(32)
+            notices.append(ErasureNotice(
+                id=notice_id, subject_id=record.subject_id, channel=channel,
+                language=languages.get(record.subject_id, settings.LANGUAGE_CODE),
+                sealed_recipient=seal(key, recipient.encode(), _aad(notice_id)),
+                expires_at=timezone.now() + timedelta(seconds=ttl)))
+    if not notices:
+        return {**outcome, **told}
+    try:
+        failed = cache.set_many(keys, timeout=ttl)
+    except Exception as exc:  # Redis down: a key in this process's memory could not reach the worker that sends
+        logger.warning("erasure notices not prepared: cache %s", type(exc).__name__)
+        failed = list(keys)
+    sealed = [n for n in notices if _key_name(n.pk) not in failed]
+    with transaction.atomic():
+        ErasureNotice.objects.bulk_create(sealed, ignore_conflicts=True)  # a concurrent run's notice stays
+    outcome.update({n.subject_id: Notice.UNDELIVERABLE for n in notices if _key_name(n.pk) in failed})
+    outcome.update({n.subject_id: n.channel for n in sealed})
+    return {**outcome, **told}
+
+
+def erasure_notices_release(certificates: list[DeletionCertificate]) -> int:
+    """Once the erasure has committed: the notices of these certificates' people are queued (one update for
+    the batch, then a job each). Returns how many."""
+    if not certificates:
+        return 0
+    by_subject = {c.subject_id: c.pk for c in certificates}
+    with transaction.atomic():
+        waiting = list(ErasureNotice.objects.select_for_update().filter(
+            subject_id__in=list(by_subject), state=ErasureNotice.State.WAITING).values_list("pk", flat=True))
+        ErasureNotice.objects.filter(pk__in=waiting).update(
+            state=ErasureNotice.State.PENDING, queued_at=timezone.now(),
+            certificate_id=Case(*[When(subject_id=s, then=c) for s, c in by_subject.items()], output_field=UUIDField()))
+        for notice_id in waiting:
+            enqueue_on_commit(tasks.erasure_notice_send_task, str(notice_id))
+    return len(waiting)
 
 
 @transaction.atomic
@@ -116,6 +224,9 @@ def erasure_notice_send(*, notice_id: uuid.UUID) -> bool:
     if not claimed:
         return False
     notice = ErasureNotice.objects.get(pk=notice_id)
+    if cache.get(_accepted_name(notice_id)):  # a worker died after the provider took it: never twice
+        _finish(notice, sent=True)
+        return False
     key = cache.get(_key_name(notice_id))
     if key is None:  # expired, or the cache lost it: the address cannot be read by anyone now
         _finish(notice, sent=False, error="KeyExpired")
@@ -134,6 +245,10 @@ def erasure_notice_send(*, notice_id: uuid.UUID) -> bool:
             state=ErasureNotice.State.PENDING, queued_at=timezone.now() + timedelta(seconds=countdown))
         logger.info("erasure notice retry id=%s error=%s attempts=%s", notice_id, error, notice.attempts)
         raise NoticeRetry(countdown) from None
+    try:
+        cache.set(_accepted_name(notice_id), 1, timeout=int(settings.ERASURE_NOTICE_HOURS * 3600))
+    except Exception:  # the row is deleted next; the mark only covers a death between the two
+        logger.info("erasure notice acceptance not noted id=%s", notice_id)
     _finish(notice, sent=True)
     return True
 
@@ -141,10 +256,16 @@ def erasure_notice_send(*, notice_id: uuid.UUID) -> bool:
 def _deliver(notice: ErasureNotice, *, recipient: str, certificate: DeletionCertificate) -> None:
     context = {
         "certificate_id": str(certificate.pk),
-        "completed_at": certificate.completed_at.isoformat(),
+        "reason": certificate.reason,
+        "completed_at": certificate.completed_at,
         "certificate_url": settings.SITE_URL + reverse("certificate-signed", args=[certificate.pk]),
-        "verify_url": settings.SITE_URL + reverse("verify"),
+        "verify_url": f"{settings.SITE_URL}{reverse('verify')}?certificate={certificate.pk}",
     }
+    if notice.channel == ErasureNotice.Channel.SMS:
+        with translation.override(notice.language):
+            _, text, _ = render_message(TEMPLATE, context, channel=ErasureNotice.Channel.SMS)
+        get_sms_backend().send(SmsMessage(to=recipient, text=text, reference=str(notice.pk)))
+        return
     with translation.override(notice.language):
         subject_line, text, html = render_message(TEMPLATE, context)
     email = EmailMultiAlternatives(
@@ -160,7 +281,8 @@ def _deliver(notice: ErasureNotice, *, recipient: str, certificate: DeletionCert
 def _finish(notice: ErasureNotice, *, sent: bool, error: str = "") -> None:
     with transaction.atomic():
         ErasureNotice.objects.filter(pk=notice.pk).delete()
-        detail = {"erasure_notice": str(notice.pk), "channel": "email", "template": TEMPLATE,
+        detail = {"erasure_notice": str(notice.pk), "channel": notice.channel, "template": TEMPLATE,
+                  "certificate": str(notice.certificate_id),
                   "attempts": notice.attempts, **({"error": error} if error else {})}
         audit_record(actor=SYSTEM, verb=Verb.NOTIFICATION_SENT if sent else Verb.NOTIFICATION_FAILED,
                      target=notice.subject_id, detail=detail)

@@ -20,9 +20,10 @@ HOLDINGS = [
             on_erasure=Delete(), retention=UntilErased(), export=_notifications, export_key="messages_sent"),
     # Not linked to a person (erasure must not delete it: it is the message saying the erasure is done).
     Holding(model="notifications.ErasureNotice", categories=(Category.NOTIFICATION, Category.CONTACT), person=None,
-            purposes=("telling a person that their data is deleted, with the deletion certificate",),
-            legal_basis="the person's request to delete their data",
-            recipients="our email server, to deliver the message",
+            purposes=("telling a person that their data is deleted, with the deletion certificate, whatever ended "
+                      "their service",),
+            legal_basis="our duty to tell people what we did with their data (the erasure the policy promises)",
+            recipients="our email server or SMS provider, to deliver the message",
             on_erasure=Keep("it is the message that confirms the erasure: the address in it is sealed under a key of "
                             "its own, kept only in the cache for at most ERASURE_NOTICE_HOURS, and the row goes as "
                             "soon as the message is sent, fails or expires"),

@@ -91,7 +91,8 @@ class Notification(models.Model):
 
 
 class ErasureNotice(models.Model):
-    """The one email that tells a person their data is deleted, with the certificate's id.
+    """The one message (email, or SMS where we hold only a number) that tells a person their data is deleted,
+    with the certificate, whatever ended their service.
 
     It must reach an address we are in the middle of forgetting, so it cannot be a Notification (sealed
     with the person's key, which erasure destroys, and deleted with them). Before the erasure starts the
@@ -106,10 +107,15 @@ class ErasureNotice(models.Model):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"  # only where we hold a mobile number and no email address
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     subject_id = models.UUIDField()  # pseudonymous, as on the certificate; to find the certificate when it exists
     certificate_id = models.UUIDField(null=True, blank=True)
     language = models.CharField(max_length=16, default="en")
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
     state = models.CharField(max_length=16, choices=State.choices, default=State.WAITING)
     attempts = models.PositiveIntegerField(default=0)
     sealed_recipient = models.BinaryField()
@@ -121,6 +127,9 @@ class ErasureNotice(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(state__in=["waiting", "pending", "sending"]),
                                    name="erasure_notice_state_valid"),
+            models.CheckConstraint(condition=Q(channel__in=["email", "sms"]), name="erasure_notice_channel_valid"),
+            # One notice per person: a retried or re-run erasure finds it rather than sealing a second one.
+            models.UniqueConstraint(fields=["subject_id"], name="erasure_notice_one_per_person"),
         ]
         indexes = [
             # erasure_notices_redrive: expired rows, and waiting/pending ones to move on

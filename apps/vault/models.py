@@ -60,6 +60,14 @@ class DeletionCertificate(AppendOnly):
         SUBJECT_REQUEST = "subject-request", _("Subject request")
         RETENTION = "retention", _("Retention period ended")
 
+    class Notice(models.TextChoices):
+        """How the person is told, decided before their key went (apps/notifications/erasure_notices.py)."""
+
+        EMAIL = "email", _("Told by email, with this certificate")
+        SMS = "sms", _("Told by SMS")
+        NONE = "none", _("No address to tell")
+        UNDELIVERABLE = "undeliverable", _("The notice could not be prepared before the key was destroyed")
+
     id = models.UUIDField(primary_key=True)
     subject_id = models.UUIDField(unique=True)
     reason = models.CharField(max_length=32, choices=Reason.choices)
@@ -68,6 +76,8 @@ class DeletionCertificate(AppendOnly):
     key_destroyed_at = models.DateTimeField()
     completed_at = models.DateTimeField()
     job_id = models.CharField(max_length=64, blank=True)
+    # How the person is told of it (Notice); empty on certificates written before notices for every ending.
+    notice = models.CharField(max_length=16, blank=True, default="")
     # The certificate signed with PROOF_SIGNING_KEYS (JWS), as the person receives it; its hash is in the
     # public transparency log.
     signed = models.TextField(blank=True)

@@ -8,6 +8,7 @@ between two heads, and check them offline with privacy_portal_verify.
 
 import json
 import logging
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,7 +39,8 @@ def certificate_payload(certificate: DeletionCertificate) -> dict:
             "subject_id": str(certificate.subject_id), "reason": certificate.reason,
             "categories": list(certificate.categories), "counts": dict(certificate.counts),
             "key_destroyed_at": certificate.key_destroyed_at.isoformat(),
-            "completed_at": certificate.completed_at.isoformat(), "issuer": _issuer()}
+            "completed_at": certificate.completed_at.isoformat(), "issuer": _issuer(),
+            **({"notice": certificate.notice} if certificate.notice else {})}
 
 
 def _issuer() -> dict:
@@ -263,7 +265,7 @@ def _mth_from(levels: list[list[bytes]]) -> merkle.Subtree:
 
 
 SIGNED_FIELDS = ["certificate_id", "subject_id", "reason", "categories", "counts", "key_destroyed_at",
-                 "completed_at"]
+                 "completed_at", "notice"]  # notice: absent from certificates signed before it existed
 
 
 def log_verify(*, witness: list[dict] | None = None) -> LogReport:
@@ -416,7 +418,7 @@ def _certificates_verify(db: str, leaf_of: dict, report: LogReport) -> None:
     """Every signed certificate is in the log under its own leaf and still says what was signed."""
     certificates = {pk: (signed, fields) for pk, signed, *fields in DeletionCertificate.objects.using(db)
                     .values_list("pk", "signed", "subject_id", "reason", "categories", "counts", "key_destroyed_at",
-                                 "completed_at").iterator()}
+                                 "completed_at", "notice").iterator()}
     for pk in leaf_of.keys() - certificates.keys():
         report.problems.append(f"certificate {pk} is in the log but no longer in the key store")
     for pk, (signed, fields) in certificates.items():
@@ -435,8 +437,9 @@ def _certificates_verify(db: str, leaf_of: dict, report: LogReport) -> None:
             report.problems.append(f"certificate {pk}: {exc}")
             continue
         stored = dict(zip(SIGNED_FIELDS, [str(pk), str(fields[0]), fields[1], list(fields[2]), dict(fields[3]),
-                                          fields[4].isoformat(), fields[5].isoformat()], strict=True))
-        if any(payload.get(name) != value for name, value in stored.items()):
+                                          fields[4].isoformat(), fields[5].isoformat(), fields[6]],
+                          strict=True))
+        if any(payload.get(name, "") != value for name, value in stored.items()):
             report.problems.append(f"certificate {pk} no longer says what was signed")
 
 
@@ -522,6 +525,17 @@ class Check:
         if not isinstance(names, dict):
             return ""
         return str(names.get(translation.get_language() or "") or names.get(settings.LANGUAGE_CODE) or "")
+
+
+def certificate_check(*, certificate_id: str) -> Check:
+    """/verify/?certificate=<id> (the link in a deletion notice): the certificate we hold under that id, checked
+    as if it had been pasted. Not valid if we hold none."""
+    try:
+        pk = uuid.UUID(certificate_id)
+    except ValueError:
+        return Check(valid=False, problem="not a certificate id")
+    signed = DeletionCertificate.objects.using(vault_db()).filter(pk=pk).values_list("signed", flat=True).first()
+    return proof_check(token=signed) if signed else Check(valid=False, problem="no such certificate")
 
 
 def proof_check(*, token: str) -> Check:

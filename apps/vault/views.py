@@ -114,5 +114,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     check = None
     if request.method == "POST" and form.is_valid():
         check = transparency.proof_check(token=form.cleaned_data["proof"])
+    elif request.method == "GET" and request.GET.get("certificate"):  # the link in a deletion notice
+        check = transparency.certificate_check(certificate_id=request.GET["certificate"][:64])
     status = 400 if request.method == "POST" and not form.is_valid() else 200
     return render(request, "vault/verify.html", {"form": form, "check": check}, status=status)

@@ -24,4 +24,4 @@ def test_the_docs_a_contributor_needs_are_here():
     for name in ["architecture.md", "style.md", "personal-data-map.md", "proofs.md"]:
         assert (ROOT / "docs" / name).exists()
     architecture = (ROOT / "docs" / "architecture.md").read_text()
-    assert "The deletion confirmation" in architecture and "crypto-shred" in architecture
+    assert "The deletion notice" in architecture and "crypto-shred" in architecture

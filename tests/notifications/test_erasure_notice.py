@@ -111,3 +111,80 @@ def test_through_the_worker_the_key_crosses_processes_only_through_redis(celery_
     wait_for(lambda: not ErasureNotice.objects.exists(), timeout=10)
     sent = AuditEvent.objects.filter(verb="notification.sent", detail__template="erasure_done").get()
     assert cache.get(f"erasure-notice-key:{sent.detail['erasure_notice']}") is None  # gone from Redis too
+
+
+# --- every ending, not only "delete everything" ------------------------------------------------------
+def _erase(subject, reason="service-complete"):
+    from apps.audit.services import Actor
+    from apps.subjects import services
+
+    services.erasures_request(subject_ids=[subject.pk], reason=reason, actor=Actor.system("test"))
+    return DeletionCertificate.objects.get(subject_id=subject.pk)
+
+
+def test_someone_we_hold_only_a_number_for_gets_a_short_sms_with_the_verify_link(sms_outbox, mailoutbox):
+    from apps.subjects.models import PersonalRecord
+    from tests.factories import SubjectFactory
+
+    subject = SubjectFactory()
+    record = PersonalRecord.objects.get(subject=subject)
+    record.email = ""
+    record.save(update_fields=["email"])
+    number = record.mobile.as_e164
+    certificate = _erase(subject)
+
+    assert certificate.notice == "sms" and mailoutbox == []
+    (sms,) = sms_outbox
+    assert sms.to == number and f"/verify/?certificate={certificate.pk}" in sms.text
+    assert len(sms.text) <= 160 * 2  # two segments at most
+    assert ErasureNotice.objects.count() == 0
+
+
+def test_a_cache_that_refuses_the_key_never_holds_the_erasure_and_the_certificate_says_so(mailoutbox,
+                                                                                         monkeypatch):
+    from tests.factories import SubjectFactory
+
+    subject = SubjectFactory()
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "set_many", refuse)
+    certificate = _erase(subject)
+    assert DataSubject.objects.get(pk=subject.pk).is_erased
+    assert certificate.notice == "undeliverable"
+    from apps.vault.transparency import proof_check
+    assert proof_check(token=certificate.signed).payload["notice"] == "undeliverable"
+    assert ErasureNotice.objects.count() == 0 and mailoutbox == []
+
+
+def test_a_rerun_erasure_seals_no_second_notice_and_a_resent_one_is_not_sent_twice(mailoutbox, monkeypatch):
+    from apps.notifications import erasure_notices, tasks
+    from tests.factories import SubjectFactory
+
+    subject = SubjectFactory()
+    assert erasure_notices.erasure_notices_prepare([subject.pk]) == {subject.pk: "email"}
+    assert erasure_notices.erasure_notices_prepare([subject.pk]) == {subject.pk: "email"}  # a retried run
+    assert ErasureNotice.objects.count() == 1
+    monkeypatch.setattr(tasks.erasure_notice_send_task, "delay", lambda *a: None)  # the broker is slow
+    certificate = _erase(subject)
+    notice = ErasureNotice.objects.get()
+    assert notice.state == ErasureNotice.State.PENDING and notice.certificate_id == certificate.pk
+    # The provider took it, then the worker died before the row went: the sweep hands it on again.
+    assert erasure_notices.erasure_notice_send(notice_id=notice.pk)
+    assert len(mailoutbox) == 1
+    ErasureNotice.objects.create(id=notice.pk, subject_id=subject.pk, certificate_id=certificate.pk,
+                                 state=ErasureNotice.State.PENDING, sealed_recipient=notice.sealed_recipient,
+                                 expires_at=notice.expires_at)
+    assert not erasure_notices.erasure_notice_send(notice_id=notice.pk)
+    assert len(mailoutbox) == 1 and ErasureNotice.objects.count() == 0
+
+
+def test_the_verify_link_checks_the_certificate_we_hold(client, mailoutbox):
+    from tests.factories import SubjectFactory
+
+    certificate = _erase(SubjectFactory())
+    page = client.get(f"/verify/?certificate={certificate.pk}").content.decode()
+    assert "Valid deletion certificate" in page and str(certificate.pk) in page
+    assert "Not valid" in client.get("/verify/?certificate=00000000-0000-0000-0000-000000000000").content.decode()
+    assert "Not valid" in client.get("/verify/?certificate=nonsense").content.decode()

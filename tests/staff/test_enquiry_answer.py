@@ -41,7 +41,9 @@ def test_a_recruiter_answers_an_enquiry_by_email(enquiry, django_user_model, sta
         response = client.post(f"/admin/enquiries/{enquiry.pk}/answer/",
                                {"body": "Yes: see our vacancies <b>page</b>."}, follow=True)
     assert "Your answer is on its way" in response.content.decode()
-    assert [m.to for m in mailoutbox] == [["jabali@example.org"]]
+    # The answer, then the notice that the data is deleted, with its certificate.
+    assert [m.to for m in mailoutbox] == [["jabali@example.org"], ["jabali@example.org"]]
+    assert mailoutbox[1].subject.endswith("is deleted")
     message = mailoutbox[0]
     assert "Yes: see our vacancies <b>page</b>." in message.body
     html = message.alternatives[0][0] if message.alternatives else ""
@@ -68,7 +70,7 @@ def test_the_erasure_waits_for_the_answer_to_go(enquiry, django_user_model, djan
     assert not DataSubject.objects.get(pk=enquiry.subject_id).is_erased
     with django_capture_on_commit_callbacks(execute=True):
         queued[0]()  # the answer is sent, which releases the erasure
-    assert [m.to for m in mailoutbox] == [["jabali@example.org"]]
+    assert [m.subject.endswith("is deleted") for m in mailoutbox] == [False, True]  # the answer, then the notice
     assert DataSubject.objects.get(pk=enquiry.subject_id).is_erased
 
 

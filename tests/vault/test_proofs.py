@@ -165,7 +165,8 @@ def test_the_offline_verifier_checks_signature_and_inclusion(tmp_path, client, c
 def test_a_certificate_names_no_personal_data(certificate):
     payload = proof_verify(certificate.signed)
     assert set(payload) == {"type", "certificate_id", "subject_id", "reason", "categories", "counts",
-                            "key_destroyed_at", "completed_at", "issuer"}
+                            "key_destroyed_at", "completed_at", "issuer", "notice"}
+    assert payload["notice"] in {"email", "sms", "none", "undeliverable"}  # how the person is told, not where
 
 
 def _segment(value) -> str:

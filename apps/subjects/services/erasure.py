@@ -203,6 +203,7 @@ def subjects_erase(*, jobs: list[tuple[uuid.UUID, uuid.UUID, str]],
 
 def _shred(*, jobs: list[tuple[uuid.UUID, uuid.UUID, str]]) -> dict[uuid.UUID, DeletionCertificate]:
     subject_ids = [s for _, s, _ in jobs]
+    notices = _notices_prepare(subject_ids)  # while the keys exist: the addresses are read and sealed apart
     key_destroyed_at = timezone.now()
     datakeys_destroy(subject_ids=subject_ids)  # committed first: every copy is unreadable from here on
     for name in datamap.files_of(subject_ids):
@@ -216,7 +217,8 @@ def _shred(*, jobs: list[tuple[uuid.UUID, uuid.UUID, str]]) -> dict[uuid.UUID, D
         # A certificate takes its job's id, so marking the jobs done needs no per-row statement.
         certificates = [
             DeletionCertificate(id=j, subject_id=s, reason=r, categories=categories[s],
-                                counts=counts[s], key_destroyed_at=key_destroyed_at, completed_at=now, job_id=str(j))
+                                counts=counts[s], key_destroyed_at=key_destroyed_at, completed_at=now, job_id=str(j),
+                                notice=notices.get(s, DeletionCertificate.Notice.UNDELIVERABLE))
             for j, s, r in jobs
         ]
         with transaction.atomic(using=vault_db()):
@@ -237,7 +239,46 @@ def _shred(*, jobs: list[tuple[uuid.UUID, uuid.UUID, str]]) -> dict[uuid.UUID, D
             for j, s, r in jobs if stored[s].job_id == str(j)
         ])
     logger.info("erased subjects=%s first=%s", len(jobs), jobs[0][1])
+    _notices_release([stored[s] for s in subject_ids])
     return {j: stored[s] for j, s, _ in jobs}
+
+
+# --- telling the people erased ------------------------------------------------------------------
+# The notifications app (above this one) registers how: `prepare` runs before the keys are destroyed and
+# seals each person's address for their notice, returning how each will be told ({subject id: Notice
+# value}); `release` runs once their certificates are committed and queues the notices. Whatever ended the
+# service, every erasure goes through _shred, so everyone erased is told. Neither may hold the erasure
+# back: a failure is logged and the certificate says the notice could not be prepared.
+@dataclass(frozen=True)
+class NoticeHooks:
+    prepare: Callable[[list[uuid.UUID]], dict[uuid.UUID, str]]
+    release: Callable[[list[DeletionCertificate]], None]
+
+
+_notice_hooks: list[NoticeHooks] = []
+
+
+def erasure_notices_register(*, prepare: Callable[[list[uuid.UUID]], dict[uuid.UUID, str]],
+                             release: Callable[[list[DeletionCertificate]], None]) -> None:
+    _notice_hooks.append(NoticeHooks(prepare=prepare, release=release))
+
+
+def _notices_prepare(subject_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    channels: dict[uuid.UUID, str] = {}
+    for hooks in _notice_hooks:
+        try:
+            channels.update(hooks.prepare(subject_ids))
+        except Exception as exc:  # the erasure goes ahead; its certificates say nobody could be told
+            logger.warning("erasure notices not prepared (%s) subjects=%s", type(exc).__name__, len(subject_ids))
+    return channels
+
+
+def _notices_release(certificates: list[DeletionCertificate]) -> None:
+    for hooks in _notice_hooks:
+        try:
+            hooks.release(certificates)
+        except Exception as exc:  # the notices wait; the notifications sweep releases them
+            logger.warning("erasure notices not released (%s) count=%s", type(exc).__name__, len(certificates))
 
 
 def _jobs_done(results: dict[uuid.UUID, DeletionCertificate | None]) -> None:
