@@ -6,12 +6,13 @@ import sys
 from pathlib import Path
 
 from . import merkle
-from .jws import ProofInvalid, verify
+from .jws import ProofInvalid, signed_of, verify
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m privacy_portal_verify", description=__doc__)
-    parser.add_argument("file", type=Path, help="a consent receipt or deletion certificate (.jws)")
+    parser.add_argument("file", type=Path, help="a consent receipt, deletion certificate or audit anchor (.jws), or a "
+                        "tree head (its JSON, or its signed field)")
     parser.add_argument("--keys", type=Path, required=True, help="/.well-known/privacy-proofs/keys.json")
     parser.add_argument("--head", type=Path, help="a signed tree head: /transparency/heads/latest")
     parser.add_argument("--proof", type=Path, help="its inclusion proof: /transparency/proof/inclusion?hash=…")
@@ -22,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
                      "(/transparency/heads/latest) and its inclusion proof (/transparency/proof/inclusion?hash=…) "
                      "together; nothing was checked")
     keys = json.loads(args.keys.read_text())
-    token = args.file.read_text().strip()
+    token = signed_of(args.file.read_text().strip())
     try:
         _, payload = verify(token, keys)
     except ProofInvalid as exc:

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from apps.audit.models import AuditAnchor, AuditChainHead, AuditEvent
 from apps.audit.services import Actor, Verb, audit_record
 from privacy_portal_verify import merkle
+from privacy_portal_verify.jws import signed_of
 
 from .models import AnchorEntry, DeletionCertificate, LogLeaf, LogNode, TreeHead
 from .proofs import ProofInvalid, proof_sign, proof_verify
@@ -541,7 +542,7 @@ def certificate_check(*, certificate_id: str) -> Check:
 def proof_check(*, token: str) -> Check:
     """Check a receipt, certificate, audit anchor or tree head: its signature; for a certificate or an anchor,
     its inclusion in the latest published head; for a tree head, whether the log still holds that tree."""
-    token = token.strip()
+    token = signed_of(token.strip())
     try:
         payload = proof_verify(token)
     except ProofInvalid as exc:

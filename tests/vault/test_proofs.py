@@ -218,3 +218,14 @@ def test_the_offline_verifier_refuses_a_head_without_its_proof_and_says_so(tmp_p
     assert run.returncode == 2 and run.stdout == ""  # nothing said valid
     assert f"error: {given} needs {missing}: to check that the proof is in the public log" in run.stderr
     assert "nothing was checked" in run.stderr
+
+
+def test_the_offline_verifier_reads_a_tree_head_saved_as_the_site_answers_it(tmp_path, client, certificate):
+    transparency.tree_head_publish()
+    (tmp_path / "keys.json").write_text(client.get("/.well-known/privacy-proofs/keys.json").content.decode())
+    (tmp_path / "head.json").write_text(client.get("/transparency/heads/latest").content.decode())
+    run = subprocess.run([sys.executable, "-m", "privacy_portal_verify", str(tmp_path / "head.json"), "--keys",
+                          str(tmp_path / "keys.json")], cwd=ROOT, capture_output=True, text=True,
+                         env={"PATH": os.environ["PATH"]}, check=False)
+    assert run.returncode == 0 and "valid tree-head, signed by the published key" in run.stdout, run.stderr
+    assert '  size: 1' in run.stdout

@@ -60,10 +60,14 @@ def test_a_signed_tree_head_is_explained_and_checked_against_the_log_as_it_is_no
     assert "kumbukumbu yetu ya umma ilikuwa na maingizo 5" in swahili
     assert "Kumbukumbu yetu leo bado inaanza na maingizo haya haya 5" in swahili
 
+    kept = client.get("/transparency/heads/latest").content.decode()  # the head as a person saves it (JSON)
+    assert "Our log today still begins with exactly these 5 entries" in _check(client, kept)
+
     _drop_newest_certificate()  # cut back with SQL to 4 leaves; the head of 5 is gone from the key store
     page = _check(client, latest.signed)  # the head a person kept
     assert "Our log today no longer holds the entries this head describes" in page
     assert "still begins" not in page
+    assert "Our log today no longer holds" in _check(client, kept)
     assert "Our log today still begins with exactly these 3 entries" in _check(client, first.signed)
 
 
