@@ -107,6 +107,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.core.http.ForwardedProtoMiddleware",  # https only if it is, or one of TRUSTED_PROXIES says so
     "apps.core.cache.ContentVersionsMiddleware",  # a request reads each content version once (apps/core/cache.py)
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -376,6 +377,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# /healthz fails its `media_space` check when less than this many megabytes are free under MEDIA_ROOT (about
+# five of the largest uploads).
+HEALTH_MEDIA_FREE_MB = env.int("HEALTH_MEDIA_FREE_MB", default=100)
 # Django's database sessions, a new one written in one statement instead of seven (apps/core/sessions.py).
 SESSION_ENGINE = "apps.core.sessions"
 
@@ -400,8 +404,8 @@ for _proxy in TRUSTED_PROXIES:
         ipaddress.ip_network(_proxy, strict=False)
     except ValueError:
         raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network.") from None
-if BEHIND_PROXY:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# With BEHIND_PROXY=1, X-Forwarded-Proto is believed from TRUSTED_PROXIES only (apps.core.http.ForwardedProtoMiddleware,
+# first in MIDDLEWARE); SECURE_PROXY_SSL_HEADER would believe it from anyone who reaches the app.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Uploads are held in memory only (never spooled to /tmp in clear), up to this many bytes.

@@ -76,6 +76,11 @@ def heartbeat_start() -> None:
         _state["thread"] = thread
 
 
+def any_alive(client: redis.Redis) -> bool:
+    """Whether any process's heartbeat is in Redis (raises redis.RedisError if Redis does not answer)."""
+    return next(iter(client.scan_iter(match=PREFIX + "*", count=1000)), None) is not None
+
+
 def processes_alive(ids: set[str]) -> set[str] | None:
     """The subset of `ids` whose process is alive, or None if that cannot be known now."""
     client = _client()

@@ -4,4 +4,6 @@ from . import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/live", views.liveness, name="healthz-live"),
+    path("healthz/ready", views.readiness, name="healthz-ready"),
 ]

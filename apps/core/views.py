@@ -6,13 +6,35 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import datamap
-from .selectors import health_check_failures
+from .selectors import health_checks, readiness_failures
 
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    failed = health_check_failures()
+    """The whole deployment, for monitoring: each named check ("ok" or "fail"); 503 if any failed."""
+    checks = health_checks()
+    failed = [name for name, passed in checks.items() if not passed]
+    body = {"status": "fail" if failed else "ok", "checks": {name: "ok" if passed else "fail"
+                                                            for name, passed in checks.items()}}
+    if failed:
+        body["failed"] = failed
+    return JsonResponse(body, status=503 if failed else 200)
+
+
+@never_cache
+@require_GET
+def liveness(request: HttpRequest) -> JsonResponse:
+    """This process answers (a supervisor restarts it when it does not). Touches nothing else."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readiness(request: HttpRequest) -> JsonResponse:
+    """This web process can serve (for the load balancer): its database answers. A dead worker or beat, the
+    broker or a full disk do not make it unready: every web host shares them."""
+    failed = readiness_failures()
     if failed:
         return JsonResponse({"status": "fail", "failed": failed}, status=503)
     return JsonResponse({"status": "ok"})

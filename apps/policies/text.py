@@ -17,9 +17,26 @@ from apps.core import datamap
 
 ALLOWED_TAGS = {"h2", "h3", "h4", "p", "ul", "ol", "li", "strong", "em", "a", "blockquote", "code", "br", "hr",
                 "table", "thead", "tbody", "tr", "th", "td", "div", "nav"}
-ALLOWED_ATTRIBUTES = {"h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "a": {"href", "title"}, "div": {"class"},
-                      "nav": {"class"}, "th": {"scope"}}
+# No `class` anywhere: with it, a policy could dress a paragraph as the site's own banner or notice. The page
+# styles the table of contents through the <nav> around it (templates/policies/policy.html).
+ALLOWED_ATTRIBUTES = {"h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "a": {"href", "title"}, "th": {"scope"}}
 TABLE_COLUMNS = ["categories", "purposes", "legal_basis", "recipients", "retention"]
+
+
+def _safe_link(tag: str, attribute: str, value: str) -> str | None:
+    """A link goes to an https address, an email address, a heading of the page or a path of this site; never
+    protocol-relative (`//evil.example`, `/\\evil.example`: another site over whatever scheme) nor http."""
+    if tag != "a" or attribute != "href":
+        return value
+    link = value.strip()
+    if "\\" in link or any(ord(c) < 0x21 for c in link):
+        return None
+    if link.startswith("#") or (link.startswith("/") and not link.startswith("//")):
+        return link
+    lower = link.lower()
+    if lower.startswith("mailto:") or (lower.startswith("https://") and not link[8:].startswith("/")):
+        return link
+    return None
 
 
 def render_markdown(body: str) -> tuple[str, str]:
@@ -29,7 +46,8 @@ def render_markdown(body: str) -> tuple[str, str]:
     # A policy's own headings start at h2: the page's h1 is the title.
     html = converter.convert(re.sub(r"^# ", "## ", body, flags=re.MULTILINE))
     toc = converter.toc if "<li>" in converter.toc else ""
-    clean = {"tags": ALLOWED_TAGS, "attributes": ALLOWED_ATTRIBUTES, "url_schemes": {"https", "http", "mailto"}}
+    clean = {"tags": ALLOWED_TAGS, "attributes": ALLOWED_ATTRIBUTES, "url_schemes": {"https", "mailto"},
+             "attribute_filter": _safe_link}
     return nh3.clean(html, **clean), nh3.clean(toc, **clean)
 
 

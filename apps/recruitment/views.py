@@ -136,8 +136,10 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
                     vacancy=form.cleaned_data.get("vacancy"), cv=form.cleaned_data.get("cv"), offered=purposes,
                     take_kept=bool(kept))
             except StorageFull:  # logged as an alert where it happened; the transaction rolled back
-                return notice(request, heading=_("We could not save your application"), status=503, text=_(
+                full = notice(request, heading=_("We could not save your application"), status=503, text=_(
                     "We could not save your application: nothing was kept. Please try again later."))
+                full["Retry-After"] = "600"  # an operator is alerted to free space
+                return full
             except VacancyClosed:  # it closed while the visitor was filling in the form
                 return _vacancy_gone(request, status=409)
             except KeptUploadGone as gone:  # a kept file expired between the page and the send: ask for it

@@ -38,3 +38,36 @@ def test_forging_the_header_does_not_escape_the_rate_limit(client, demo_purposes
     statuses = [client.post("/me/resend/", {"address": f"x{i}@example.org"}, REMOTE_ADDR="198.51.100.4",
                             HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code for i in range(7)]
     assert statuses[-1] == 429
+
+
+@pytest.mark.parametrize("forwarded", ["unknown", "203.0.113.7, not-an-address", "_hidden", "999.1.1.1"])
+def test_an_entry_that_is_not_an_address_counts_as_the_proxy(rf, behind_proxy, forwarded):
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == "127.0.0.1"
+
+
+def test_an_address_with_a_port_counts_as_the_address(rf, behind_proxy):
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="[2001:db8::7]:443")
+    assert client_ip(request) == "2001:db8::7"
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7:5123")
+    assert client_ip(request) == "203.0.113.7"
+
+
+@pytest.mark.django_db
+def test_a_rate_limited_page_answers_a_non_address_from_our_proxy_without_an_error(client, demo_purposes, settings,
+                                                                                behind_proxy):
+    settings.RATELIMIT_ENABLE = True
+    response = client.post("/me/resend/", {"address": "x@example.org"}, REMOTE_ADDR="127.0.0.1",
+                           HTTP_X_FORWARDED_FOR="unknown")
+    assert response.status_code < 500
+
+
+@pytest.mark.django_db
+def test_x_forwarded_proto_is_believed_only_from_our_proxies(client, demo_purposes, settings, behind_proxy):
+    settings.SECURE_SSL_REDIRECT = True
+    straight = client.get("/privacy/", REMOTE_ADDR="198.51.100.4", HTTP_X_FORWARDED_PROTO="https")
+    assert straight.status_code == 301 and straight["Location"].startswith("https://")  # not believed
+    proxied = client.get("/privacy/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
+    assert proxied.status_code == 200
+    settings.BEHIND_PROXY = False
+    assert client.get("/privacy/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_PROTO="https").status_code == 301

@@ -2,11 +2,15 @@ import os
 import secrets
 import subprocess
 import sys
+from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
+from apps.core.models import BeatRun
 from tests.conftest import ROOT
 
 
@@ -30,26 +34,50 @@ def test_the_home_page_speaks_swahili_when_asked(client):
 
 
 @pytest.mark.django_db
-def test_healthz_reports_ok_when_the_database_answers(client, settings):
-    settings.REDIS_URL = ""
+def test_healthz_names_each_check_and_reports_ok_when_they_pass(client, settings):
+    settings.REDIS_URL = ""  # jobs in-process: no broker, worker or beat to check
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "media_space": "ok"}}
 
 
 @pytest.mark.django_db
-def test_healthz_names_the_broker_when_it_does_not_answer(client, settings):
-    from privacy_portal.celery import app
-
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"
-    previous = app.conf.broker_url
-    app.conf.broker_url = settings.REDIS_URL
-    try:
-        response = client.get("/healthz")
-    finally:
-        app.conf.broker_url = previous
+def test_healthz_fails_media_space_when_the_disk_under_media_root_is_nearly_full(client, settings):
+    settings.REDIS_URL = ""
+    settings.HEALTH_MEDIA_FREE_MB = 10 ** 12  # more than any disk here has free
+    response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "fail", "failed": ["broker"]}
+    assert response.json()["failed"] == ["media_space"]
+    assert client.get("/healthz/ready").status_code == 200  # the web host can still serve
+
+
+@pytest.mark.django_db
+def test_healthz_names_the_broker_workers_and_beat_when_redis_does_not_answer(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "ok", "broker": "fail", "workers": "fail", "beat": "fail",
+                                         "media_space": "ok"}
+    # Liveness and readiness do not depend on what every web host shares: no load balancer drops them for it.
+    assert client.get("/healthz/live").json() == {"status": "ok"}
+    ready = client.get("/healthz/ready")
+    assert ready.status_code == 200 and ready.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_sees_a_beat_that_recorded_a_run_recently(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    BeatRun.objects.create(name="notifications-redrive", last_run_at=timezone.now() - timedelta(seconds=89))
+    assert client.get("/healthz").json()["checks"]["beat"] == "ok"
+    BeatRun.objects.update(last_run_at=timezone.now() - timedelta(seconds=91))  # three runs missed
+    assert client.get("/healthz").json()["checks"]["beat"] == "fail"
+
+
+def test_readiness_fails_when_the_database_does_not_answer(client):
+    with mock.patch("apps.core.selectors._database", return_value=False):
+        response = client.get("/healthz/ready")
+    assert response.status_code == 503 and response.json() == {"status": "fail", "failed": ["database"]}
+    assert client.get("/healthz/live").status_code == 200
 
 
 @pytest.mark.django_db

@@ -67,6 +67,8 @@ def test_with_the_database_unreachable_pages_answer_a_clear_503(fault_redis, smt
             assert "We could not reach our database" in response.text
             assert response.headers["Retry-After"] == "60"
         health = requests.get(stack.site.url + "/healthz", timeout=5)
-        assert health.status_code == 503 and health.json()["failed"] == ["database"]
+        assert health.status_code == 503 and health.json()["checks"]["database"] == "fail"
+        ready = requests.get(stack.site.url + "/healthz/ready", timeout=5)
+        assert ready.status_code == 503 and ready.json()["failed"] == ["database"]
     finally:
         stack.site.stop()

@@ -39,6 +39,7 @@ def test_a_full_disk_answers_503_saying_nothing_was_kept_and_leaves_no_partial_f
         code = PendingSubmission.objects.get().code
         refused = [visitor.confirm(code) for _ in range(3)]
         assert [r.status_code for r in refused] == [503] * 3
+        assert {r.headers["Retry-After"] for r in refused} == {"600"}
         assert "We could not save your form just now: nothing was kept" in refused[0].text
         assert "lost" not in refused[0].text
         assert list((small_disk / "vault").iterdir()) == []  # no empty or partial encrypted file

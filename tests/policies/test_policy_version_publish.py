@@ -120,6 +120,26 @@ def test_the_text_is_sanitised_markdown_with_contents_and_the_generated_table(de
     assert "Consent receipts" in page  # a row of the table generated from the personal-data map
 
 
+FAKE_BANNER = ('<div class="cookie-banner notice-error"><nav class="site-header">Your session expired: '
+               '<a href="//evil.example/login">sign in again</a></nav></div>\n\n'
+               '[plain http](http://evil.example/) [backslash](/\\evil.example/) [script](javascript:alert(1)) '
+               '[ours](https://portal.example.org/privacy/) [rights](#rights) [mail](mailto:dpo@example.org) '
+               '[archive](/privacy/versions/)\n\n## Rights\n\nAsk us.')
+
+
+def test_a_policy_cannot_dress_text_as_the_sites_banner_or_link_to_another_site(demo_purposes, client):
+    publish(body=FAKE_BANNER)
+    page = client.get("/privacy/").content.decode()
+    policy = page[page.index("Your session expired"):page.index("Ask us.")]
+    assert "class=" not in policy  # no class of the site's own notices and banners
+    assert "evil.example" not in policy  # no link to another site, by any spelling
+    assert '<a rel="noopener noreferrer">sign in again</a>' in policy  # the words stay, the link goes
+    assert 'href="http:' not in policy and "javascript:" not in policy
+    for kept in ('href="https://portal.example.org/privacy/"', 'href="#rights"', 'href="mailto:dpo@example.org"',
+                 'href="/privacy/versions/"'):
+        assert kept in policy
+
+
 def test_every_published_version_stays_public_with_its_dates(demo_purposes, client):
     publish(summary="Background checks.", disclosures=[HIRING, BACKGROUND])
     archive = client.get("/privacy/versions/").content.decode()
