@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from apps.vault.transparency import tree_head_publish
 from tests.conftest import _missing
 from tests.consent.helpers import application_post, send_form
 from tests.pages import site_pages
@@ -52,6 +53,7 @@ def _pages(client, mailoutbox) -> dict[str, str]:
     html["/me/resend/ (with errors)"] = c.post("/me/resend/", {}).content.decode()
     html["correct (with errors)"] = c.post(pages.link + "correct/", {}).content.decode()
     html["/verify/ (a result)"] = c.post("/verify/", {"proof": pages.certificate}).content.decode()
+    html["/verify/ (a tree head)"] = c.post("/verify/", {"proof": tree_head_publish().signed}).content.decode()
     html["deleted"] = c.post(pages.link + "delete/", {"confirm": "yes"}).content.decode()
     html["cookie banner"] = client.get("/").content.decode()  # a new visitor: the banner shows
     assert 'id="cookie-banner"' in html["cookie banner"]
