@@ -16,7 +16,7 @@ from apps.consent.forms import ConsentFormMixin
 from apps.consent.models import Purpose
 from apps.core.uploads import UploadLimits
 from apps.subjects.models import IdentityDocument, PersonalRecord
-from apps.subjects.selectors import vacancies_open
+from apps.subjects.selectors import vacancies_open, vacancies_open_by_id
 from apps.subjects.services import sniff_content_type
 
 FORM_VERSIONS = {"apply": "apply-2026-12", "contact": "contact-2026-11"}
@@ -145,6 +145,20 @@ class PersonalDetailsForm(forms.Form):
 class VacancyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.title} ({obj.controller.name}, {obj.location})"
+
+    def to_python(self, value):
+        """The chosen job among the open ones as cached (no query per post); the intake checks it is still open
+        when the person confirms, under a lock."""
+        if value in self.empty_values:
+            return None
+        try:
+            chosen = vacancies_open_by_id().get(str(uuid.UUID(str(value))))
+        except ValueError:
+            chosen = None
+        if chosen is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                  params={"value": value})
+        return chosen
 
 
 class ApplicationForm(ConsentFormMixin, PersonalDetailsForm):

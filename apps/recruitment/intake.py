@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Value
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy, gettext_noop
@@ -499,14 +499,35 @@ def _code_message(pending: PendingSubmission, *, template: str = "intake_code") 
         "days": settings.INTAKE_PENDING_DAYS}, language, intake_id=pending.pk)
 
 
+@dataclass(frozen=True)
+class FormKeyState:
+    """What a form's key already stands for: a form received (its submission) or one held for its code."""
+
+    submission: Submission | None = None
+    pending_id: uuid.UUID | None = None
+
+
+def form_key_state(*, key: uuid.UUID) -> FormKeyState:
+    """Whether this form was sent before (double click, back button): one statement asks both tables."""
+    held = PendingSubmission.objects.filter(key=key).values_list("pk", Value("pending"))
+    received = Submission.objects.filter(key=key).values_list("pk", Value("received"))
+    found = dict((what, pk) for pk, what in held.union(received, all=True))
+    if "received" in found:
+        return FormKeyState(submission=Submission.objects.get(pk=found["received"]))
+    return FormKeyState(pending_id=found.get("pending"))
+
+
 def intake_hold(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose], context: CollectionContext,
                 document: bytes | None = None, vacancy: Vacancy | None = None, cv: bytes | None = None,
-                offered: list[Purpose] | None = None, take_kept: bool = False) -> PendingSubmission:
+                offered: list[Purpose] | None = None, take_kept: bool = False,
+                key_checked: bool = False) -> PendingSubmission:
     """A form sent from the website: one sealed row under a key of its own and one email with a code, nothing
     else. The same statements whatever the address (it is not looked up). The same key twice returns the
     first row. RequiredConsentMissing, DocumentRejected (the CV) or VacancyClosed: nothing is stored.
-    `take_kept`: files kept from the form's earlier try stand in for those not sent again (and are deleted)."""
-    existing = PendingSubmission.objects.filter(key=key).first()
+    `take_kept`: files kept from the form's earlier try stand in for those not sent again (and are deleted).
+    `key_checked`: the caller has just asked form_key_state (a form sent twice at the same moment is still
+    caught: the key is unique)."""
+    existing = None if key_checked else PendingSubmission.objects.filter(key=key).first()
     if existing is not None:
         return existing
     _check_consents(kind, purposes, offered)

@@ -25,7 +25,9 @@ from apps.vault.files import StorageFull
 from .forms import FORM_VERSIONS, ApplicationForm, ContactForm, IntakeCodeForm
 from .intake import (
     FIELD_LABELS,
+    FormKeyState,
     IntakeOutcome,
+    form_key_state,
     intake_confirm_code,
     intake_confirm_link,
     intake_hold,
@@ -79,15 +81,15 @@ def _received(request: HttpRequest, submission: Submission, purposes: list) -> H
 INTAKE_KEY = "intake"  # the form waiting for its code, on this visitor's session
 
 
-def _held(request: HttpRequest, pending) -> HttpResponse:
+def _held(request: HttpRequest, pending_id: uuid.UUID) -> HttpResponse:
     """The form is held until its code is typed: the visitor goes to the page that asks for it. The form has
     committed by now; if the session cannot be written (the database went away after the commit), the page says
     so truthfully and points to the emailed link, which works without the session."""
-    request.session[INTAKE_KEY] = str(pending.pk)
+    request.session[INTAKE_KEY] = str(pending_id)
     try:
         request.session.save()
     except DatabaseError as exc:
-        logger.warning("session not saved after intake=%s was held (%s)", pending.pk, type(exc).__name__)
+        logger.warning("session not saved after intake=%s was held (%s)", pending_id, type(exc).__name__)
         request.session.modified = False
         connection.close()
         return _private(notice(request, heading=_("Check your email"), text=_(
@@ -117,10 +119,13 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
                 "Some of its fields were sent more than once. Nothing was saved. Please open the form again "
                 "and send it once."))
         key = request.POST.get("key", "")
-        # A resubmission (double click, back button) of a form already received: no second person.
-        existing = Submission.objects.filter(pk=key).first() if _is_uuid(key) else None
-        if existing:
-            return _received(request, existing, purposes)
+        # A resubmission (double click, back button) of a form already received or held: no second person,
+        # no second code.
+        sent = form_key_state(key=uuid.UUID(key)) if _is_uuid(key) else FormKeyState()
+        if sent.submission is not None:
+            return _received(request, sent.submission, purposes)
+        if sent.pending_id is not None:
+            return _held(request, sent.pending_id)
         # Files kept from this form's earlier try (the page says so in a hidden field): not asked for again.
         kept = uploads_kept(form_key=uuid.UUID(key)) \
             if kind == "apply" and request.POST.get("kept") and _is_uuid(key) else {}
@@ -134,7 +139,7 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
                     key=form.cleaned_data["key"], kind=kind, data=data, purposes=form.purposes_given(),
                     context=_context(request, kind), document=form.cleaned_data.get("id_document"),
                     vacancy=form.cleaned_data.get("vacancy"), cv=form.cleaned_data.get("cv"), offered=purposes,
-                    take_kept=bool(kept))
+                    take_kept=bool(kept), key_checked=True)
             except StorageFull:  # logged as an alert where it happened; the transaction rolled back
                 full = notice(request, heading=_("We could not save your application"), status=503, text=_(
                     "We could not save your application: nothing was kept. Please try again later."))
@@ -147,7 +152,7 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
                 for name in gone.fields:
                     form.add_error(name, _("The file we kept for you has expired. Please attach it again."))
             else:
-                return _held(request, pending)
+                return _held(request, pending.pk)
         # Files that passed their checks are kept for the form's own key (none without a valid key).
         if kind == "apply" and form.cleaned_data.get("key") and (accepted := form.accepted_uploads()):
             uploads_keep(form_key=form.cleaned_data["key"], uploads=accepted)

@@ -25,6 +25,12 @@ def vacancies_open_ids() -> frozenset[str]:
                                                                       .values_list("pk", flat=True)))
 
 
+def vacancies_open_by_id() -> dict[str, Vacancy]:
+    """The open vacancies (with their client companies) by public id, cached like vacancies_open_ids: a form's
+    choice is checked without a query. Read-only: the same objects are handed to every caller in a process."""
+    return content_cached(VACANCIES, ("open-by-id",), lambda: {str(v.pk): v for v in vacancies_open()})
+
+
 def vacancy_get(*, pk: uuid.UUID | str | None) -> Vacancy | None:
     """A vacancy by its public id (open or closed); None if there is none."""
     try:

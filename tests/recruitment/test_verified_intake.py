@@ -52,6 +52,16 @@ def test_a_sent_form_is_one_sealed_row_and_one_email_and_nothing_about_a_person(
     assert "type the code we emailed you" in page and "by SMS" not in page
 
 
+def test_a_held_form_sent_again_leads_to_its_code_page_without_a_second_row_or_code(client, demo_purposes):
+    form = application_post()
+    first = client.post("/apply/", form)
+    again = client.post("/apply/", form)  # the back button and "send" again: the same form key
+
+    assert first.status_code == again.status_code == 302 and again["Location"] == "/sent/code/"
+    assert PendingSubmission.objects.count() == 1 and Notification.objects.count() == 1  # one code, one email
+    assert "type the code we emailed you" in client.get("/sent/code/").content.decode()
+
+
 def test_a_known_and_an_unknown_address_take_the_same_statements(client, demo_purposes):
     send_form(client, "/apply/", application_post())  # Amani is now with us
     client.cookies.clear()
