@@ -422,6 +422,8 @@ CONTROLLER_REGISTRATION = env.str("CONTROLLER_REGISTRATION", default="")
 # A visitor's cookie choice stands this long; then (or when the cookie declaration changes) we ask again.
 COOKIE_CONSENT_MAX_AGE_DAYS = env.int("COOKIE_CONSENT_MAX_AGE_DAYS", default=365)
 COOKIE_CONSENT_COOKIE_NAME = "pp_consent"
+# Which form a browser has just sent (signed ids, no personal data): the code page and then the done page read it.
+FORM_SENT_COOKIE_NAME = "pp_sent"
 # Nothing from another origin, no inline script or style: what the page may load is exactly what we serve.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -18,6 +18,7 @@ def django_cookie_names() -> set[str]:
         settings.SESSION_COOKIE_NAME,
         settings.CSRF_COOKIE_NAME,
         settings.LANGUAGE_COOKIE_NAME,
+        settings.FORM_SENT_COOKIE_NAME,
         "messages",
     }
 

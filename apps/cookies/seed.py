@@ -51,6 +51,10 @@ def _declarations() -> list[dict]:
          "duration": gettext_noop("12 months, or until this list changes"),
          "purpose": gettext_noop("Remembers your cookie choices (the categories you allowed, the date and the version "
                        "of this list) with a random id, so we do not ask on every page.")},
+        {"name": settings.FORM_SENT_COOKIE_NAME, "category": "necessary",
+         "duration": gettext_noop("Until the form you sent is confirmed, at most 7 days"),
+         "purpose": gettext_noop("Remembers which form you have just sent, so that the next page can ask for its code "
+                                 "and then show what we received. It holds no personal data.")},
         {"name": "_pp_analytics", "category": "analytics", "duration": gettext_noop("30 days"),
          "purpose": gettext_noop("Counts your page views for our own analytics script (demo).")},
         {"name": "_pp_marketing", "category": "marketing", "duration": gettext_noop("30 days"),

@@ -38,7 +38,6 @@ from .uploads import KeptUploadGone, uploads_keep, uploads_kept
 
 logger = logging.getLogger(__name__)
 
-SESSION_KEY = "last_submission"
 
 
 def _context(request: HttpRequest, kind: str) -> CollectionContext:
@@ -60,42 +59,42 @@ def _repeated_fields(request: HttpRequest) -> int:
     return sum(1 for data in (request.POST, request.FILES) for name in data if len(data.getlist(name)) > 1)
 
 
-def _received(request: HttpRequest, submission: Submission, purposes: list) -> HttpResponse:
-    """What the visitor sees once their form is stored: normally a redirect to the done page,
-    which reads the submission from the session. The form has committed by now; if the session
-    cannot be written (the database went away after the commit), the done page is shown here,
-    from what is in hand, rather than an error for something that succeeded."""
-    request.session[SESSION_KEY] = str(submission.pk)
-    try:
-        request.session.save()
-    except DatabaseError as exc:
-        logger.warning("session not saved after submission=%s was stored (%s); done page shown directly",
-                       submission.pk, type(exc).__name__)
-        request.session.modified = False  # the middleware must not try (and fail) again
-        connection.close()  # a restarted database: the page below reconnects instead of failing
-        return _done_page(request, submission, purposes)
-    # Still marked modified, so the session middleware sets the cookie (and writes the row again).
-    return redirect("recruitment:done")
+# Which form this browser has just sent, for the next page (the code page, then the done page): a signed cookie
+# of its own holding "held:<id>" or "received:<id>" (ids, no personal data), declared with the site's cookies
+# (apps.cookies.seed). No session row is written for a visitor's form: nothing to fail after the form committed.
+SENT_COOKIE = settings.FORM_SENT_COOKIE_NAME
+RECEIVED_SHOWN_SECONDS = 24 * 3600  # how long the done page can be opened again
 
 
-INTAKE_KEY = "intake"  # the form waiting for its code, on this visitor's session
+def _sent_mark(response: HttpResponse, state: str, pk: uuid.UUID, *, max_age: int) -> HttpResponse:
+    response.set_signed_cookie(SENT_COOKIE, f"{state}:{pk}", salt=SENT_COOKIE, max_age=max_age, httponly=True,
+                               secure=settings.SESSION_COOKIE_SECURE, samesite="Lax")
+    return response
+
+
+def _sent(request: HttpRequest, state: str) -> str:
+    """The id this browser's cookie names for the form in this state, or ""."""
+    value = request.get_signed_cookie(SENT_COOKIE, default="", salt=SENT_COOKIE,
+                                      max_age=settings.INTAKE_PENDING_DAYS * 24 * 3600)
+    marked, _sep, pk = value.partition(":")
+    return pk if marked == state and _is_uuid(pk) else ""
+
+
+def _received(request: HttpRequest, submission: Submission) -> HttpResponse:
+    """What the visitor sees once their form is stored: the done page, which reads the submission named by the
+    browser's cookie."""
+    return _sent_mark(redirect("recruitment:done"), "received", submission.pk, max_age=RECEIVED_SHOWN_SECONDS)
 
 
 def _held(request: HttpRequest, pending_id: uuid.UUID) -> HttpResponse:
-    """The form is held until its code is typed: the visitor goes to the page that asks for it. The form has
-    committed by now; if the session cannot be written (the database went away after the commit), the page says
-    so truthfully and points to the emailed link, which works without the session."""
-    request.session[INTAKE_KEY] = str(pending_id)
-    try:
-        request.session.save()
-    except DatabaseError as exc:
-        logger.warning("session not saved after intake=%s was held (%s)", pending_id, type(exc).__name__)
-        request.session.modified = False
-        connection.close()
-        return _private(notice(request, heading=_("Check your email"), text=_(
-            "We have kept your form and sent a code and a link to the email address you gave. Open the link in "
-            "that email to confirm that you sent it.")))
-    return redirect("recruitment:code")
+    """The form is held until its code is typed: the visitor goes to the page that asks for it."""
+    return _sent_mark(redirect("recruitment:code"), "held", pending_id,
+                      max_age=settings.INTAKE_PENDING_DAYS * 24 * 3600)
+
+
+def _sent_forget(response: HttpResponse) -> HttpResponse:
+    response.delete_cookie(SENT_COOKIE, samesite="Lax")
+    return response
 
 
 def _vacancy_gone(request: HttpRequest, *, status: int = 410) -> HttpResponse:
@@ -123,7 +122,7 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
         # no second code.
         sent = form_key_state(key=uuid.UUID(key)) if _is_uuid(key) else FormKeyState()
         if sent.submission is not None:
-            return _received(request, sent.submission, purposes)
+            return _received(request, sent.submission)
         if sent.pending_id is not None:
             return _held(request, sent.pending_id)
         # Files kept from this form's earlier try (the page says so in a hidden field): not asked for again.
@@ -222,8 +221,8 @@ def contact(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def done(request: HttpRequest) -> HttpResponse:
-    submission = Submission.objects.filter(pk=request.session.get(SESSION_KEY)).first() \
-        if _is_uuid(request.session.get(SESSION_KEY, "")) else None
+    pk = _sent(request, "received")
+    submission = Submission.objects.filter(pk=pk).first() if pk else None
     if submission is None:
         return redirect("home")
     return _done_page(request, submission, purposes_for(submission.kind))
@@ -328,14 +327,12 @@ def _not_stored_yet(request: HttpRequest) -> HttpResponse:
 
 
 def _confirmed(request: HttpRequest, submission: Submission) -> HttpResponse:
-    request.session.pop(INTAKE_KEY, None)
-    return _received(request, submission, purposes_for(submission.kind))
+    return _received(request, submission)
 
 
 def _code_page(request: HttpRequest, *, pending_id, form: IntakeCodeForm, status: int = 200) -> HttpResponse:
     if not intake_waiting(pending_id=pending_id):
-        request.session.pop(INTAKE_KEY, None)
-        return _intake_answer(request, IntakeOutcome.GONE)
+        return _sent_forget(_intake_answer(request, IntakeOutcome.GONE))
     return _private(render(request, "recruitment/code.html", {"form": form, "days": settings.INTAKE_PENDING_DAYS},
                            status=status))
 
@@ -346,8 +343,8 @@ def code(request: HttpRequest) -> HttpResponse:
     """The page a sent form leads to: type the 6-digit code emailed to the address you gave. Only then does
     anything about you exist with us. (Not by SMS: a code to the number typed proves the number, not the
     address, and the address is who the form is about.)"""
-    pending_id = request.session.get(INTAKE_KEY, "")
-    if not _is_uuid(pending_id):
+    pending_id = _sent(request, "held")
+    if not pending_id:
         return redirect("home")
     if request.method == "GET":
         return _code_page(request, pending_id=pending_id, form=IntakeCodeForm())
@@ -363,8 +360,7 @@ def code(request: HttpRequest) -> HttpResponse:
     if outcome == IntakeOutcome.WRONG_CODE:
         form.add_error("code", _("That code is not right. Check the latest email from us and type its 6 digits."))
         return _code_page(request, pending_id=pending_id, form=form, status=400)
-    request.session.pop(INTAKE_KEY, None)
-    return _intake_answer(request, outcome)
+    return _sent_forget(_intake_answer(request, outcome))
 
 
 @ratelimit(key="ip", rate=settings.TOKEN_PAGE_RATE, block=True)

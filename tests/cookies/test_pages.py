@@ -139,7 +139,8 @@ def test_an_allowed_category_keeps_its_cookies(client, catalogue):
 
 def test_the_preference_centre_lists_every_declared_cookie_and_the_current_choice(client, catalogue):
     body = client.get(reverse("cookies:preferences")).content.decode()
-    for name in ["csrftoken", "sessionid", "django_language", "pp_consent", "_pp_analytics", "_pp_marketing"]:
+    for name in ["csrftoken", "sessionid", "django_language", "pp_consent", "pp_sent", "_pp_analytics",
+                 "_pp_marketing"]:
         assert f"<code>{name}</code>" in body
     assert "You have not made a choice yet" in body
     assert 'id="cookie-banner"' not in body  # the page is the banner's full version

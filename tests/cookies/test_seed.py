@@ -18,7 +18,7 @@ def test_the_demo_seed_creates_the_four_categories_and_the_sites_cookies_once():
     declared = dict(CookieDeclaration.objects.values_list("name", "category__slug"))
     assert declared == {
         "csrftoken": "necessary", "sessionid": "necessary", "django_language": "necessary",
-        "pp_consent": "necessary", "_pp_analytics": "analytics", "_pp_marketing": "marketing",
+        "pp_consent": "necessary", "pp_sent": "necessary", "_pp_analytics": "analytics", "_pp_marketing": "marketing",
     }
 
 

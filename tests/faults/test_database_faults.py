@@ -1,8 +1,8 @@
 """The database failing around a save: the response reflects what committed.
 
-- The session write fails after the form's transaction committed (as when the database restarts
-  between the two): the visitor is told to use the emailed link, not shown an error for something that
-  succeeded, and sending the same form again keeps nothing new and sends no second email.
+- Session writes fail (as when the database restarts after the form's transaction committed): a visitor's form
+  writes no session row (a signed cookie names it), so the form, its code and the done page work all the same,
+  and sending the same form again keeps nothing new and sends no second email.
 - The database does not answer at all: a clear 503 saying so, not a 500.
 (A real PostgreSQL restart under load: test_postgres_restart.py.)
 """
@@ -39,20 +39,25 @@ def session_writes_fail():
         conn.execute("DROP TRIGGER pp_test_session_down ON django_session; DROP FUNCTION pp_test_session_down()")
 
 
-def test_when_the_session_cannot_be_written_after_the_commit_the_visitor_sees_what_was_stored(
+def test_a_visitor_s_form_writes_no_session_row_so_a_failing_session_write_changes_nothing(
         fault_stack, mailbox, session_writes_fail):
     visitor = Visitor(fault_stack.site.url)
     form = visitor.form("/apply/")  # an anonymous GET writes no session
     response = visitor.apply("amani@example.org", hidden=form)
-    assert response.status_code == 200 and accepted(response)  # "open the link in the email", not an error
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.status_code == 302 and accepted(response)  # on to the code page: a cookie names the form
     assert PendingSubmission.objects.count() == 1 and not DataSubject.objects.exists()
 
-    again = visitor.apply("amani@example.org", hidden=form)  # "it failed?": the same form once more
-    assert again.status_code == 200 and accepted(again)
+    again = visitor.apply("amani@example.org", hidden=form)  # "did it work?": the same form once more
+    assert again.status_code == 302 and accepted(again)
     assert PendingSubmission.objects.count() == 1
     wait_for(lambda: mailbox, timeout=30)
     assert Counter(m["X-Envelope-To"] for m in mailbox) == {"amani@example.org": 1}  # one code, once
+
+    confirmed = visitor.confirm(PendingSubmission.objects.get().code)
+    assert confirmed.status_code == 302 and confirmed.headers["Location"].endswith("/sent/")
+    done = visitor.http.get(fault_stack.site.url + "/sent/", timeout=30)
+    assert done.status_code == 200 and "Thank you — we have received it" in done.text
+    assert DataSubject.objects.count() == 1
 
 
 def test_with_the_database_unreachable_pages_answer_a_clear_503(fault_redis, smtp_server, tmp_path):
