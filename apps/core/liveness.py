@@ -40,6 +40,12 @@ def process_id() -> str:
     return _state["id"]
 
 
+def beating_process_id() -> str:
+    """This process's id if its heartbeat runs (a worker process), else "" (a web process running a job itself:
+    nobody can tell whether it is alive, so its claims wait for their timeouts)."""
+    return process_id() if _state["thread"] is not None else ""
+
+
 def _client() -> redis.Redis | None:
     if not settings.REDIS_URL:
         return None

@@ -368,6 +368,9 @@ class ErasureJob(models.Model):
     attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
     # A random token written by the run that claimed it, so a batch claim knows which rows it got.
     claim = models.UUIDField(null=True, blank=True, editable=False)
+    # The worker process running it (apps.core.liveness): once its heartbeat stops, the sweep hands the job back
+    # without waiting for the task's time limit. Empty: not known (a web process erasing at once).
+    claimed_by = models.CharField(max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     queued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("queued at"))
     started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))

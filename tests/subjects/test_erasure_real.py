@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+import time
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
@@ -62,6 +63,28 @@ def test_killing_the_worker_mid_batch_still_erases_everyone_exactly_once(celery_
     assert DeletionCertificate.objects.filter(subject_id__in=subject_ids).count() == len(engagements)
     assert not PersonalRecord.objects.filter(subject_id__in=subject_ids).exists()
     assert DataSubject.objects.filter(pk__in=subject_ids, status=DataSubject.Status.ERASED).count() == len(engagements)
+
+
+def test_an_erasure_whose_worker_is_killed_mid_run_is_finished_within_a_minute(celery_worker):
+    """Production's cut-offs and beat's 30-second sweep: the run's worker is known dead once its heartbeat stops
+    (15 s), so the next sweep hands its jobs back; nobody stays key-less without a certificate for long."""
+    engagements = [EngagementFactory() for _ in range(120)]
+    _complete(engagements)
+    wait_for(lambda: DeletionCertificate.objects.count() >= 5, timeout=30, interval=0.01)
+    celery_worker.kill()
+    killed_at = time.monotonic()
+    assert ErasureJob.objects.filter(state=ErasureJob.State.RUNNING).exists(), "the batch finished before the kill"
+    celery_worker.start()
+
+    next_sweep = time.monotonic()
+    while ErasureJob.objects.exclude(state=ErasureJob.State.DONE).exists():
+        assert time.monotonic() - killed_at < 60, "not finished within a minute of the kill"
+        if time.monotonic() >= next_sweep:
+            services.erasure_jobs_redrive()  # what beat does every BEAT_REDRIVE_SECONDS
+            next_sweep += settings.BEAT_REDRIVE_SECONDS
+        time.sleep(0.5)
+    subject_ids = [e.subject_id for e in engagements]
+    assert DeletionCertificate.objects.filter(subject_id__in=subject_ids).count() == len(engagements)
 
 
 def _redis_port() -> int:

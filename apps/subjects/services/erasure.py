@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.audit.services import Actor, Entry, Verb, audit_records
-from apps.core import datamap
+from apps.core import datamap, liveness
 from apps.core.jobs import enqueue_on_commit
 from apps.subjects import tasks
 from apps.vault import files as vault_files
@@ -141,7 +141,8 @@ def erasure_jobs_run(*, job_ids: list[uuid.UUID]) -> dict[uuid.UUID, DeletionCer
     claim = uuid.uuid4()
     # A conditional UPDATE: of two runs given the same job, exactly one moves it from pending.
     ErasureJob.objects.filter(pk__in=job_ids, state=ErasureJob.State.PENDING).update(
-        state=ErasureJob.State.RUNNING, claim=claim, started_at=timezone.now(), attempts=F("attempts") + 1)
+        state=ErasureJob.State.RUNNING, claim=claim, started_at=timezone.now(), attempts=F("attempts") + 1,
+        claimed_by=liveness.beating_process_id())
     claimed = list(ErasureJob.objects.filter(claim=claim, state=ErasureJob.State.RUNNING)
                    .values_list("pk", "subject_id", "reason"))
     if not claimed:
@@ -378,7 +379,9 @@ def erasure_jobs_redrive(*, older_than: timedelta = timedelta(minutes=1), publis
     - never published (the broker was down) and older than `older_than`;
     - published and not started after ERASURE_REQUEUE_SECONDS: the message expired unstarted or was
       lost with a broker restart;
-    - running past the task's hard time limit (its worker died).
+    - running, claimed by a worker process whose heartbeat has stopped (killed mid-run: handed back at the
+      first sweep after its heartbeat expired, so within HEARTBEAT_TTL + BEAT_REDRIVE_SECONDS, ~45 s);
+    - running past the task's hard time limit (its worker died, and whether it is alive cannot be known).
     A second delivery is harmless: a job is claimed with a conditional UPDATE."""
     now = timezone.now()
     if published_for is None:
@@ -386,20 +389,43 @@ def erasure_jobs_redrive(*, older_than: timedelta = timedelta(minutes=1), publis
     if running_for is None:
         running_for = timedelta(seconds=tasks.ERASURE_TIME_LIMIT + 30)
     running_cutoff = now - running_for
+    lost = _runs_lost(now=now, running_cutoff=running_cutoff)
     stale = list(ErasureJob.objects.filter(
         Q(state=ErasureJob.State.PENDING, queued_at__isnull=True, created_at__lt=now - older_than)
         | Q(state=ErasureJob.State.PENDING, queued_at__lt=now - published_for)
         | Q(state=ErasureJob.State.RUNNING, started_at__lt=running_cutoff)
+        | Q(pk__in=[pk for pk, _ in lost], state=ErasureJob.State.RUNNING)
     ).order_by("created_at").values_list("pk", flat=True)[:10_000])
+    started = dict(lost)
     for batch in chunked(stale, BATCH):
         with transaction.atomic():
-            # A running job past the cut-off lost its worker; hand it back.
+            # A running job past the cut-off, or whose worker is gone, lost its worker; hand it back (the
+            # same claim only: a run that started again in between is left alone).
             ErasureJob.objects.filter(pk__in=batch, state=ErasureJob.State.RUNNING,
                                       started_at__lt=running_cutoff).update(state=ErasureJob.State.PENDING)
+            for pk in batch:
+                if pk in started:
+                    ErasureJob.objects.filter(pk=pk, state=ErasureJob.State.RUNNING, claim=started[pk]).update(
+                        state=ErasureJob.State.PENDING)
             _publish_on_commit(batch)
     if stale:
         logger.info("erasure jobs re-published count=%s", len(stale))
     return len(stale)
+
+
+def _runs_lost(*, now, running_cutoff) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(job id, claim) of running jobs whose worker process is known to be gone (its heartbeat stopped), past
+    a short grace: the heartbeat of a process that just started may not be written yet."""
+    grace = now - timedelta(seconds=liveness.HEARTBEAT_TTL)
+    running = list(ErasureJob.objects.filter(state=ErasureJob.State.RUNNING, started_at__lt=grace,
+                                             started_at__gte=running_cutoff).exclude(claimed_by="")
+                   .values_list("pk", "claim", "claimed_by")[:10_000])
+    if not running:
+        return []
+    alive = liveness.processes_alive({by for _, _, by in running})
+    if alive is None:  # cannot be known now (Redis down or just restarted): the time limit decides
+        return []
+    return [(pk, claim) for pk, claim, by in running if by not in alive]
 
 
 def erasures_reapply(*, chunk_size: int = 1000) -> int:
