@@ -277,7 +277,8 @@ def export_for(*, subject_id: Any) -> dict[str, Any]:
         if holding.person is None:
             continue
         description = {"categories": list(holding.categories), "purposes": list(holding.purposes),
-                       "legal_basis": holding.legal_basis, "retention": holding.retention.describe(),
+                       "legal_basis": holding.legal_basis, "recipients": holding.recipients,
+                       "retention": holding.retention.describe(),
                        "on_erasure": holding.on_erasure.describe()}
         if holding.export is None:
             also_held.append({"what": holding.label, **description, "why_not_shown": holding.not_exported})

@@ -25,6 +25,7 @@ from apps.subjects.links import link_url
 from apps.subjects.models import DataSubject, PersonalRecord
 from apps.vault.services import KeyDestroyed, blind_index_for, key_scope
 
+from .export import export_archive
 from .models import LinkRequest, StepUpCode
 
 logger = logging.getLogger(__name__)
@@ -225,6 +226,11 @@ def data_export(*, subject: DataSubject) -> dict:
          "url": settings.SITE_URL + reverse("privacy-policy-version", args=[p.version])}
         for p in policies_published()]
     return body
+
+
+def data_export_archive(*, subject: DataSubject) -> bytes:
+    """The person's export as a ZIP they can open (apps/selfservice/export.py), in the active language."""
+    return export_archive(body=data_export(subject=subject))
 
 
 def subject_delete_now(*, subject: DataSubject, language: str = "en") -> subject_services.Outcome:

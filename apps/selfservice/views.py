@@ -3,7 +3,6 @@ never sends its address to another site; showing data in clear needs a code sent
 on file."""
 
 import functools
-import json
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -46,7 +45,7 @@ from apps.vault.services import KeyDestroyed
 from .forms import CorrectionForm, ResendForm, StepUpForm
 from .services import (
     StepUpResult,
-    data_export,
+    data_export_archive,
     engagements_keep,
     link_request_create,
     links_sign_out,
@@ -259,9 +258,8 @@ def correct(request: HttpRequest, subject: DataSubject) -> HttpResponse:
 @with_subject
 @needs_stepup
 def export(request: HttpRequest, subject: DataSubject) -> HttpResponse:
-    body = data_export(subject=subject)
-    response = HttpResponse(json.dumps(body, ensure_ascii=False, indent=2), content_type="application/json")
-    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response = HttpResponse(data_export_archive(subject=subject), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="my-data.zip"'
     return response
 
 

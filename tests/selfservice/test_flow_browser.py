@@ -4,6 +4,7 @@ process on Redis, the SMTP server, and (in CI) PostgreSQL."""
 import json
 import re
 import uuid
+import zipfile
 from email.message import Message
 from pathlib import Path
 
@@ -97,11 +98,25 @@ def test_apply_confirm_view_correct_export_withdraw_and_delete(page, live_server
     assert corrected.address == "Plot 12, Kenyatta Avenue, Nakuru"
     assert corrected.experience == "Five years as a stores clerk."
 
+    # The export is a ZIP the person can open: a page to read, their files, their receipts, the JSON.
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download my data (JSON)").first.click()
-    export = json.loads(Path(download_info.value.path()).read_text())["data"]
+        page.get_by_role("link", name="Download my data").first.click()
+    assert download_info.value.suggested_filename == "my-data.zip"
+    with zipfile.ZipFile(download_info.value.path()) as archive:
+        archive.extractall(tmp_path / "export")
+    folder = tmp_path / "export" / "my-data"
+    export = json.loads((folder / "my-data.json").read_text())["data"]
     assert export["record"]["rows"][0]["address"] == "Plot 12, Kenyatta Avenue, Nakuru"
-    assert export["documents"]["rows"][0]["content_type"] == "application/pdf"
+    assert (folder / export["documents"]["rows"][0]["file"]).read_bytes() == PDF_BYTES  # the scan sent, as a file
+    reader = page.context.new_page()
+    reader.goto((folder / "my-data.html").as_uri())
+    expect(reader.get_by_role("heading", name="Your data at Jamii Talent Ltd")).to_be_visible()
+    expect(reader.get_by_text("Plot 12, Kenyatta Avenue, Nakuru")).to_be_visible()
+    expect(reader.get_by_text("Five years as a stores clerk.")).to_be_visible()
+    expect(reader.get_by_text("you gave your consent to “News about new jobs”")).to_be_visible()
+    href = reader.get_by_role("link", name="ID document").get_attribute("href")
+    assert (folder / href).read_bytes() == PDF_BYTES  # the page links the file next to it
+    reader.close()
 
     page.get_by_role("button", name="Withdraw consent: News about new jobs").click()
     expect(page.get_by_text("Your consent is withdrawn: News about new jobs.")).to_be_visible()

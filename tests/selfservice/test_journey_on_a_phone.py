@@ -2,7 +2,10 @@
 code goes, giving a withdrawn consent again, phone numbers in one format, ID types in words, referees in
 their own groups, the cookie page, the language switch in the header and "Your data" explained."""
 
+import io
+import json
 import re
+import zipfile
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -91,8 +94,10 @@ def test_id_types_read_as_words(client, applicant, mailoutbox, settings):
     _step_up(client, mailoutbox, applicant)
     data = client.get(applicant + "data/").content.decode()
     assert "National ID card 27654321" in data and "national-id" not in data
-    export = client.get(applicant + "export/").json()
+    archive = zipfile.ZipFile(io.BytesIO(client.get(applicant + "export/").content))
+    export = json.loads(archive.read("my-data/my-data.json"))
     assert export["data"]["record"]["rows"][0]["legal_id_type_name"] == "National ID card"
+    assert "National ID card" in archive.read("my-data/my-data.html").decode()
     client.post("/i18n/setlang/", {"language": "sw", "next": "/"})
     assert "Kitambulisho cha taifa" in client.get(applicant + "data/").content.decode()
 

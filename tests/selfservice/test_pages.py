@@ -1,7 +1,8 @@
-import base64
+import io
 import json
 import logging
 import re
+import zipfile
 from datetime import timedelta
 from unittest import mock
 
@@ -22,6 +23,7 @@ from apps.selfservice.services import link_request_create, link_request_process
 from apps.subjects.models import DataSubject, PersonalRecord
 from apps.subjects.services import subject_erase_now
 from apps.vault.models import DeletionCertificate
+from apps.vault.transparency import proof_check
 from tests.conftest import wait_for
 from tests.consent.helpers import application_post, send_form
 
@@ -149,20 +151,47 @@ def test_changing_the_email_revokes_the_link_and_tells_both_addresses(client, ap
     assert client.get(new_link).status_code == 200
 
 
+def _archive(response) -> zipfile.ZipFile:
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"] == 'attachment; filename="my-data.zip"'
+    return zipfile.ZipFile(io.BytesIO(response.content))
+
+
 def test_the_export_holds_everything(client, applicant, mailoutbox):
     _step_up(client, mailoutbox, applicant)
-    response = client.get(applicant + "export/")
-    assert response["Content-Disposition"] == 'attachment; filename="my-data.json"'
-    export = json.loads(response.content)
+    archive = _archive(client.get(applicant + "export/"))
+    export = json.loads(archive.read("my-data/my-data.json"))
     data = {label: section["rows"] for label, section in export["data"].items()}
     assert data["record"][0]["full_name"] == "Amani Wekesa"
-    assert data["documents"][0]["content_type"] == "application/pdf"
-    assert base64.b64decode(data["documents"][0]["content_base64"]).startswith(b"%PDF")
+    # The files are files in the ZIP, named in the JSON, not base64 inside it.
+    (document,) = data["documents"]
+    assert document["content_type"] == "application/pdf" and "content_base64" not in document
+    assert archive.read(f"my-data/{document['file']}").startswith(b"%PDF")
     assert {c["purpose"] for c in data["consents"]} >= {"recruitment", "marketing"}
     assert export["policy_versions"][0]["version"] == "1"
     assert data["engagements"][0]["status"] == "open"
     assert {m["message"] for m in data["messages_sent"]} >= {"confirmation", "stepup_code"}
     assert export["data"]["record"]["purposes"] and export["data"]["record"]["retention"]
+    # Each receipt as a signed file next to its text in words, which /verify/ accepts.
+    names = archive.namelist()
+    receipts = sorted(n for n in names if n.startswith("my-data/receipts/") and n.endswith(".jws"))
+    assert len(receipts) == len(data["consents"])
+    for name in receipts:
+        text = archive.read(name.removesuffix(".jws") + ".txt").decode()
+        assert "you gave your consent to" in text
+        assert proof_check(token=archive.read(name).decode()).valid
+    page = archive.read("my-data/my-data.html").decode()
+    assert "Amani Wekesa" in page and "Why we hold it:" in page and "Until when:" in page
+    assert 'href="files/id-scan.pdf"' in page and "you gave your consent to “Recruitment" in page
+
+
+def test_the_export_page_is_in_the_persons_language(client, applicant, mailoutbox):
+    _step_up(client, mailoutbox, applicant)
+    client.cookies["django_language"] = "sw"
+    archive = _archive(client.get(applicant + "export/", HTTP_ACCEPT_LANGUAGE="sw"))
+    page = archive.read("my-data/my-data.html").decode()
+    assert '<html lang="sw">' in page and "Maelezo yako" in page and "Stakabadhi zako" in page
+    assert "Your details" not in page and "Why we hold it" not in page
 
 
 def test_withdrawing_marketing_writes_a_new_receipt(client, applicant):
