@@ -24,9 +24,12 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
-# A worker is replaced after this many requests (with jitter), so slow leaks never add up.
+# A worker is replaced after 2,000 to 4,000 requests (a jitter as large as the limit), so slow leaks never add
+# up and workers started together never recycle together: each one's limit is drawn on its own, and a recycled
+# worker finishes its request first (graceful) while the others serve. A new worker renders the public pages
+# before its first request (post_worker_init), so it never starts with an empty page cache.
 max_requests = 2000
-max_requests_jitter = 200
+max_requests_jitter = 2000
 # No control socket (gunicornc): systemd signals are the interface, and it would live in $HOME.
 control_socket_disable = True
 limit_request_line = 4094
@@ -62,3 +65,10 @@ logconfig_dict = {
         "gunicorn.error": {"level": "INFO", "handlers": ["error"], "propagate": False},
     },
 }
+
+
+def post_worker_init(worker) -> None:
+    """Warm this worker's page cache (apps.core.pagecache.pages_warm) before it accepts a request."""
+    from apps.core.pagecache import pages_warm  # Django is set up by now (the app is loaded)
+
+    pages_warm()

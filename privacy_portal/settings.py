@@ -8,6 +8,7 @@ import base64
 import ipaddress
 import logging
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -244,6 +245,13 @@ def _no_retry() -> object:
     return Retry(NoBackoff(), 0)
 
 
+# Every key this deployment writes to Redis starts with this (cache entries, rate-limit counters, locks,
+# heartbeats, the broker's queues), so deployments sharing one Redis database (staging and production, two
+# sites) never read each other's. Defaults to the database's name, which differs between deployments.
+REDIS_KEY_PREFIX = env.str("REDIS_KEY_PREFIX", default="") or Path(str(DATABASES["default"]["NAME"])).stem
+if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", REDIS_KEY_PREFIX):
+    raise ImproperlyConfigured("REDIS_KEY_PREFIX: 1 to 64 letters, digits, '_', '.' or '-'.")
+
 if REDIS_URL:
     # Rate-limit counters only. While Redis does not answer, each process counts in memory instead
     # (apps/core/cache.py): a limit still holds per process, and no page answers 500.
@@ -252,6 +260,7 @@ if REDIS_URL:
         # No client-side retries (redis-py retries 10 times by default): a dead Redis costs a
         # request one refused connection, then the fallback counts.
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, "retry": _no_retry()},
+        "KEY_PREFIX": REDIS_KEY_PREFIX,
     }}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -277,7 +286,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 # Bounded waits on Redis: a publish after commit, or a health check, never hangs on a dead or
 # unreachable server (connect 1 s, each command 5 s; the worker's blocking pop is shorter).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900, "socket_connect_timeout": 1, "socket_timeout": 5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900, "socket_connect_timeout": 1, "socket_timeout": 5,
+                                   "global_keyprefix": f"{REDIS_KEY_PREFIX}:"}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_KEY_PREFIX}:"}
 # Nothing reads a job's result (jobs write their outcome to the database), so a publish never
 # touches the result store: with results on, Celery subscribes to the result channel at publish
 # time and retries a dead Redis 20 times (~20 s) before raising. Tasks that are read (ping) say so.

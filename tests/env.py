@@ -17,6 +17,9 @@ os.environ.setdefault("SMS_PER_NUMBER_DAY", "1000")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # around it are still synchronous, so Django's async-safety guard does not apply.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# This run's keys in Redis (cache, counters, heartbeats, the broker's queues) are its own, whoever else uses
+# the same Redis database; the parts the harness starts inherit it (their DATABASE_URL names the test database).
+os.environ.setdefault("REDIS_KEY_PREFIX", f"pp-test-{secrets.token_hex(4)}")
 
 
 def _key() -> str:

@@ -26,7 +26,11 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY = 5  # seconds
 HEARTBEAT_TTL = 15  # seconds: three missed beats and the process counts as gone
-PREFIX = "pp:alive:"
+
+
+def _prefix(kind: str) -> str:
+    """This deployment's keys of a kind (REDIS_KEY_PREFIX: deployments sharing a Redis never meet)."""
+    return f"{settings.REDIS_KEY_PREFIX}:{kind}:"
 
 _state: dict = {"pid": None, "id": "", "client": None, "thread": None}
 _lock = threading.Lock()
@@ -72,7 +76,7 @@ def heartbeat_start() -> None:
         client = _client()
         if client is None or _state["thread"] is not None:
             return
-        key = PREFIX + process_id()
+        key = _prefix("alive") + process_id()
         try:
             client.set(key, "1", ex=HEARTBEAT_TTL)  # alive before it claims anything
         except redis.RedisError:
@@ -84,7 +88,7 @@ def heartbeat_start() -> None:
 
 def any_alive(client: redis.Redis) -> bool:
     """Whether any process's heartbeat is in Redis (raises redis.RedisError if Redis does not answer)."""
-    return next(iter(client.scan_iter(match=PREFIX + "*", count=1000)), None) is not None
+    return next(iter(client.scan_iter(match=_prefix("alive") + "*", count=1000)), None) is not None
 
 
 def processes_alive(ids: set[str]) -> set[str] | None:
@@ -96,7 +100,7 @@ def processes_alive(ids: set[str]) -> set[str] | None:
         if client.info("server").get("uptime_in_seconds", 0) <= HEARTBEAT_TTL:
             return None  # restarted moments ago: live processes have not beaten yet
         ordered = sorted(ids)
-        found = client.mget([PREFIX + i for i in ordered])
+        found = client.mget([_prefix("alive") + i for i in ordered])
     except redis.RedisError:
         return None
     return {i for i, value in zip(ordered, found, strict=True) if value is not None}
@@ -108,7 +112,7 @@ def fact_set(key: str, value: str, *, ttl: int) -> bool:
     if client is None:
         return False
     try:
-        client.set(f"pp:fact:{key}", value, ex=ttl)
+        client.set(_prefix("fact") + key, value, ex=ttl)
     except redis.RedisError:
         return False
     return True
@@ -119,7 +123,7 @@ def fact_get(key: str) -> str | None:
     if client is None:
         return None
     try:
-        value = client.get(f"pp:fact:{key}")
+        value = client.get(_prefix("fact") + key)
     except redis.RedisError:
         return None
     return value.decode() if value is not None else None

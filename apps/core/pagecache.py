@@ -27,11 +27,16 @@ from collections import OrderedDict
 from collections.abc import Callable
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.module_loading import import_string
@@ -175,3 +180,38 @@ def pages_forget() -> None:
     """Drop every page this process holds (tests)."""
     with _lock:
         _pages.clear()
+
+
+# The public pages a first-time visitor opens: a new web process renders them (in each language) before it
+# takes its first request, so recycling a worker never serves a burst of cold pages.
+WARM_PATHS = ("/", "/apply/", "/contact/", "/jobs/", "/privacy/", "/cookies/")
+
+
+def pages_warm(*, paths: tuple[str, ...] = WARM_PATHS) -> int:
+    """Render `paths` in every language through the whole stack (middleware included), as a visitor with no
+    cookies over https would, so that their marked pages are held in this process. Returns the pages answered
+    200; a page that fails is logged and left for its first visitor."""
+    host = urlsplit(settings.SITE_URL).netloc or "localhost"
+    handler, factory, warmed = WSGIHandler(), RequestFactory(), 0
+
+    def start_response(status: str, headers: list, exc_info: Any = None) -> None:
+        nonlocal warmed
+        warmed += status.startswith("200")
+
+    # One database connection for the whole warm-up (kept for the first visitor), not one per page.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        for path in paths:
+            for language, _name in settings.LANGUAGES:
+                environ = factory.get(path, secure=True, HTTP_HOST=host, HTTP_ACCEPT_LANGUAGE=language,
+                                      REMOTE_ADDR="127.0.0.1").environ
+                try:
+                    handler(environ, start_response).close()
+                except Exception as exc:  # the database may be away: its first visitor renders it
+                    logger.warning("page cache: %s not warmed (%s)", path, type(exc).__name__)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    logger.info("page cache: %s pages warmed", warmed)
+    return warmed

@@ -20,6 +20,7 @@ from apps.consent.services import purpose_save
 from apps.cookies.models import CookieCategory
 from apps.cookies.seed import seed_demo as seed_cookies
 from apps.cookies.services import cookie_declaration_ensure
+from apps.core.pagecache import WARM_PATHS, pages_forget, pages_warm
 from apps.subjects.models import Controller, Vacancy
 from apps.subjects.services import vacancy_close, vacancy_save
 from tests.consent.helpers import application_post, send_form
@@ -235,3 +236,13 @@ def test_a_page_that_rendered_a_visitors_real_token_is_not_kept(site, rf):
         token = response.content.decode().removeprefix("<p>").removesuffix("</p>")
         assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]  # this visitor's own
     assert len(renders) == 2  # rendered for each visitor, never served from the cache
+
+
+def test_a_new_web_process_warms_its_pages_before_its_first_visitor(site, settings):
+    settings.SITE_URL = "https://testserver"
+    pages_forget()  # a process just started: nothing held
+    assert pages_warm() == 2 * len(WARM_PATHS)  # every page in English and Swahili
+    for path in WARM_PATHS:
+        for language in ("en", "sw"):
+            response = Client().get(path, HTTP_ACCEPT_LANGUAGE=language, secure=True)
+            assert response.status_code == 200 and _served_from_cache(response), (path, language)
