@@ -243,12 +243,16 @@ def write_script(text: str) -> str:
 
 
 def report(label: str, product: list[Result], baseline: list[Result], goal: float | None) -> float:
+    """The median of the same-round ratios (each round's pair ran back to back on the same machine), with the
+    medians of each side's rates and latencies beside it."""
     rate, base = _common.median([r.rate for r in product]), _common.median([r.rate for r in baseline])
     p50, p99 = _common.median([r.p50_ms for r in product]), _common.median([r.p99_ms for r in product])
     b50, b99 = _common.median([r.p50_ms for r in baseline]), _common.median([r.p99_ms for r in baseline])
-    ratio = rate / base
+    ratios = [p.rate / b.rate for p, b in zip(product, baseline, strict=True)]
+    ratio = _common.median(ratios)
     print(f"{label}: {rate:.1f} req/s (p50 {p50:.1f} ms, p99 {p99:.1f} ms) vs baseline {base:.1f} req/s "
-          f"(p50 {b50:.1f} ms, p99 {b99:.1f} ms): ratio {ratio:.3f}; "
+          f"(p50 {b50:.1f} ms, p99 {b99:.1f} ms): ratio {ratio:.3f} (median of the rounds' ratios "
+          f"{[round(r, 3) for r in ratios]}); "
           f"{'' if goal is None else f'goal >= {goal} [met]; ' if ratio >= goal else f'goal >= {goal} [NOT met]; '}"
           f"rounds {[round(r.rate, 1) for r in product]} vs "
           f"{[round(r.rate, 1) for r in baseline]}", flush=True)

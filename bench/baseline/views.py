@@ -22,6 +22,7 @@ from apps.consent.services import purposes_shown
 from apps.core.uploads import accepts_uploads
 from apps.recruitment.forms import ApplicationForm as ProductApplicationForm
 from apps.recruitment.views import apply as product_apply
+from apps.vault.services import datakey_create, datakey_get, key_scope
 
 from .models import Application, PeerApplication, PeerAudit, PeerConsent, SealedApplication
 
@@ -56,7 +57,8 @@ def minimum(request: HttpRequest) -> HttpResponse:
     """The least an accountable intake does, on the product's settings and middleware (bench/intake.py
     --minimum): the product's form page; on POST the same rate limit, upload limits, form and validation (the
     job, the phone numbers, the ID scan), the same look-up of the form's key, then one transaction that stores
-    the data and the scan sealed (AES-GCM, pyca) in one row and appends one audit event, one job published
+    the data and the scan sealed (AES-GCM, pyca) under a key of its own kept wrapped in the key store (so it can be
+    read back, and forgotten), in one row, and appends one audit event, one job published
     after commit, and the visitor's session for the done page. No person, record, consent receipt, engagement,
     messages or referee notices: the product's own work, which this leaves out."""
     if request.method != "POST":
@@ -71,9 +73,12 @@ def minimum(request: HttpRequest) -> HttpResponse:
     data = {k: str(v) for k, v in form.record_data().items()}
     scan = form.cleaned_data.get("id_document") or b""
     nonce = os.urandom(12)
-    sealed = nonce + AESGCM(AESGCM.generate_key(bit_length=256)).encrypt(
-        nonce, json.dumps(data).encode() + b"\0" + scan, None)
-    with audited_transaction(durable=True):
+    with key_scope(), audited_transaction(durable=True):
+        # Sealed under a key of its own that is kept (wrapped, in the key store), so the row can be read back
+        # and forgotten by destroying the key: the least a design that can do both costs.
+        datakey_create(subject_id=form.cleaned_data["key"])
+        sealed = nonce + AESGCM(datakey_get(subject_id=form.cleaned_data["key"])).encrypt(
+            nonce, json.dumps(data).encode() + b"\0" + scan, None)
         SealedApplication.objects.create(key=form.cleaned_data["key"], sealed=sealed)
         audit_record(actor=Actor.system("apply-form"), verb=Verb.SUBJECT_MATCHED, target=str(form.cleaned_data["key"]))
         transaction.on_commit(lambda: current_app.send_task("bench.minimum", args=[str(form.cleaned_data["key"])]))
