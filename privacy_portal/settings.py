@@ -426,8 +426,13 @@ FILE_UPLOAD_HANDLERS = ["apps.core.uploads.BoundedMemoryUploadHandler"]
 # --- Site identity (shown on every form, as the law asks) ----------------------------
 CONTROLLER_NAME = env.str("CONTROLLER_NAME", default="Jamii Talent Ltd")
 PRIVACY_OFFICER_EMAIL = env.str("PRIVACY_OFFICER_EMAIL", default="privacy@example.org")
-# The controller's registration with the Office of the Data Protection Commissioner, named on signed receipts.
-CONTROLLER_REGISTRATION = env.str("CONTROLLER_REGISTRATION", default="")
+# The controller's certificate of registration with the Office of the Data Protection Commissioner (Data Protection
+# Act 2019, s.18: nobody may act as a data controller or processor unless registered). Required with DEBUG off (the
+# system check core.E002 refuses to start without it); shown on the policy page, every form's notice, receipts,
+# certificates and the records of processing.
+CONTROLLER_REGISTRATION = env.str("CONTROLLER_REGISTRATION", default="").strip()
+# Our registration as a data processor (for the client companies whose candidates we handle), where we hold one.
+PROCESSOR_REGISTRATION = env.str("PROCESSOR_REGISTRATION", default="").strip()
 
 # --- Cookies and CSP ---------------------------------------------------------------
 # A visitor's cookie choice stands this long; then (or when the cookie declaration changes) we ask again.

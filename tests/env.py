@@ -10,6 +10,8 @@ import secrets
 
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+# Production refuses to start without it (core.E002); tests that start the site with DEBUG=0 inherit it.
+os.environ.setdefault("CONTROLLER_REGISTRATION", "ODPC/DC/TEST/0001")
 # Tests send many SMS to the same few numbers; the limits per number are tested on their own
 # (tests/notifications/test_sms_limits.py), with the product's defaults.
 os.environ.setdefault("SMS_PER_NUMBER_HOUR", "1000")

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from apps.notifications.rendering import Attachment
-from apps.vault.proofs import proof_sign
+from apps.vault.proofs import proof_sign, registrations
 
 from .models import ConsentRecord, PurposeNotice
 
@@ -39,7 +39,7 @@ def receipt_payload(record: ConsentRecord) -> dict:
         # The language the consent was given in (Kantara `language`).
         "language": record.language or None,
         "controller": {"name": settings.CONTROLLER_NAME, "contact": settings.PRIVACY_OFFICER_EMAIL,
-                       "registration": settings.CONTROLLER_REGISTRATION},
+                       **registrations()},
         "subject_id": str(record.subject_id),
         # Only what the receipt row itself fixed: the purpose's name and legal basis can be edited later;
         # the notice below carries the words shown (name, explanation, legal basis, retention, recipients).

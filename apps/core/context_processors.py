@@ -6,6 +6,9 @@ def site(request: HttpRequest) -> dict:
     return {
         "controller_name": settings.CONTROLLER_NAME,
         "privacy_officer_email": settings.PRIVACY_OFFICER_EMAIL,
+        # The ODPC registration numbers (Data Protection Act 2019, s.18), on the policy and every form's notice.
+        "controller_registration": settings.CONTROLLER_REGISTRATION,
+        "processor_registration": settings.PROCESSOR_REGISTRATION,
         # Where the language switch and the cookie banner send the visitor back to (called when rendered); a
         # page rendered for the page cache has a mark here instead (apps.core.pagecache).
         "current_path": request.get_full_path,

@@ -330,6 +330,17 @@ COLUMNS = {"holding": _("Where (model)"), "description": _("What"), "categories"
            "on_erasure": _("On erasure"), "in_export": _("In the person's export")}
 
 
+def controller_line() -> str:
+    """Who keeps these records: the controller and its ODPC registration numbers (Data Protection Act 2019, s.18)."""
+    line = _("Data controller: %(name)s, registered with the Office of the Data Protection Commissioner as number "
+             "%(number)s.") % {"name": settings.CONTROLLER_NAME,
+                               "number": settings.CONTROLLER_REGISTRATION or _("(not set)")}
+    if settings.PROCESSOR_REGISTRATION:
+        line += " " + _("Registered as a data processor, number %(number)s.") % {
+            "number": settings.PROCESSOR_REGISTRATION}
+    return str(line)
+
+
 def render_records(rows: list[dict[str, str]], *, format: str) -> str:  # noqa: A002
     """The records of processing as CSV or a Markdown table."""
     if format == "csv":
@@ -340,7 +351,7 @@ def render_records(rows: list[dict[str, str]], *, format: str) -> str:  # noqa: 
         return out.getvalue()
     def cell(text: str) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
-    lines = ["| " + " | ".join(str(label) for label in COLUMNS.values()) + " |",
+    lines = [controller_line(), "", "| " + " | ".join(str(label) for label in COLUMNS.values()) + " |",
              "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(cell(row[key]) for key in COLUMNS) + " |" for row in rows]
     return "\n".join(lines) + "\n"

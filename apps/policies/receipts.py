@@ -5,7 +5,7 @@ choice and the version's disclosure, which never change once written or publishe
 from django.conf import settings
 from django.urls import reverse
 
-from apps.vault.proofs import proof_sign
+from apps.vault.proofs import proof_sign, registrations
 
 from .models import DisclosureChoice, PolicyDisclosure
 
@@ -32,7 +32,7 @@ def choice_receipt_payload(choice: DisclosureChoice) -> dict:
         "recorded_at": choice.created_at.isoformat(),
         "jurisdiction": "KE",
         "controller": {"name": settings.CONTROLLER_NAME, "contact": settings.PRIVACY_OFFICER_EMAIL,
-                       "registration": settings.CONTROLLER_REGISTRATION},
+                       **registrations()},
         "subject_id": str(choice.subject_id),
         "choice": choice.choice,
         "disclosure": told,

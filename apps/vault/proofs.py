@@ -78,3 +78,10 @@ def public_keys() -> dict:
 def proof_verify(token: str) -> dict:
     """The payload of a proof signed by one of our published keys; ProofInvalid otherwise."""
     return jws_verify(token, public_keys())[1]
+
+
+def registrations() -> dict:
+    """The ODPC registration numbers (Data Protection Act 2019, s.18) a signed receipt or certificate names: the
+    controller's always (production refuses to start without it), the processor's where we hold one."""
+    return {"registration": settings.CONTROLLER_REGISTRATION,
+            **({"processor_registration": settings.PROCESSOR_REGISTRATION} if settings.PROCESSOR_REGISTRATION else {})}

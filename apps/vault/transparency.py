@@ -26,7 +26,7 @@ from privacy_portal_verify import merkle
 from privacy_portal_verify.jws import signed_of
 
 from .models import AnchorEntry, DeletionCertificate, LogLeaf, LogNode, TreeHead
-from .proofs import ProofInvalid, proof_sign, proof_verify
+from .proofs import ProofInvalid, proof_sign, proof_verify, registrations
 from .routers import vault_db
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,8 @@ def certificate_payload(certificate: DeletionCertificate) -> dict:
 
 def _issuer() -> dict:
     return {"name": settings.CONTROLLER_NAME, "contact": settings.PRIVACY_OFFICER_EMAIL,
-            "keys": settings.SITE_URL + "/.well-known/privacy-proofs/keys.json"}
+            **registrations(), "keys": settings.SITE_URL + "/.well-known/privacy-proofs/keys.json"}
+
 
 
 def certificates_sign(certificates: list[DeletionCertificate]) -> None:
@@ -494,6 +495,14 @@ class Check:
     @property
     def kind(self) -> str:
         return str(self.payload.get("type", ""))
+
+    @property
+    def signer(self) -> dict:
+        """Who signed a receipt (its controller) or a certificate (its issuer): name and ODPC registration."""
+        who = self.payload.get("controller") or self.payload.get("issuer")
+        if not isinstance(who, dict) or not who.get("registration"):
+            return {}
+        return {"name": str(who.get("name", "")), "registration": str(who["registration"])}
 
     @property
     def when(self) -> datetime | None:

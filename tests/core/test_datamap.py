@@ -180,7 +180,8 @@ def test_records_of_processing_name_every_holding_in_markdown_and_csv(capsys):
 
     call_command("records_of_processing")
     markdown = capsys.readouterr().out
-    assert markdown.startswith("| Where (model) |")
+    assert markdown.startswith("Data controller: Jamii Talent Ltd, registered with the Office of the Data Protection "
+                               "Commissioner as number ODPC/DC/TEST/0001.\n\n| Where (model) |")
     assert all(f"| {h.model} |" in markdown for h in datamap.holdings())
 
 
