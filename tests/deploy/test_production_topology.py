@@ -69,9 +69,10 @@ CHOICE_TOKEN = "Zm9vYmFyLWNob2ljZS10b2tlbi1ub3QtcmVhbA"
 CONFIRM_TOKEN = "Y29uZmlybS10b2tlbi1ub3QtcmVhbC1laXRoZXI"
 
 
-def _nginx_config(tmp: Path, logs: Path, ports: dict[str, int], cert: Path, key: Path) -> Path:
-    """deploy/nginx/privacy-portal.conf as committed, moved onto this test's ports, paths and certificate."""
-    site = (ROOT / "deploy" / "nginx" / "privacy-portal.conf").read_text()
+def _nginx_config(tmp: Path, logs: Path, ports: dict[str, int], cert: Path, key: Path, site: str | None = None) -> Path:
+    """deploy/nginx/privacy-portal.conf as committed (or the text `site`), moved onto this test's ports, paths and
+    certificate."""
+    site = site if site is not None else (ROOT / "deploy" / "nginx" / "privacy-portal.conf").read_text()
     replacements = {
         "listen 80;": f"listen 127.0.0.1:{ports['http']};", "listen [::]:80;": "",
         "listen 443 ssl http2;": f"listen 127.0.0.1:{ports['https']} ssl http2;", "listen [::]:443 ssl http2;": "",
@@ -90,7 +91,7 @@ user root;
 worker_processes 1;
 pid {tmp}/nginx.pid;
 error_log {logs}/nginx-main.error.log error;
-events {{ worker_connections 128; }}
+events {{ worker_connections 512; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
