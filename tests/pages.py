@@ -8,10 +8,12 @@ session is stepped up: a browser test copies its cookies.
 
 import re
 from dataclasses import dataclass
+from io import StringIO
 
 from django.test import Client
 from django.urls import reverse
 
+from apps.cookies.seed import seed_demo as seed_cookies
 from apps.policies.links import choice_token
 from apps.subjects.links import referee_token
 from apps.subjects.models import PersonalRecord
@@ -25,11 +27,13 @@ LINK_RE = re.compile(r"https?://[^\s\"<>]+/me/[^\s\"<>]+/")
 
 @dataclass
 class SitePages:
-    client: Client  # stepped up for the applicant's link
+    client: Client  # stepped up for the applicant's link; its last form was received (/sent/ shows it)
     public: list[str]
     private: list[str]  # behind the applicant's private link
     link: str
     certificate: str  # a signed deletion certificate, for /verify/
+    held_client: Client  # sent a form that waits for its emailed code
+    held: list[str]  # the pages only held_client sees (/sent/code/): a browser holds one sent form at a time
 
     @property
     def all(self) -> list[str]:
@@ -38,6 +42,7 @@ class SitePages:
 
 def site_pages(mailoutbox) -> SitePages:
     """Needs `demo_purposes` (and a committed database: the pages may be served by the live server)."""
+    seed_cookies(StringIO())  # the banner every page shows to this client (no choice made) has its switches
     client = Client()
     mailoutbox.clear()
     assert send_form(client, "/apply/", application_post(consent_marketing="on")).status_code == 302
@@ -57,13 +62,15 @@ def site_pages(mailoutbox) -> SitePages:
     certificate = subject_erase(subject=EngagementFactory().subject, reason="subject-request")
     # The same address on the form again, not confirmed yet: the page that asks for the emailed code, and the
     # page the email's link opens.
-    assert send_form(client, "/apply/", application_post(), confirm=False).status_code == 302
+    held_client = Client()
+    assert send_form(held_client, "/apply/", application_post(), confirm=False).status_code == 302
     pending = "/" + intake_link().split("/", 3)[3]
 
     public = ["/", "/apply/", "/contact/", "/sent/", "/privacy/", "/privacy/versions/", "/privacy/versions/1/",
               f"/privacy/changes/1/{version.number}/", choice, "/privacy/choice/not-a-token/", "/cookies/",
               "/me/resend/", "/me/not-a-token/", referee, "/verify/", "/no-such-page/",
-              "/sent/code/", pending, "/confirm/not-a-token/"]
+              pending, "/confirm/not-a-token/"]
     private = [link, link + "code/", link + "code/?next=export", link + "data/", link + "correct/",
                link + "withdraw/recruitment/", link + "give/marketing/", link + "delete/"]
-    return SitePages(client=client, public=public, private=private, link=link, certificate=certificate.signed)
+    return SitePages(client=client, public=public, private=private, link=link, certificate=certificate.signed,
+                     held_client=held_client, held=["/sent/code/"])

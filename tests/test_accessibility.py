@@ -1,6 +1,7 @@
 """WCAG 2.2 A/AA checks (axe-core, run inside Chromium) on the pages visitors and data subjects use."""
 
 import re
+from io import StringIO
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -9,6 +10,7 @@ from apps.audit.services import Actor
 from apps.consent.models import Purpose
 from apps.consent.receipts import receipt_sign
 from apps.consent.services import CollectionContext, consent_give
+from apps.cookies.seed import seed_demo as seed_cookies
 from apps.policies.services import disclosure_choice_record
 from apps.subjects.links import link_token
 from apps.subjects.seed import DEMO_VACANCIES
@@ -114,3 +116,12 @@ def test_the_api_docs_page_meets_wcag_aa_and_fits_a_phone(page, demo_purposes):
     results = Axe().run(page, options=WCAG)
     assert results.violations_count == 0, results.generate_report()
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
+
+
+def test_the_cookie_banner_with_its_switches_open_meets_wcag_aa(page, demo_purposes):
+    seed_cookies(StringIO())  # the switches: necessary (always on), analytics, marketing
+    page.goto("/")
+    page.get_by_text("Choose", exact=True).click()
+    page.get_by_role("switch", name="Analytics").check()
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()

@@ -48,6 +48,7 @@ def _pages(client, mailoutbox) -> dict[str, str]:
     pages = site_pages(mailoutbox)
     c = pages.client
     html = {path: c.get(path).content.decode() for path in pages.all}
+    html |= {path: pages.held_client.get(path).content.decode() for path in pages.held}
     html["/apply/ (with errors)"] = send_form(c, "/apply/", application_post(mobile="020 222 3333 44")).content.decode()
     html["/contact/ (with errors)"] = send_form(c, "/contact/", {}).content.decode()
     html["/me/resend/ (with errors)"] = c.post("/me/resend/", {}).content.decode()

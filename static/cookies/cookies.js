@@ -55,6 +55,12 @@
     });
   }
 
+  // A switch's aria-checked says what its box shows.
+  d.addEventListener("change", function (e) {
+    var c = e.target;
+    if (c.matches && c.matches("input[role=switch]")) c.setAttribute("aria-checked", String(c.checked));
+  });
+
   d.addEventListener("submit", function (e) {
     var form = e.target, btn = e.submitter;
     if (!form.matches("[data-cc-form]")) return;
@@ -63,7 +69,10 @@
     data.set("action", btn && btn.value || "save");
     // getAttribute: the buttons are named "action", which shadows form.action.
     post(form.getAttribute("action"), data).then(function (res) {
-      form.querySelectorAll("[name=category]").forEach(function (c) { c.checked = ok(c.value); });
+      form.querySelectorAll("[name=category]").forEach(function (c) {
+        c.checked = ok(c.value) || c.disabled;
+        c.setAttribute("aria-checked", String(c.checked));
+      });
       var status = d.getElementById(form.dataset.ccForm), banner = form.closest("[data-cc-banner]");
       status.textContent = res.message;
       if (banner) {

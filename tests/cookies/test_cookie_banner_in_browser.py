@@ -89,7 +89,9 @@ def test_allowing_analytics_only_runs_the_analytics_snippet_and_not_marketing(ne
     page.get_by_text("Choose", exact=True).click()
     expect(page.get_by_role("switch", name="Analytics")).not_to_be_checked()
     expect(page.get_by_role("switch", name="Marketing")).not_to_be_checked()
+    expect(page.get_by_role("switch", name="Analytics")).to_have_attribute("aria-checked", "false")
     page.get_by_role("switch", name="Analytics").check()
+    expect(page.get_by_role("switch", name="Analytics")).to_have_attribute("aria-checked", "true")  # in step
     page.get_by_role("button", name="Save my choices").click()
     page.wait_for_function("() => window.ppAnalytics && window.ppAnalytics.ran")  # at once, without a page load
     assert not _ran(page, "ppMarketing")
@@ -117,9 +119,12 @@ def test_withdrawing_analytics_in_the_preference_centre_deletes_its_cookie(new_p
     page.get_by_role("link", name="Cookie settings").click()
     page.wait_for_url("**/cookies/")
     expect(page.get_by_role("switch", name="Analytics")).to_be_checked()
+    expect(page.get_by_role("switch", name="Analytics")).to_have_attribute("aria-checked", "true")
     page.get_by_role("switch", name="Analytics").uncheck()
     page.get_by_role("button", name="Save my choices").click()
     expect(page.get_by_role("status")).to_contain_text("saved")
+    expect(page.get_by_role("switch", name="Analytics")).to_have_attribute("aria-checked", "false")
+    expect(page.get_by_role("switch", name="Necessary")).to_have_attribute("aria-checked", "true")
     assert "_pp_analytics" not in _cookie_names(page)
     assert "_pp_marketing" in _cookie_names(page)
     assert "_pp_analytics" in page.set_cookies.deleted_names  # the server expires it too
