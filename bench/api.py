@@ -59,7 +59,8 @@ def _body(vacancy_id: str, n: int, run: str) -> dict:
 
     return {
         "vacancy": vacancy_id, "reference": f"{run}-{n:06d}", "language": "en",
-        "person": {"full_name": "Achieng Otieno", "email": f"{run}.{n}@example.org", "mobile": phone(n * 3),
+        "person": {"full_name": "Achieng Otieno", "date_of_birth": "1997-06-12",
+                   "email": f"{run}.{n}@example.org", "mobile": phone(n * 3),
                    "address": "P.O. Box 1, Kisumu", "legal_id_type": "national-id",
                    "legal_id_number": f"{30000000 + n}",
                    "referees": [{"name": "Wanjiru Kamau", "phone": phone(n * 3 + 1), "relationship": "Manager"},

@@ -79,7 +79,7 @@ FILE_PART = ('table.insert(body, "--" .. boundary .. "\\r\\nContent-Disposition:
              'filename=\\"scan.pdf\\"\\r\\nContent-Type: application/pdf\\r\\n\\r\\n' + PDF + '\\r\\n")')
 
 TEXT = {
-    "full_name": "Amani Wekesa", "address": "P.O. Box 100-00200, Ngong Road, Nairobi",
+    "full_name": "Amani Wekesa", "date_of_birth": "23/04/1998", "address": "P.O. Box 100-00200, Ngong Road, Nairobi",
     "legal_id_type": "national-id", "legal_id_number": "27654321",
     "referee_1_name": "Jane Muthoni", "referee_1_relationship": "Manager",
     "referee_2_name": "Peter Odhiambo", "referee_2_relationship": "Lecturer",

@@ -24,7 +24,8 @@ from pathlib import Path
 def _post(client, vacancy: str, email: str) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    data = {"key": str(uuid.uuid4()), "vacancy": vacancy, "full_name": "Amani Wekesa", "email": email,
+    data = {"key": str(uuid.uuid4()), "vacancy": vacancy, "full_name": "Amani Wekesa", "date_of_birth": "23/04/1998",
+            "email": email,
             "mobile": "0712 345 678", "address": "P.O. Box 100-00200, Nairobi", "legal_id_type": "national-id",
             "legal_id_number": "27654321",
             "id_document": SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n" + b"scan " * 200, "application/pdf"),

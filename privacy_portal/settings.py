@@ -431,6 +431,10 @@ PRIVACY_OFFICER_EMAIL = env.str("PRIVACY_OFFICER_EMAIL", default="privacy@exampl
 # system check core.E002 refuses to start without it); shown on the policy page, every form's notice, receipts,
 # certificates and the records of processing.
 CONTROLLER_REGISTRATION = env.str("CONTROLLER_REGISTRATION", default="").strip()
+# Applicants younger than this are refused (Data Protection Act 2019, s.33: a child's data only with a parent's or
+# guardian's consent, which a job application cannot carry): the form asks the date of birth, keeps nothing from a
+# child's try, and does not keep the date; the API refuses such a candidate (candidate_minor).
+MINIMUM_APPLICANT_AGE = env.int("MINIMUM_APPLICANT_AGE", default=18)
 # Our registration as a data processor (for the client companies whose candidates we handle), where we hold one.
 PROCESSOR_REGISTRATION = env.str("PROCESSOR_REGISTRATION", default="").strip()
 

@@ -25,6 +25,8 @@ MESSAGES = {
     "body_too_large": _("The body is too large."),
     "unsupported_media_type": _("Send the body as application/json."),
     "validation_failed": _("Some fields are not valid."),
+    "candidate_minor": _("The candidate is younger than the minimum age for applicants: we take no application "
+                         "from a child. Nothing was stored."),
     "rate_limited": _("Too many requests with this token. Wait a little and try again."),
     "server_error": _("Something went wrong on our side. Nothing you sent was echoed or logged."),
     "unavailable": _("The service is unavailable for a moment. Try again shortly."),

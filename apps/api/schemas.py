@@ -33,6 +33,9 @@ class PersonIn(Schema):
     """The fields of the application form, validated the same way."""
 
     full_name: str = Field(max_length=100)
+    date_of_birth: date = Field(description="YYYY-MM-DD. A candidate younger than the minimum age for applicants "
+                                            "(18 unless configured otherwise) is refused with `candidate_minor`, "
+                                            "nothing stored. Checked, never stored.")
     email: str = Field(max_length=254)
     mobile: str = Field(max_length=32)
     address: str = Field(max_length=1000)

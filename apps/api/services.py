@@ -200,7 +200,7 @@ def _key_held(controller: Controller, key: str) -> Iterator[None]:
             cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [name])
 
 
-HAND_OVER_STATUS = {"not_found": 404, "vacancy_closed": 409, "validation_failed": 422}
+HAND_OVER_STATUS = {"not_found": 404, "vacancy_closed": 409, "validation_failed": 422, "candidate_minor": 422}
 
 
 def candidate_hand_over(*, controller: Controller, payload: dict, idempotency_key: str = "") -> Answer:

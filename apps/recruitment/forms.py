@@ -3,12 +3,14 @@
 import re
 import unicodedata
 import uuid
+from datetime import date
 
 from confusable_homoglyphs import confusables
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -142,6 +144,28 @@ class PersonalDetailsForm(forms.Form):
         }
 
 
+# Kenyan order first (day month year); the ISO form is what a browser's date picker and the API send.
+DATE_OF_BIRTH_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y", "%Y-%m-%d"]
+OLDEST_APPLICANT = 100
+
+
+def age_on(born: date, today: date) -> int:
+    """Completed years on `today` (someone born on 29 February turns a year older on 1 March)."""
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def validate_applicant_age(born: date) -> None:
+    """An applicant is at least MINIMUM_APPLICANT_AGE today in Nairobi (Data Protection Act 2019, s.33). Code
+    `under_age` for a child: the caller refuses the whole form and keeps nothing."""
+    today = timezone.localdate()
+    if born > today or age_on(born, today) > OLDEST_APPLICANT:
+        raise ValidationError(_("Enter your date of birth as day, month and year, for example 23/04/1998."),
+                              code="invalid")
+    if age_on(born, today) < settings.MINIMUM_APPLICANT_AGE:
+        raise ValidationError(_("You must be %(age)s or older to apply.") % {"age": settings.MINIMUM_APPLICANT_AGE},
+                              code="under_age")
+
+
 class VacancyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.title} ({obj.controller.name}, {obj.location})"
@@ -169,6 +193,14 @@ class ApplicationForm(ConsentFormMixin, PersonalDetailsForm):
         error_messages={"required": _("Choose the job you are applying for."),
                         "invalid_choice": _("This job is closed or does not exist. Choose one of the open jobs.")},
     )
+    # Asked only to check the age rule; never stored (record_data leaves it out).
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), input_formats=DATE_OF_BIRTH_FORMATS, validators=[validate_applicant_age],
+        help_text=_("Day, month and year, for example 23/04/1998. We only check that you are old enough to apply; "
+                    "we do not keep it."),
+        error_messages={"required": _("Enter your date of birth."),
+                        "invalid": _("Enter your date of birth as day, month and year, for example 23/04/1998.")},
+        widget=forms.TextInput(attrs={"autocomplete": "bday", "size": 12}))
     id_document = forms.FileField(
         label=_("Scan or photo of your ID"),
         help_text=_("PDF, JPEG or PNG, at most 10 MB. It is encrypted before it is stored."),
@@ -195,6 +227,11 @@ class ApplicationForm(ConsentFormMixin, PersonalDetailsForm):
         self.kept = dict(kept or {})
         for name in self.kept:
             self.fields[name].required = False
+
+    @property
+    def from_a_child(self) -> bool:
+        """The date of birth says the applicant is under the minimum age: the whole form is refused."""
+        return self.has_error("date_of_birth", "under_age")
 
     def accepted_uploads(self) -> dict[str, tuple[str, bytes]]:
         """The files sent with this try that passed their own checks ({field: (name, data)}), for keeping when

@@ -7,8 +7,9 @@ the person withdrew, never removes a number we hold, never ends a private link (
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from apps.consent.services import CollectionContext
 from apps.subjects.models import Controller, DataSubject, ServiceEngagement, Vacancy
 from apps.subjects.services.vacancies import VacancyClosed
 
-from .forms import PersonalDetailsForm
+from .forms import PersonalDetailsForm, validate_applicant_age
 from .intake import RequiredConsentMissing, submission_receive
 
 API_FORM_VERSION = "api-v1"
@@ -41,8 +42,22 @@ class HandOverRefused(Exception):
         return self.code
 
 
+def _check_age(person: dict) -> None:
+    """The application form's age rule (Data Protection Act 2019, s.33): a child is refused as a whole
+    (candidate_minor); the date itself is not stored."""
+    try:
+        validate_applicant_age(date.fromisoformat(str(person.get("date_of_birth", ""))))
+    except ValueError:
+        raise HandOverRefused("validation_failed", [{"field": "person.date_of_birth", "message": _(
+            "Enter the date of birth as YYYY-MM-DD.")}]) from None
+    except ValidationError as error:
+        code = "candidate_minor" if error.code == "under_age" else "validation_failed"
+        raise HandOverRefused(code, [{"field": "person.date_of_birth", "message": str(error.message)}]) from None
+
+
 def _validated_person(person: dict) -> dict:
     """The application form's own validation; errors name the field, never the value sent."""
+    _check_age(person)
     data = {k: person.get(k, "") for k in ("full_name", "email", "mobile", "address", "legal_id_type",
                                           "legal_id_number")}
     for i, referee in enumerate(person.get("referees", [])[:2], start=1):

@@ -71,6 +71,14 @@ def uploads_take(*, form_key: uuid.UUID, expected: frozenset[str] = frozenset())
     return taken
 
 
+def uploads_discard(*, form_key: uuid.UUID) -> int:
+    """Delete, with their keys, the files kept for this form (a form refused whole: nothing of it stays)."""
+    with audited_transaction(durable=True):
+        rows = list(UploadKept.objects.select_for_update().filter(form_key=form_key))
+        _destroy(rows)
+    return len(rows)
+
+
 def uploads_kept_expire(*, now: datetime | None = None) -> int:
     """Beat: delete the kept files whose form was never sent, with their keys. Returns how many."""
     with audited_transaction(durable=True):

@@ -34,7 +34,7 @@ from .intake import (
     intake_show,
     intake_waiting,
 )
-from .uploads import KeptUploadGone, uploads_keep, uploads_kept
+from .uploads import KeptUploadGone, uploads_discard, uploads_keep, uploads_kept
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +129,8 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
         kept = uploads_kept(form_key=uuid.UUID(key)) \
             if kind == "apply" and request.POST.get("kept") and _is_uuid(key) else {}
         form = form_class(request.POST, request.FILES, purposes=purposes, **({"kept": kept} if kind == "apply" else {}))
+        if kind == "apply" and not form.is_valid() and form.from_a_child:
+            return _child_refused(request, key=key)
         if form.is_valid():
             data = form.record_data() if kind == "apply" else {
                 "full_name": form.cleaned_data["full_name"], "email": form.cleaned_data["email"],
@@ -163,6 +165,17 @@ def _collect(request: HttpRequest, *, kind: str, form_class: type, template: str
         return _no_jobs(request, status=status)
     return render(request, template, {"form": form, "purposes": purposes, "policy": policy_in_force(),
                                       "vacancy": chosen}, status=status)
+
+
+def _child_refused(request: HttpRequest, *, key: str) -> HttpResponse:
+    """An applicant under MINIMUM_APPLICANT_AGE (Data Protection Act 2019, s.33): the whole form is refused, in
+    plain words, and nothing of it is kept: no form held, no code sent, and the files kept from its earlier try are
+    deleted with their keys."""
+    if _is_uuid(key):
+        uploads_discard(form_key=uuid.UUID(key))
+    return notice(request, status=403, heading=_("You are too young to apply"), text=_(
+        "We take job applications only from people aged %(age)s or older. Nothing you typed or attached was kept. "
+        "You are welcome to apply once you are %(age)s.") % {"age": settings.MINIMUM_APPLICANT_AGE})
 
 
 def _no_jobs(request: HttpRequest, *, status: int = 200, context: dict | None = None) -> HttpResponse:

@@ -49,7 +49,8 @@ class Api:
 def candidate_body(vacancy: Vacancy, n: int = 1, **overrides) -> dict:
     body = {
         "vacancy": str(vacancy.pk), "reference": f"ATS-{n:05d}", "language": "en",
-        "person": {"full_name": "Achieng Otieno", "email": f"achieng{n}@example.org", "mobile": "+254712000001",
+        "person": {"full_name": "Achieng Otieno", "date_of_birth": "1997-06-12", "email": f"achieng{n}@example.org",
+                   "mobile": "+254712000001",
                    "address": "P.O. Box 1, Kisumu", "legal_id_type": "national-id",
                    "legal_id_number": f"{30000000 + n}",
                    "referees": [{"name": "Wanjiru Kamau", "phone": "+254712000002", "relationship": "Manager"},

@@ -15,7 +15,8 @@ def open_vacancy() -> str:
 def application_post(**overrides) -> dict:
     data = {
         "key": str(uuid.uuid4()), "vacancy": overrides["vacancy"] if "vacancy" in overrides else open_vacancy(),
-        "full_name": "Amani Wekesa", "email": "amani.wekesa@example.org", "mobile": "0712 345 678",
+        "full_name": "Amani Wekesa", "date_of_birth": "23/04/1998", "email": "amani.wekesa@example.org",
+        "mobile": "0712 345 678",
         "address": "P.O. Box 100-00200, Ngong Road, Nairobi",
         "legal_id_type": "national-id", "legal_id_number": "27654321",
         "id_document": SimpleUploadedFile("scan.pdf", PDF_BYTES, content_type="application/pdf"),
@@ -80,6 +81,7 @@ def fill_application(page, *, scan, email: str = "wanjiru@example.org", mobile: 
     """In the browser, on the application form: Wanjiru's details, her ID scan, two referees and the two
     required consents (the job already chosen)."""
     page.get_by_label("Full name").fill("Wanjiru Kamau")
+    page.get_by_label("Date of birth").fill("14/02/1996")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Mobile number").fill(mobile)
     page.get_by_label("Postal or physical address").fill("P.O. Box 1-00100, Nairobi")

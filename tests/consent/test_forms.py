@@ -107,10 +107,10 @@ def test_invalid_fields_get_clear_messages(client, demo_purposes):
     assert 'aria-invalid="true"' in body
 
 
-FIELDS = ["key", "full_name", "email", "mobile", "address", "legal_id_type", "legal_id_number", "referee_1_name",
-          "referee_1_phone", "referee_1_relationship", "referee_2_name", "referee_2_phone", "referee_2_relationship",
-          "consent_recruitment", "consent_share-with-employer", "consent_marketing", "message",
-          "consent_enquiry-response"]
+FIELDS = ["key", "full_name", "date_of_birth", "email", "mobile", "address", "legal_id_type", "legal_id_number",
+          "referee_1_name", "referee_1_phone", "referee_1_relationship", "referee_2_name", "referee_2_phone",
+          "referee_2_relationship", "consent_recruitment", "consent_share-with-employer", "consent_marketing",
+          "message", "consent_enquiry-response"]
 
 
 @hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -216,6 +216,7 @@ def test_an_applicant_through_nginx_tls_gunicorn_worker_and_beat(production, mai
         assert response.headers["strict-transport-security"].startswith("max-age=31536000")
         page.get_by_label("The job you are applying for").select_option(index=1)  # setup_site's vacancy
         page.get_by_label("Full name").fill(PERSON["name"])
+        page.get_by_label("Date of birth").fill("14/02/1996")
         page.get_by_label("Email address").fill(PERSON["email"])
         page.get_by_label("Mobile number").fill(PERSON["mobile"])
         page.get_by_label("Postal or physical address").fill(PERSON["address"])

@@ -229,7 +229,8 @@ class Visitor:
     def apply(self, email: str, *, hidden: dict[str, str] | None = None, extra: list[tuple[str, str]] = (),
               files: list | None = None, timeout: float = 60) -> requests.Response:
         hidden = hidden or self.form("/apply/")
-        data = [*hidden.items(), ("vacancy", DEMO_VACANCY), ("full_name", "Amani Wekesa"), ("email", email),
+        data = [*hidden.items(), ("vacancy", DEMO_VACANCY), ("full_name", "Amani Wekesa"),
+                ("date_of_birth", "23/04/1998"), ("email", email),
                 ("mobile", "0712 345 678"),
                 ("address", "P.O. Box 100-00200, Nairobi"), ("legal_id_type", "national-id"),
                 ("legal_id_number", "27654321"), ("referee_1_name", "Jane Muthoni"),

@@ -47,6 +47,7 @@ def test_a_visitor_on_a_phone_finds_a_job_from_the_home_page_applies_and_sees_it
 
     expect(page.get_by_text(f"You are applying for: {title}")).to_be_visible()
     page.get_by_label("Full name").fill("Wanjiru Kamau")
+    page.get_by_label("Date of birth").fill("14/02/1996")
     page.get_by_label("Email address").fill("wanjiru.jobs@example.org")
     page.get_by_label("Mobile number").fill("0712 34")  # a digit short: the first attempt has a mistake
     page.get_by_label("Postal or physical address").fill("P.O. Box 1-00100, Nairobi")

@@ -166,6 +166,7 @@ def test_the_browser_shows_clear_errors_and_nothing_is_stored(page, demo_purpose
     page.goto("/apply/")
     page.get_by_label("The job you are applying for").select_option(index=1)
     page.get_by_label("Full name").fill("Kipchoge Rono")
+    page.get_by_label("Date of birth").fill("01/11/1990")
     page.get_by_label("Email address").fill("kipchoge@example.org")
     page.get_by_label("Mobile number").fill("0712 345 678")
     page.get_by_label("Postal or physical address").fill("Eldoret")
