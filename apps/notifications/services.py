@@ -28,7 +28,7 @@ import logging
 import smtplib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -40,7 +40,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.utils import DNS_NAME
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email, validate_slug
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import F, Q
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
@@ -50,6 +50,7 @@ from phonenumber_field.phonenumber import to_python as phone_to_python
 
 from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records, audited_transaction
 from apps.core import liveness
+from apps.core.db import insert_together
 from apps.core.jobs import enqueue_on_commit
 from apps.notifications import tasks
 from apps.notifications.limits import sms_allowance_take
@@ -164,8 +165,8 @@ def _checked(message: Message, templates_found: set[tuple[str, str]] | None = No
     )
 
 
-def notifications_queue(*, messages: list[Message], skip_unusable: bool = False,
-                        audit_each: bool = True) -> list[Notification | None]:
+def notifications_queue(*, messages: list[Message], skip_unusable: bool = False, audit_each: bool = True,
+                        also_insert: Sequence[models.Model] = ()) -> list[Notification | None]:
     """Write the notifications in one insert (addresses and contexts sealed), audit each, and queue their
     sends after commit: one job per SEND_BATCH messages. Every message is checked before anything is
     written: one that cannot be sent raises ValueError and nothing is queued; with skip_unusable, it is
@@ -174,7 +175,9 @@ def notifications_queue(*, messages: list[Message], skip_unusable: bool = False,
     and nothing is queued (one query for the whole batch). An SMS to a number that has had all it may have
     for now (apps.notifications.limits) is None in the list and audited as skipped; the rest are queued.
     audit_each=False: the caller audits the batch
-    in the same transaction (a campaign's slice: one event with its counts); each send is still audited."""
+    in the same transaction (a campaign's slice: one event with its counts); each send is still audited.
+    also_insert: the caller's new rows, written before the messages in the same statement (core.db.insert_together;
+    their primary keys set), e.g. the form a code email is about: one round trip for both."""
     if restricted_any(subjects=[m.subject for m in messages
                                 if m.subject is not None and m.template not in WHILE_RESTRICTED]):
         raise SubjectRestricted
@@ -196,12 +199,14 @@ def notifications_queue(*, messages: list[Message], skip_unusable: bool = False,
         checked = [None if n in over_limit else n for n in checked]
     notifications = [n for n in checked if n is not None]
     if not notifications:
+        if also_insert:
+            insert_together(also_insert)
         return checked
     with audited_transaction(savepoint=False):
         now = timezone.now()
         for notification in notifications:
             notification.queued_at = now
-        Notification.objects.bulk_create(notifications)
+        insert_together([*also_insert, *notifications])
         if audit_each:
             audit_records(entries=[
                 Entry(SYSTEM, Verb.NOTIFICATION_QUEUED, n.owner_id,

@@ -40,7 +40,7 @@ from apps.subjects.models import (
 )
 from apps.vault.files import files_kept_only_if_committed
 from apps.vault.routers import vault_db
-from apps.vault.services import KeyDestroyed, blind_index_for, datakey_create, datakey_destroy, key_scope
+from apps.vault.services import KeyDestroyed, blind_index_for, datakey_destroy, datakey_new, key_scope
 
 from .models import PendingSubmission, UploadKept
 from .uploads import uploads_take
@@ -549,13 +549,16 @@ def intake_hold(*, key: uuid.UUID, kind: str, data: dict, purposes: list[Purpose
                 expected = frozenset({"id_document"} if document is None and kind == "apply" else set())
                 taken = uploads_take(form_key=key, expected=expected)
                 document, cv = document or taken.get("id_document"), cv or taken.get("cv")
-            datakey_create(subject_id=pending.pk)
+            # The form's key, the sealed form and its email: one statement where the key store shares the database.
+            key_row = datakey_new(subject_id=pending.pk)
+            if vault_db() != DEFAULT_DB_ALIAS:
+                key_row.save(force_insert=True, using=vault_db())
             pending.data = {"form": _plain(data), "ip": context.ip, "user_agent": context.user_agent}
             pending.document, pending.cv, pending.code = document, cv, _new_code()
-            pending.save(force_insert=True)
             audit_record(actor=Actor.system(f"{kind}-form"), verb=Verb.INTAKE_HELD, target=pending.pk,
                          detail={"kind": kind, **({"vacancy": str(vacancy.pk)} if vacancy else {})})
-            notifications_queue(messages=[_code_message(pending)])
+            notifications_queue(messages=[_code_message(pending)],
+                                also_insert=[key_row, pending] if vault_db() == DEFAULT_DB_ALIAS else [pending])
     except IntegrityError:  # the same form sent twice at the same moment
         return PendingSubmission.objects.get(key=key)
     return pending

@@ -40,16 +40,21 @@ def _wrap_aad(subject_id: uuid.UUID) -> bytes:
 
 
 def datakey_create(*, subject_id: uuid.UUID) -> None:
+    datakey_new(subject_id=subject_id).save(force_insert=True, using=vault_db())
+
+
+def datakey_new(*, subject_id: uuid.UUID) -> DataKey:
+    """A new data key, wrapped, not yet written: the caller inserts the row (in the key store's database,
+    vault_db()) in its transaction. Inside a key scope the key is usable at once (what is sealed under it
+    before the row is written can be read once it is)."""
     keyring = get_keyring()
     dek = os.urandom(32)
-    DataKey.objects.using(vault_db()).create(
-        subject_id=subject_id,
-        wrapped_key=seal(keyring.master(keyring.current_id), dek, _wrap_aad(subject_id)),
-        master_key_id=keyring.current_id,
-    )
+    row = DataKey(subject_id=subject_id, master_key_id=keyring.current_id,
+                  wrapped_key=seal(keyring.master(keyring.current_id), dek, _wrap_aad(subject_id)))
     cache = _unit_of_work.get()
     if cache is not None:
         cache[subject_id] = dek
+    return row
 
 
 _unwraps = [0]  # how many data keys this process has unwrapped (for tests and benches)
