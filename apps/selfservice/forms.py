@@ -1,13 +1,18 @@
 from django import forms
+from django.conf import settings
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.phones import phone_format
-from apps.recruitment.forms import PersonalDetailsForm
-from apps.subjects.models import PersonalRecord
+from apps.core.uploads import UploadLimits
+from apps.recruitment.forms import ApplicationForm, PersonalDetailsForm
+from apps.subjects.models import IdentityDocument, PersonalRecord
 
 APPLY_ONLY = ["address", "legal_id_type", "legal_id_number", "referee_1_id", "referee_1_name", "referee_1_phone",
               "referee_1_relationship", "referee_2_id", "referee_2_name", "referee_2_phone", "referee_2_relationship",
-              "experience"]
+              "experience", "id_document", "cv"]
+FILE_KINDS = {"id_document": IdentityDocument.Kind.ID_SCAN, "cv": IdentityDocument.Kind.CV}
 
 
 class CorrectionForm(PersonalDetailsForm):
@@ -15,12 +20,20 @@ class CorrectionForm(PersonalDetailsForm):
 
     experience = forms.CharField(label=_("Your work experience (optional)"), required=False, max_length=2000,
                                  widget=forms.Textarea(attrs={"rows": 4}))
+    # A file chosen here replaces the one we hold of its kind; none chosen keeps it.
+    id_document = forms.FileField(label=_("Replace the scan or photo of your ID (optional)"), required=False,
+                                  widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}))
+    cv = forms.FileField(label=_("Replace your CV, or add one (optional)"), required=False,
+                         widget=forms.FileInput(attrs={"accept": "application/pdf"}))
+    # The same checks as the application form: the bytes decide the type, never the name.
+    clean_id_document = ApplicationForm.clean_id_document
+    clean_cv = ApplicationForm.clean_cv
 
     # Which referee each group of fields was shown for: one may have objected while the page was open.
     referee_1_id = forms.CharField(required=False, widget=forms.HiddenInput)
     referee_2_id = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, record: PersonalRecord, **kwargs) -> None:
+    def __init__(self, *args, record: PersonalRecord, documents: list[IdentityDocument] = (), **kwargs) -> None:
         self.record = record
         initial = {"full_name": record.full_name, "email": record.email, "mobile": phone_format(record.mobile),
                    "address": record.address, "legal_id_type": record.legal_id_type,
@@ -38,14 +51,35 @@ class CorrectionForm(PersonalDetailsForm):
             for i in range(len(record.referees) + 1, 3):
                 for part in ("id", "name", "phone", "relationship"):
                     del self.fields[f"referee_{i}_{part}"]
+            self._describe_files(documents)
+
+    def _describe_files(self, documents) -> None:
+        """Under each file field, the file we hold of that kind (its type and when it was sent)."""
+        held = {document.kind: document for document in sorted(documents, key=lambda d: d.uploaded_at)}
+        rules = {"id_document": _("PDF, JPEG or PNG, at most 10 MB."), "cv": _("A PDF, at most 5 MB.")}
+        for name, kind in FILE_KINDS.items():
+            document = held.get(kind)
+            if document is None:
+                self.fields[name].help_text = gettext("We hold none. %(rules)s") % {"rules": rules[name]}
+                continue
+            self.fields[name].help_text = gettext(
+                "We hold the %(type)s you sent on %(date)s. Choose a file only to replace it. %(rules)s") % {
+                "type": document.get_content_type_display(), "rules": rules[name],
+                "date": formats.date_format(timezone.localtime(document.uploaded_at), "DATE_FORMAT")}
+
+    @classmethod
+    def upload_limits(cls) -> UploadLimits:
+        """The largest body the page can honestly be: both files at their limit plus the text."""
+        return UploadLimits(max_body_bytes=settings.UPLOAD_MAX_BYTES * 2 + ApplicationForm.TEXT_ALLOWANCE_BYTES,
+                            file_fields=frozenset(FILE_KINDS))
 
     def groups(self) -> list[tuple[str, list]]:
         """The fields under the headings the application form used, each referee in a group of their own."""
         sections = [(_("About you"), ["full_name", "email", "mobile", "address"]),
-                    (_("Your identity document"), ["legal_id_type", "legal_id_number"]),
+                    (_("Your identity document"), ["legal_id_type", "legal_id_number", "id_document"]),
                     (_("First referee"), ["referee_1_name", "referee_1_phone", "referee_1_relationship"]),
                     (_("Second referee"), ["referee_2_name", "referee_2_phone", "referee_2_relationship"]),
-                    (_("Your experience and CV"), ["experience"])]
+                    (_("Your experience and CV"), ["experience", "cv"])]
         return [(legend, [self[name] for name in names if name in self.fields]) for legend, names in sections
                 if any(name in self.fields for name in names)]
 
@@ -76,6 +110,12 @@ class CorrectionForm(PersonalDetailsForm):
         if self._sent("experience") and c["experience"] != (self.record.experience or ""):
             changes["experience"] = c["experience"]
         return changes
+
+    def replacements(self) -> dict[str, bytes]:
+        """The files chosen on the page, by kind ({"id-scan": bytes, "cv": bytes}); a field left empty keeps
+        the file we hold."""
+        return {FILE_KINDS[name]: self.cleaned_data[name] for name in FILE_KINDS
+                if name in self.fields and self.cleaned_data.get(name)}
 
 
 class StepUpForm(forms.Form):

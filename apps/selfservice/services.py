@@ -186,13 +186,19 @@ def subject_data_viewed(*, subject: DataSubject) -> None:
 
 
 @transaction.atomic(durable=True)
-def record_correct(*, subject: DataSubject, changes: dict, language: str) -> list[str]:
-    """The person corrects their record. A new email address or mobile number ends every link sent so far
-    (whoever has the old address or number may hold one): a new link goes to the email address on file, and
-    the old address or number is told. Returns the fields changed."""
+def record_correct(*, subject: DataSubject, changes: dict, language: str,
+                   files: dict[str, bytes] | None = None) -> list[str]:
+    """The person corrects their record, and replaces their ID scan or CV with `files` ({kind: bytes}; the
+    earlier file of that kind goes once this commits). A new email address or mobile number ends every link
+    sent so far (whoever has the old address or number may hold one): a new link goes to the email address on
+    file, and the old address or number is told. Returns the fields changed (a replaced file by its kind)."""
     held = PersonalRecord.objects.get(subject=subject)
     old_email, old_mobile = held.email, held.mobile
     changed = subject_services.record_update(subject=subject, actor=Actor.subject(subject), changes=changes)
+    for kind, data in (files or {}).items():
+        subject_services.document_add(subject=subject, actor=Actor.subject(subject), data=data, kind=kind,
+                                      replace=True)
+        changed.append(kind)
     if changed:
         subject_services.activity_touch(subject=subject)
     if "email" in changed:

@@ -29,6 +29,7 @@ from apps.consent.services import (
     purpose_notice_current,
 )
 from apps.core.http import client_ip
+from apps.core.uploads import accepts_uploads
 from apps.core.views import notice
 from apps.policies.links import policy_changes_for
 from apps.policies.models import DisclosureChoice
@@ -233,14 +234,17 @@ def data(request: HttpRequest, subject: DataSubject) -> HttpResponse:
                  documents=IdentityDocument.objects.filter(subject=subject))
 
 
+@accepts_uploads(CorrectionForm.upload_limits)
 @require_http_methods(["GET", "POST"])
 @with_subject
 @needs_stepup
 def correct(request: HttpRequest, subject: DataSubject) -> HttpResponse:
     record = get_object_or_404(PersonalRecord, subject=subject)
-    form = CorrectionForm(request.POST or None, record=record)
+    form = CorrectionForm(request.POST or None, request.FILES or None, record=record,
+                          documents=list(IdentityDocument.objects.filter(subject=subject)))
     if request.method == "POST" and form.is_valid():
-        changed = record_correct(subject=subject, changes=form.changes(), language=get_language())
+        changed = record_correct(subject=subject, changes=form.changes(), files=form.replacements(),
+                                 language=get_language())
         if "email" in changed:
             return notice(request, heading=_("Your email address is changed"), text=_(
                 "This link no longer works. We have sent a new private link to your new address, and a notice to "

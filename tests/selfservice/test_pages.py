@@ -30,6 +30,7 @@ from tests.consent.helpers import application_post, send_form
 # Jobs are queued on commit, so these tests commit (as a real request does).
 pytestmark = pytest.mark.django_db(transaction=True)
 LINK_RE = re.compile(r"https?://[^\s\"<>]+/me/[^\s\"<>]+/")
+FILES = {"id_document", "cv"}  # file inputs: a browser sends them empty; a test leaves them out
 
 
 def _apply(client, mailoutbox, **overrides) -> str:
@@ -98,7 +99,7 @@ def test_correcting_the_address_is_saved_and_audited_without_values(client, appl
     _step_up(client, mailoutbox, applicant)
     form = client.get(applicant + "correct/").context["form"]
     data = {name: (field.value() if not hasattr(field.value(), "as_e164") else field.value().as_e164)
-            for name, field in ((n, form[n]) for n in form.fields)}
+            for name, field in ((n, form[n]) for n in form.fields if n not in FILES)}
     data["address"] = "Plot 7, Oginga Odinga Street, Kisumu"
     assert client.post(applicant + "correct/", data).status_code == 302
     assert PersonalRecord.objects.get().address == "Plot 7, Oginga Odinga Street, Kisumu"
@@ -110,7 +111,7 @@ def test_the_work_experience_can_be_corrected(client, applicant, mailoutbox):
     _step_up(client, mailoutbox, applicant)
     form = client.get(applicant + "correct/").context["form"]
     data = {n: (form[n].value().as_e164 if hasattr(form[n].value(), "as_e164") else form[n].value())
-            for n in form.fields}
+            for n in form.fields if n not in FILES}
     data["experience"] = "Two years driving for a courier."
     assert client.post(applicant + "correct/", data).status_code == 302
     assert PersonalRecord.objects.get().experience == "Two years driving for a courier."
@@ -126,8 +127,9 @@ def test_the_correction_page_shows_the_work_experience_and_never_changes_a_field
     page = client.get(applicant + "correct/").content.decode()
     assert 'name="experience"' in page and "Five years as a stores clerk." in page
     form = client.get(applicant + "correct/").context["form"]
+    # An older page, or a client that leaves the experience out:
     data = {n: (form[n].value().as_e164 if hasattr(form[n].value(), "as_e164") else form[n].value())
-            for n in form.fields if n != "experience"}  # an older page, or a client that leaves it out
+            for n in form.fields if n not in FILES and n != "experience"}
     data["address"] = "Plot 12, Kenyatta Avenue, Nakuru"
     assert client.post(applicant + "correct/", data).status_code == 302
     record = PersonalRecord.objects.get()
@@ -139,7 +141,7 @@ def test_changing_the_email_revokes_the_link_and_tells_both_addresses(client, ap
     _step_up(client, mailoutbox, applicant)
     form = client.get(applicant + "correct/").context["form"]
     data = {n: (form[n].value().as_e164 if hasattr(form[n].value(), "as_e164") else form[n].value())
-            for n in form.fields}
+            for n in form.fields if n not in FILES}
     data["email"] = "amani.new@example.org"
     mailoutbox.clear()
     assert "new private link" in client.post(applicant + "correct/", data).content.decode()
@@ -356,7 +358,7 @@ def test_a_new_mobile_number_ends_every_link_and_step_up_and_tells_the_old_numbe
     _step_up(client, mailoutbox, applicant)
     form = client.get(applicant + "correct/").context["form"]
     data = {name: (field.value() if not hasattr(field.value(), "as_e164") else field.value().as_e164)
-            for name, field in ((n, form[n]) for n in form.fields)}
+            for name, field in ((n, form[n]) for n in form.fields if n not in FILES)}
     data["mobile"] = "+254700111222"
     page = client.post(applicant + "correct/", data).content.decode()
     assert "Your mobile number is changed" in page
@@ -401,7 +403,7 @@ def test_a_correction_page_opened_before_a_referee_objected_changes_nothing(clie
     _step_up(client, mailoutbox, applicant)
     form = client.get(applicant + "correct/").context["form"]
     data = {n: (form[n].value().as_e164 if hasattr(form[n].value(), "as_e164") else form[n].value())
-            for n in form.fields}
+            for n in form.fields if n not in FILES}
     data["address"] = "Plot 12, Kenyatta Avenue, Nakuru"
     before = PersonalRecord.objects.get()
     first = before.referees[0]
