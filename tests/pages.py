@@ -58,7 +58,7 @@ def site_pages(mailoutbox) -> SitePages:
     version = publish(disclosures=[TALENT_POOL]).version
     choice = reverse("policy-choice", args=[choice_token(subject=subject, version=version, key=TALENT_POOL["key"],
                                                          choice="opted-in", language="en")])
-    referee = reverse("selfservice:referee", args=[referee_token(subject, record.referees[0]["id"])])
+    referee = reverse("selfservice:referee", args=[referee_token(subject, record.referees[0]["id"], record.full_name)])
     certificate = subject_erase(subject=EngagementFactory().subject, reason="subject-request")
     # The same address on the form again, not confirmed yet: the page that asks for the emailed code, and the
     # page the email's link opens.

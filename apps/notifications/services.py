@@ -293,11 +293,23 @@ def notification_send(*, notification_id: uuid.UUID) -> bool:
                              what="load", notification_id=notification_id)
     if notification is None:  # erased in the meantime
         return False
+    # An email's connection stays open until its acceptance is recorded: the server's reply to DATA is the
+    # acceptance, and closing first (QUIT, one more round trip) would widen the moment in which a killed worker
+    # leaves a message the server took unrecorded.
+    smtp = _smtp_open() if notification.channel == Notification.Channel.EMAIL else None
     try:
-        provider_message_id = _deliver(notification)
+        return _send_and_record(notification, smtp=smtp)
+    finally:
+        if smtp is not None:
+            smtp.close()
+
+
+def _send_and_record(notification: Notification, *, smtp: Any) -> bool:
+    try:
+        provider_message_id = _deliver(notification, connection=smtp)
     except Exception as exc:  # classified below; its message (which may quote the address) is never kept
         error = exc  # the name `exc` is cleared when the except block ends
-        _retrying(lambda: _record_failure(notification, error), what="failure", notification_id=notification_id)
+        _retrying(lambda: _record_failure(notification, error), what="failure", notification_id=notification.pk)
         return False
     # Accepted: noted in Redis at once (for the moment a locked or restarting database takes), then SENT in
     # the database, durably, before the broker's message is acknowledged.
@@ -305,7 +317,7 @@ def notification_send(*, notification_id: uuid.UUID) -> bool:
     liveness.fact_set(_acceptance_key(notification.pk), provider_message_id or "-", ttl=ACCEPTANCE_TTL)
     try:
         _retrying(lambda: _mark_sent(notification, provider_message_id=provider_message_id), what="sent",
-                  notification_id=notification_id)
+                  notification_id=notification.pk)
     except DatabaseError:  # the note in Redis lets the sweep record it later, without sending again
         return True
     logger.info("notification sent id=%s channel=%s attempts=%s", notification.pk, notification.channel,

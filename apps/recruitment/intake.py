@@ -279,7 +279,7 @@ def _referee_messages(person: _Person, *, referees: list[dict], name: str, langu
             context={"applicant_name": name, "referee_name": referee["name"],
                      "purpose": gettext_lazy("checking a job application as a referee"),
                      "retention": gettext_lazy("until the recruitment is complete, then deleted"),
-                     "object_link": referee_url(person.subject, referee["id"])}))
+                     "object_link": referee_url(person.subject, referee["id"], name)}))
     return messages
 
 

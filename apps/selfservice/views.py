@@ -37,7 +37,7 @@ from apps.policies.receipts import choice_receipt_filename, choice_receipt_sign
 from apps.policies.selectors import choice_receipts_for, disclosures_visible_to
 from apps.recruitment.forms import FORM_VERSIONS
 from apps.recruitment.intake import referee_remove
-from apps.subjects.links import LinkProblem, link_resolve, referee_resolve
+from apps.subjects.links import LinkProblem, link_resolve, referee_name_told, referee_resolve
 from apps.subjects.masking import mask
 from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord
 from apps.subjects.selectors import engagements_of
@@ -353,6 +353,10 @@ def choice_receipt(request: HttpRequest, subject: DataSubject, choice_id) -> Htt
 @require_POST
 @with_subject
 def keep(request: HttpRequest, subject: DataSubject) -> HttpResponse:
+    # A leaked link alone must not extend how long we keep the data, again and again: the code first, then the
+    # person presses the button again on their page.
+    if not stepped_up(request, subject):
+        return redirect(reverse("selfservice:stepup", args=[request.token]) + "?next=home")
     engagements_keep(subject=subject)
     messages.success(request, _("Thank you: we will keep your data, and tell you again before it is deleted."))
     return redirect("selfservice:home", token=request.token)
@@ -384,4 +388,6 @@ def referee(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" or not any(r.get("id") == referee_id for r in record.referees):
         return private(notice(request, heading=_("Your details are removed"), text=_(
             "We no longer hold your details as a referee for this application.")))
-    return private(render(request, "selfservice/referee.html", {"applicant": record.full_name}))
+    # The name the referee was told; a name the applicant corrected since is theirs to know, not the referee's.
+    shown = record.full_name if referee_name_told(token, record.full_name) else None
+    return private(render(request, "selfservice/referee.html", {"applicant": shown}))

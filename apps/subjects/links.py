@@ -10,6 +10,8 @@ older SECRET_KEY.
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import secrets
 import struct
@@ -77,8 +79,9 @@ def _expired(issued_at: int) -> bool:
 
 # subject id (16 bytes), link version, issued at (unix seconds), 16 random bytes
 LINK_FORMAT = "!16sIQ16s"
-# subject id, referee id (16 bytes each), issued at, 16 random bytes
-REFEREE_FORMAT = "!16s16sQ16s"
+# subject id, referee id (16 bytes each), the applicant's link version, a digest of the applicant's name as the
+# referee was told it (8 bytes), issued at, 16 random bytes
+REFEREE_FORMAT = "!16s16sI8sQ16s"
 
 
 def link_token(subject: DataSubject) -> str:
@@ -109,20 +112,37 @@ def link_resolve(token: str) -> Resolved:
     return Resolved(subject, None)
 
 
-def referee_token(subject: DataSubject, referee_id: str) -> str:
-    payload = struct.pack(REFEREE_FORMAT, subject.pk.bytes, uuid.UUID(hex=referee_id).bytes, int(time.time()),
-                          secrets.token_bytes(16))
+def _name_digest(name: str) -> bytes:
+    return hashlib.sha256(" ".join(str(name).split()).casefold().encode()).digest()[:8]
+
+
+def referee_token(subject: DataSubject, referee_id: str, applicant_name: str) -> str:
+    """A referee's link: revoked with the applicant's own links (their link version), expiring with them
+    (SELF_SERVICE_LINK_DAYS), and holding (sealed) a digest of the name the referee was told."""
+    payload = struct.pack(REFEREE_FORMAT, subject.pk.bytes, uuid.UUID(hex=referee_id).bytes, subject.link_version,
+                          _name_digest(applicant_name), int(time.time()), secrets.token_bytes(16))
     return _seal(payload, REFEREE_SALT)
 
 
-def referee_url(subject: DataSubject, referee_id: str) -> str:
-    return settings.SITE_URL + reverse("selfservice:referee", args=[referee_token(subject, referee_id)])
+def referee_url(subject: DataSubject, referee_id: str, applicant_name: str) -> str:
+    return settings.SITE_URL + reverse("selfservice:referee",
+                                       args=[referee_token(subject, referee_id, applicant_name)])
+
+
+def referee_name_told(token: str, name: str) -> bool:
+    """Whether `name` is the applicant's name as the referee was told it (a name corrected since is not shown)."""
+    payload = _open(token, REFEREE_SALT)
+    try:
+        digest = struct.unpack(REFEREE_FORMAT, payload or b"")[3]
+    except struct.error:
+        return False
+    return hmac.compare_digest(digest, _name_digest(name))
 
 
 def referee_resolve(token: str) -> tuple[DataSubject | None, str | None, LinkProblem | None]:
     payload = _open(token, REFEREE_SALT)
     try:
-        subject_bytes, referee_bytes, issued_at, _ = struct.unpack(REFEREE_FORMAT, payload or b"")
+        subject_bytes, referee_bytes, version, _name, issued_at, _ = struct.unpack(REFEREE_FORMAT, payload or b"")
     except struct.error:
         return None, None, LinkProblem.INVALID
     if _expired(issued_at):
@@ -132,6 +152,8 @@ def referee_resolve(token: str) -> tuple[DataSubject | None, str | None, LinkPro
         return None, None, LinkProblem.INVALID
     if subject.is_erased:
         return None, None, LinkProblem.ERASED
+    if version != subject.link_version:  # the applicant signed out all links (or changed their email)
+        return None, None, LinkProblem.REVOKED
     return subject, uuid.UUID(bytes=referee_bytes).hex, None
 
 

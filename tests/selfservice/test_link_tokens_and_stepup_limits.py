@@ -35,7 +35,7 @@ def test_a_changed_token_or_one_of_another_kind_is_invalid(applicant):
     flipped = token[:20] + ("A" if token[20] != "A" else "B") + token[21:]
     assert link_resolve(flipped).problem is LinkProblem.INVALID
     assert link_resolve("not-a-token").problem is LinkProblem.INVALID
-    referee = referee_token(subject, "0" * 32)
+    referee = referee_token(subject, "0" * 32, "Amani Wekesa")
     assert link_resolve(referee).problem is LinkProblem.INVALID  # a referee's link opens no data
     assert referee_resolve(token)[2] is LinkProblem.INVALID
 

@@ -21,7 +21,7 @@ from apps.recruitment.intake import referee_remove
 from apps.selfservice.models import LinkRequest
 from apps.selfservice.services import link_request_create, link_request_process
 from apps.subjects.models import DataSubject, PersonalRecord
-from apps.subjects.services import subject_erase_now
+from apps.subjects.services import record_update, subject_erase_now, subject_links_revoke
 from apps.vault.models import DeletionCertificate
 from apps.vault.transparency import proof_check
 from tests.conftest import wait_for
@@ -282,7 +282,7 @@ def test_a_referee_can_object_and_their_details_leave_the_application(client, ap
     referee_id = PersonalRecord.objects.get().referees[0]["id"]
     from apps.subjects.links import referee_token
 
-    link = f"/me/referee/{referee_token(subject, referee_id)}/"
+    link = f"/me/referee/{referee_token(subject, referee_id, 'Amani Wekesa')}/"
     assert "Amani Wekesa named you as a referee" in client.get(link).content.decode()
     sms_before = Notification.objects.filter(template="referee_notice").count()
     assert client.post(link).status_code == 200
@@ -290,6 +290,43 @@ def test_a_referee_can_object_and_their_details_leave_the_application(client, ap
     # the message we sent them (their number and name) is gone too; the other referee's stays
     assert Notification.objects.filter(template="referee_notice").count() == sms_before - 1
     assert backends is not None
+
+
+def _referee_link() -> str:
+    """The link the first referee was sent by SMS when the application was confirmed."""
+    notice = Notification.objects.filter(template="referee_notice").order_by("created_at").first()
+    return "/" + notice.context["object_link"].split("/", 3)[3]
+
+
+def test_a_referees_link_is_revoked_with_the_applicants_links(client, applicant):
+    link = _referee_link()
+    assert "Remove my details from this application" in client.get(link).content.decode()
+    subject = DataSubject.objects.get()
+    subject_links_revoke(subject=subject, actor=Actor.subject(subject))  # "sign out all links"
+    response = client.get(link)
+    assert response.status_code == 410 and "Remove my details" not in response.content.decode()
+    assert client.post(link).status_code == 410
+    assert len(PersonalRecord.objects.get().referees) == 2  # nothing removed through a revoked link
+
+
+def test_a_referee_never_sees_a_name_the_applicant_corrected_later(client, applicant):
+    link = _referee_link()
+    assert "Amani Wekesa named you as a referee" in client.get(link).content.decode()
+    subject = DataSubject.objects.get()
+    record_update(subject=subject, actor=Actor.subject(subject), changes={"full_name": "Amani Otieno Wekesa"})
+    page = client.get(link).content.decode()
+    assert "Otieno" not in page and "Amani" not in page
+    assert "The applicant named in the message we sent you named you as a referee" in page
+
+
+def test_a_referees_link_works_as_long_as_a_private_link_and_then_expires(client, applicant, settings):
+    link = _referee_link()
+    sent = timezone.now()
+    with time_machine.travel(sent + timedelta(days=settings.SELF_SERVICE_LINK_DAYS) - timedelta(hours=1)):
+        assert "Remove my details from this application" in client.get(link).content.decode()
+    with time_machine.travel(sent + timedelta(days=settings.SELF_SERVICE_LINK_DAYS) + timedelta(hours=1)):
+        expired = client.get(link)
+        assert expired.status_code == 410 and "Remove my details" not in expired.content.decode()
 
 
 def test_one_persons_link_never_shows_another_persons_data(client, applicant, mailoutbox, admin_client):

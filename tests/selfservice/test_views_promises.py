@@ -29,7 +29,7 @@ def applicant(client, mailoutbox, demo_purposes) -> str:
 def test_a_tampered_referee_link_gets_the_link_problem_page_and_removes_nothing(client, applicant):
     subject = DataSubject.objects.get()
     referees = PersonalRecord.objects.get().referees
-    link = f"/me/referee/{tamper_signature(referee_token(subject, referees[0]['id']))}/"
+    link = f"/me/referee/{tamper_signature(referee_token(subject, referees[0]['id'], 'Amani Wekesa'))}/"
     notices, events = Notification.objects.count(), AuditEvent.objects.count()
 
     for response in [client.get(link), client.post(link)]:

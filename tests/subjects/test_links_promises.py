@@ -20,6 +20,6 @@ def tamper_signature(token: str) -> str:
 
 def test_a_referee_link_with_a_changed_signature_resolves_to_no_one():
     subject = SubjectFactory()
-    token = referee_token(subject, REFEREE_ID)
+    token = referee_token(subject, REFEREE_ID, "Amani Wekesa")
     assert referee_resolve(token) == (subject, REFEREE_ID, None)
     assert referee_resolve(tamper_signature(token)) == (None, None, LinkProblem.INVALID)

@@ -91,7 +91,13 @@ def test_people_are_told_before_and_can_ask_us_to_keep_it(client, demo_purposes,
     with time_machine.travel(timezone.now() + timedelta(days=80)):
         page = client.get("/" + path).content.decode()
         assert "Keep my data" in page
-        client.post("/" + path + "keep/")
+        asked = client.post("/" + path + "keep/")  # the link alone is not enough: a leaked one could keep it
+        assert asked.status_code == 302 and asked["Location"] == "/" + path + "code/?next=home"
+        assert ServiceEngagement.objects.get(subject=subject).retention_notice_at is not None  # nothing kept
+        client.post("/" + path + "code/", {"action": "send"})
+        code = re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
+        assert client.post("/" + path + "code/?next=home", {"action": "verify", "code": code}).status_code == 302
+        assert client.post("/" + path + "keep/").status_code == 302
     with time_machine.travel(timezone.now() + timedelta(days=95)):
         call_command("enforce_retention")
     assert not DeletionCertificate.objects.filter(subject_id=subject.pk).exists()
