@@ -66,9 +66,9 @@ def site_pages(mailoutbox) -> SitePages:
     assert send_form(held_client, "/apply/", application_post(), confirm=False).status_code == 302
     pending = "/" + intake_link().split("/", 3)[3]
 
-    public = ["/", "/apply/", "/contact/", "/sent/", "/privacy/", "/privacy/versions/", "/privacy/versions/1/",
-              f"/privacy/changes/1/{version.number}/", choice, "/privacy/choice/not-a-token/", "/cookies/",
-              "/me/resend/", "/me/not-a-token/", referee, "/verify/", "/no-such-page/",
+    public = ["/", "/apply/", "/contact/", "/rights/", "/sent/", "/privacy/", "/privacy/versions/",
+              "/privacy/versions/1/", f"/privacy/changes/1/{version.number}/", choice, "/privacy/choice/not-a-token/",
+              "/cookies/", "/me/resend/", "/me/not-a-token/", referee, "/verify/", "/no-such-page/",
               pending, "/confirm/not-a-token/"]
     private = [link, link + "code/", link + "code/?next=export", link + "data/", link + "correct/",
                link + "withdraw/recruitment/", link + "give/marketing/", link + "delete/"]

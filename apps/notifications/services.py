@@ -76,7 +76,8 @@ RETRY_BACKOFF_MAX = 600  # seconds
 # While a person's processing is restricted (DPA s.34) we write to them only about their rights: the
 # restriction itself, a breach that affects them, and the links and codes they ask for to reach their data.
 WHILE_RESTRICTED = frozenset({"restriction_set", "restriction_lifted", "breach_notice", "new_link", "stepup_code",
-                              "link_locked", "email_changed_notice", "mobile_changed_notice"})
+                              "link_locked", "email_changed_notice", "mobile_changed_notice",
+                              "rights_request_received"})
 # Messages per send job: one job (and one SMTP connection) per batch, small enough that the batches of
 # a campaign spread over every worker process.
 SEND_BATCH = 50

@@ -21,7 +21,7 @@ from apps.subjects.models import IdentityDocument, PersonalRecord
 from apps.subjects.selectors import vacancies_open, vacancies_open_by_id
 from apps.subjects.services import sniff_content_type
 
-FORM_VERSIONS = {"apply": "apply-2026-12", "contact": "contact-2026-11"}
+FORM_VERSIONS = {"apply": "apply-2026-12", "contact": "contact-2026-11", "rights": "rights-2026-12"}
 
 # Words of letters (any script, accents and combining vowel signs included) joined by one space, hyphen or
 # apostrophe. No digits, dots, colons or slashes (so no link), no line breaks: a name is pasted into SMS to
@@ -276,6 +276,31 @@ class ApplicationForm(ConsentFormMixin, PersonalDetailsForm):
         cleaned = super().clean()
         self.clean_purposes()
         return cleaned
+
+
+# The rights a person may ask for without an account (Data Protection Act 2019, s.26; the Data Protection (General)
+# Regulations, 2021, regs. 7-12). The same values as the staff register's request types (apps.staff).
+RIGHTS = [
+    ("access", _("See the personal data you hold about me (access)")),
+    ("correction", _("Correct personal data about me that is wrong (correction)")),
+    ("erasure", _("Delete my personal data (erasure)")),
+    ("objection", _("Stop using my personal data for a purpose I object to (objection)")),
+    ("portability", _("Give me my personal data in a file I can take elsewhere (portability)")),
+    ("restriction", _("Keep my personal data but stop using it for now (restriction)")),
+]
+
+
+class RightsRequestForm(forms.Form):
+    """A request about one's own data, from anyone, without an account: confirmed by the code emailed to the
+    address given, as every public form is (apps.recruitment.intake)."""
+
+    key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    email = forms.EmailField(label=_("Your email address"), max_length=254,
+                             help_text=_("The address you gave us. We send a code to it to make sure the request "
+                                         "is yours, and answer you there."),
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    right = forms.ChoiceField(label=_("What do you ask us to do?"), choices=RIGHTS, widget=forms.RadioSelect,
+                              error_messages={"required": _("Choose what you ask us to do.")})
 
 
 class IntakeCodeForm(forms.Form):

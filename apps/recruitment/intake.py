@@ -4,6 +4,7 @@ sent with the address of a person we know, held until that person confirms them.
 import hmac
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -53,6 +54,7 @@ FIELD_LABELS = {
     "legal_id": gettext_noop("Legal ID type and number"), "document": gettext_noop("ID document"),
     "referees": gettext_noop("Two referees"), "message": gettext_noop("Your message"),
     "experience": gettext_noop("Your work experience"), "cv": gettext_noop("Your CV"),
+    "right": gettext_noop("The right you want to exercise"),
 }
 
 
@@ -435,6 +437,8 @@ def _missing_from(held: PersonalRecord, values: dict, *, also: tuple[str, ...] =
 def fields_sent(*, kind: str, data: dict, document: bytes | None, cv: bytes | None) -> list[str]:
     """The fields a form gave (names, never values), in the order the done page lists them: what a new
     person's submission records, and what a held one records too, so the page is the same for both."""
+    if kind in _LANDINGS:
+        return ["email", "right"]
     fields = ["full_name", "email"] + [f for f in ["mobile", "address"] if data.get(f)]
     if kind == "apply":
         fields += [f for f, given in (("legal_id", data.get("legal_id_number")), ("referees", data.get("referees")))
@@ -576,10 +580,35 @@ def _intake_destroy(pending: PendingSubmission, *, verb: str, why: str = "") -> 
     audit_record(actor=Actor.system("intake"), verb=verb, target=pending_id, detail={"why": why} if why else {})
 
 
-def _intake_apply(pending: PendingSubmission) -> Submission:
+@dataclass(frozen=True)
+class Landed:
+    """What a confirmed form of a registered kind became (a rights request in the staff register): its id, and
+    what the page that confirmed it tells the person (no personal values)."""
+
+    kind: str
+    pk: uuid.UUID
+    facts: dict = field(default_factory=dict)
+
+
+# Forms that become something an app above this one owns (a rights request, apps.staff): that app registers how
+# a confirmed form of its kind lands (land(form=..., language=..., received_at=...) -> Landed), in the same
+# transaction that destroys the held form. The code, the link, the expiry and the reminder are the intake's own.
+_LANDINGS: dict[str, Callable[..., Landed]] = {}
+
+
+def intake_landing_register(kind: str, land: Callable[..., Landed]) -> None:
+    _LANDINGS[kind] = land
+
+
+def _intake_apply(pending: PendingSubmission) -> Submission | Landed:
     """The address's owner confirmed: the form is received as if sent now, by them (the person is found by the
-    address they proved, or made); the receipts keep the words shown when the form was sent."""
+    address they proved, or made); the receipts keep the words shown when the form was sent. A form of a kind
+    another app registered lands there instead (the time it was sent is when it was received)."""
     shown, form = pending.context, pending.data
+    if pending.kind in _LANDINGS:
+        land, sent_at = _LANDINGS[pending.kind], pending.created_at
+        _intake_destroy(pending, verb=Verb.INTAKE_CONFIRMED)
+        return land(form=form["form"], language=shown["language"], received_at=sent_at)
     context = CollectionContext(
         collection_point=shown["collection_point"], form_version=shown["form_version"], source=shown["source"],
         ip=form.get("ip", ""), user_agent=form.get("user_agent", ""), language=shown["language"],
@@ -592,7 +621,7 @@ def _intake_apply(pending: PendingSubmission) -> Submission:
                     vacancy=vacancy, cv=cv, confirmed=True, policy=policy)
 
 
-def _intake_settle(pending_id: uuid.UUID, decide) -> tuple[str, Submission | None]:
+def _intake_settle(pending_id: uuid.UUID, decide) -> tuple[str, Submission | Landed | None]:
     """Lock the form and let `decide(pending)` return an outcome; confirming applies it in the same
     transaction. A job closed meanwhile destroys the form and says so; so does a form whose key is gone."""
     try:
@@ -608,7 +637,7 @@ def _intake_settle(pending_id: uuid.UUID, decide) -> tuple[str, Submission | Non
     return outcome, None
 
 
-def _intake_settle_locked(pending_id: uuid.UUID, decide) -> tuple[str, Submission | None]:
+def _intake_settle_locked(pending_id: uuid.UUID, decide) -> tuple[str, Submission | Landed | None]:
     with files_kept_only_if_committed(), key_scope(), audited_transaction(durable=True):
         pending = PendingSubmission.objects.select_for_update().filter(pk=pending_id).first()
         if pending is None:
@@ -622,7 +651,7 @@ def _intake_settle_locked(pending_id: uuid.UUID, decide) -> tuple[str, Submissio
         return outcome, _intake_apply(pending)
 
 
-def intake_confirm_code(*, pending_id: uuid.UUID, code: str) -> tuple[str, Submission | None]:
+def intake_confirm_code(*, pending_id: uuid.UUID, code: str) -> tuple[str, Submission | Landed | None]:
     """The sender typed the code on the page they are on. Returns (IntakeOutcome, the submission if applied).
     After INTAKE_CODE_ATTEMPTS wrong codes only the emailed link confirms the form."""
 
@@ -639,7 +668,7 @@ def intake_confirm_code(*, pending_id: uuid.UUID, code: str) -> tuple[str, Submi
     return _intake_settle(pending_id, decide)
 
 
-def intake_confirm_link(*, token: str, discard: bool = False) -> tuple[str, Submission | None]:
+def intake_confirm_link(*, token: str, discard: bool = False) -> tuple[str, Submission | Landed | None]:
     """The address's owner followed the emailed link and chose: confirm, or "it was not me" (destroyed)."""
     pending_id, problem = pending_resolve(token)
     if problem is not None:

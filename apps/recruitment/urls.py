@@ -6,6 +6,7 @@ app_name = "recruitment"
 urlpatterns = [
     path("apply/", views.apply, name="apply"),
     path("contact/", views.contact, name="contact"),
+    path("rights/", views.rights, name="rights"),
     path("sent/", views.done, name="done"),
     path("sent/code/", views.code, name="code"),
     path("confirm/<str:token>/", views.pending, name="pending"),

@@ -22,11 +22,12 @@ from apps.subjects.selectors import VACANCIES, vacancies_open, vacancies_open_id
 from apps.subjects.services import VacancyClosed
 from apps.vault.files import StorageFull
 
-from .forms import FORM_VERSIONS, ApplicationForm, ContactForm, IntakeCodeForm
+from .forms import FORM_VERSIONS, RIGHTS, ApplicationForm, ContactForm, IntakeCodeForm, RightsRequestForm
 from .intake import (
     FIELD_LABELS,
     FormKeyState,
     IntakeOutcome,
+    Landed,
     form_key_state,
     intake_confirm_code,
     intake_confirm_link,
@@ -339,8 +340,30 @@ def _not_stored_yet(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _confirmed(request: HttpRequest, submission: Submission) -> HttpResponse:
+def _confirmed(request: HttpRequest, submission: Submission | Landed) -> HttpResponse:
+    if isinstance(submission, Landed):  # a rights request: its page says what happens and by when
+        return _sent_forget(_private(render(request, "recruitment/rights_done.html", {
+            "right": dict(RIGHTS).get(submission.facts.get("right", "")), **submission.facts})))
     return _received(request, submission)
+
+
+@ratelimit(key="ip", rate=settings.FORM_POST_RATE, method="POST", block=True)
+@require_http_methods(["GET", "POST"])
+def rights(request: HttpRequest) -> HttpResponse:
+    """Ask for access, correction, erasure, objection, portability or restriction, without an account: held
+    until the address's owner types the emailed code (or follows the link), then it lands in the rights-request
+    register with its statutory clock (apps.staff registers how)."""
+    form = RightsRequestForm(request.POST or None)
+    if request.method == "POST" and _repeated_fields(request) == 0 and form.is_valid():
+        sent = form_key_state(key=form.cleaned_data["key"])
+        if sent.pending_id is not None:
+            return _held(request, sent.pending_id)
+        pending = intake_hold(key=form.cleaned_data["key"], kind="rights", purposes=[], offered=[],
+                              data={"email": form.cleaned_data["email"], "right": form.cleaned_data["right"]},
+                              context=_context(request, "rights"), key_checked=True)
+        return _held(request, pending.pk)
+    status = 400 if request.method == "POST" else 200
+    return _private(render(request, "recruitment/rights.html", {"form": form}, status=status))
 
 
 def _code_page(request: HttpRequest, *, pending_id, form: IntakeCodeForm, status: int = 200) -> HttpResponse:

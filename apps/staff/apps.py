@@ -12,10 +12,15 @@ class StaffConfig(AppConfig):
     def ready(self) -> None:
         from axes.signals import user_locked_out
 
+        from apps.recruitment.intake import intake_landing_register  # it needs the models, loaded only now
+
         from .holdings import HOLDINGS  # it needs the models, which are loaded only now
         from .receivers import sign_in_locked  # its service needs the models too
+        from .services import rights_request_land
 
         datamap.register(*HOLDINGS)
+        # A request from the public rights page, once its address's owner confirmed it, lands in the register.
+        intake_landing_register("rights", rights_request_land)
         user_locked_out.connect(sign_in_locked, dispatch_uid="staff-sign-in-locked")
 
 

@@ -34,7 +34,8 @@ class StaffAction(models.Model):
 
 
 class RightsRequest(models.Model):
-    """A request by email, letter or phone. No free text: the person is named only by their public id."""
+    """A request by email, letter or phone, or from the public rights page (confirmed by the code emailed to the
+    address given). No free text: the person is named only by their public id."""
 
     class Kind(models.TextChoices):
         ACCESS = "access", _("Access (a copy of the data)")
@@ -49,6 +50,7 @@ class RightsRequest(models.Model):
         LETTER = "letter", _("Letter")
         PHONE = "phone", _("Phone")
         IN_PERSON = "in-person", _("In person")
+        WEB_FORM = "web-form", _("The rights page on our website")
 
     class IdentityCheck(models.TextChoices):
         NOT_YET = "", _("Not verified yet")
@@ -56,6 +58,7 @@ class RightsRequest(models.Model):
         CALL_BACK = "call-back", _("Called back on the number on file")
         EMAIL_ON_FILE = "email-on-file", _("Confirmed from the email address on file")
         PRIVATE_LINK = "private-link", _("Confirmed through the person's private link")
+        EMAIL_CODE = "email-code", _("A code sent to the email address on file, typed back on the rights page")
 
     class State(models.TextChoices):
         OPEN = "open", _("Open")

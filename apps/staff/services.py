@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -21,7 +22,7 @@ from apps.core.datamap import Category
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_queue
 from apps.policies.selectors import languages_of
-from apps.recruitment.intake import Received, submission_receive
+from apps.recruitment.intake import Landed, Received, submission_receive
 from apps.subjects import services as subject_services
 from apps.subjects.links import link_url
 from apps.subjects.models import DataSubject, Enquiry, PersonalRecord, ServiceEngagement, SubjectRestricted
@@ -255,6 +256,31 @@ def rights_request_change(*, request: RightsRequest, actor: Actor, changes: dict
         audit_record(actor=actor, verb=Verb.RIGHTS_REQUEST_CHANGED,
                      target=request.subject_id or "", detail={"request": str(request.pk), "fields": sorted(changed)})
     return changed
+
+
+def rights_request_land(*, form: dict, language: str, received_at: datetime) -> Landed:
+    """A request from the public rights page, confirmed by the code emailed to its address (apps.recruitment.intake
+    calls this in the transaction that destroys the held form). It lands in the register with its statutory clock
+    (received when it was sent). If we hold someone under that address (any record, whoever it is held for), the
+    request names them, their identity counts as checked by the emailed code, and they are emailed the due date
+    in their language; if nobody, it is recorded as answered (no data), and the confirming page says so."""
+    kind, digest = subject_services.lookup_digest(form["email"])
+    matching = subject_services.subjects_matching(kind=kind, digest=digest) if digest else []
+    subject = next((s for s in matching if s.holder_id is None), matching[0] if matching else None)
+    actor = Actor.system("rights-form")
+    request = rights_request_record(
+        actor=actor, kind=form["right"], channel=RightsRequest.Channel.WEB_FORM, received_at=received_at,
+        subject=subject, identity_check=RightsRequest.IdentityCheck.EMAIL_CODE if subject else "")
+    if subject is None:
+        rights_request_complete(request=request, actor=actor, outcome=RightsRequest.Outcome.NO_DATA)
+        return Landed(kind="rights", pk=request.pk, facts={"right": request.kind, "due": None})
+    with translation.override(language):
+        due = date_format(timezone.localtime(request.due_at), "j F Y")
+        right = str(request.get_kind_display())
+    notification_queue(subject=subject, channel=Notification.Channel.EMAIL, template="rights_request_received",
+                       recipient=form["email"], language=language,
+                       context={"right": right, "due": due, "reference": str(request.pk)[:8]})
+    return Landed(kind="rights", pk=request.pk, facts={"right": request.kind, "due": request.due_at})
 
 
 class RightsRequestNotReady(ValueError):
