@@ -4,18 +4,22 @@ retention sweep (the person's own "delete everything" is in test_erasure_notice.
 PostgreSQL, Redis, a Celery worker process and an SMTP server on loopback; the certificate attached to the
 mail that reached the server is checked as /verify/ checks it."""
 
+import time
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import Actor
+from apps.notifications.erasure_notices import erasure_notices_redrive
 from apps.notifications.models import ErasureNotice
 from apps.staff.services import enquiry_answer
 from apps.subjects import services
-from apps.subjects.models import PersonalRecord, ServiceEngagement
+from apps.subjects.models import ErasureJob, PersonalRecord, ServiceEngagement
 from apps.subjects.tasks import enforce_retention_task
 from apps.vault.models import DeletionCertificate
 from apps.vault.transparency import proof_check
@@ -117,3 +121,40 @@ def test_the_retention_sweep(celery_worker, mailbox, client):
     body, payload = _told(mailbox, email, idle.subject_id, client)
     assert payload["reason"] == "retention"
     assert "had not been used for as long as our privacy policy allows" in body
+
+
+def _settled(measure, quiet: float = 3.0, timeout: float = 90.0) -> None:
+    """Wait until measure() has not changed for `quiet` seconds."""
+    deadline = time.monotonic() + timeout
+    last, since = measure(), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = measure()
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+    pytest.fail("still changing")
+
+
+def test_a_worker_killed_mid_batch_still_tells_everyone_exactly_once(celery_worker, mailbox):
+    engagements = [EngagementFactory() for _ in range(80)]
+    emails = sorted(r.email for r in PersonalRecord.objects.filter(subject__in=[e.subject_id for e in engagements]))
+    with transaction.atomic():  # all at once, as one admin action does
+        for engagement in engagements:
+            services.engagement_complete(engagement=engagement, actor=Actor.system("test"))
+    wait_for(lambda: DeletionCertificate.objects.count() >= 5, timeout=30, interval=0.01)
+    celery_worker.kill()  # SIGKILL, as the OOM killer would: mid-erasure, mid-send, or both
+    assert DeletionCertificate.objects.count() < len(engagements), "the batch finished before the kill"
+
+    celery_worker.start()
+    services.erasure_jobs_redrive(older_than=timedelta(0), published_for=timedelta(0), running_for=timedelta(0))
+    wait_for(lambda: not ErasureJob.objects.exclude(state=ErasureJob.State.DONE).exists(), timeout=90)
+    # The live worker sends what it was given; what the dead one held (claimed, reserved, or waiting for a release
+    # it never made) stays until beat's sweep, which runs here once its cut-offs have passed.
+    _settled(lambda: (ErasureNotice.objects.count(), len(mailbox)))
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        erasure_notices_redrive()
+    wait_for(lambda: not ErasureNotice.objects.exists(), timeout=60, interval=0.5)
+    told = sorted(m["X-Envelope-To"] for m in mailbox if "is deleted" in m["Subject"])
+    assert told == emails  # everyone, once
