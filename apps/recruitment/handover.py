@@ -9,13 +9,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.consent.models import ConsentRecord, Purpose
-from apps.consent.selectors import purposes_for
-from apps.consent.services import CollectionContext
+from apps.consent.services import CollectionContext, purposes_shown, supported_language
 from apps.subjects.models import Controller, DataSubject, ServiceEngagement, Vacancy
 from apps.subjects.services.vacancies import VacancyClosed
 
@@ -81,8 +81,8 @@ def _field_message(error) -> str:
     return str(error.message) % params if params else str(error.message)
 
 
-def _purposes(slugs: list[str]) -> list[Purpose]:
-    offered = {p.slug: p for p in purposes_for("apply")}
+def _purposes(slugs: list[str], shown: list[Purpose]) -> list[Purpose]:
+    offered = {p.slug: p for p in shown}
     unknown = sorted(set(slugs) - set(offered))
     if unknown:
         raise HandOverRefused("validation_failed", [{"field": "consent.purposes", "message": _(
@@ -107,7 +107,10 @@ def candidate_receive(*, controller: Controller, vacancy_id: uuid.UUID, person: 
     if not vacancy.is_open:
         raise HandOverRefused("vacancy_closed")
     values = _validated_person(person)
-    purposes = _purposes(consent["purposes"])
+    # The application's purposes with the words in force in the person's language (cached until a purpose changes):
+    # each receipt names the notice version the person is told of, without reading it again.
+    shown = purposes_shown(kind="apply", language=supported_language(language or settings.LANGUAGE_CODE))
+    purposes = _purposes(consent["purposes"], shown)
     obtained_at = datetime.fromisoformat(str(consent["obtained_at"]))
     if obtained_at > timezone.now() + timedelta(minutes=5):
         raise HandOverRefused("validation_failed", [{"field": "consent.obtained_at",
@@ -115,10 +118,10 @@ def candidate_receive(*, controller: Controller, vacancy_id: uuid.UUID, person: 
     context = CollectionContext(
         collection_point="api", form_version=API_FORM_VERSION, source=ConsentRecord.Source.CONTROLLER,
         language=language, controller=controller, obtained_at=obtained_at, obtained_how=consent["obtained_how"],
-        evidence_reference=consent.get("reference", ""))
+        evidence_reference=consent.get("reference", ""), notices=tuple((p.slug, p.notice.pk) for p in purposes))
     try:
         received = submission_receive(key=key, kind="apply", data=values, purposes=purposes, context=context,
-                                      vacancy=vacancy, reference=reference)
+                                      vacancy=vacancy, reference=reference, offered=shown)
     except VacancyClosed:
         raise HandOverRefused("vacancy_closed") from None
     except RequiredConsentMissing:
