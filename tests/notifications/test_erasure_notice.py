@@ -140,7 +140,7 @@ def test_someone_we_hold_only_a_number_for_gets_a_short_sms_with_the_verify_link
     assert ErasureNotice.objects.count() == 0
 
 
-def test_a_cache_that_refuses_the_key_never_holds_the_erasure_and_the_certificate_says_so(mailoutbox,
+def test_a_cache_that_refuses_the_key_never_holds_the_erasure_and_the_certificate_says_so(client, mailoutbox,
                                                                                          monkeypatch):
     from tests.factories import SubjectFactory
 
@@ -155,6 +155,8 @@ def test_a_cache_that_refuses_the_key_never_holds_the_erasure_and_the_certificat
     assert certificate.notice == "undeliverable"
     from apps.vault.transparency import proof_check
     assert proof_check(token=certificate.signed).payload["notice"] == "undeliverable"
+    page = client.get(f"/verify/?certificate={certificate.pk}").content.decode()
+    assert "so they were not sent this certificate" in page
     assert ErasureNotice.objects.count() == 0 and mailoutbox == []
 
 
@@ -186,5 +188,6 @@ def test_the_verify_link_checks_the_certificate_we_hold(client, mailoutbox):
     certificate = _erase(SubjectFactory())
     page = client.get(f"/verify/?certificate={certificate.pk}").content.decode()
     assert "Valid deletion certificate" in page and str(certificate.pk) in page
+    assert "we prepared an email to the person with this certificate" in page
     assert "Not valid" in client.get("/verify/?certificate=00000000-0000-0000-0000-000000000000").content.decode()
     assert "Not valid" in client.get("/verify/?certificate=nonsense").content.decode()
