@@ -36,7 +36,7 @@ class TokenInline(admin.TabularInline):
 
 @admin.register(Controller)
 class ControllerAdmin(admin.ModelAdmin):
-    list_display = ["name", "created_at"]
+    list_display = ["name", "country", "transfer_safeguard", "created_at"]
     search_fields = ["name"]
     inlines = [TokenInline]
 

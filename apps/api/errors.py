@@ -25,6 +25,8 @@ MESSAGES = {
     "body_too_large": _("The body is too large."),
     "unsupported_media_type": _("Send the body as application/json."),
     "validation_failed": _("Some fields are not valid."),
+    "transfer_not_allowed": _("Your company processes data outside Kenya and no safeguard for the transfer is "
+                              "recorded with us yet: nothing was stored. Ask our privacy officer."),
     "candidate_minor": _("The candidate is younger than the minimum age for applicants: we take no application "
                          "from a child. Nothing was stored."),
     "rate_limited": _("Too many requests with this token. Wait a little and try again."),

@@ -54,6 +54,10 @@ def controller_save(*, controller: Controller, actor: Actor, changed: list[str])
     controller.save()
     audit_record(actor=actor, verb=Verb.CONTROLLER_SAVED, target=controller.pk,
                  detail={"created": created, "fields": sorted(changed)})
+    if {"country", "transfer_safeguard"} & set(changed):  # where it processes data and under which safeguard
+        audit_record(actor=actor, verb=Verb.RECIPIENT_TRANSFER_CHANGED, target=controller.pk,
+                     detail={"controller": str(controller.pk), "country": controller.country,
+                             "safeguard": controller.transfer_safeguard})
     content_bump(VACANCIES)  # job lists name the client company
     return controller
 
@@ -200,7 +204,8 @@ def _key_held(controller: Controller, key: str) -> Iterator[None]:
             cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [name])
 
 
-HAND_OVER_STATUS = {"not_found": 404, "vacancy_closed": 409, "validation_failed": 422, "candidate_minor": 422}
+HAND_OVER_STATUS = {"not_found": 404, "vacancy_closed": 409, "validation_failed": 422, "candidate_minor": 422,
+                    "transfer_not_allowed": 409}
 
 
 def candidate_hand_over(*, controller: Controller, payload: dict, idempotency_key: str = "") -> Answer:

@@ -71,6 +71,10 @@ class Verb(models.TextChoices):
     RIGHTS_REQUEST_CHANGED = "rights_request.changed"
     RIGHTS_REQUEST_COMPLETED = "rights_request.completed"
     BREACH_RECORDED = "breach.recorded"
+    # transfers outside Kenya (Act ss.48-50; apps.core.transfers): a recipient's country and safeguard, no values
+    TRANSFER_ABROAD = "transfer.abroad"
+    TRANSFER_REFUSED = "transfer.refused"
+    RECIPIENT_TRANSFER_CHANGED = "recipient.transfer_changed"
     BREACH_UPDATED = "breach.updated"
     # vacancies and applications (apps.subjects.services.vacancies, apps.consent.services)
     VACANCY_SAVED = "vacancy.saved"

@@ -330,6 +330,23 @@ COLUMNS = {"holding": _("Where (model)"), "description": _("What"), "categories"
            "on_erasure": _("On erasure"), "in_export": _("In the person's export")}
 
 
+# Who receives personal data from us, with where they process it (Act ss.48-50): the apps that keep recipients
+# (policies: the disclosures of the policy in force; subjects: client companies) register a source here.
+_recipient_sources: list[Callable[[], list[dict[str, str]]]] = []
+RECIPIENT_COLUMNS = {"recipient": _("Recipient"), "kind": _("Kind"), "country": _("Country"),
+                     "safeguard": _("Transfer outside Kenya")}
+
+
+def recipients_register(source: Callable[[], list[dict[str, str]]]) -> None:
+    if source not in _recipient_sources:
+        _recipient_sources.append(source)
+
+
+def recipients() -> list[dict[str, str]]:
+    """Every recipient (name, kind, two-letter country, the transfer's safeguard or "in Kenya")."""
+    return [row for source in _recipient_sources for row in source()]
+
+
 def controller_line() -> str:
     """Who keeps these records: the controller and its ODPC registration numbers (Data Protection Act 2019, s.18)."""
     line = _("Data controller: %(name)s, registered with the Office of the Data Protection Commissioner as number "
@@ -354,6 +371,10 @@ def render_records(rows: list[dict[str, str]], *, format: str) -> str:  # noqa: 
     lines = [controller_line(), "", "| " + " | ".join(str(label) for label in COLUMNS.values()) + " |",
              "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(cell(row[key]) for key in COLUMNS) + " |" for row in rows]
+    lines += ["", str(_("Recipients and transfers outside Kenya")), "",
+              "| " + " | ".join(str(label) for label in RECIPIENT_COLUMNS.values()) + " |",
+              "|" + "---|" * len(RECIPIENT_COLUMNS)]
+    lines += ["| " + " | ".join(cell(row[key]) for key in RECIPIENT_COLUMNS) + " |" for row in recipients()]
     return "\n".join(lines) + "\n"
 
 

@@ -62,4 +62,5 @@ def records_of_processing_page(request: HttpRequest) -> HttpResponse:
     return render(request, "admin/core/records_of_processing.html", {
         **admin.site.each_context(request), "title": _("Records of processing"), "rows": rows,
         "columns": datamap.COLUMNS, "controller_line": datamap.controller_line(),
+        "recipients": datamap.recipients(), "recipient_columns": datamap.RECIPIENT_COLUMNS,
     })

@@ -67,7 +67,7 @@ class PolicyDisclosureInline(admin.StackedInline):  # ten fields in two language
     form = PolicyDisclosureForm
     extra = 0
     fields = ["key", "recipient_en", "recipient_sw", "recipient_category_en", "recipient_category_sw", "purpose_en",
-              "purpose_sw", "purpose_slug", "data_categories", "compatible"]
+              "purpose_sw", "purpose_slug", "data_categories", "compatible", "recipient_country", "transfer_safeguard"]
 
     # The role's permission, and only on a draft: a published version's disclosures are what people were told.
     def has_add_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.transfers import HOME_COUNTRY, Safeguard, country_code, transfer_label
 from apps.notifications.models import Notification
 from apps.subjects.models import DataSubject
 
@@ -82,6 +83,14 @@ class PolicyDisclosure(models.Model):
     compatible = models.BooleanField(
         _("compatible with the original purpose"), default=True,
         help_text=_("Compatible: people are told and may opt out. Not compatible: it needs their opt-in."))
+    # Where the recipient processes the data (Act ss.48-50): outside Kenya, nothing is disclosed to it without a
+    # recorded safeguard (apps.core.transfers).
+    recipient_country = models.CharField(_("recipient's country"), max_length=2, default=HOME_COUNTRY,
+                                         validators=[country_code],
+                                         help_text=_("Two-letter ISO code of the country where the recipient "
+                                                     "processes the data, for example KE."))
+    transfer_safeguard = models.CharField(_("safeguard for a transfer outside Kenya"), max_length=24, blank=True,
+                                          choices=Safeguard.choices)
 
     class Meta:
         ordering = ["key"]
@@ -89,6 +98,10 @@ class PolicyDisclosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.recipient})"
+
+    @property
+    def transfer(self) -> str:
+        return transfer_label(country=self.recipient_country, safeguard=self.transfer_safeguard)
 
     def terms(self) -> tuple:
         """What a person is told, in every language; a change in any of these is a change people hear about."""

@@ -189,3 +189,13 @@ def campaign_progress(campaign: Campaign) -> dict[str, int]:
     counts["percent"] = round(100 * (counts["sent"] + counts["failed"]) / counts["messages"]) if counts["messages"] \
         else (100 if campaign.status == Campaign.Status.FANNED_OUT else 0)
     return counts
+
+
+def recipients_of_policy_in_force() -> list[dict[str, str]]:
+    """The records of processing's recipients: the third parties the policy in force allows disclosures to, with
+    where they process the data and the safeguard for a transfer outside Kenya (apps.core.transfers)."""
+    policy = policy_in_force()
+    if policy is None:
+        return []
+    return [{"recipient": d.recipient, "kind": d.recipient_category, "country": d.recipient_country,
+             "safeguard": d.transfer} for d in policy.disclosures.all()]

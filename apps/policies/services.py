@@ -19,6 +19,7 @@ from apps.audit.services import Actor, Verb, audit_record, audited_transaction
 from apps.core.cache import content_bump
 from apps.core.datamap import Category
 from apps.core.jobs import enqueue_on_commit
+from apps.core.transfers import HOME_COUNTRY, TransferRefused, transfer_check
 from apps.notifications.services import Message, notifications_queue, notifications_retry
 from apps.subjects.links import link_url
 from apps.subjects.models import DataSubject, PersonalRecord
@@ -74,7 +75,8 @@ def policy_disclosure_save(*, disclosure: PolicyDisclosure, actor: Actor) -> Pol
     disclosure.full_clean()
     disclosure.save()
     audit_record(actor=actor, verb=Verb.POLICY_VERSION_SAVED, target=str(disclosure.version_id),
-                 detail={"disclosure": disclosure.key})
+                 detail={"disclosure": disclosure.key, "country": disclosure.recipient_country,
+                         "safeguard": disclosure.transfer_safeguard})
     return disclosure
 
 
@@ -212,6 +214,10 @@ class DisclosureRefused(ValidationError):
     """The disclosure may not be made; the message says why (no personal data)."""
 
 
+class TransferWithoutSafeguard(DisclosureRefused):
+    """The recipient processes data outside Kenya and no safeguard for the transfer is recorded (Act s.48)."""
+
+
 # The consent app (above this one) tells us whether a person's consent to a purpose stands, and which
 # receipt proves it: registered in ConsentConfig.ready(), as the personal-data map is.
 ConsentLookup = Callable[[uuid.UUID, str], str | None]
@@ -261,9 +267,12 @@ def disclosure_record(*, subject: DataSubject, actor: Actor, recipient: str, dat
                                       data_categories=data_categories, legal_basis=legal_basis,
                                       recorded_by=recorded_by, allowed=allowed, reference=reference,
                                       restricted_until=restricted_until, disclosed_at=disclosed_at)
-    except DisclosureRefused:
+    except DisclosureRefused as refused:
         audit_record(actor=actor, verb=Verb.DISCLOSURE_REFUSED, target=subject.pk,
                      detail={"legal_basis": legal_basis, "disclosure": allowed.key if allowed else None})
+        if isinstance(refused, TransferWithoutSafeguard):
+            audit_record(actor=actor, verb=Verb.TRANSFER_REFUSED, target=subject.pk,
+                         detail={"disclosure": allowed.key, "country": allowed.recipient_country})
         raise
 
 
@@ -313,6 +322,7 @@ def _disclosure_record(*, subject: DataSubject, actor: Actor, recipient: str, da
         raise DisclosureRefused(_("Unknown legal basis."))
     if not recipient.strip():
         raise DisclosureRefused(_("Name the recipient."))
+    _transfer_allowed(allowed)
     disclosure = Disclosure.objects.create(
         subject=subject, recipient=recipient.strip(), data_categories=sorted(set(data_categories)),
         legal_basis=legal_basis, policy_disclosure=allowed, policy_version=version, consent_receipt=receipt or "",
@@ -322,7 +332,26 @@ def _disclosure_record(*, subject: DataSubject, actor: Actor, recipient: str, da
     audit_record(actor=actor, verb=Verb.DISCLOSURE_RECORDED, target=subject.pk,
                  detail={"disclosure": str(disclosure.pk), "legal_basis": legal_basis,
                          "categories": disclosure.data_categories, "restricted": restricted_until is not None})
+    if allowed is not None and allowed.recipient_country != HOME_COUNTRY:
+        audit_record(actor=actor, verb=Verb.TRANSFER_ABROAD, target=subject.pk, detail={
+            "disclosure": str(disclosure.pk), "country": allowed.recipient_country,
+            "safeguard": allowed.transfer_safeguard})
     return disclosure
+
+
+def _transfer_allowed(allowed: PolicyDisclosure | None) -> None:
+    """A recipient outside Kenya needs a recorded safeguard before anything is disclosed to it (Act s.48; General
+    Regulations reg. 40). A safeguard of consent rests on the person's consent to the disclosure's purpose, given
+    under a policy whose table names the country, which a consent-based disclosure already requires."""
+    if allowed is None:
+        return
+    try:
+        transfer_check(country=allowed.recipient_country, safeguard=allowed.transfer_safeguard)
+    except TransferRefused:
+        raise TransferWithoutSafeguard(_(
+            "The recipient processes data outside Kenya (%(country)s) and no safeguard for the transfer is "
+            "recorded. Record an adequacy decision, appropriate safeguards or the person's consent on the policy's "
+            "disclosure first.") % {"country": allowed.recipient_country}) from None
 
 
 # --- campaigns: telling everyone affected by a change ----------------------------------------------

@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from apps.core import datamap
+from apps.core.transfers import HOME_COUNTRY, transfer_label
 
 ALLOWED_TAGS = {"h2", "h3", "h4", "p", "ul", "ol", "li", "strong", "em", "a", "blockquote", "code", "br", "hr",
                 "table", "thead", "tbody", "tr", "th", "td", "div", "nav"}
@@ -73,7 +74,12 @@ def data_table(disclosures: Iterable[Any] = ()) -> list[dict[str, str]]:
 
 
 def _receiver(disclosure: Any) -> str:
-    return f"{disclosure.recipient} ({disclosure.recipient_category})"
+    """A recipient as the table names it; one outside Kenya with its country and the transfer's safeguard."""
+    receiver = f"{disclosure.recipient} ({disclosure.recipient_category})"
+    country = getattr(disclosure, "recipient_country", HOME_COUNTRY) or HOME_COUNTRY
+    if country != HOME_COUNTRY:
+        receiver += ", " + transfer_label(country=country, safeguard=disclosure.transfer_safeguard)
+    return receiver
 
 
 def with_disclosures(rows: list[dict[str, str]], disclosures: Iterable[Any]) -> list[dict[str, str]]:

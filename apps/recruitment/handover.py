@@ -14,8 +14,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.services import Actor, Verb, audit_record
 from apps.consent.models import ConsentRecord, Purpose
 from apps.consent.services import CollectionContext, purposes_shown, supported_language
+from apps.core.transfers import TransferRefused, transfer_check
 from apps.subjects.models import Controller, DataSubject, ServiceEngagement, Vacancy
 from apps.subjects.services.vacancies import VacancyClosed
 
@@ -106,6 +108,7 @@ def candidate_receive(*, controller: Controller, vacancy_id: uuid.UUID, person: 
         raise HandOverRefused("not_found", [{"field": "vacancy", "message": _("No such vacancy of yours.")}])
     if not vacancy.is_open:
         raise HandOverRefused("vacancy_closed")
+    _transfer_allowed(controller)
     values = _validated_person(person)
     # The application's purposes with the words in force in the person's language (cached until a purpose changes):
     # each receipt names the notice version the person is told of, without reading it again.
@@ -129,3 +132,15 @@ def candidate_receive(*, controller: Controller, vacancy_id: uuid.UUID, person: 
                                                      "message": _("A required consent is missing.")}]) from None
     subject = received.submission.subject
     return subject, ServiceEngagement.objects.get(subject=subject, vacancy=vacancy)
+
+
+def _transfer_allowed(controller: Controller) -> None:
+    """A client company processing candidates outside Kenya needs a recorded safeguard (Act s.48; General
+    Regulations reg. 40) before we take, hold and report on candidates for it: refused (transfer_not_allowed) and
+    audited otherwise, nothing stored."""
+    try:
+        transfer_check(country=controller.country, safeguard=controller.transfer_safeguard)
+    except TransferRefused:
+        audit_record(actor=Actor.system("api"), verb=Verb.TRANSFER_REFUSED, target="",
+                     detail={"controller": str(controller.pk), "country": controller.country})
+        raise HandOverRefused("transfer_not_allowed") from None

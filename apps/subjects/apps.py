@@ -9,5 +9,7 @@ class SubjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from .holdings import HOLDINGS  # it needs the models, which are loaded only now
+        from .selectors import controller_recipients
 
         datamap.register(*HOLDINGS)
+        datamap.recipients_register(controller_recipients)

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.transfers import HOME_COUNTRY, Safeguard, country_code, transfer_label
 from apps.vault.fields import (
     EncryptedCharField,
     EncryptedJSONField,
@@ -23,10 +24,21 @@ class Controller(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id"))
     name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
+    # Where the company processes the candidates we hand it (Act ss.48-50): outside Kenya, no hand-over without a
+    # recorded safeguard (apps.core.transfers).
+    country = models.CharField(_("country"), max_length=2, default=HOME_COUNTRY, validators=[country_code],
+                               help_text=_("Two-letter ISO code of the country where the company processes the "
+                                           "data, for example KE."))
+    transfer_safeguard = models.CharField(_("safeguard for a transfer outside Kenya"), max_length=24, blank=True,
+                                          choices=Safeguard.choices)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def transfer(self) -> str:
+        return transfer_label(country=self.country, safeguard=self.transfer_safeguard)
 
 
 class Vacancy(models.Model):

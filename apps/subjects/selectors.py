@@ -3,10 +3,11 @@
 import uuid
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.cache import content_cached
 
-from .models import DataSubject, ServiceEngagement, Vacancy
+from .models import Controller, DataSubject, ServiceEngagement, Vacancy
 
 # The content version the vacancy services bump (apps.core.cache): the open jobs (and their client companies'
 # names) that public pages list.
@@ -43,3 +44,10 @@ def engagements_of(*, subject: DataSubject) -> list[ServiceEngagement]:
     """A person's services (applications with their vacancy and client), newest first."""
     return list(ServiceEngagement.objects.filter(subject=subject).select_related("vacancy", "controller")
                 .order_by("-opened_at"))
+
+
+def controller_recipients() -> list[dict[str, str]]:
+    """The records of processing's recipients: the client companies we hand candidates to, with where they process
+    the data and the safeguard for a transfer outside Kenya (apps.core.transfers)."""
+    return [{"recipient": c.name, "kind": str(_("Client company (hiring)")), "country": c.country,
+             "safeguard": c.transfer} for c in Controller.objects.order_by("name")]
