@@ -435,6 +435,15 @@ CONTROLLER_REGISTRATION = env.str("CONTROLLER_REGISTRATION", default="").strip()
 # guardian's consent, which a job application cannot carry): the form asks the date of birth, keeps nothing from a
 # child's try, and does not keep the date; the API refuses such a candidate (candidate_minor).
 MINIMUM_APPLICANT_AGE = env.int("MINIMUM_APPLICANT_AGE", default=18)
+# Our own processors, which receive people's addresses and messages to deliver them: where each processes the data
+# (ISO code) and, outside Kenya, the safeguard for the transfer (adequacy, appropriate-safeguards, consent; Act
+# ss.48-50). One abroad without a safeguard stops start-up (system check core.E003): nothing is sent to it.
+DATA_PROCESSORS = {
+    "email": {"country": env.str("EMAIL_PROCESSOR_COUNTRY", default="KE").upper(),
+              "safeguard": env.str("EMAIL_PROCESSOR_SAFEGUARD", default="")},
+    "sms": {"country": env.str("SMS_PROCESSOR_COUNTRY", default="KE").upper(),
+            "safeguard": env.str("SMS_PROCESSOR_SAFEGUARD", default="")},
+}
 # Our registration as a data processor (for the client companies whose candidates we handle), where we hold one.
 PROCESSOR_REGISTRATION = env.str("PROCESSOR_REGISTRATION", default="").strip()
 

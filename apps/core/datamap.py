@@ -25,6 +25,8 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from .transfers import transfer_label
+
 PERSON_MODEL = "subjects.DataSubject"
 
 
@@ -345,6 +347,19 @@ def recipients_register(source: Callable[[], list[dict[str, str]]]) -> None:
 def recipients() -> list[dict[str, str]]:
     """Every recipient (name, kind, two-letter country, the transfer's safeguard or "in Kenya")."""
     return [row for source in _recipient_sources for row in source()]
+
+
+PROCESSOR_NAMES = {"email": _("Our email delivery provider"), "sms": _("Our SMS delivery provider")}
+
+
+def processor_recipients() -> list[dict[str, str]]:
+    """Our own processors (settings.DATA_PROCESSORS), with where they process the data."""
+    return [{"recipient": str(PROCESSOR_NAMES.get(name, name)), "kind": str(_("Our processor")),
+             "country": p["country"], "safeguard": transfer_label(country=p["country"], safeguard=p["safeguard"])}
+            for name, p in settings.DATA_PROCESSORS.items()]
+
+
+recipients_register(processor_recipients)
 
 
 def controller_line() -> str:

@@ -4,6 +4,7 @@ hand-over allows anything; the policy and the records of processing show country
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core import checks
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
@@ -107,3 +108,14 @@ def test_the_privacy_officer_is_refused_a_disclosure_abroad_without_a_safeguard_
     expect(page.locator(".messagelist")).to_contain_text("outside Kenya (GB) and no safeguard for the transfer")
     assert not Disclosure.objects.exists()
     assert AuditEvent.objects.filter(verb="transfer.refused", target=str(applicant.pk)).exists()
+
+
+def test_a_processor_of_ours_abroad_without_a_safeguard_stops_start_up_and_is_in_the_records(settings):
+    settings.DATA_PROCESSORS = {**settings.DATA_PROCESSORS, "sms": {"country": "US", "safeguard": ""}}
+    errors = [m for m in checks.run_checks() if m.id == "core.E003"]
+    assert len(errors) == 1 and "sms processor is outside Kenya (US)" in errors[0].msg
+    settings.DATA_PROCESSORS = {**settings.DATA_PROCESSORS, "sms": {"country": "US", "safeguard": "adequacy"}}
+    assert not [m for m in checks.run_checks() if m.id == "core.E003"]
+    rows = {row["recipient"]: row for row in datamap.recipients()}
+    assert rows["Our SMS delivery provider"]["safeguard"].startswith("outside Kenya (US), under: An adequacy")
+    assert rows["Our email delivery provider"]["safeguard"] == "in Kenya"
