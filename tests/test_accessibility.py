@@ -58,8 +58,9 @@ def test_the_self_service_pages_meet_wcag_aa(page, demo_purposes, client, mailou
 def test_the_pages_of_a_form_waiting_for_its_code_meet_wcag_aa(page, demo_purposes, client, settings, live_server):
     settings.SITE_URL = live_server.url
     assert send_form(client, "/apply/", application_post(), confirm=False).status_code == 302
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
-                               "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
+    # The browser that sent it: the form it holds is named by its cookies (pp_sent).
+    page.context.add_cookies([{"name": c.key, "value": c.value, "url": live_server.url}
+                              for c in client.cookies.values()])
     _check(page, "/sent/code/")
     page.locator("#id_code").fill("12")
     page.locator("button[value=code]").click()

@@ -27,6 +27,6 @@ def test_an_email_sent_by_the_app_arrives_at_the_smtp_server(mailbox):
 
 def test_the_home_page_renders_in_chromium_without_console_errors(page):
     page.goto("/")
-    assert page.locator("h1").inner_text() == "What we do with your personal data"
+    assert page.locator("h1").inner_text() == "Jobs open now"
     assert page.console_errors == []
     assert page.foreign_requests == []

@@ -139,4 +139,4 @@ def test_the_home_page_still_explains_itself_when_the_jobs_cannot_be_read(db, cl
     response = client.get("/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert "We cannot show the list of jobs just now." in page and "How we treat your data" in page
+    assert "We cannot show the list of jobs just now." in page and "What we do with your personal data" in page
