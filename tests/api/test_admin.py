@@ -42,7 +42,7 @@ def test_the_privacy_officer_creates_a_token_and_sees_its_secret_once(officer):
 def test_the_privacy_officer_revokes_tokens_and_manages_controllers(officer):
     client = officer()
     response = client.post("/admin/subjects/controller/add/", {
-        "name": "Kilimo Bank", "api_tokens-TOTAL_FORMS": "0", "api_tokens-INITIAL_FORMS": "0"})
+        "name": "Kilimo Bank", "country": "KE", "api_tokens-TOTAL_FORMS": "0", "api_tokens-INITIAL_FORMS": "0"})
     assert response.status_code == 302
     assert AuditEvent.objects.filter(verb="controller.saved").count() == 1
     secret = make_token(Controller.objects.get(name="Kilimo Bank"))

@@ -61,7 +61,8 @@ def test_a_disclosure_ticked_for_deletion_on_a_draft_is_deleted_and_audited(offi
                      f"disclosures-{i}-key": row.key, f"disclosures-{i}-recipient_en": row.recipient_en,
                      f"disclosures-{i}-recipient_category_en": row.recipient_category_en,
                      f"disclosures-{i}-purpose_en": row.purpose_en, f"disclosures-{i}-purpose_slug": row.purpose_slug,
-                     f"disclosures-{i}-data_categories": ["identity"], f"disclosures-{i}-compatible": "on"})
+                     f"disclosures-{i}-data_categories": ["identity"], f"disclosures-{i}-compatible": "on",
+                     f"disclosures-{i}-recipient_country": row.recipient_country})
     data["disclosures-1-DELETE"] = "on"
     response = officer.post(f"/admin/policies/policyversion/{version.pk}/change/", data)
     assert response.status_code == 302
