@@ -1,6 +1,7 @@
 """What this app holds about people, for the personal-data map (registered in ConsentConfig.ready)."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.datamap import AsEvidence, Category, Days, Delete, Holding, Keep
 
@@ -35,20 +36,20 @@ def _submissions(rows: QuerySet) -> list[dict]:
 
 HOLDINGS = [
     Holding(model="consent.ConsentRecord", categories=(Category.CONSENT_EVIDENCE,),
-            purposes=("proving who agreed to which purpose, under which policy, seeing which words",),
-            legal_basis="a legal obligation: a controller must be able to prove consent",
-            on_erasure=Keep("proof of consent: the person's key is destroyed, so the keyed hash of their IP "
-                            "address is unreadable and the receipt keeps only the pseudonymous id"),
-            retention=AsEvidence("proof of consent outlives the data it covered"),
+            purposes=(_("proving who agreed to which purpose, under which policy, seeing which words"),),
+            legal_basis=_("a legal obligation: a controller must be able to prove consent"),
+            on_erasure=Keep(_("proof of consent: the person's key is destroyed, so the keyed hash of their IP "
+                            "address is unreadable and the receipt keeps only the pseudonymous id")),
+            retention=AsEvidence(_("proof of consent outlives the data it covered")),
             export=_receipts, export_key="consents"),
     Holding(model="consent.Submission", categories=(Category.SUBMISSION,),
-            purposes=("recognising a form sent twice, and confirming what was sent",),
-            legal_basis="consent, given on the form", on_erasure=Delete(), retention=Days(30),
+            purposes=(_("recognising a form sent twice, and confirming what was sent"),),
+            legal_basis=_("consent, given on the form"), on_erasure=Delete(), retention=Days(30),
             export=_submissions, export_key="submissions"),
     Holding(model="consent.RefereeNotice", person=None, categories=(Category.REFEREE,),
-            purposes=("sending a phone number at most one referee message per period, so nobody is spammed",),
-            legal_basis="the referee's interest in not being messaged repeatedly",
+            purposes=(_("sending a phone number at most one referee message per period, so nobody is spammed"),),
+            legal_basis=_("the referee's interest in not being messaged repeatedly"),
             on_erasure=Delete(), retention=Days("REFEREE_NOTICE_INTERVAL_DAYS", field="sent_at"),
             export_key="referee_notices",
-            not_exported="a keyed hash of a referee's number, linked to no applicant"),
+            not_exported=_("a keyed hash of a referee's number, linked to no applicant")),
 ]

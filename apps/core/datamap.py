@@ -136,6 +136,8 @@ PartialEraser = Callable[[QuerySet, frozenset[str]], list[str]]
 class Holding:
     model: str  # "app_label.ModelName"
     categories: tuple[str, ...]
+    # The texts below are gettext_lazy in each holdings.py: the policy's table, the export and the records of
+    # processing read them in the active language.
     purposes: tuple[str, ...]  # what it serves, in words a privacy officer reads
     legal_basis: str
     on_erasure: Delete | Keep
@@ -278,12 +280,12 @@ def export_for(*, subject_id: Any) -> dict[str, Any]:
     for holding in holdings():
         if holding.person is None:
             continue
-        description = {"categories": list(holding.categories), "purposes": list(holding.purposes),
-                       "legal_basis": holding.legal_basis, "recipients": holding.recipients,
+        description = {"categories": list(holding.categories), "purposes": [str(p) for p in holding.purposes],
+                       "legal_basis": str(holding.legal_basis), "recipients": str(holding.recipients),
                        "retention": holding.retention.describe(),
                        "on_erasure": holding.on_erasure.describe()}
         if holding.export is None:
-            also_held.append({"what": holding.label, **description, "why_not_shown": holding.not_exported})
+            also_held.append({"what": holding.label, **description, "why_not_shown": str(holding.not_exported)})
             continue
         sections[holding.label] = {**description, "rows": holding.export(holding.rows_of([subject_id]))}
     return {"data": sections, "also_held": also_held}
@@ -313,15 +315,15 @@ def records_of_processing() -> list[dict[str, str]]:
             "holding": holding.model,
             "description": str(model._meta.verbose_name_plural),
             "categories": ", ".join(str(Category(c).label) for c in holding.categories),
-            "purposes": "; ".join(holding.purposes),
-            "legal_basis": holding.legal_basis,
-            "recipients": holding.recipients or str(_("nobody outside the company")),
+            "purposes": "; ".join(str(p) for p in holding.purposes),
+            "legal_basis": str(holding.legal_basis),
+            "recipients": str(holding.recipients or _("nobody outside the company")),
             "retention": holding.retention.describe(),
             "where": str(where),
             "encrypted": (str(_("yes, with the person's key: %(fields)s") % {"fields": ", ".join(encrypted)})
                           if encrypted else str(_("no personal values in clear"))),
             "on_erasure": holding.on_erasure.describe(),
-            "in_export": str(_("yes")) if holding.export else holding.not_exported,
+            "in_export": str(_("yes") if holding.export else holding.not_exported),
         })
     return rows
 

@@ -1,6 +1,7 @@
 """What this app holds about people, for the personal-data map (registered in NotificationsConfig.ready)."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.datamap import Category, Days, Delete, Holding, Keep, UntilErased
 
@@ -14,19 +15,19 @@ def _notifications(rows: QuerySet) -> list[dict]:
 
 HOLDINGS = [
     Holding(model="notifications.Notification", categories=(Category.NOTIFICATION, Category.CONTACT),
-            purposes=("confirming what was received, sending private links and codes, telling people of changes",),
-            legal_basis="consent, and our duty to tell people how to reach their data",
-            recipients="our email server and SMS provider (Africa's Talking), to deliver the message",
+            purposes=(_("confirming what was received, sending private links and codes, telling people of changes"),),
+            legal_basis=_("consent, and our duty to tell people how to reach their data"),
+            recipients=_("our email server and SMS provider (Africa's Talking), to deliver the message"),
             on_erasure=Delete(), retention=UntilErased(), export=_notifications, export_key="messages_sent"),
     # Not linked to a person (erasure must not delete it: it is the message saying the erasure is done).
     Holding(model="notifications.ErasureNotice", categories=(Category.NOTIFICATION, Category.CONTACT), person=None,
-            purposes=("telling a person that their data is deleted, with the deletion certificate, whatever ended "
-                      "their service",),
-            legal_basis="our duty to tell people what we did with their data (the erasure the policy promises)",
-            recipients="our email server or SMS provider, to deliver the message",
-            on_erasure=Keep("it is the message that confirms the erasure: the address in it is sealed under a key of "
+            purposes=(_("telling a person that their data is deleted, with the deletion certificate, whatever ended "
+                      "their service"),),
+            legal_basis=_("our duty to tell people what we did with their data (the erasure the policy promises)"),
+            recipients=_("our email server or SMS provider, to deliver the message"),
+            on_erasure=Keep(_("it is the message that confirms the erasure: the address in it is sealed under a key of "
                             "its own, kept only in the cache for at most ERASURE_NOTICE_HOURS, and the row goes as "
-                            "soon as the message is sent, fails or expires"),
+                            "soon as the message is sent, fails or expires")),
             retention=Days(1, field="expires_at"), export=None,
-            not_exported="it exists only while a deleted person's confirmation is on its way"),
+            not_exported=_("it exists only while a deleted person's confirmation is on its way")),
 ]

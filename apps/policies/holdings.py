@@ -2,6 +2,7 @@
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.datamap import AsEvidence, Category, Delete, Holding, Keep, UntilErased
 
@@ -33,19 +34,19 @@ def _campaigns(rows: QuerySet) -> list[dict]:
 
 HOLDINGS = [
     Holding(model="policies.Disclosure", categories=(Category.DISCLOSURE,),
-            purposes=("recording each disclosure to a third party and its legal basis",),
-            legal_basis="a legal obligation: accountability for every disclosure",
-            on_erasure=Keep("proof of what was disclosed, to whom and why: it names the pseudonymous id only"),
-            retention=AsEvidence("a disclosure must be accounted for after the data is gone"),
+            purposes=(_("recording each disclosure to a third party and its legal basis"),),
+            legal_basis=_("a legal obligation: accountability for every disclosure"),
+            on_erasure=Keep(_("proof of what was disclosed, to whom and why: it names the pseudonymous id only")),
+            retention=AsEvidence(_("a disclosure must be accounted for after the data is gone")),
             export=_disclosures, export_key="disclosures"),
     Holding(model="policies.DisclosureChoice", categories=(Category.CONSENT_EVIDENCE,),
-            purposes=("proving who opted out of or in to a new disclosure, under which policy version",),
-            legal_basis="a legal obligation: a controller must be able to prove consent and objections",
-            on_erasure=Keep("proof of the person's choice: it names the pseudonymous id only"),
-            retention=AsEvidence("proof of a choice outlives the data it covered"),
+            purposes=(_("proving who opted out of or in to a new disclosure, under which policy version"),),
+            legal_basis=_("a legal obligation: a controller must be able to prove consent and objections"),
+            on_erasure=Keep(_("proof of the person's choice: it names the pseudonymous id only")),
+            retention=AsEvidence(_("proof of a choice outlives the data it covered")),
             export=_choices, export_key="disclosure_choices"),
     Holding(model="policies.CampaignRecipient", categories=(Category.NOTIFICATION,),
-            purposes=("telling people of a policy change once, and calling those no message reached",),
-            legal_basis="our duty to tell people before we disclose their data in a new way",
+            purposes=(_("telling people of a policy change once, and calling those no message reached"),),
+            legal_basis=_("our duty to tell people before we disclose their data in a new way"),
             on_erasure=Delete(), retention=UntilErased(), export=_campaigns, export_key="policy_change_notices"),
 ]

@@ -1,6 +1,10 @@
+from django.utils import translation
+
 from apps.audit.services import Actor
 
+from . import text
 from .models import PolicyDisclosure, PolicyVersion
+from .selectors import policy_in_force
 from .services import policy_version_publish
 
 BODY = """## What we collect and how
@@ -76,6 +80,7 @@ DISCLOSURES = [
 def seed_demo(stdout) -> None:
     if PolicyVersion.objects.filter(number=1).exists():
         stdout.write("policy v1: present")
+        _republish_if_table_changed(stdout)
         return
     version = PolicyVersion.objects.create(
         title_en="Privacy policy", title_sw="Sera ya faragha", summary_en="First published version.",
@@ -84,3 +89,26 @@ def seed_demo(stdout) -> None:
         PolicyDisclosure.objects.create(version=version, **data)
     policy_version_publish(version=version, actor=Actor.system("seed"))
     stdout.write("policy v1: created")
+
+
+def _republish_if_table_changed(stdout) -> None:
+    """A demo seeded before the personal-data map's texts were translated has a version whose Swahili table is
+    half English, frozen at publish. Published versions never change, so the same text is published again as a
+    new version (its disclosures unchanged: nobody is notified), whose table is frozen in every language now."""
+    current = policy_in_force()
+    if current is None:
+        return
+    disclosures = list(current.disclosures.all())
+    with translation.override("sw"):
+        table = text.data_table(disclosures)
+    if (current.data_table or {}).get("sw") == table:
+        return
+    version = PolicyVersion.objects.create(
+        title_en=current.title_en, title_sw=current.title_sw, body_en=current.body_en, body_sw=current.body_sw,
+        summary_en="The same policy again, its table of what we collect now in Swahili too.",
+        summary_sw="Sera ileile tena, na jedwali la tunachokusanya sasa kwa Kiswahili pia.")
+    copied = [f.name for f in PolicyDisclosure._meta.concrete_fields if f.name not in ("id", "version")]
+    for disclosure in disclosures:
+        PolicyDisclosure.objects.create(version=version, **{name: getattr(disclosure, name) for name in copied})
+    policy_version_publish(version=version, actor=Actor.system("seed"))
+    stdout.write(f"policy v{version.number}: v{current.number} again, its table in every language")

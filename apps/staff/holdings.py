@@ -4,6 +4,7 @@ Breaches hold counts and categories only, never a person, so they are not a hold
 breach (BreachNotice) is."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.datamap import AsEvidence, Category, Holding, Keep
 
@@ -21,15 +22,15 @@ def _breach_notices(rows: QuerySet) -> list[dict]:
 
 HOLDINGS = [
     Holding(model="staff.BreachNotice", categories=(Category.BREACH,),
-            purposes=("telling people affected by a personal-data breach",),
-            legal_basis="a legal obligation: the Data Protection Act, 2019, s.43",
+            purposes=(_("telling people affected by a personal-data breach"),),
+            legal_basis=_("a legal obligation: the Data Protection Act, 2019, s.43"),
             export=_breach_notices, export_key="breach_notices",
-            on_erasure=Keep("proof that the person was told of the breach; the public id only, no personal data"),
-            retention=AsEvidence("the register of who was told of a breach and when, pseudonymous")),
+            on_erasure=Keep(_("proof that the person was told of the breach; the public id only, no personal data")),
+            retention=AsEvidence(_("the register of who was told of a breach and when, pseudonymous"))),
     Holding(model="staff.RightsRequest", categories=(Category.RIGHTS_REQUEST,),
-            purposes=("answering requests to exercise data-protection rights",),
-            legal_basis="a legal obligation: the Data Protection Act, 2019, and its regulations",
+            purposes=(_("answering requests to exercise data-protection rights"),),
+            legal_basis=_("a legal obligation: the Data Protection Act, 2019, and its regulations"),
             export=_rights_requests, export_key="rights_requests",
-            on_erasure=Keep("proof that the request was answered in time; the public id only, no personal data"),
-            retention=AsEvidence("the record of a rights request and its outcome, pseudonymous")),
+            on_erasure=Keep(_("proof that the request was answered in time; the public id only, no personal data")),
+            retention=AsEvidence(_("the record of a rights request and its outcome, pseudonymous"))),
 ]

@@ -3,6 +3,7 @@
 import base64
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.datamap import AsEvidence, Category, Delete, Holding, Keep, UntilErased
 from apps.vault.fields import holds_value
@@ -10,8 +11,8 @@ from apps.vault.fields import holds_value
 from .models import IdentityDocument
 from .services import document_read, lookups_erase_unheld, record_erase_unheld
 
-SERVICES = ("recruitment for client companies", "answering enquiries")
-CONSENT = "consent, given on the form (or held by the controller and handed over with the record)"
+SERVICES = (_("recruitment for client companies"), _("answering enquiries"))
+CONSENT = _("consent, given on the form (or held by the controller and handed over with the record)")
 
 
 def _iso(value) -> str | None:
@@ -70,8 +71,8 @@ def _reveals(rows: QuerySet) -> list[dict]:
 HOLDINGS = [
     Holding(model="subjects.DataSubject", person="pk", categories=(Category.PERSON,), purposes=SERVICES,
             legal_basis=CONSENT, export=_person, export_key="person",
-            on_erasure=Keep("the pseudonymous id and 'erased' status, so a private link can say the data is gone"),
-            retention=AsEvidence("the pseudonymous id only, for the deletion certificate")),
+            on_erasure=Keep(_("the pseudonymous id and 'erased' status, so a private link can say the data is gone")),
+            retention=AsEvidence(_("the pseudonymous id only, for the deletion certificate"))),
     Holding(model="subjects.PersonalRecord",
             categories=(Category.IDENTITY, Category.CONTACT, Category.ADDRESS, Category.REFEREE,
                         Category.GOVERNMENT_ID, Category.PROFESSIONAL),
@@ -81,37 +82,37 @@ HOLDINGS = [
                        (Category.REFEREE, holds_value("referees", empty=b"[]")),
                        (Category.GOVERNMENT_ID, holds_value("legal_id_number")),
                        (Category.PROFESSIONAL, holds_value("experience"))),
-            recipients="the client company hiring for the job, if the person agreed to sharing"),
-    Holding(model="subjects.Enquiry", categories=(Category.MESSAGE,), purposes=("answering enquiries",),
+            recipients=_("the client company hiring for the job, if the person agreed to sharing")),
+    Holding(model="subjects.Enquiry", categories=(Category.MESSAGE,), purposes=(_("answering enquiries"),),
             legal_basis=CONSENT, on_erasure=Delete(), retention=UntilErased(), export=_enquiries,
             export_key="enquiries", hold_name="message"),
     Holding(model="subjects.IdentityDocument", categories=(Category.ID_DOCUMENT, Category.PROFESSIONAL),
-            purposes=("recruitment for client companies",), legal_basis=CONSENT, on_erasure=Delete(),
+            purposes=(_("recruitment for client companies"),), legal_basis=CONSENT, on_erasure=Delete(),
             retention=UntilErased(), export=_documents, export_key="documents", file_field="stored_name",
-            hold_name="documents", recipients="the client company hiring for the job, if the person agreed",
+            hold_name="documents", recipients=_("the client company hiring for the job, if the person agreed"),
             held_when=((Category.ID_DOCUMENT, Q(kind=IdentityDocument.Kind.ID_SCAN)),
                        (Category.PROFESSIONAL, Q(kind=IdentityDocument.Kind.CV)))),
     Holding(model="subjects.SubjectLookup", categories=(Category.LOOKUP_INDEX,), purposes=SERVICES,
             legal_basis=CONSENT, on_erasure=Delete(), retention=UntilErased(), export_key="lookups",
             erase_unheld=lookups_erase_unheld,
-            not_exported="a keyed hash of the email and phone in the record above; meaningless without our key"),
+            not_exported=_("a keyed hash of the email and phone in the record above; meaningless without our key")),
     Holding(model="subjects.ServiceEngagement", categories=(Category.SERVICE,), purposes=SERVICES,
             legal_basis=CONSENT, export=_engagements, export_key="engagements",
-            on_erasure=Keep("which service ended and when, with no personal data, for the certificate; the "
-                            "client's reference, which could point back to the person, is blanked",
+            on_erasure=Keep(_("which service ended and when, with no personal data, for the certificate; the "
+                            "client's reference, which could point back to the person, is blanked"),
                             scrub=("reference",)),
-            retention=AsEvidence("the pseudonymous service history behind a deletion certificate")),
+            retention=AsEvidence(_("the pseudonymous service history behind a deletion certificate"))),
     Holding(model="subjects.LegalHold", categories=(Category.LEGAL_HOLD,),
-            purposes=("meeting a legal obligation to keep named data",),
-            legal_basis="a legal obligation named on the hold", on_erasure=Delete(), retention=UntilErased(),
+            purposes=(_("meeting a legal obligation to keep named data"),),
+            legal_basis=_("a legal obligation named on the hold"), on_erasure=Delete(), retention=UntilErased(),
             export=_holds, export_key="legal_holds", erase_unheld=_holds_stay),
-    Holding(model="subjects.ErasureJob", categories=(Category.ERASURE,), purposes=("erasing the person's data",),
-            legal_basis="the person's right to erasure, and our promise to delete after the service",
+    Holding(model="subjects.ErasureJob", categories=(Category.ERASURE,), purposes=(_("erasing the person's data"),),
+            legal_basis=_("the person's right to erasure, and our promise to delete after the service"),
             export=_erasure_jobs, export_key="erasure_jobs",
-            on_erasure=Keep("proof that the erasure was asked for and done; no personal data"),
-            retention=AsEvidence("the record of an erasure, pseudonymous")),
+            on_erasure=Keep(_("proof that the erasure was asked for and done; no personal data")),
+            retention=AsEvidence(_("the record of an erasure, pseudonymous"))),
     Holding(model="subjects.Reveal", categories=(Category.STAFF_ACCESS,),
-            purposes=("accountability: who on our staff saw the data in clear, and why",),
-            legal_basis="our duty to restrict access to staff who need to know, and to account for it",
+            purposes=(_("accountability: who on our staff saw the data in clear, and why"),),
+            legal_basis=_("our duty to restrict access to staff who need to know, and to account for it"),
             on_erasure=Delete(), retention=UntilErased(), export=_reveals, export_key="staff_access"),
 ]
