@@ -573,6 +573,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 # many accounts. Each item is a lock of its own; a list inside is one lock on the combination (axes 8.3).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "apps.core.http.client_ip"
+# Failures for one username from many addresses are slowed, never locked (apps/staff/signin.py): after this many
+# failures held by axes, each try waits this long after the last failure.
+STAFF_USERNAME_FAILURE_LIMIT = env.int("STAFF_USERNAME_FAILURE_LIMIT", default=10)
+STAFF_USERNAME_DELAY_SECONDS = env.int("STAFF_USERNAME_DELAY_SECONDS", default=15)
 AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # its log lines name the account and address

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from .models import CookieCategory, CookieConsent, CookieDeclaration
 from .selectors import consent_log_csv_rows
@@ -33,7 +33,8 @@ class CatalogueChangesMixin:
         cookie_catalogue_changed()
 
 
-class CookieDeclarationInline(TranslationTabularInline):
+class CookieDeclarationInline(TranslationStackedInline):
+    # Stacked: a table's cells would point their help text at an element Django's table layout never renders.
     model = CookieDeclaration
     extra = 0
     fields = ["name", "provider", "purpose", "duration", "party"]

@@ -17,8 +17,11 @@ from apps.recruitment.forms import PHONE, PersonNameField
 from apps.subjects.models import DataSubject
 
 from .models import Breach
+from .signin import signin_wait_seconds
 from .twofactor import device_for_code, has_second_factor
 
+SIGN_IN_WAIT = _("There have been many failed sign-ins with this username. Wait %(seconds)d seconds, then sign in "
+                 "again.")
 SIGN_IN_REFUSED = _("The username, password or code is wrong. Enter them again, with the current code from your "
                     "authenticator app (leave the code empty only the first time you sign in).")
 
@@ -39,6 +42,11 @@ class StaffLoginForm(AdminAuthenticationForm):
     }
 
     def clean(self) -> dict:
+        # Many failures for this username from anywhere: a short wait, whatever the password (no answer tells a
+        # right one from a wrong one), and nothing checked, so the wait is not extended by trying.
+        wait = signin_wait_seconds(username=self.cleaned_data.get("username") or "")
+        if wait:
+            raise forms.ValidationError(SIGN_IN_WAIT % {"seconds": wait}, code="wait")
         cleaned = super().clean()  # password and staff status first
         user = self.get_user()
         if user is None or not has_second_factor(user):

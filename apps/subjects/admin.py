@@ -448,6 +448,8 @@ class RevealingAdmin(admin.ModelAdmin):
                 *super().get_urls()]
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        if not _is_uuid(object_id):  # not a row's id (a mistyped address): Django's "does not exist", not a 500
+            return super().change_view(request, object_id, form_url, extra_context)
         extra = {"reveal_form": RevealForm(), "can_reveal": request.user.has_perm(REVEAL_PERMISSION),
                  "reveal_label": self.reveal_label,
                  "reveal_action": reverse(f"admin:{self._url_name('reveal')}", args=[object_id])}

@@ -1,4 +1,5 @@
-"""`make demo` for a newcomer: the demo applicant's private link printed last and labelled (the messages
+"""`make demo` for a newcomer: the admin's sign-in with an enrolment code, the demo applicant's private link
+printed last and labelled (the messages
 the demo sends go to a file), no Redis/kombu warning without Redis, and links on the port it serves."""
 
 import os
@@ -29,6 +30,9 @@ def test_seed_demo_prints_the_private_link_last_labelled_without_broker_warnings
     lines = [line.strip() for line in result.stdout.splitlines() if line.strip()]
     assert lines[-2] == "The demo applicant's private link (open it to try the self-service pages):"
     assert re.fullmatch(r"http://127\.0\.0\.1:8123/me/[\w-]+/", lines[-1])
+    # The admin's sign-in, with a one-time code for setting up its authenticator app on the first sign-in.
+    assert re.search(r"Admin: http://127\.0\.0\.1:8123/admin/ +\(admin / demo-admin-password\)\n +First sign-in: "
+                     r".*enrolment code: [0-9A-F]{4}(-[0-9A-F]{4}){3}\n", result.stdout)
     assert "Content-Type" not in result.stdout and "--- SMS" not in result.stdout  # no raw messages
     assert "WARNING" not in result.stderr and "kombu" not in result.stderr.lower()
     sent = messages.read_text()[len(before):]

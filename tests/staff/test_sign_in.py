@@ -135,10 +135,16 @@ def test_repeated_wrong_passwords_lock_the_account_even_the_right_one_then_fails
 
 
 def test_failures_for_a_username_from_other_addresses_never_lock_its_owner_out(client, enrolled, settings):
-    """Anyone can type a staff member's username: from their own addresses they lock only themselves."""
+    """Anyone can type a staff member's username: from their own addresses they lock only themselves (and slow
+    the username down for a few seconds: the owner signs in once the short wait after the last failure is over)."""
+    import time_machine
+    from django.utils import timezone
+
     for i in range(settings.AXES_FAILURE_LIMIT * 3):
         _sign_in(client, password="wrong password!", ip=f"203.0.113.{i + 1}")
-    assert _sign_in(client, code=current_code(enrolled), ip="192.0.2.200").status_code == 302
+    with time_machine.travel(timezone.now() + timezone.timedelta(seconds=settings.STAFF_USERNAME_DELAY_SECONDS + 1)):
+        enrolled.refresh_from_db()
+        assert _sign_in(client, code=current_code(enrolled), ip="192.0.2.200").status_code == 302
 
 
 def test_one_address_trying_many_accounts_is_locked_out(client, enrolled, settings):
@@ -202,3 +208,22 @@ def test_a_failed_sign_in_keeps_no_code_in_clear(client, enrolled, recruiter):
     client.post("/admin/two-factor/", {"code": typo}, REMOTE_ADDR="198.51.100.1")
     stored = " ".join(AccessAttempt.objects.values_list("post_data", flat=True))
     assert stored and "abcd2345" not in stored and typo not in stored
+
+
+def test_many_failures_for_a_username_slow_it_down_but_never_lock_its_owner_out(client, enrolled, settings):
+    """From many addresses (none locked by axes), a username's failures past the limit make each try wait a
+    few seconds after the last failure, the same answer whatever the password; then the owner signs in."""
+    import time_machine
+    from django.utils import timezone
+
+    settings.STAFF_USERNAME_FAILURE_LIMIT, settings.STAFF_USERNAME_DELAY_SECONDS = 6, 15
+    for i in range(6):
+        assert _sign_in(client, password="wrong password!", ip=f"203.0.113.{i + 1}").status_code == 200
+    waiting = {_error(_sign_in(client, code=current_code(enrolled), ip="192.0.2.200")),
+               _error(_sign_in(client, password="wrong password!", ip="192.0.2.201"))}
+    assert len(waiting) == 1 and "Wait 15 seconds" in waiting.pop()
+    assert client.get("/admin/").status_code == 302
+    assert _sign_in(client, code=current_code(enrolled), ip="192.0.2.9", username="other").status_code == 200
+    with time_machine.travel(timezone.now() + timezone.timedelta(seconds=16)):
+        enrolled.refresh_from_db()
+        assert _sign_in(client, code=current_code(enrolled), ip="192.0.2.200").status_code == 302

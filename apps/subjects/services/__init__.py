@@ -46,6 +46,7 @@ from .erasure import (
 )
 from .people import (
     RECORD_FIELDS,
+    RevealReasonMissing,
     activity_touch,
     enquiry_add,
     enquiry_reveal,
@@ -81,7 +82,8 @@ from .vacancies import (
 )
 
 __all__ = [
-    "RECORD_FIELDS", "DocumentRejected", "DueNotice", "Outcome", "Reason", "activity_touch", "document_add",
+    "RECORD_FIELDS", "DocumentRejected", "RevealReasonMissing", "DueNotice", "Outcome", "Reason", "activity_touch",
+    "document_add",
     "document_read", "document_reveal", "enquiry_reveal", "people_due_notice", "person_notice_claim",
     "engagement_change", "engagement_complete", "engagement_open", "engagements_complete",
     "engagements_expired", "engagements_keep", "enforce_retention", "enquiry_add",

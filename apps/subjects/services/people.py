@@ -161,11 +161,19 @@ def subjects_find(*, email: str | None = None, phone: str | None = None) -> Data
             .order_by("-created_at").first())
 
 
+class RevealReasonMissing(ValueError):
+    """A reveal without one of the reasons staff may give (empty, or a code we do not know): nothing is shown
+    and nothing written, whichever caller asked (the admin form is not the only way in)."""
+
+    def __init__(self) -> None:
+        super().__init__("a reveal needs one of the known reasons (Reveal.Reason)")
+
+
 def reveal_write(*, subject: DataSubject, staff_user, what: str, reason: str, note: str,
             item: uuid.UUID | None = None) -> Reveal:
     """Write the reveal (note sealed with the person's key) and its audit event: the reason code, no values."""
-    if reason not in Reveal.Reason.values:
-        raise ValueError(f"unknown reveal reason {reason!r}")
+    if not isinstance(reason, str) or reason not in Reveal.Reason.values:
+        raise RevealReasonMissing
     if reason not in REVEAL_REASONS_WHILE_RESTRICTED and \
             DataSubject.objects.filter(pk=subject.pk, restricted_at__isnull=False).exists():
         raise SubjectRestricted

@@ -1,15 +1,18 @@
 """Demo data for the parts that exist. Idempotent: running it twice changes nothing.
 
 The messages the demo sends while seeding (email and SMS, printed by the development backends) go to
-var/demo-messages.txt, not the terminal; what a person trying the demo needs (the admin's sign-in and
-the demo applicant's private link) is printed last, labelled."""
+var/demo-messages.txt, not the terminal; what a person trying the demo needs (the admin's sign-in with an
+enrolment code for setting up its authenticator app, and the demo applicant's private link) is printed last,
+labelled."""
 
 import contextlib
+import io
 from importlib import import_module
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import module_has_submodule
 
@@ -38,6 +41,13 @@ class Command(BaseCommand):
                     shown += import_module(f"{app_config.name}.seed").seed_demo(self.stdout) or []
         self.stdout.write(f"\nThe emails and SMS the demo sent are in {messages} (development backends).")
         self.stdout.write(f"Admin: {settings.SITE_URL}/{settings.ADMIN_URL}  (admin / demo-admin-password)")
+        if not user.totpdevice_set.filter(confirmed=True).exists():
+            # The first sign-in sets up an authenticator app, which needs a one-time enrolment code (the staff
+            # app's own command issues it; a new one each run, the earlier one stops working).
+            code = io.StringIO()
+            call_command("staff_enrolment_code", "admin", stdout=code)
+            self.stdout.write(f"    First sign-in: leave the code empty, then enter this enrolment code: "
+                              f"{code.getvalue().strip()}")
         for label, value in shown:
             self.stdout.write("")
             self.stdout.write(self.style.SUCCESS(f"{label}:"))
