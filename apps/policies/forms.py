@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.datamap import Category
+from apps.subjects.selectors import people_find
 
 from .models import Disclosure, PolicyDisclosure
 from .selectors import policy_in_force
@@ -12,7 +13,9 @@ from .selectors import policy_in_force
 class DisclosureRecordForm(forms.Form):
     """Staff record a disclosure for one person or several (one public id per line)."""
 
-    people = forms.CharField(label=_("People (public ids, one per line)"), widget=forms.Textarea(attrs={"rows": 4}))
+    people = forms.CharField(label=_("People (one per line)"), widget=forms.Textarea(attrs={"rows": 4}),
+                             help_text=_("Each person's email address, mobile number, public id or a service "
+                                         "reference, one per line (sent with the form, never in an address)."))
     legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=Disclosure.LegalBasis.choices)
     allowed = forms.ModelChoiceField(label=_("Disclosure allowed by the policy in force (for consent)"),
                                      queryset=PolicyDisclosure.objects.none(), required=False)
@@ -33,10 +36,17 @@ class DisclosureRecordForm(forms.Form):
             self.fields["allowed"].queryset = in_force.disclosures.all()
 
     def clean_people(self) -> list[uuid.UUID]:
-        ids = []
-        for line in self.cleaned_data["people"].split():
-            try:
-                ids.append(uuid.UUID(line.strip()))
-            except ValueError:
-                raise forms.ValidationError(_("Not a public id: %(value)s"), params={"value": line[:40]}) from None
+        """Each line found through the blind index (or as a public id or reference), exactly one person."""
+        ids, wrong = [], []
+        lines = [line.strip() for line in self.cleaned_data["people"].splitlines() if line.strip()]
+        for number, line in enumerate(lines, start=1):
+            found = people_find(term=line)
+            if len(found) == 1:
+                ids.append(found[0].pk)
+            else:
+                wrong.append(number)
+        if wrong:  # by line number: what was typed (an address, a number) is not repeated on the page
+            raise forms.ValidationError(_("Nobody, or more than one record, found on line(s) %(lines)s: type the "
+                                          "exact email address, mobile number or public id."),
+                                        params={"lines": ", ".join(map(str, wrong))})
         return ids

@@ -17,6 +17,7 @@ from apps.audit.services import Actor
 from apps.core.admin import ReadOnlyAdmin
 from apps.core.datamap import Category
 from apps.subjects.admin import person_action_register
+from apps.subjects.forms import PersonField
 
 from .clock import staff_time
 from .forms import BreachChoiceForm
@@ -39,12 +40,23 @@ def _clock(due, overdue: bool) -> str:
     return staff_time(due)
 
 
+class RightsRequestForm(forms.ModelForm):
+    # The person by their email, mobile number, public id or a reference (posted), not a pasted id.
+    subject = PersonField(required=False, help_text=gettext_lazy(
+        "Their email address, mobile number, public id or a service reference; empty if we hold nothing about "
+        "them yet."))
+
+    class Meta:
+        model = RightsRequest
+        fields = ["kind", "channel", "received_at", "subject", "identity_check"]
+
+
 @admin.register(RightsRequest)
 class RightsRequestAdmin(admin.ModelAdmin):
     list_display = ["short_id", "kind", "channel", "received_at", "due_clock", "subject", "state", "outcome"]
     list_filter = ["state", "kind", "channel"]
     date_hierarchy = "received_at"
-    raw_id_fields = ["subject"]
+    form = RightsRequestForm
     actions = ["complete_done", "complete_withdrawn", "refuse_not_identified"]
 
     def get_fields(self, request: HttpRequest, obj=None) -> list[str]:

@@ -25,7 +25,7 @@ from apps.core.admin import ReadOnlyAdmin
 from apps.vault.crypto import DecryptionError
 from apps.vault.services import KeyDestroyed
 
-from .forms import FindPersonForm, RevealForm
+from .forms import FindPersonForm, PersonField, RevealForm
 from .masking import mask
 from .models import (
     Controller,
@@ -151,8 +151,9 @@ class EngagementInline(admin.TabularInline):
 
 @admin.register(DataSubject)
 class DataSubjectAdmin(admin.ModelAdmin):
-    list_display = ["id", "masked_name", "masked_email", "masked_mobile", "status", "restricted", "open_applications",
-                    "open_enquiries", "created_at"]
+    list_display = ["short_id", "masked_name", "masked_email", "masked_mobile", "status", "restricted",
+                    "open_applications", "open_enquiries", "created_at"]
+    list_display_links = ["short_id"]
     # Purpose: the purposes the person's consent receipts name (the consent app's relation, by path).
     list_filter = [FoundByFilter, "status", RestrictedFilter, ("engagements__service", admin.ChoicesFieldListFilter),
                    ("consents__purpose", admin.RelatedOnlyFieldListFilter),
@@ -261,6 +262,11 @@ class DataSubjectAdmin(admin.ModelAdmin):
             "title": _("Personal data (revealed)"), "opts": self.model._meta,
         })
 
+    @admin.display(description=gettext_lazy("id"), ordering="id")
+    def short_id(self, obj: DataSubject) -> str:
+        """The first 8 characters: enough to tell people apart on a page; the full id is on the person's page."""
+        return str(obj.pk)[:8]
+
     @admin.display(description=gettext_lazy("Name"))
     def masked_name(self, obj: DataSubject) -> str:
         masked = _masked_of(obj)
@@ -310,7 +316,7 @@ class ServiceEngagementAdmin(admin.ModelAdmin):
     list_filter = ["status", "service", "controller", "vacancy"]
     search_fields = ["reference", "id"]
     list_select_related = ["controller", "vacancy"]
-    raw_id_fields = ["subject"]
+    raw_id_fields = ["subject"]  # so Django adds no related-object links around the person field below
     actions = ["complete_selected"]
 
     def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
@@ -333,6 +339,11 @@ class ServiceEngagementAdmin(admin.ModelAdmin):
                                     service=form.cleaned_data["service"], reference=form.cleaned_data["reference"],
                                     controller=form.cleaned_data["controller"])
             obj.pk = saved.pk
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "subject":  # by their email, mobile number, public id or a reference (posted)
+            return PersonField()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

@@ -121,8 +121,8 @@ class DataSubject(models.Model):
             # enforce_retention: active people created before a cut-off
             models.Index(fields=["status", "created_at"], name="subject_status_created_idx"),
         ]
-        verbose_name = _("data subject")
-        verbose_name_plural = _("data subjects")
+        verbose_name = _("person")  # plain words on staff screens; "data subject" is the law's term
+        verbose_name_plural = _("people")
         permissions = [("reveal_personal_data", "Can reveal a person's data in clear (audited)")]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.cache import content_cached
 
 from .models import Controller, DataSubject, ServiceEngagement, Vacancy
+from .services import lookup_digest, subjects_matching
 
 # The content version the vacancy services bump (apps.core.cache): the open jobs (and their client companies'
 # names) that public pages list.
@@ -51,3 +52,17 @@ def controller_recipients() -> list[dict[str, str]]:
     the data and the safeguard for a transfer outside Kenya (apps.core.transfers)."""
     return [{"recipient": c.name, "kind": str(_("Client company (hiring)")), "country": c.country,
              "safeguard": c.transfer} for c in Controller.objects.order_by("name")]
+
+
+def people_find(*, term: str) -> list[DataSubject]:
+    """The active people staff mean by what they know: an email address or mobile number (through the blind
+    index, never stored or searched in clear), a public id or a service reference. Exact matches only."""
+    term = term.strip()
+    kind, digest = lookup_digest(term)
+    if digest:
+        return subjects_matching(kind=kind, digest=digest)
+    try:
+        return list(DataSubject.objects.filter(pk=uuid.UUID(term), status=DataSubject.Status.ACTIVE))
+    except ValueError:
+        return list(DataSubject.objects.filter(engagements__reference=term, status=DataSubject.Status.ACTIVE)
+                    .distinct())

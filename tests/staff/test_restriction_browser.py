@@ -31,11 +31,11 @@ def _sign_in(page, django_user_model, username: str, role: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Code from your authenticator app (or a backup code)").fill(current_code(device))
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="Data subjects")).to_be_visible()
+    expect(page.get_by_role("link", name="People", exact=True)).to_be_visible()
 
 
 def _find(page, email: str, subject: DataSubject) -> None:
-    page.get_by_role("link", name="Data subjects").click()
+    page.get_by_role("link", name="People", exact=True).click()
     page.get_by_label("Find a person").fill(email)
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name=str(subject.pk)).click()

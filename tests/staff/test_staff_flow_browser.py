@@ -35,9 +35,9 @@ def test_officer_signs_in_with_totp_finds_a_person_reveals_with_a_reason_and_com
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Code from your authenticator app (or a backup code)").fill(current_code(device))
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="Data subjects")).to_be_visible()
+    expect(page.get_by_role("link", name="People", exact=True)).to_be_visible()
 
-    page.get_by_role("link", name="Data subjects").click()
+    page.get_by_role("link", name="People", exact=True).click()
     page.get_by_label("Find a person").fill("Zawadi.Njeri@example.org")
     page.get_by_role("button", name="Search").click()
     assert "zawadi" not in page.url.lower()
