@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('subjects', '0011_subject_holder'),
+        ('subjects', '0013_recipient_country_and_safeguard'),
     ]
 
     operations = [
