@@ -36,6 +36,10 @@ def test_staff_choose_a_person_by_email_or_mobile_and_it_never_reaches_an_addres
     _sign_in(page, django_user_model, "privacy officer")
 
     page.goto("/admin/staff/rightsrequest/add/")
+    page.locator("#id_kind").select_option("access")
+    page.locator("#id_channel").select_option("phone")
+    page.locator("#id_received_at_0").fill("2026-12-01")
+    page.locator("#id_received_at_1").fill("09:30")
     page.get_by_label("Person").fill("nobody@example.org")
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("Nobody found.").wait_for()
@@ -47,6 +51,7 @@ def test_staff_choose_a_person_by_email_or_mobile_and_it_never_reaches_an_addres
 
     page.goto("/admin/subjects/serviceengagement/add/")
     page.get_by_label("Person").fill("0712 345 001")
+    page.locator("#id_service").select_option("enquiry")
     page.get_by_label("Reference").fill("REQ-PHONE")
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("was added successfully").wait_for()
@@ -57,7 +62,7 @@ def test_staff_choose_a_person_by_email_or_mobile_and_it_never_reaches_an_addres
     page.get_by_label("Legal basis").select_option("legal-obligation")
     page.get_by_label("Recipient").fill("Police")
     page.get_by_label("Reference (court order or law)").fill("Warrant 7/2026")
-    page.get_by_label("Name").check()
+    page.get_by_role("checkbox", name="Name", exact=True).check()
     page.get_by_role("button", name="Record").click()
     page.get_by_text("found on line(s) 2").wait_for()
     assert not Disclosure.objects.exists()
