@@ -6,7 +6,9 @@ Call it inside `translation.override(language)`: the templates use {% translate 
 """
 
 import json
+import math
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -39,12 +41,46 @@ def _render(name: str, context: dict[str, Any], *, autoescape: bool) -> str:
     return get_template(name).template.render(Context(context, autoescape=autoescape))
 
 
+# --- SMS in GSM-7 ---------------------------------------------------------------------------------------
+# One character outside the GSM 03.38 alphabet turns the whole SMS into UCS-2: 70 characters a segment instead
+# of 160 (a Kikuyu name with ũ or ĩ made the referee SMS 5 segments instead of 2). So an SMS is sent in GSM-7
+# only: a letter with a mark GSM-7 lacks loses the mark (ũ → u, ĩ → i, ŵ → w), and a few signs get their plain
+# form. Emails keep every character.
+GSM7_BASIC = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+              "¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_EXTENSION = "^{}\\[~]|€\f"  # two septets each
+_PLAIN = {"‘": "'", "’": "'", "ʼ": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\u00a0": " ",
+          "•": "-", "«": '"', "»": '"'}
+
+
+def gsm7(text: str) -> str:
+    """The text in the GSM-7 alphabet: marks GSM-7 lacks dropped, a few signs made plain, anything else '?'."""
+    out = []
+    for char in text:
+        if char in GSM7_BASIC or char in GSM7_EXTENSION or char == "\x00":  # \x00: BatchRenderer's markers
+            out.append(char)
+            continue
+        plain = _PLAIN.get(char) or "".join(c for c in unicodedata.normalize("NFKD", char)
+                                            if not unicodedata.combining(c))
+        out.append(plain if plain and all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in plain) else "?")
+    return "".join(out)
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS parts the text takes: GSM-7 160 (153 each when split), else UCS-2 70 (67 each)."""
+    if all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text):
+        septets = len(text) + sum(c in GSM7_EXTENSION for c in text)
+        return 1 if septets <= 160 else math.ceil(septets / 153)
+    units = len(text.encode("utf-16-le")) // 2
+    return 1 if units <= 70 else math.ceil(units / 67)
+
+
 def render_message(template: str, context: dict[str, Any], channel: str = EMAIL) -> tuple[str, str, str]:
-    """Return (subject, text, html). For SMS only the text is set: ("", text, "")."""
+    """Return (subject, text, html). For SMS only the text is set: ("", text, ""), in GSM-7 (`gsm7`)."""
     full = {**_site_context(), **context}
     if channel == SMS:
         lines = (line.strip() for line in _render(f"sms/{template}.txt", full, autoescape=False).splitlines())
-        return "", "\n".join(line for line in lines if line), ""
+        return "", gsm7("\n".join(line for line in lines if line)), ""
     # One line, always: a newline in a subject would start a new header.
     subject = " ".join(_render(f"emails/{template}.subject.txt", full, autoescape=False).split())
     text = _render(f"emails/{template}.txt", full, autoescape=False)
@@ -108,6 +144,8 @@ class BatchRenderer:
         subject, text, html = self._texts[key]
         filled = (_fill(subject, values, escape_html=False), _fill(text, values, escape_html=False),
                   _fill(html, values, escape_html=True))
+        if channel == SMS:
+            filled = (filled[0], gsm7(filled[1]), filled[2])
         if any("\x00" in part for part in filled):  # a marker was altered on the way: no shortcut here
             return render_message(template, context, channel)
         return filled

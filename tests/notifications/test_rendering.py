@@ -3,7 +3,7 @@
 import pytest
 from django.utils import translation
 
-from apps.notifications.rendering import render_message
+from apps.notifications.rendering import gsm7, render_message, sms_segments
 
 CONTEXT = {
     "full_name": "Amina O'Brien <b>",
@@ -92,3 +92,31 @@ def test_the_confirmation_sms_links_the_policy_version_and_fits_three_segments(s
     assert longest["policy_url"] in text and ("v12" in text or "toleo 12" in text) and longest["link"] in text
     assert "Acme Hospitals Kenya Ltd" in text
     assert len(text) <= 3 * 153, len(text)
+
+
+@pytest.mark.parametrize("language", ["en", "sw"])
+@pytest.mark.parametrize("name, plain", [("Mũthoni Wanjirũ", "Muthoni Wanjiru"), ("Njeri Kĩmani", "Njeri Kimani")])
+def test_a_kikuyu_name_keeps_the_referee_sms_in_gsm_7_and_two_segments(settings, language, name, plain):
+    """ũ and ĩ are not in GSM-7: left in, the whole SMS would go as UCS-2 (70 characters a part, 5 parts). The
+    SMS spells the name without the tilde; the count of parts is the one of a name without it."""
+    settings.CONTROLLER_NAME = "Jamii Talent Ltd"
+    context = {**CONTEXT, "object_link": f"https://jamiitalent.co.ke/me/referee/{'x' * 104}/",
+               "retention": "hadi uajiri ukamilike, kisha hufutwa" if language == "sw" else CONTEXT["retention"]}
+    with translation.override(language):
+        _, text, _ = render_message("referee_notice", {**context, "applicant_name": name}, channel="sms")
+        _, same, _ = render_message("referee_notice", {**context, "applicant_name": plain}, channel="sms")
+    assert plain in text and name not in text and text == same
+    assert gsm7(text) == text and sms_segments(text) == 2
+    assert sms_segments(text.replace(plain, name)) == 5  # as it was sent before: UCS-2
+
+
+def test_segments_are_counted_as_phones_count_them():
+    assert sms_segments("a" * 160) == 1 and sms_segments("a" * 161) == 2 and sms_segments("a" * 306) == 2
+    assert sms_segments("€" * 80) == 1 and sms_segments("€" * 81) == 2  # two septets each
+    assert sms_segments("ũ" * 70) == 1 and sms_segments("ũ" * 71) == 2
+    assert gsm7("Kĩmani — “é” …") == 'Kimani - "é" ...'  # é is GSM-7: kept
+
+
+def test_an_email_keeps_the_name_as_written():
+    _, text, _ = render_message("referee_notice", {**CONTEXT, "applicant_name": "Mũthoni Wanjirũ"})
+    assert "Mũthoni Wanjirũ" in text
