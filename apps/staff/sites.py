@@ -60,6 +60,9 @@ from .twofactor import device_for_code, has_second_factor
 
 # The session remembers, for this sign-in only, that the staff member presented a valid enrolment code.
 ENROLMENT_SESSION_KEY = "staff_enrolment_token"
+# The backup codes just made, until the staff member says they saved them (shown and downloadable until then;
+# every other admin page waits). Only for this session, and gone at that step.
+CODES_SESSION_KEY = "staff_backup_codes_unsaved"
 
 
 def _can_issue_codes(user) -> bool:
@@ -125,6 +128,8 @@ class StaffAdminSite(admin.AdminSite):
         def second_factor_first(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             user = request.user
             signed_in_staff = user.is_active and user.is_staff
+            if signed_in_staff and request.session.get(CODES_SESSION_KEY) and view.__name__ != "logout":
+                return redirect("admin:two_factor")  # the backup codes first: saved, then the admin
             if signed_in_staff and not user.is_verified():
                 if view.__name__ == "logout":  # Django's wrapper would send them to the index instead
                     return csrf_protect(never_cache(view))(request, *args, **kwargs)
@@ -143,6 +148,7 @@ class StaffAdminSite(admin.AdminSite):
     def get_urls(self) -> list:
         return [
             path("two-factor/", self.two_factor_view, name="two_factor"),
+            path("two-factor/backup-codes.txt", self.two_factor_codes_view, name="two_factor_codes"),
             path("dashboard/", self.admin_view(self.dashboard_view), name="dashboard"),
             path("enquiries/<uuid:pk>/answer/", self.admin_view(self.answer_view), name="staff_answer_enquiry"),
             path("people/<uuid:pk>/send-link/", self.admin_view(self.send_link_view), name="staff_send_link"),
@@ -174,9 +180,9 @@ class StaffAdminSite(admin.AdminSite):
         user = request.user
         if not (user.is_active and user.is_staff):
             return redirect(f"{reverse('admin:login')}?{REDIRECT_FIELD_NAME}={reverse('admin:two_factor')}")
-        if user.is_verified():
-            return redirect("admin:index")
         context = {**self.each_context(request), "title": _("Two-factor sign-in")}
+        if user.is_verified():
+            return self._backup_codes_step(request, context)
         form = CodeForm(request.POST or None)
         if has_second_factor(user):
             if request.method == "POST" and form.is_valid():
@@ -197,13 +203,37 @@ class StaffAdminSite(admin.AdminSite):
                 request.session.pop(ENROLMENT_SESSION_KEY, None)
                 device.refresh_from_db()
                 otp_login(request, device)
-                return TemplateResponse(request, "staff/two_factor_backup_codes.html", {**context, "codes": codes})
+                request.session[CODES_SESSION_KEY] = list(codes)
+                return redirect("admin:two_factor")
             form.add_error("code", _("The code is wrong or has expired. Check the time on your phone and try again."))
         qr = segno.make(device.config_url, error="m")
         return TemplateResponse(request, "staff/two_factor_enrol.html", {
             **context, "form": form, "qr_svg": mark_safe(qr.svg_inline(scale=4, dark="#000", light="#fff")),  # noqa: S308 (segno's own SVG)
             "secret": b32encode(device.bin_key).decode(),
         })
+
+    @staticmethod
+    def _backup_codes_step(request: HttpRequest, context: dict) -> HttpResponse:
+        """The codes just made, with a download, until "I have saved my backup codes" is ticked."""
+        codes = request.session.get(CODES_SESSION_KEY)
+        if not codes:
+            return redirect("admin:index")
+        if request.method == "POST" and request.POST.get("saved") == "yes":
+            del request.session[CODES_SESSION_KEY]
+            return redirect("admin:index")
+        return TemplateResponse(request, "staff/two_factor_backup_codes.html", {
+            **context, "title": _("Your backup codes"), "codes": codes, "not_saved": request.method == "POST"})
+
+    @method_decorator(never_cache)
+    def two_factor_codes_view(self, request: HttpRequest) -> HttpResponse:
+        """The backup codes not yet marked saved, as a text file (never cached)."""
+        codes = request.session.get(CODES_SESSION_KEY) if request.user.is_active and request.user.is_staff else None
+        if not codes:
+            raise PermissionDenied
+        body = _("Privacy Portal staff backup codes: each signs you in once.") + "\n\n" + "\n".join(codes) + "\n"
+        response = HttpResponse(body, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="privacy-portal-backup-codes.txt"'
+        return response
 
     @staticmethod
     def _enrolment_allowed(request: HttpRequest) -> bool:

@@ -106,10 +106,19 @@ def test_enrolling_confirms_the_app_shows_backup_codes_once_and_is_audited(clien
     import base64
 
     assert base64.b32decode(secret) == device.bin_key
-    response = client.post("/admin/two-factor/", {"code": current_code(device)})
-    codes = re.findall(r"<li>([a-z0-9]{8})</li>", response.content.decode())
-    assert len(codes) == 10
+    assert client.post("/admin/two-factor/", {"code": current_code(device)})["Location"] == "/admin/two-factor/"
+    page = client.get("/admin/two-factor/").content.decode()
+    codes = re.findall(r"<li>([a-z0-9]{8})</li>", page)
+    assert len(codes) == 10 and 'class="nav-sidebar"' not in page and "I have saved my backup codes" in page
+    download = client.get("/admin/two-factor/backup-codes.txt")
+    assert download["Content-Disposition"].startswith("attachment") and all(c in download.content.decode()
+                                                                           for c in codes)
+    assert client.get("/admin/")["Location"] == "/admin/two-factor/"  # the codes first
+    again = client.post("/admin/two-factor/", {})  # not ticked: the codes again, with what to do
+    assert "Tick the box" in again.content.decode() and codes[0] in again.content.decode()
+    assert client.post("/admin/two-factor/", {"saved": "yes"})["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/two-factor/backup-codes.txt").status_code == 403  # shown until saved, not after
     assert AuditEvent.objects.get(verb="staff.two_factor_enrolled").actor_id == str(recruiter.pk)
     client.logout()
     assert _sign_in(client, code=codes[0]).status_code == 302  # a backup code works
