@@ -24,11 +24,14 @@ demo: install
 	DEBUG=1 SITE_URL=http://127.0.0.1:$(DEMO_PORT) $(PY) manage.py seed_demo
 	DEBUG=1 SITE_URL=http://127.0.0.1:$(DEMO_PORT) $(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
 
-# ruff, the apps' import layers, then the whole suite (PostgreSQL/Redis/worker/SMTP/Chromium tests run when configured).
+# ruff, the apps' import layers, then the whole suite (PostgreSQL/Redis/worker/SMTP/Chromium tests run when configured),
+# in one process per core (pytest-xdist; each with its own test database, Redis database, ports and media folder:
+# tests/env.py, tests/conftest.py). One process: `make test TEST_WORKERS=0`.
+TEST_WORKERS ?= auto
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Started again whenever it exits with an error or is killed (a clean stop, Ctrl-C, ends it).
 worker: install

@@ -394,6 +394,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # /healthz fails its `media_space` check when less than this many megabytes are free under MEDIA_ROOT (about
 # five of the largest uploads).
 HEALTH_MEDIA_FREE_MB = env.int("HEALTH_MEDIA_FREE_MB", default=100)
+# Where `seed_demo` writes the emails and SMS the demo sends (development backends), instead of the terminal.
+DEMO_MESSAGES_FILE = env.path("DEMO_MESSAGES_FILE", default=str(VAR_DIR / "demo-messages.txt"))
 # Django's database sessions, a new one written in one statement instead of seven (apps/core/sessions.py).
 SESSION_ENGINE = "apps.core.sessions"
 

@@ -24,6 +24,16 @@ from django.db.backends.signals import connection_created
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Under pytest-xdist each worker (gw0, gw1, ...) has its own test database (pytest-django's suffix), Redis
+# database (tests/env.py), ports (all free ones), media folder (its own basetemp) and logs (below).
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def log_dir() -> Path:
+    """Where this test process's services log: var/ alone, var/test-gwN/ under xdist."""
+    path = ROOT / "var" / (f"test-{XDIST_WORKER}" if XDIST_WORKER else "")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _missing(what: str) -> None:
@@ -259,7 +269,7 @@ def _worker_process(django_db_setup, django_db_blocker, smtp_server, tmp_path_fa
             PYTHONUNBUFFERED="1",
         )
     app.control.purge()  # leftovers of an earlier run must not reach this database
-    log_path = ROOT / "var" / "test-worker.log"
+    log_path = log_dir() / "test-worker.log"
     log_path.write_bytes(b"")
     worker = WorkerProcess(env, log_path)
     worker.start()
@@ -370,7 +380,7 @@ def _web_server_process(django_db_setup, django_db_blocker, tmp_path_factory) ->
         if "vault" in settings.DATABASES:
             env["VAULT_DATABASE_URL"] = _test_database_url("vault")
     port = _free_port()
-    log = open(ROOT / "var" / "test-web.log", "wb")  # noqa: SIM115 (closed with the process)
+    log = open(log_dir() / "test-web.log", "wb")  # noqa: SIM115 (closed with the process)
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "privacy_portal.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1",
          "--timeout", "60", "--no-control-socket"],

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _missing, _test_database_url
+from tests.conftest import _missing, _test_database_url, log_dir
 
-from .harness import ROOT, PostgresServer, RedisServer, Site, Worker, manage, parts_env
+from .harness import PostgresServer, RedisServer, Site, Worker, manage, parts_env
 
 
 @dataclass
@@ -57,7 +57,7 @@ def _stack(*, redis: RedisServer, smtp_port: int, media: Path, log_dir: Path, **
 def fault_stack(fault_redis, transactional_db, demo_purposes, mailbox, smtp_server, tmp_path) -> Iterator[Stack]:
     """gunicorn (2 processes) and a Celery worker on the test database and the harness's Redis."""
     stack = _stack(redis=fault_redis, smtp_port=smtp_server[1], media=tmp_path / "media",
-                   log_dir=ROOT / "var" / "faults")
+                   log_dir=log_dir() / "faults")
     for log in (stack.site.log_path, stack.worker.log_path):
         log.write_bytes(b"")
     try:

@@ -15,10 +15,10 @@ import requests
 
 from apps.recruitment.models import PendingSubmission
 from apps.subjects.models import DataSubject
-from tests.conftest import _test_database_url, wait_for
+from tests.conftest import _test_database_url, log_dir, wait_for
 
 from .conftest import _stack
-from .harness import ROOT, Visitor, accepted, free_port
+from .harness import Visitor, accepted, free_port
 
 pytestmark = pytest.mark.real_services
 
@@ -62,7 +62,7 @@ def test_a_visitor_s_form_writes_no_session_row_so_a_failing_session_write_chang
 
 def test_with_the_database_unreachable_pages_answer_a_clear_503(fault_redis, smtp_server, tmp_path):
     stack = _stack(redis=fault_redis, smtp_port=smtp_server[1], media=tmp_path / "media",
-                   log_dir=ROOT / "var" / "faults", DATABASE_URL=f"postgres://postgres@127.0.0.1:{free_port()}/none")
+                   log_dir=log_dir() / "faults", DATABASE_URL=f"postgres://postgres@127.0.0.1:{free_port()}/none")
     stack.site.log_path.write_bytes(b"")
     stack.site.start()
     try:

@@ -9,9 +9,10 @@ import pytest
 from apps.consent.models import Submission
 from apps.recruitment.models import PendingSubmission
 from apps.subjects.models import DataSubject
+from tests.conftest import log_dir
 
 from .conftest import _stack
-from .harness import ROOT, Visitor
+from .harness import Visitor
 
 pytestmark = pytest.mark.real_services
 
@@ -25,7 +26,7 @@ def _fill(disk) -> None:
 
 def test_a_full_disk_answers_503_saying_nothing_was_kept_and_leaves_no_partial_file(
         fault_redis, transactional_db, demo_purposes, smtp_server, small_disk):
-    stack = _stack(redis=fault_redis, smtp_port=smtp_server[1], media=small_disk, log_dir=ROOT / "var" / "faults")
+    stack = _stack(redis=fault_redis, smtp_port=smtp_server[1], media=small_disk, log_dir=log_dir() / "faults")
     stack.site.log_path.write_bytes(b"")
     (small_disk / "vault").mkdir()
     _fill(small_disk)

@@ -11,10 +11,10 @@ import psycopg
 import pytest
 import requests
 
-from tests.conftest import wait_for
+from tests.conftest import log_dir, wait_for
 
 from .conftest import _stack
-from .harness import ROOT, Visitor, accepted, migrate_and_seed
+from .harness import Visitor, accepted, migrate_and_seed
 
 pytestmark = pytest.mark.real_services
 
@@ -26,7 +26,7 @@ def test_a_database_restart_mid_load_loses_nothing_and_sends_nothing_twice(
     fault_postgres.create_database("pp_fault")
     url = fault_postgres.url("pp_fault")
     stack = _stack(redis=fault_redis, smtp_port=smtp_server[1], media=tmp_path / "media",
-                   log_dir=ROOT / "var" / "faults", DATABASE_URL=url)
+                   log_dir=log_dir() / "faults", DATABASE_URL=url)
     for log in (stack.site.log_path, stack.worker.log_path):
         log.write_bytes(b"")
     migrate_and_seed(stack.env)

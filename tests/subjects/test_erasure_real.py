@@ -5,7 +5,6 @@ import subprocess
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
@@ -85,36 +84,6 @@ def test_an_erasure_whose_worker_is_killed_mid_run_is_finished_within_a_minute(c
         time.sleep(0.5)
     subject_ids = [e.subject_id for e in engagements]
     assert DeletionCertificate.objects.filter(subject_id__in=subject_ids).count() == len(engagements)
-
-
-def _redis_port() -> int:
-    return urlparse(settings.REDIS_URL).port or 6379
-
-
-def _start_redis() -> None:
-    subprocess.run(
-        ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", str(_redis_port()),
-         "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"],
-        check=True,
-    )
-    wait_for(lambda: subprocess.run(["redis-cli", "-p", str(_redis_port()), "ping"], capture_output=True,
-                                    text=True).stdout.strip() == "PONG", timeout=20)
-
-
-def test_with_the_broker_down_at_completion_the_sweep_erases_once_it_is_back(celery_worker):
-    engagement = EngagementFactory()
-    subprocess.run(["redis-cli", "-p", str(_redis_port()), "shutdown", "nosave"], capture_output=True)
-    try:
-        _complete([engagement])  # the request still succeeds: the job row is written
-        job = ErasureJob.objects.get(subject_id=engagement.subject_id)
-        assert job.state == ErasureJob.State.PENDING
-        assert PersonalRecord.objects.filter(subject_id=engagement.subject_id).exists()
-    finally:
-        _start_redis()
-    celery_worker.wait_ready(timeout=60)  # the worker reconnects by itself
-    services.erasure_jobs_redrive(older_than=timedelta(0))
-    wait_for(lambda: DeletionCertificate.objects.filter(subject_id=engagement.subject_id).exists(), timeout=30)
-    assert DeletionCertificate.objects.filter(subject_id=engagement.subject_id).count() == 1
 
 
 def _pg(*args: str) -> list[str]:

@@ -26,6 +26,7 @@ def b64key() -> str:
         ("k1:" + base64.b64encode(b"short").decode(), b64key(), "must decode to 32 bytes"),
         (f"k1:{b64key()},k1:{b64key()}", b64key(), "twice"),
     ],
+    ids=["no-master", "no-index", "no-colon", "not-base64", "short", "twice"],  # the same in every xdist worker
 )
 def test_it_names_what_is_wrong_with_the_keys(master, index, message):
     with pytest.raises(ImproperlyConfigured, match=message):

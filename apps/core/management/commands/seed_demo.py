@@ -8,6 +8,7 @@ labelled."""
 import contextlib
 import io
 from importlib import import_module
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         # Each app may have a `seed.py` with `seed_demo(stdout)`; apps run in INSTALLED_APPS order. A seed may
         # return (label, value) pairs to show at the end.
         shown: list[tuple[str, str]] = []
-        messages = settings.VAR_DIR / "demo-messages.txt"
+        messages = Path(settings.DEMO_MESSAGES_FILE)
         with open(messages, "a", encoding="utf-8") as sent, contextlib.redirect_stdout(sent):
             for app_config in apps.get_app_configs():
                 if module_has_submodule(app_config.module, "seed"):
