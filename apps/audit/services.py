@@ -13,13 +13,17 @@ verification fails on a missing chain, an empty log, or a chain shorter than the
 was, without being given any file.
 
 Appending per transaction: a service that runs its work in `audited_transaction()` (a
-`transaction.atomic` that knows about the audit log) has the events raised inside it buffered and
-appended together when the outermost such block ends, still inside its transaction: one head lock,
-then one statement inserting them and moving the head on (PostgreSQL; a bulk insert and a head update
-elsewhere) per transaction instead of three statements per event. An
-event raised in a savepoint that rolls back is dropped with it (Django discards the on-commit
-callbacks registered in a rolled-back savepoint; each buffered event holds one, as a marker), and a
-transaction that rolls back writes none. Outside such a block an event is appended at once.
+`transaction.atomic` that knows about the audit log; the one transaction idiom of services) has the
+events raised inside it buffered and appended together when the outermost such block ends, still inside
+its transaction: one head lock, then one statement inserting them and moving the head on (PostgreSQL; a
+bulk insert and a head update elsewhere) per transaction instead of three statements per event. An event
+raised in a savepoint that rolls back is dropped with it, and a transaction that rolls back writes none.
+Outside such a block an event is appended at once.
+
+Only Django's public API is used: the outermost block watches its connection's statements through an
+execute wrapper (Django's database instrumentation) and keeps the stack of savepoints itself (SAVEPOINT,
+RELEASE SAVEPOINT, ROLLBACK TO SAVEPOINT), each buffered event tagged with the depth it was raised at;
+`transaction.get_rollback()` tells a transaction already doomed by an inner failure.
 """
 
 import hashlib
@@ -125,10 +129,9 @@ def _lock_head(chain: int | None) -> AuditChainHead:
     transactions taking heads in different orders). Its first event takes a head nobody else holds
     (skip_locked), so concurrent transactions spread over the chains instead of queueing."""
     conn = transaction.get_connection()
-    this_transaction = id(conn.atomic_blocks[0])
-    memo = getattr(conn, "audit_chain_memo", None)
-    if chain is None and memo and memo[0] == this_transaction:
-        chain = memo[1]
+    memo = getattr(conn, "audit_chain_memo", None)  # the chain this transaction holds, forgotten at its commit
+    if chain is None and memo is not None and memo < _chain_count():
+        chain = memo
     if chain is not None:
         head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
         if head is None:
@@ -143,7 +146,10 @@ def _lock_head(chain: int | None) -> AuditChainHead:
         if head is None:  # all busy: wait for a random one
             wanted = random.randrange(_chain_count())  # noqa: S311 (spreading load, not security)
             head = heads.select_for_update().get(chain=wanted)
-    conn.audit_chain_memo = (this_transaction, head.chain)
+    # After a rollback the memo outlives its transaction (the callback is dropped with it): the next
+    # transaction takes that chain first, waiting for it if busy, still holding one head at most.
+    conn.audit_chain_memo = head.chain
+    transaction.on_commit(lambda: setattr(conn, "audit_chain_memo", None), robust=True)
     return head
 
 
@@ -183,13 +189,9 @@ def audit_records(*, entries: list[Entry], chain: int | None = None) -> list[Aud
     ]
     if not events:
         return []
-    connection = transaction.get_connection()
-    buffer = _buffer_of(connection)
-    if chain is None and buffer.depth and connection.in_atomic_block:
-        for event in events:
-            marker = _Buffered(event)
-            transaction.on_commit(marker)  # dropped by Django if the savepoint it is raised in rolls back
-            buffer.pending.append(marker)
+    buffer = getattr(transaction.get_connection(), "audit_buffer", None)
+    if chain is None and buffer is not None:
+        buffer.add(events)
         return events
     with transaction.atomic(savepoint=False):
         _append(events, chain=chain)
@@ -231,42 +233,42 @@ def _insert_and_advance(events: list[AuditEvent], head: AuditChainHead) -> None:
             event._state.adding, event._state.db = False, connection.alias
 
 
-class _Buffered:
-    """One buffered event; registered as an on-commit callback only so that a savepoint rollback
-    (which discards the callbacks registered inside it) tells us the event was rolled back too."""
-
-    __slots__ = ("event",)
-
-    def __init__(self, event: AuditEvent) -> None:
-        self.event = event
-
-    def __call__(self) -> None:  # after commit: nothing left to do
-        pass
+_SAVEPOINT_SQL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\s+(\S+)\s*;?\s*$", re.IGNORECASE)
 
 
 @dataclass
 class _Buffer:
-    depth: int = 0
-    pending: list[_Buffered] = field(default_factory=list)
+    """The events of the outermost audited_transaction on one connection, and the savepoints opened inside it
+    (seen as they are executed). An event raised while n of them are open has depth n."""
 
+    depth: int = 0  # audited_transaction blocks open
+    savepoints: list[str] = field(default_factory=list)
+    pending: list[tuple[int, AuditEvent]] = field(default_factory=list)
 
-def _buffer_of(connection: Any) -> _Buffer:
-    buffer = getattr(connection, "audit_buffer", None)
-    if buffer is None:
-        buffer = connection.audit_buffer = _Buffer()
-    return buffer
+    def add(self, events: list[AuditEvent]) -> None:
+        self.pending += [(len(self.savepoints), event) for event in events]
 
+    def __call__(self, execute: Any, sql: Any, params: Any, many: bool, context: dict) -> Any:
+        """An execute wrapper: runs the statement, then follows the savepoint stack it changed."""
+        result = execute(sql, params, many, context)
+        found = _SAVEPOINT_SQL.match(sql) if isinstance(sql, str) and "SAVEPOINT" in sql[:32].upper() else None
+        if found:
+            self._savepoint(found.group(1).upper(), found.group(2))
+        return result
 
-def _flush(connection: Any, buffer: _Buffer) -> None:
-    pending, buffer.pending = buffer.pending, []
-    if connection.needs_rollback:  # an inner block failed: the transaction rolls back, and its events with it
-        return
-    standing = {id(func) for _sids, func, _robust in connection.run_on_commit}
-    events = [marker.event for marker in pending if id(marker) in standing]
-    # The markers have told what they could: no need to keep them as callbacks until the commit.
-    connection.run_on_commit = [c for c in connection.run_on_commit if not isinstance(c[1], _Buffered)]
-    if events:
-        _append(events, chain=None)
+    def _savepoint(self, verb: str, name: str) -> None:
+        if verb == "SAVEPOINT":
+            self.savepoints.append(name)
+            return
+        if name not in self.savepoints:  # opened before the outermost block: not ours to follow
+            return
+        level = self.savepoints.index(name)  # events raised inside it have a depth above this
+        if verb == "ROLLBACK TO SAVEPOINT":  # the savepoint stays open, empty
+            del self.savepoints[level + 1:]
+            self.pending = [(depth, event) for depth, event in self.pending if depth <= level]
+        else:  # released: what was raised inside it now belongs to the block around it
+            del self.savepoints[level:]
+            self.pending = [(min(depth, level), event) for depth, event in self.pending]
 
 
 @contextmanager
@@ -274,19 +276,26 @@ def audited_transaction(*, durable: bool = False, savepoint: bool = True) -> Ite
     """`transaction.atomic(durable=, savepoint=)` whose audit events are appended together, just before
     the outermost audited_transaction ends, in the same transaction. Usable as a decorator."""
     connection = transaction.get_connection()
-    with transaction.atomic(durable=durable, savepoint=savepoint):
-        buffer = _buffer_of(connection)
+    buffer = getattr(connection, "audit_buffer", None)
+    if buffer is not None:  # inside another one: its savepoints are already followed
         buffer.depth += 1
         try:
-            yield
-        except BaseException:
+            with transaction.atomic(durable=durable, savepoint=savepoint):
+                yield
+        finally:
             buffer.depth -= 1
-            if not buffer.depth:  # everything raised inside was rolled back with this block
-                buffer.pending.clear()
-            raise
-        buffer.depth -= 1
-        if not buffer.depth:
-            _flush(connection, buffer)
+        return
+    buffer = connection.audit_buffer = _Buffer(depth=1)
+    try:
+        with connection.execute_wrapper(buffer), transaction.atomic(durable=durable, savepoint=savepoint):
+            yield
+            events = [event for _depth, event in buffer.pending]
+            del connection.audit_buffer  # appended at once from here on
+            if events and not transaction.get_rollback():  # an inner failure dooms the transaction
+                _append(events, chain=None)
+    finally:
+        if getattr(connection, "audit_buffer", None) is buffer:
+            del connection.audit_buffer
 
 
 @dataclass

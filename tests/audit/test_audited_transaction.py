@@ -78,3 +78,31 @@ def test_outside_an_audited_transaction_an_event_is_appended_at_once():
     with transaction.atomic():
         _record("now")
         assert AuditEvent.objects.filter(target="now").exists()
+
+
+def test_a_service_inside_a_savepoint_that_rolls_back_leaves_no_event():
+    with audited_transaction():
+        _record("before")
+        try:
+            with transaction.atomic():  # e.g. a view retrying a service that lost a race
+                with audited_transaction():
+                    _record("inside the service")
+                raise IntegrityError("lost a race")
+        except IntegrityError:
+            pass
+        with pytest.raises(RuntimeError), audited_transaction():
+            _record("in a service that failed")
+            raise RuntimeError("bad input")
+    assert list(AuditEvent.objects.exclude(verb=GENESIS_VERB).values_list("target", flat=True)) == ["before"]
+    assert audit_chain_verify().ok
+
+
+def test_a_transaction_doomed_by_an_inner_failure_rolls_back_quietly_with_its_events():
+    with audited_transaction():
+        _record("doomed")
+        try:
+            with audited_transaction(savepoint=False):  # no savepoint: the whole transaction must roll back
+                raise IntegrityError("lost a race")
+        except IntegrityError:
+            pass
+    assert not AuditEvent.objects.exclude(verb=GENESIS_VERB).exists()
