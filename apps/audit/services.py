@@ -125,31 +125,31 @@ def _ensure_heads() -> None:
 def _lock_head(chain: int | None) -> AuditChainHead:
     """Lock one chain head for the rest of the transaction.
 
-    A transaction keeps the chain it first locked, so it never holds two heads (no deadlock between
-    transactions taking heads in different orders). Its first event takes a head nobody else holds
-    (skip_locked), so concurrent transactions spread over the chains instead of queueing."""
-    conn = transaction.get_connection()
-    memo = getattr(conn, "audit_chain_memo", None)  # the chain this transaction holds, forgotten at its commit
-    if chain is None and memo is not None and memo < _chain_count():
-        chain = memo
+    Without a chain named, it takes a head nobody else holds (skip_locked), so concurrent transactions
+    spread over the chains instead of queueing. A transaction that appends again (several services in one
+    transaction) takes the head it took first again (the connection's memo; its own lock does not make it
+    skip it), so it holds one head; it waits for a head only while it holds none: no deadlock between
+    transactions taking heads in different orders. The memo is forgotten whenever a transaction starts
+    with an audited_transaction or an event appended outside one (autocommit: no transaction is open)."""
     if chain is not None:
         head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
         if head is None:
             _ensure_heads()
             head = AuditChainHead.objects.select_for_update().get(chain=chain)
-    else:
-        heads = AuditChainHead.objects.filter(chain__lt=_chain_count())
+        return head
+    connection = transaction.get_connection()
+    heads = AuditChainHead.objects.filter(chain__lt=_chain_count())
+    memo = getattr(connection, "audit_chain_memo", None)
+    head = heads.select_for_update(skip_locked=True).filter(chain=memo).first() if memo is not None else None
+    if head is None:
         head = heads.select_for_update(skip_locked=True).order_by("?").first()
-        if head is None:  # none created yet, or all busy
-            _ensure_heads()
-            head = heads.select_for_update(skip_locked=True).order_by("?").first()
-        if head is None:  # all busy: wait for a random one
-            wanted = random.randrange(_chain_count())  # noqa: S311 (spreading load, not security)
-            head = heads.select_for_update().get(chain=wanted)
-    # After a rollback the memo outlives its transaction (the callback is dropped with it): the next
-    # transaction takes that chain first, waiting for it if busy, still holding one head at most.
-    conn.audit_chain_memo = head.chain
-    transaction.on_commit(lambda: setattr(conn, "audit_chain_memo", None), robust=True)
+    if head is None:  # none created yet, or all busy
+        _ensure_heads()
+        head = heads.select_for_update(skip_locked=True).order_by("?").first()
+    if head is None:  # all busy (by others): wait for a random one
+        wanted = random.randrange(_chain_count())  # noqa: S311 (spreading load, not security)
+        head = heads.select_for_update().get(chain=wanted)
+    connection.audit_chain_memo = head.chain
     return head
 
 
@@ -189,10 +189,13 @@ def audit_records(*, entries: list[Entry], chain: int | None = None) -> list[Aud
     ]
     if not events:
         return []
-    buffer = getattr(transaction.get_connection(), "audit_buffer", None)
+    connection = transaction.get_connection()
+    buffer = getattr(connection, "audit_buffer", None)
     if chain is None and buffer is not None:
         buffer.add(events)
         return events
+    if transaction.get_autocommit():  # a transaction of its own: any memo is of an earlier one
+        connection.audit_chain_memo = None
     with transaction.atomic(savepoint=False):
         _append(events, chain=chain)
     return events
@@ -286,6 +289,8 @@ def audited_transaction(*, durable: bool = False, savepoint: bool = True) -> Ite
             buffer.depth -= 1
         return
     buffer = connection.audit_buffer = _Buffer(depth=1)
+    if transaction.get_autocommit():  # this block is the transaction: any memo is of an earlier one
+        connection.audit_chain_memo = None
     try:
         with connection.execute_wrapper(buffer), transaction.atomic(durable=durable, savepoint=savepoint):
             yield

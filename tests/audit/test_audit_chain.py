@@ -3,7 +3,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from apps.audit.models import AuditEvent
-from apps.audit.services import Actor, audit_record
+from apps.audit.services import Actor, audit_record, audited_transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +22,10 @@ def test_an_intact_log_verifies(capsys):
 @pytest.mark.django_db(transaction=True)  # each atomic block below is a real transaction
 def test_a_transaction_writes_one_chain_and_transactions_spread_over_chains():
     events = []
-    for _ in range(8):  # eight transactions
-        with transaction.atomic():
+    for _ in range(8):  # eight transactions, as eight requests' services make them
+        with audited_transaction():
             batch = _events(5)
-        assert len({e.chain for e in batch}) == 1  # a transaction never holds two chain heads
+        assert len({e.chain for e in batch}) == 1
         events += batch
     chains = {e.chain for e in events}
     assert len(chains) > 1  # 8 random picks of 16 free chains are all equal with odds 16**-7
@@ -33,6 +33,17 @@ def test_a_transaction_writes_one_chain_and_transactions_spread_over_chains():
         in_chain = sorted((e for e in events if e.chain == chain), key=lambda e: e.seq)
         assert [e.seq for e in in_chain] == list(range(2, len(in_chain) + 2))  # after the chain's genesis event
         assert all(b.prev_hash == a.hash for a, b in zip(in_chain, in_chain[1:], strict=False))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_services_and_events_in_one_transaction_hold_one_chain_head():
+    with transaction.atomic():  # e.g. an admin action over many people
+        with audited_transaction():
+            batch = _events(2)
+        batch += _events(2)  # appended at once
+        with audited_transaction():
+            batch += _events(1)
+    assert len({e.chain for e in batch}) == 1  # a transaction never holds two chain heads
 
 
 def test_the_orm_and_admin_cannot_change_or_delete_events(admin_client):
