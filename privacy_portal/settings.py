@@ -340,6 +340,9 @@ RETENTION_NOTICE_DAYS = env.int("RETENTION_NOTICE_DAYS", default=14)
 # An erasure batch published but not started within this many seconds is published again by the sweep
 # (its first message expires unstarted): a broker restart delays erasure by about a minute, no more.
 ERASURE_REQUEUE_SECONDS = env.int("ERASURE_REQUEUE_SECONDS", default=60)
+# An erasure batch (200 people) takes a few seconds; a run past this many seconds lost its worker (the task's
+# hard time limit; the sweep hands a job back once it has been running this long and 30 s more).
+ERASURE_TIME_LIMIT = 120
 # Celery workers log through LOGGING below (with the private-link redaction filter), not their own setup.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -487,6 +490,8 @@ AFRICASTALKING_API_KEY = _file_or_env("AFRICASTALKING_API_KEY", default="") or "
 AFRICASTALKING_SENDER_ID = env.str("AFRICASTALKING_SENDER_ID", default="")
 # A send is tried this many times (with backoff) before it is marked failed.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+# The longest wait between two tries of a message (seconds; the waits double from 10 s up to it).
+NOTIFICATION_RETRY_BACKOFF_MAX = 600
 # A send claimed by a worker process that is gone (no heartbeat) is handed back after this many
 # seconds from its claim; if its provider had accepted it, it is only recorded as sent.
 NOTIFICATION_DEAD_CLAIM_GRACE = env.int("NOTIFICATION_DEAD_CLAIM_GRACE", default=30)

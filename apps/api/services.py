@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records
+from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records, audited_transaction
 from apps.core.cache import content_bump
 from apps.recruitment.handover import HandOverRefused, candidate_receive
 from apps.subjects import services as subject_services
@@ -47,7 +47,7 @@ def _digest(token: str) -> str:
 
 
 # --- client companies and tokens (the privacy officer, in the admin) ---------------------------------------
-@transaction.atomic
+@audited_transaction()
 def controller_save(*, controller: Controller, actor: Actor, changed: list[str]) -> Controller:
     created = controller._state.adding
     controller.full_clean()
@@ -62,7 +62,7 @@ def controller_save(*, controller: Controller, actor: Actor, changed: list[str])
     return controller
 
 
-@transaction.atomic
+@audited_transaction()
 def token_create(*, controller: Controller, name: str, scopes: list[str], expires_at: datetime,
                  actor: Actor) -> tuple[ApiToken, str]:
     """Make a token. Returns it and its secret, which is shown once and never stored (only its SHA-256)."""
@@ -82,7 +82,7 @@ def token_create(*, controller: Controller, name: str, scopes: list[str], expire
     return token, presented
 
 
-@transaction.atomic
+@audited_transaction()
 def tokens_revoke(*, token_ids: list, actor: Actor) -> int:
     """Revoke tokens at once; a revoked token is refused from its next call. Returns how many were live."""
     revoking = list(ApiToken.objects.select_for_update().filter(pk__in=token_ids, revoked_at__isnull=True)
@@ -127,7 +127,7 @@ def api_call_record(*, token: ApiToken | None, endpoint: str, status: int, code:
     detail = {"endpoint": endpoint, "status": status, "token": token.prefix}
     if code:
         detail["code"] = code
-    with transaction.atomic():
+    with audited_transaction():
         audit_record(actor=Actor.controller(token.controller), verb=Verb.API_CALLED, target=token.controller_id,
                      detail=detail)
 
@@ -135,7 +135,7 @@ def api_call_record(*, token: ApiToken | None, endpoint: str, status: int, code:
 def api_address_lock_record(*, rate: str, seconds: int) -> None:
     """An address has just reached the failed sign-in limit (API_FAILED_AUTH_RATE): audited once per lock.
     The calls it then makes are refused and only counted; the address itself is never written down."""
-    with transaction.atomic():
+    with audited_transaction():
         audit_record(actor=Actor.system("api"), verb=Verb.API_ADDRESS_LOCKED, target="",
                      detail={"rate": rate, "seconds": seconds})
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import translation
 from django.utils.translation import get_language, gettext, ngettext
 
@@ -51,7 +51,7 @@ def purpose_notice_current(*, purpose: Purpose, language: str) -> PurposeNotice:
     if existing:
         return existing
     try:
-        with transaction.atomic():
+        with audited_transaction():
             latest = (PurposeNotice.objects.select_for_update().filter(purpose=purpose, language=language)
                       .order_by("-version").first())
             notice = PurposeNotice.objects.create(purpose=purpose, language=language, text=text, sha256=digest,
@@ -178,7 +178,7 @@ def consents_give(*, subject: DataSubject, purposes: list[Purpose], context: Col
                      policy=policy)
 
 
-@transaction.atomic
+@audited_transaction()
 def consent_give_again(*, subject: DataSubject, purpose: Purpose, context: CollectionContext) -> ConsentRecord | None:
     """The person gives an optional consent they withdrew (a new receipt, with the words they were shown
     on the page). None, and nothing written, if it stands already, was never withdrawn, or is one the
@@ -190,7 +190,7 @@ def consent_give_again(*, subject: DataSubject, purpose: Purpose, context: Colle
     return _receipt(subject=subject, purpose=purpose, action=ConsentRecord.Action.GIVEN, context=context, policy=None)
 
 
-@transaction.atomic
+@audited_transaction()
 def consent_withdraw(*, subject: DataSubject, purpose: Purpose, context: CollectionContext) -> ConsentRecord | None:
     """A new receipt; returns None if there was no consent to withdraw."""
     current = consents_current_for(subject=subject).get(purpose.slug)
@@ -201,7 +201,7 @@ def consent_withdraw(*, subject: DataSubject, purpose: Purpose, context: Collect
                     policy=None)
 
 
-@transaction.atomic
+@audited_transaction()
 def consent_withdraw_and_end_service(*, subject: DataSubject, purpose: Purpose,
                                      context: CollectionContext) -> None:
     """Withdrawing a consent the service depends on ends the service at the person's request, and so
@@ -211,7 +211,7 @@ def consent_withdraw_and_end_service(*, subject: DataSubject, purpose: Purpose,
                                      actor=Actor.subject(subject))
 
 
-@transaction.atomic
+@audited_transaction()
 def purpose_save(*, purpose: Purpose, actor: Actor, changed: list[str]) -> Purpose:
     """Staff create or edit a purpose in the admin. Audited with the fields changed (never the texts)."""
     created = purpose._state.adding
@@ -229,7 +229,7 @@ def purpose_save(*, purpose: Purpose, actor: Actor, changed: list[str]) -> Purpo
 PURPOSE_TEXTS = ("name", "explanation", "recipients")  # translated (apps/consent/translation.py)
 
 
-@transaction.atomic
+@audited_transaction()
 def purpose_ensure(*, slug: str, name: str, explanation: str, legal_basis: str, required: bool,
                    collection_points: list[str], recipients: str = "", retention_days: int | None = None,
                    order: int = 0, translations: dict[str, str] | None = None,

@@ -4,10 +4,10 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext, override
 
+from apps.audit.services import audited_transaction
 from apps.core.cache import content_bump
 
 from .models import CookieCategory, CookieConsent, CookieDeclaration
@@ -24,7 +24,7 @@ def _ip_hash(ip_address: str | None) -> str:
     return salted_hmac(_IP_HASH_SALT, ip_address, algorithm="sha256").hexdigest()
 
 
-@transaction.atomic
+@audited_transaction()
 def cookie_consent_record(
     *,
     visitor_id: uuid.UUID | None,

@@ -23,24 +23,22 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
-from django.db import transaction
 from django.db.models import Case, F, Q, UUIDField, When
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from apps.audit.services import Actor, Verb, audit_record
+from apps.audit.services import Actor, Verb, audit_record, audited_transaction
 from apps.core.jobs import enqueue_on_commit
-from apps.notifications import tasks
 from apps.subjects.models import PersonalRecord
 from apps.vault.crypto import open_sealed, seal
 from apps.vault.models import DeletionCertificate
 from apps.vault.routers import vault_db
 from apps.vault.services import KeyDestroyed, datakeys_prefetch, key_scope
 
-from . import services  # the module: it imports this one's task through tasks.py
 from .backends import SmsMessage, get_sms_backend
 from .models import ErasureNotice, Notification
 from .rendering import render_message
+from .sending import backoff, is_permanent, message_id_for, supported_language
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +79,7 @@ def erasure_notice_prepare(*, subject_id: uuid.UUID, recipient: str, language: s
         return existing
     try:
         validate_email(recipient)
-        language = services._supported_language(language)
+        language = supported_language(language)
     except (ValidationError, ValueError):
         return None
     notice_id = uuid.uuid4()
@@ -92,7 +90,7 @@ def erasure_notice_prepare(*, subject_id: uuid.UUID, recipient: str, language: s
     except Exception as exc:  # a cache that fails outright (the fallback cache normally answers)
         logger.warning("erasure notice not prepared: cache %s", type(exc).__name__)
         return None
-    with transaction.atomic():
+    with audited_transaction():
         ErasureNotice.objects.bulk_create([ErasureNotice(
             id=notice_id, subject_id=subject_id, language=language,
             sealed_recipient=seal(key, recipient.encode(), _aad(notice_id)),
@@ -166,7 +164,7 @@ def erasure_notices_prepare(subject_ids: list[uuid.UUID]) -> dict[uuid.UUID, str
         logger.warning("erasure notices not prepared: cache %s", type(exc).__name__)
         failed = list(keys)
     sealed = [n for n in notices if _key_name(n.pk) not in failed]
-    with transaction.atomic():
+    with audited_transaction():
         ErasureNotice.objects.bulk_create(sealed, ignore_conflicts=True)  # a concurrent run's notice stays
     outcome.update({n.subject_id: Notice.UNDELIVERABLE for n in notices if _key_name(n.pk) in failed})
     outcome.update({n.subject_id: n.channel for n in sealed})
@@ -179,18 +177,18 @@ def erasure_notices_release(certificates: list[DeletionCertificate]) -> int:
     if not certificates:
         return 0
     by_subject = {c.subject_id: c.pk for c in certificates}
-    with transaction.atomic():
+    with audited_transaction():
         waiting = list(ErasureNotice.objects.select_for_update().filter(
             subject_id__in=list(by_subject), state=ErasureNotice.State.WAITING).values_list("pk", flat=True))
         ErasureNotice.objects.filter(pk__in=waiting).update(
             state=ErasureNotice.State.PENDING, queued_at=timezone.now(),
             certificate_id=Case(*[When(subject_id=s, then=c) for s, c in by_subject.items()], output_field=UUIDField()))
         for notice_id in waiting:
-            enqueue_on_commit(tasks.erasure_notice_send_task, str(notice_id))
+            enqueue_on_commit("apps.notifications.tasks.erasure_notice_send_task", str(notice_id))
     return len(waiting)
 
 
-@transaction.atomic
+@audited_transaction()
 def erasure_notice_release(*, notice: ErasureNotice, certificate: DeletionCertificate | None, held: bool) -> bool:
     """After the erasure: with its certificate, the message is queued; under a legal hold (no certificate
     for now, maybe for years) it is dropped with its key. Without either (a worker is still erasing), it
@@ -203,7 +201,7 @@ def erasure_notice_release(*, notice: ErasureNotice, certificate: DeletionCertif
     queued = ErasureNotice.objects.filter(pk=notice.pk, state=ErasureNotice.State.WAITING).update(
         state=ErasureNotice.State.PENDING, certificate_id=certificate.pk, queued_at=timezone.now())
     if queued:
-        enqueue_on_commit(tasks.erasure_notice_send_task, str(notice.pk))
+        enqueue_on_commit("apps.notifications.tasks.erasure_notice_send_task", str(notice.pk))
     return bool(queued)
 
 
@@ -237,10 +235,10 @@ def erasure_notice_send(*, notice_id: uuid.UUID) -> bool:
         _deliver(notice, recipient=recipient, certificate=certificate)
     except Exception as exc:  # its text may quote the address: only the class name is kept
         error = type(exc).__name__[:100]
-        if services._is_permanent(exc) or notice.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        if is_permanent(exc) or notice.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
             _finish(notice, sent=False, error=error)
             return False
-        countdown = services._backoff(notice.attempts)
+        countdown = backoff(notice.attempts)
         ErasureNotice.objects.filter(pk=notice_id, state=ErasureNotice.State.SENDING).update(
             state=ErasureNotice.State.PENDING, queued_at=timezone.now() + timedelta(seconds=countdown))
         logger.info("erasure notice retry id=%s error=%s attempts=%s", notice_id, error, notice.attempts)
@@ -271,7 +269,7 @@ def _deliver(notice: ErasureNotice, *, recipient: str, certificate: DeletionCert
     email = EmailMultiAlternatives(
         subject=subject_line, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[recipient],
         reply_to=[settings.PRIVACY_OFFICER_EMAIL],
-        headers={"Message-ID": services.message_id_for(notice), "Auto-Submitted": "auto-generated"})
+        headers={"Message-ID": message_id_for(notice), "Auto-Submitted": "auto-generated"})
     email.attach_alternative(html, "text/html")
     if certificate.signed:  # the signed certificate itself, to keep and check offline
         email.attach(f"deletion-certificate-{certificate.pk}.jws", certificate.signed, "application/jose")
@@ -279,7 +277,7 @@ def _deliver(notice: ErasureNotice, *, recipient: str, certificate: DeletionCert
 
 
 def _finish(notice: ErasureNotice, *, sent: bool, error: str = "") -> None:
-    with transaction.atomic():
+    with audited_transaction():
         ErasureNotice.objects.filter(pk=notice.pk).delete()
         detail = {"erasure_notice": str(notice.pk), "channel": notice.channel, "template": TEMPLATE,
                   "certificate": str(notice.certificate_id),
@@ -312,9 +310,9 @@ def erasure_notices_redrive(*, older_than: timedelta = timedelta(minutes=1)) -> 
         Q(state=ErasureNotice.State.PENDING, queued_at__lt=now - older_than)
         | Q(state=ErasureNotice.State.SENDING, queued_at__lt=now - timedelta(minutes=10)))
     for notice_id in list(stale.values_list("pk", flat=True)):
-        with transaction.atomic():
+        with audited_transaction():
             if ErasureNotice.objects.filter(pk=notice_id).exclude(state=ErasureNotice.State.WAITING).update(
                     state=ErasureNotice.State.PENDING, queued_at=now):
-                enqueue_on_commit(tasks.erasure_notice_send_task, str(notice_id))
+                enqueue_on_commit("apps.notifications.tasks.erasure_notice_send_task", str(notice_id))
                 queued += 1
     return queued

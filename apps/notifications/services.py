@@ -25,24 +25,21 @@ reports are pushed to a callback), so an SMS is handled like an email without a 
 import contextlib
 import json
 import logging
-import smtplib
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.mail.utils import DNS_NAME
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email, validate_slug
-from django.db import DatabaseError, connection, models, transaction
+from django.db import DatabaseError, connection, models
 from django.db.models import F, Q
-from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from phonenumber_field.phonenumber import PhoneNumber
@@ -52,15 +49,15 @@ from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records,
 from apps.core import liveness
 from apps.core.db import insert_together
 from apps.core.jobs import enqueue_on_commit
-from apps.notifications import tasks
 from apps.notifications.limits import sms_allowance_take
 from apps.subjects.models import DataSubject, SubjectRestricted
 from apps.subjects.services import erasure_jobs_release, erasure_jobs_waiting_for, restricted_any
-from apps.vault.services import KeyDestroyed, datakeys_prefetch
+from apps.vault.services import datakeys_prefetch
 
-from .backends import SmsMessage, SmsRejected, get_sms_backend
+from .backends import SmsMessage, get_sms_backend
 from .models import Notification
 from .rendering import BatchRenderer, render_attachments, render_message, template_names
+from .sending import backoff, is_permanent, message_id_for, supported_language
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +69,6 @@ ACCEPTANCE_TTL = 24 * 3600
 # Pauses before each try of a claimed send's database step while the database does not answer
 # (about 8 s in all: a restart), before the last try, whose error is raised.
 DB_RETRY_PAUSES = (0, 0.5, 1, 2, 4)
-RETRY_BACKOFF_MAX = 600  # seconds
 # While a person's processing is restricted (DPA s.34) we write to them only about their rights: the
 # restriction itself, a breach that affects them, and the links and codes they ask for to reach their data.
 WHILE_RESTRICTED = frozenset({"restriction_set", "restriction_lifted", "breach_notice", "new_link", "stepup_code",
@@ -107,13 +103,6 @@ def _normalise_recipient(channel: str, recipient: str) -> str:
     if not isinstance(number, PhoneNumber) or not number.is_valid():
         raise ValueError("recipient is not a valid phone number")
     return number.as_e164
-
-
-def _supported_language(language: str) -> str:
-    try:
-        return translation.get_supported_language_variant(language)
-    except LookupError:
-        raise ValueError(f"language {language!r} is not in settings.LANGUAGES") from None
 
 
 @dataclass(frozen=True)
@@ -156,7 +145,7 @@ def _checked(message: Message, templates_found: set[tuple[str, str]] | None = No
         raise ValueError("a message is about a person or about an unconfirmed form")
     if message.subject is not None and message.subject.is_erased:
         raise ValueError("this person's data has been erased")
-    language = _supported_language(message.language)
+    language = supported_language(message.language)
     with translation.override(language):
         # Plain JSON from here on; lazy translations become text in the message's language.
         context = json.loads(json.dumps(message.context or {}, cls=DjangoJSONEncoder))
@@ -221,19 +210,14 @@ def notifications_queue(*, messages: list[Message], skip_unusable: bool = False,
 def _publish_sends(notification_ids: list[uuid.UUID]) -> None:
     """After commit: one job for one message (the task re-drives use), one job per batch for more."""
     if len(notification_ids) == 1:
-        enqueue_on_commit(tasks.notification_send_task, str(notification_ids[0]))
+        enqueue_on_commit("apps.notifications.tasks.notification_send_task", str(notification_ids[0]))
         return
     for start in range(0, len(notification_ids), SEND_BATCH):
-        enqueue_on_commit(tasks.notifications_send_task, [str(pk) for pk in notification_ids[start:start + SEND_BATCH]])
+        batch = [str(pk) for pk in notification_ids[start:start + SEND_BATCH]]
+        enqueue_on_commit("apps.notifications.tasks.notifications_send_task", batch)
 
 
 # --- sending ----------------------------------------------------------------------------------------
-def message_id_for(notification: Notification) -> str:
-    """Stable per row, so a message sent twice (worker died after sending) can be de-duplicated."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or str(DNS_NAME)
-    return f"<{notification.pk}@{domain}>"
-
-
 def _deliver(notification: Notification, *, connection: Any = None, renderer: BatchRenderer | None = None) -> str:
     """Render in the notification's language and hand it to the channel (an email over `connection`, an
     open SMTP connection a batch shares, or a new one; rendered by a batch's `renderer`, which renders each
@@ -257,21 +241,6 @@ def _deliver(notification: Notification, *, connection: Any = None, renderer: Ba
         email.attach(attachment.filename, attachment.content, attachment.mimetype)
     email.send()
     return message_id
-
-
-def _is_permanent(exc: Exception) -> bool:
-    """Whether retrying cannot help. Anything not known to be permanent is retried."""
-    if isinstance(exc, SmsRejected | KeyDestroyed | TemplateDoesNotExist | TemplateSyntaxError):
-        return True
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return bool(exc.recipients) and all(code >= 500 for code, _ in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPDataError):
-        return exc.smtp_code >= 500
-    return False
-
-
-def _backoff(attempts: int) -> int:
-    return min(RETRY_BACKOFF_MAX, 10 * 2 ** max(attempts - 1, 0))
 
 
 def notification_send(*, notification_id: uuid.UUID) -> bool:
@@ -496,7 +465,7 @@ def _acceptance_key(notification_id: uuid.UUID) -> str:
 
 
 def _mark_sent(notification: Notification, *, provider_message_id: str, by_sweep: bool = False) -> bool:
-    with transaction.atomic():
+    with audited_transaction():
         updated = Notification.objects.filter(pk=notification.pk).exclude(status=Notification.Status.SENT).update(
             status=Notification.Status.SENT, sent_at=timezone.now(), last_error="",
             provider_message_id=provider_message_id,
@@ -514,8 +483,8 @@ def _record_failure(notification: Notification, exc: Exception) -> None:
     """Mark FAILED (and return) or PENDING again (and raise TransientSendError)."""
     error = type(exc).__name__[:100]
     rows = Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING)
-    if _is_permanent(exc) or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
-        with transaction.atomic():
+    if is_permanent(exc) or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        with audited_transaction():
             rows.update(status=Notification.Status.FAILED, last_error=error)
             # An erasure waiting for this message goes ahead: the failure stays in the audit log.
             erasure_jobs_release(notification_ids=[notification.pk])
@@ -526,7 +495,7 @@ def _record_failure(notification: Notification, exc: Exception) -> None:
         logger.warning("notification failed id=%s error=%s attempts=%s", notification.pk, error,
                        notification.attempts)
         return
-    countdown = _backoff(notification.attempts)
+    countdown = backoff(notification.attempts)
     rows.update(status=Notification.Status.PENDING, last_error=error,
                 queued_at=timezone.now() + timedelta(seconds=countdown))
     logger.info("notification retry id=%s error=%s attempts=%s in=%ss", notification.pk, error,
@@ -614,7 +583,7 @@ def _redrive_batch(*, older_than: timedelta, limit: int) -> tuple[int, int]:
     )
     count = 0
     for start in range(0, len(stale), SEND_BATCH):
-        with transaction.atomic():
+        with audited_transaction():
             ids = list(Notification.objects.select_for_update(skip_locked=True)
                        .filter(pk__in=stale[start:start + SEND_BATCH], status=Notification.Status.PENDING)
                        .values_list("pk", flat=True))
@@ -636,7 +605,7 @@ def _erasures_release_stale() -> int:
     return erasure_jobs_release(notification_ids=waited_for - in_flight) if waited_for - in_flight else 0
 
 
-@transaction.atomic
+@audited_transaction()
 def notifications_erase_to(*, subject_id: uuid.UUID, recipient: str, channel: str) -> int:
     """Delete this person's notifications addressed to one recipient (a referee who objected)."""
     target = _normalise_recipient(channel, recipient)
@@ -648,7 +617,7 @@ def notifications_erase_to(*, subject_id: uuid.UUID, recipient: str, channel: st
     return count
 
 
-@transaction.atomic
+@audited_transaction()
 def notifications_retry(*, notification_ids: list[uuid.UUID]) -> int:
     """Staff retry failed messages (a campaign's): PENDING again with fresh attempts, queued after commit."""
     ids = list(Notification.objects.filter(pk__in=notification_ids, status=Notification.Status.FAILED)

@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -25,7 +24,7 @@ from apps.subjects.links import link_url
 from apps.subjects.models import DataSubject, PersonalRecord
 from apps.vault.services import datakeys_prefetch
 
-from . import selectors, tasks, text
+from . import selectors, text
 from .links import choice_url
 from .models import (
     Campaign,
@@ -49,7 +48,7 @@ class PolicyLocked(PermissionError):
 
 
 # --- versions --------------------------------------------------------------------------------------
-@transaction.atomic
+@audited_transaction()
 def policy_version_save(*, version: PolicyVersion, actor: Actor, changed: list[str]) -> PolicyVersion:
     """Staff create or edit a draft in the admin. Audited with the fields changed."""
     created = version._state.adding
@@ -63,7 +62,7 @@ def policy_version_save(*, version: PolicyVersion, actor: Actor, changed: list[s
     return version
 
 
-@transaction.atomic
+@audited_transaction()
 def policy_disclosure_save(*, disclosure: PolicyDisclosure, actor: Actor) -> PolicyDisclosure:
     """A disclosure a draft allows (the admin's inline)."""
     if PolicyVersion.objects.filter(pk=disclosure.version_id, status=PolicyVersion.Status.PUBLISHED).exists():
@@ -80,7 +79,7 @@ def policy_disclosure_save(*, disclosure: PolicyDisclosure, actor: Actor) -> Pol
     return disclosure
 
 
-@transaction.atomic
+@audited_transaction()
 def policy_disclosure_delete(*, disclosure: PolicyDisclosure, actor: Actor) -> None:
     """A draft no longer allows this disclosure (the admin's inline, "Delete" ticked). A published version's
     disclosures stay: they are what people were told."""
@@ -111,7 +110,7 @@ class Published:
     campaign: Campaign | None
 
 
-@transaction.atomic
+@audited_transaction()
 def policy_version_publish(*, version: PolicyVersion, actor: Actor, now: datetime | None = None) -> Published:
     """Publish a draft: number it, freeze its text, and (if its disclosures differ from the version before)
     start the campaign that tells everyone affected. Publishing twice changes nothing the second time."""
@@ -147,14 +146,14 @@ def policy_version_publish(*, version: PolicyVersion, actor: Actor, now: datetim
         campaign = Campaign.objects.create(version=version, queued_at=now)
         audit_record(actor=actor, verb=Verb.CAMPAIGN_STARTED, target=version.version,
                      detail={"campaign": str(campaign.pk)})
-        enqueue_on_commit(tasks.campaign_fan_out_task, str(campaign.pk))
+        enqueue_on_commit("apps.policies.tasks.campaign_fan_out_task", str(campaign.pk))
     return Published(version, campaign)
 
 
 POLICY_TEXTS = ("title", "summary", "body")  # translated (apps/policies/translation.py)
 
 
-@transaction.atomic
+@audited_transaction()
 def policy_version_ensure(*, version: str, title: str, summary: str, body: str, effective_at: datetime | None,
                           translations: dict[str, str] | None = None, actor: Actor) -> tuple[PolicyVersion, bool]:
     """Publish this version unless it exists (setup_site): a published text is never rewritten. The number
@@ -183,7 +182,7 @@ def policies_bring_into_force(*, now: datetime | None = None) -> int:
     due = PolicyVersion.objects.filter(status=PolicyVersion.Status.PUBLISHED, in_force_at__isnull=True,
                                        effective_at__lte=now).order_by("number")
     for version in due:
-        with transaction.atomic():
+        with audited_transaction():
             if PolicyVersion.objects.filter(pk=version.pk, in_force_at__isnull=True).update(in_force_at=now):
                 audit_record(actor=SYSTEM, verb=Verb.POLICY_VERSION_IN_FORCE, target=version.version)
                 count += 1
@@ -191,7 +190,7 @@ def policies_bring_into_force(*, now: datetime | None = None) -> int:
 
 
 # --- choices: opt out of, or in to, a new disclosure -----------------------------------------------
-@transaction.atomic
+@audited_transaction()
 def disclosure_choice_record(*, subject: DataSubject, version: PolicyVersion, key: str, choice: str,
                              source: str) -> tuple[DisclosureChoice, bool]:
     """Record a person's choice about one disclosure. The same choice again records nothing new:
@@ -262,7 +261,7 @@ def disclosure_record(*, subject: DataSubject, actor: Actor, recipient: str, dat
     allows, the person's standing consent, and no opt-out; a legal-obligation one needs a reference.
     A refusal raises DisclosureRefused and is audited (without the reason's details)."""
     try:
-        with transaction.atomic():
+        with audited_transaction():
             return _disclosure_record(subject=subject, actor=actor, recipient=recipient,
                                       data_categories=data_categories, legal_basis=legal_basis,
                                       recorded_by=recorded_by, allowed=allowed, reference=reference,
@@ -392,7 +391,7 @@ def campaign_fan_out(*, campaign_id: uuid.UUID, batch_size: int | None = None) -
         campaign.queued_at = now
         campaign.save(update_fields=["batches", "queued_at"])
         for batch_id in waiting:
-            enqueue_on_commit(tasks.campaign_batch_task, str(batch_id))
+            enqueue_on_commit("apps.policies.tasks.campaign_batch_task", str(batch_id))
     logger.info("campaign fan-out id=%s batches published=%s", campaign_id, len(waiting))
     return len(waiting)
 
@@ -511,15 +510,15 @@ def campaigns_redrive(*, older_than: timedelta = timedelta(minutes=1)) -> int:
     count = 0
     for campaign_id in Campaign.objects.filter(status=Campaign.Status.FANNING_OUT, queued_at__lt=cutoff) \
             .values_list("pk", flat=True):
-        with transaction.atomic():
+        with audited_transaction():
             if Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.FANNING_OUT,
                                        queued_at__lt=cutoff).update(queued_at=timezone.now()):
-                enqueue_on_commit(tasks.campaign_fan_out_task, str(campaign_id))
+                enqueue_on_commit("apps.policies.tasks.campaign_fan_out_task", str(campaign_id))
                 count += 1
     return count
 
 
-@transaction.atomic
+@audited_transaction()
 def campaign_retry_failed(*, campaign: Campaign, actor: Actor) -> int:
     """The officer retries a campaign's failed messages: they are sent again with fresh attempts."""
     ids = [pk for pair in campaign.recipients.values_list("email", "sms") for pk in pair if pk]
@@ -529,7 +528,7 @@ def campaign_retry_failed(*, campaign: Campaign, actor: Actor) -> int:
     return count
 
 
-@transaction.atomic
+@audited_transaction()
 def campaign_call_record(*, recipient: CampaignRecipient, outcome: str, actor: Actor) -> CampaignRecipient:
     """Staff called a person no message reached and record what happened. Opting out on the phone is a
     choice receipt like any other."""

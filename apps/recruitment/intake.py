@@ -396,7 +396,7 @@ def referee_notices_expire(*, now=None) -> int:
     return RefereeNotice.objects.filter(sent_at__lt=cutoff).delete()[0]
 
 
-@transaction.atomic
+@audited_transaction()
 def referee_remove(*, subject: DataSubject, referee_id: str) -> bool:
     """A referee objected: their details leave the application. Returns False if already gone."""
     record = PersonalRecord.objects.select_for_update().get(subject=subject)

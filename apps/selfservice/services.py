@@ -13,13 +13,12 @@ from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.audit.services import Actor, Verb, audit_record
+from apps.audit.services import Actor, Verb, audit_record, audited_transaction
 from apps.core.jobs import enqueue_on_commit
 from apps.notifications.erasure_notices import erasure_notice_prepare, erasure_notice_release
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_queue
 from apps.policies.selectors import policies_published
-from apps.selfservice import tasks
 from apps.subjects import services as subject_services
 from apps.subjects.links import link_url
 from apps.subjects.models import DataSubject, PersonalRecord
@@ -43,7 +42,7 @@ def _code_hmac(subject: DataSubject, code: str) -> str:
     return blind_index_for(kind=f"stepup:{subject.pk}", normalised=code)
 
 
-@transaction.atomic
+@audited_transaction()
 def stepup_issue(*, subject: DataSubject, channel: str = "email", language: str = "en") -> StepUpCode:
     """Send a fresh code; earlier unused codes stop working."""
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -80,7 +79,7 @@ def stepup_tries_left(*, subject: DataSubject) -> tuple[int, bool]:
     return max(0, min(code_left, link_left)), link_left <= code_left
 
 
-@transaction.atomic
+@audited_transaction()
 def stepup_verify(*, subject: DataSubject, code: str, language: str = "en") -> StepUpResult:
     """Check a code. Each code allows STEPUP_MAX_TRIES tries; across codes, the person's link allows
     STEPUP_MAX_FAILURES wrong codes a day. The last of those signs the link out and tells the person,
@@ -121,13 +120,13 @@ def _lock_links(*, subject: DataSubject, now, language: str) -> None:
 
 
 # --- new links on request (/me/resend/) -----------------------------------------------------------
-@transaction.atomic
+@audited_transaction()
 def link_request_create(*, address: str, language: str = "en") -> LinkRequest:
     """Record the request and queue the lookup: the same work whatever the address."""
     kind, digest = subject_services.lookup_digest(address.strip())
     request = LinkRequest.objects.create(kind=kind, digest=digest, language=language)
     if settings.REDIS_URL:
-        enqueue_on_commit(tasks.link_request_task, str(request.pk))
+        enqueue_on_commit("apps.selfservice.tasks.link_request_task", str(request.pk))
     else:  # embedded mode: a job would run inside this request, and take longer for a known address
         transaction.on_commit(lambda: _process_after_the_answer(request_id=request.pk))
     return request
@@ -151,7 +150,7 @@ def _process_after_the_answer(*, request_id) -> None:
 
 def link_request_process(*, request_id) -> int:
     """Send a fresh link to every active person the address belongs to. Returns how many."""
-    with transaction.atomic():
+    with audited_transaction():
         request = LinkRequest.objects.select_for_update(skip_locked=True).filter(pk=request_id).first()
         if request is None:  # done already, or another worker has it
             return 0
@@ -174,18 +173,18 @@ def link_request_process(*, request_id) -> int:
 def link_requests_redrive(*, older_than: timedelta = timedelta(minutes=1)) -> int:
     stale = list(LinkRequest.objects.filter(created_at__lt=timezone.now() - older_than).values_list("pk", flat=True))
     for request_id in stale:
-        with transaction.atomic():
-            enqueue_on_commit(tasks.link_request_task, str(request_id))
+        with audited_transaction():
+            enqueue_on_commit("apps.selfservice.tasks.link_request_task", str(request_id))
     return len(stale)
 
 
 # --- what a person does behind their private link -----------------------------------------------
-@transaction.atomic
+@audited_transaction()
 def subject_data_viewed(*, subject: DataSubject) -> None:
     audit_record(actor=Actor.subject(subject), verb=Verb.PII_VIEWED_BY_SUBJECT, target=subject.pk)
 
 
-@transaction.atomic(durable=True)
+@audited_transaction(durable=True)
 def record_correct(*, subject: DataSubject, changes: dict, language: str,
                    files: dict[str, bytes] | None = None) -> list[str]:
     """The person corrects their record, and replaces their ID scan or CV with `files` ({kind: bytes}; the
@@ -214,7 +213,7 @@ def record_correct(*, subject: DataSubject, changes: dict, language: str,
     return changed
 
 
-@transaction.atomic(durable=True)
+@audited_transaction(durable=True)
 def links_sign_out(*, subject: DataSubject, language: str) -> None:
     """Every private link stops working; a new one goes to the address on file."""
     subject_services.subject_links_revoke(subject=subject, actor=Actor.subject(subject))
@@ -223,7 +222,7 @@ def links_sign_out(*, subject: DataSubject, language: str) -> None:
                        context={"link": link_url(subject)}, language=language)
 
 
-@transaction.atomic(durable=True)
+@audited_transaction(durable=True)
 def data_export(*, subject: DataSubject) -> dict:
     """The person's own export: everything the map holds, and every version of the policy."""
     body = subject_services.subject_export(subject=subject, actor=Actor.subject(subject))
@@ -265,7 +264,7 @@ def retention_notices_send(*, now=None) -> int:
     now = now or timezone.now()
     sent = 0
     for due in subject_services.people_due_notice(now=now):
-        with transaction.atomic():
+        with audited_transaction():
             if not subject_services.person_notice_claim(due=due):  # claimed first: told once
                 continue
             subject = due.subject

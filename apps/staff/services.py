@@ -8,14 +8,22 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from apps.audit.services import Actor, ChainReport, Entry, Verb, audit_chain_verify, audit_record, audit_records
+from apps.audit.services import (
+    Actor,
+    ChainReport,
+    Entry,
+    Verb,
+    audit_chain_verify,
+    audit_record,
+    audit_records,
+    audited_transaction,
+)
 from apps.consent.models import ConsentRecord, Purpose
 from apps.consent.services import CollectionContext
 from apps.core.datamap import Category
@@ -35,7 +43,7 @@ BACKUP_CODES = 10
 
 
 # --- second factor ----------------------------------------------------------------------------------
-@transaction.atomic
+@audited_transaction()
 def sign_in_lock_record(*, username: str, failures: int) -> None:
     """Staff sign-in was locked out after AXES_FAILURE_LIMIT wrong passwords or codes from one address:
     audited once per lock, naming the account by its id when one has that username; never the name typed
@@ -46,7 +54,7 @@ def sign_in_lock_record(*, username: str, failures: int) -> None:
                          "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)})
 
 
-@transaction.atomic
+@audited_transaction()
 def two_factor_start(*, user) -> TOTPDevice:
     """A fresh, unconfirmed authenticator for a staff member who has none (replaces an unfinished one)."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
@@ -58,7 +66,7 @@ def _enrolment_digest(code: str) -> str:
     return hashlib.sha256(f"staff-enrolment:{normalised}".encode()).hexdigest()
 
 
-@transaction.atomic
+@audited_transaction()
 def enrolment_code_issue(*, user, issued_by) -> str:
     """A one-time code with which `user` may set up their first second factor (a password alone never
     can). Returned once, to be shown to the issuer once; only its hash is kept. Earlier unused codes for
@@ -76,7 +84,7 @@ def enrolment_code_issue(*, user, issued_by) -> str:
     return code
 
 
-@transaction.atomic
+@audited_transaction()
 def enrolment_code_use(*, user, code: str) -> EnrolmentToken | None:
     """Spend the user's enrolment code; None if it is wrong, spent, expired or someone else's."""
     token = (EnrolmentToken.objects.select_for_update()
@@ -88,7 +96,7 @@ def enrolment_code_use(*, user, code: str) -> EnrolmentToken | None:
     return token
 
 
-@transaction.atomic
+@audited_transaction()
 def two_factor_confirm(*, user, device: TOTPDevice, code: str) -> list[str] | None:
     """The first code from the app proves it is set up: the device is confirmed and one-use backup codes
     are issued (returned once, to be shown once). None if the code is wrong."""
@@ -106,7 +114,7 @@ def two_factor_confirm(*, user, device: TOTPDevice, code: str) -> list[str] | No
 
 
 # --- people ---------------------------------------------------------------------------------------------
-@transaction.atomic
+@audited_transaction()
 def subject_link_send(*, subject: DataSubject, staff_user) -> Notification:
     """A person on the phone lost their private link: a fresh one goes to the address on file (never to an
     address given on the call), in the language of their last message."""
@@ -129,7 +137,7 @@ class EnquiryClosed(ValueError):
     """The enquiry was answered already (its service is closed) or its person erased."""
 
 
-@transaction.atomic
+@audited_transaction()
 def enquiry_answer(*, enquiry: Enquiry, staff_user, body: str) -> Notification:
     """Answer an enquiry by email to the address on file, and close the enquiry's service: that starts the
     person's erasure, which waits until the answer has gone (it is sealed with the key the erasure destroys).
@@ -166,7 +174,7 @@ def _tell(subject: DataSubject, template: str, context: dict) -> Notification | 
                               context=context, language=_last_language(subject))
 
 
-@transaction.atomic
+@audited_transaction()
 def subject_restrict(*, subject: DataSubject, staff_user, ground: str) -> bool:
     """The privacy officer restricts processing on a ground of s.34(1); the person is told. False if it
     already was restricted (nothing is sent again)."""
@@ -176,7 +184,7 @@ def subject_restrict(*, subject: DataSubject, staff_user, ground: str) -> bool:
     return True
 
 
-@transaction.atomic
+@audited_transaction()
 def subject_restriction_lift(*, subject: DataSubject, staff_user, reason: str) -> bool:
     """The privacy officer lifts the restriction with a reason; the person is told (s.34(3)). False if
     there was none."""
@@ -218,7 +226,7 @@ def audit_log_verify(*, actor: Actor) -> ChainReport:
 
 
 # --- roles --------------------------------------------------------------------------------------------
-@transaction.atomic
+@audited_transaction()
 def roles_sync(*, actor: Actor) -> dict[str, int]:
     """Each role's group holds exactly the permissions apps.staff.roles names (after new models appear)."""
     counts = groups_apply(group_model=Group, permission_model=Permission)
@@ -227,7 +235,7 @@ def roles_sync(*, actor: Actor) -> dict[str, int]:
 
 
 # --- rights requests ------------------------------------------------------------------------------------
-@transaction.atomic
+@audited_transaction()
 def rights_request_record(*, actor: Actor, kind: str, channel: str, received_at: datetime,
                           subject: DataSubject | None = None, identity_check: str = "") -> RightsRequest:
     """A request received by email, letter or phone, with its statutory due date."""
@@ -241,7 +249,7 @@ def rights_request_record(*, actor: Actor, kind: str, channel: str, received_at:
     return request
 
 
-@transaction.atomic
+@audited_transaction()
 def rights_request_change(*, request: RightsRequest, actor: Actor, changes: dict) -> list[str]:
     """Identify the person or record how their identity was checked. Audits field names only."""
     allowed = {"subject", "identity_check", "channel"}
@@ -287,7 +295,7 @@ class RightsRequestNotReady(ValueError):
     """The request cannot be closed as done yet; the message (translatable, no personal data) says why."""
 
 
-@transaction.atomic
+@audited_transaction()
 def rights_request_complete(*, request: RightsRequest, actor: Actor, outcome: str) -> RightsRequest:
     """Close the request. Done as asked, an erasure request erases the person through the same service
     as the self-service page (an erasure job, queued after commit)."""
@@ -322,7 +330,7 @@ BREACH_FIELDS = ["summary", "occurred_at", "discovered_at", "categories", "peopl
                  "commissioner_notified_at", "controllers_notified_at", "people_notified_at", "state"]
 
 
-@transaction.atomic
+@audited_transaction()
 def breach_record(*, actor: Actor, **fields) -> Breach:
     unknown = set(fields) - set(BREACH_FIELDS)
     if unknown:
@@ -350,7 +358,7 @@ def breach_people_notify(*, breach: Breach, subject_ids: list[uuid.UUID], staff_
     return told
 
 
-@transaction.atomic
+@audited_transaction()
 def _breach_notify_chunk(*, breach: Breach, subject_ids: list[uuid.UUID], staff_user) -> int:
     breach = Breach.objects.select_for_update().get(pk=breach.pk)  # two presses at once: one after the other
     done = set(BreachNotice.objects.filter(breach=breach, subject_id__in=subject_ids)
@@ -387,7 +395,7 @@ def _breach_notify_chunk(*, breach: Breach, subject_ids: list[uuid.UUID], staff_
     return len(entries)
 
 
-@transaction.atomic
+@audited_transaction()
 def breach_update(*, breach: Breach, actor: Actor, changes: dict) -> list[str]:
     """Containment, notifications sent, closing. Audits field names only (the summary is free text)."""
     unknown = set(changes) - set(BREACH_FIELDS)

@@ -8,13 +8,10 @@ from django.conf import settings
 from apps.subjects import services
 from apps.vault.services import key_scope
 
-# A batch of 200 people takes a few seconds; a run past this lost its worker (the sweep hands it back).
-ERASURE_TIME_LIMIT = 120
-
 
 # A message not started within ERASURE_REQUEUE_SECONDS is dropped unstarted; the sweep publishes it again.
 @shared_task(autoretry_for=(Exception,), retry_backoff=2, retry_backoff_max=60, max_retries=10,
-             soft_time_limit=ERASURE_TIME_LIMIT - 20, time_limit=ERASURE_TIME_LIMIT,
+             soft_time_limit=settings.ERASURE_TIME_LIMIT - 20, time_limit=settings.ERASURE_TIME_LIMIT,
              expires=settings.ERASURE_REQUEUE_SECONDS)
 def subjects_erase_task(job_ids: list[str]) -> int:
     with key_scope():

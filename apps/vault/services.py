@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from django.db import transaction
 from django.utils import timezone
 
-from apps.audit.services import Actor, Verb, audit_record
+from apps.audit.services import Actor, Verb, audit_record, audited_transaction
 
 from .crypto import DecryptionError, blind_index, open_sealed, seal
 from .keyring import get_keyring
@@ -143,7 +143,7 @@ def datakeys_rewrap(*, batch_size: int = 500) -> Iterator[tuple[int, int]]:
                 row.master_key_id = keyring.current_id
                 row.rewrapped_at = now
             DataKey.objects.using(db).bulk_update(batch, ["wrapped_key", "master_key_id", "rewrapped_at"])
-            with transaction.atomic():  # the audit log lives in the main database, the keys maybe not
+            with audited_transaction():  # the audit log lives in the main database, the keys maybe not
                 audit_record(actor=Actor.system("rotate_master_key"), verb=Verb.KEYS_REWRAPPED,
                              detail={"count": len(batch), "master_key_id": keyring.current_id})
         done += len(batch)

@@ -21,7 +21,7 @@ from django.db.models import Max, Q
 from django.utils import timezone, translation
 
 from apps.audit.models import AuditAnchor, AuditChainHead, AuditEvent
-from apps.audit.services import Actor, Verb, audit_record
+from apps.audit.services import Actor, Verb, audit_record, audited_transaction
 from privacy_portal_verify import merkle
 from privacy_portal_verify.jws import signed_of
 
@@ -198,7 +198,7 @@ def tree_head_publish() -> TreeHead | None:
         root = Subtrees()(0, size).hex()
         signed = proof_sign({"type": "tree-head", "size": size, "root_hash": root, "published_at": now.isoformat()})
         head = TreeHead.objects.using(db).create(size=size, root_hash=root, published_at=now, signed=signed)
-    with transaction.atomic():
+    with audited_transaction():
         audit_record(actor=Actor.system("transparency"), verb=Verb.TREE_HEAD_PUBLISHED, target=str(size),
                      detail={"root_hash": root})
     logger.info("tree head published size=%s root=%s", size, root)

@@ -83,7 +83,7 @@ def _documents_remove(*, subject: DataSubject, actor: Actor, kind: str, keep: uu
                  detail={"documents": [str(pk) for pk, _name in old], "kind": kind, "replaced_by": str(keep)})
 
 
-@transaction.atomic
+@audited_transaction()
 def document_reveal(*, document: IdentityDocument, staff_user, reason: str,
                     note: str = "") -> Iterator[bytes]:
     """A member of staff opens an ID scan: audited with the reason before a byte is read."""

@@ -7,7 +7,6 @@ completed: completing one would erase them, which is processing beyond storage."
 import uuid
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import Actor, Entry, Verb, audit_record, audit_records, audited_transaction
@@ -46,7 +45,7 @@ def _engagement_open(*, subject: DataSubject, actor: Actor, service: str, refere
     return engagement
 
 
-@transaction.atomic
+@audited_transaction()
 def application_renew(*, engagement: ServiceEngagement, actor: Actor,
                       retention_days: int | None = None) -> ServiceEngagement:
     """The person applied again to the same vacancy: the one application is updated (opened again if it
@@ -65,7 +64,7 @@ def application_renew(*, engagement: ServiceEngagement, actor: Actor,
     return engagement
 
 
-@transaction.atomic
+@audited_transaction()
 def engagement_change(*, engagement: ServiceEngagement, actor: Actor, changes: dict) -> list[str]:
     """Staff correct an engagement's reference or controller. Returns the names changed."""
     allowed = {"reference", "controller"}
@@ -109,7 +108,7 @@ def engagements_complete(*, engagement_ids: Iterable[uuid.UUID], actor: Actor,
     whose processing is restricted are left open (engagements_restricted names them)."""
     jobs: list[ErasureJob] = []
     for chunk in chunked(sorted(set(engagement_ids)), CHUNK):
-        with transaction.atomic():
+        with audited_transaction():
             jobs += _complete_chunk(engagement_ids=chunk, actor=actor, status=status, reason=reason,
                                     after_notification=after_notification)
     return jobs
@@ -138,7 +137,7 @@ def _complete_chunk(*, engagement_ids: list[uuid.UUID], actor: Actor, status: st
                             after_notification=after_notification)
 
 
-@transaction.atomic
+@audited_transaction()
 def engagements_keep(*, subject: DataSubject, actor: Actor) -> int:
     """The person asked us to keep their application: its retention period starts again."""
     kept = ServiceEngagement.objects.filter(subject=subject, status=ServiceEngagement.Status.OPEN).update(

@@ -19,10 +19,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.audit.services import Actor, Entry, Verb, audit_records
+from apps.audit.services import Actor, Entry, Verb, audit_records, audited_transaction
 from apps.core import datamap, liveness
 from apps.core.jobs import enqueue_on_commit
-from apps.subjects import tasks
 from apps.vault import files as vault_files
 from apps.vault.models import DataKey, DeletionCertificate
 from apps.vault.routers import vault_db
@@ -48,7 +47,7 @@ def erasure_request(*, subject_id: uuid.UUID, reason: str, actor: Actor) -> Eras
     return erasures_request(subject_ids=[subject_id], reason=reason, actor=actor)[0]
 
 
-@transaction.atomic
+@audited_transaction()
 def erasures_request(*, subject_ids: list[uuid.UUID], reason: str, actor: Actor,
                      after_notification: uuid.UUID | None = None) -> list[ErasureJob]:
     """Write an erasure job for each person who has no unfinished one, and publish them after commit
@@ -79,7 +78,7 @@ def erasures_request(*, subject_ids: list[uuid.UUID], reason: str, actor: Actor,
     return [jobs[s] for s in subject_ids if s in jobs]
 
 
-@transaction.atomic
+@audited_transaction()
 def erasure_jobs_release(*, notification_ids: Iterable[uuid.UUID]) -> int:
     """The messages these jobs waited for have gone (or failed for good, or are gone): the erasures become
     pending and are published after commit. The notifications app calls this when a message's send ends,
@@ -92,7 +91,7 @@ def erasure_jobs_release(*, notification_ids: Iterable[uuid.UUID]) -> int:
     return len(released)
 
 
-@transaction.atomic
+@audited_transaction()
 def erasure_jobs_resume(*, subject_id: uuid.UUID, after_notification: uuid.UUID | None = None) -> int:
     """The person's restriction is lifted: their erasure jobs deferred meanwhile run again, published after
     commit, or, with `after_notification` (telling the person it is lifted), once that message has gone.
@@ -126,7 +125,7 @@ def _publish_on_commit(job_ids: list[uuid.UUID]) -> None:
     def stamp() -> None:
         ErasureJob.objects.filter(pk__in=job_ids, state=ErasureJob.State.PENDING).update(queued_at=timezone.now())
 
-    enqueue_on_commit(tasks.subjects_erase_task, [str(pk) for pk in job_ids], published=stamp)
+    enqueue_on_commit("apps.subjects.tasks.subjects_erase_task", [str(pk) for pk in job_ids], published=stamp)
 
 
 # --- doing it -----------------------------------------------------------------------------------
@@ -209,7 +208,7 @@ def _shred(*, jobs: list[tuple[uuid.UUID, uuid.UUID, str]]) -> dict[uuid.UUID, D
     datakeys_destroy(subject_ids=subject_ids)  # committed first: every copy is unreadable from here on
     for name in datamap.files_of(subject_ids):
         vault_files.file_delete(name=name)
-    with transaction.atomic(durable=True):
+    with audited_transaction(durable=True):
         counts = datamap.rows_count_by_person(subject_ids=subject_ids)
         categories = datamap.categories_by_person(counts=counts)
         datamap.rows_erase(subject_ids=subject_ids)
@@ -294,7 +293,7 @@ def _jobs_done(results: dict[uuid.UUID, DeletionCertificate | None]) -> None:
                                                      certificate_id=certificate.pk)
 
 
-@transaction.atomic
+@audited_transaction()
 def _erase_unheld(*, subject_id: uuid.UUID, holds: list[LegalHold], job_id: str) -> None:
     kept = frozenset(name for hold in holds for name in hold.fields)
     files = [] if "documents" in kept else list(
@@ -328,7 +327,7 @@ def lookups_erase_unheld(rows, kept: frozenset[str]) -> list[str]:
     return [kind for kind in kinds if rows.filter(kind=kind).delete()[0]]
 
 
-@transaction.atomic
+@audited_transaction()
 def legal_hold_place(*, subject: DataSubject, actor: Actor, basis: str, fields: list[str], until) -> LegalHold:
     if not fields or set(fields) - HOLDABLE:
         raise ValueError("a legal hold names record fields, 'documents' or 'message'")
@@ -387,7 +386,7 @@ def erasure_jobs_redrive(*, older_than: timedelta = timedelta(minutes=1), publis
     if published_for is None:
         published_for = timedelta(seconds=settings.ERASURE_REQUEUE_SECONDS)
     if running_for is None:
-        running_for = timedelta(seconds=tasks.ERASURE_TIME_LIMIT + 30)
+        running_for = timedelta(seconds=settings.ERASURE_TIME_LIMIT + 30)
     running_cutoff = now - running_for
     lost = _runs_lost(now=now, running_cutoff=running_cutoff)
     stale = list(ErasureJob.objects.filter(
@@ -398,7 +397,7 @@ def erasure_jobs_redrive(*, older_than: timedelta = timedelta(minutes=1), publis
     ).order_by("created_at").values_list("pk", flat=True)[:10_000])
     started = dict(lost)
     for batch in chunked(stale, BATCH):
-        with transaction.atomic():
+        with audited_transaction():
             # A running job past the cut-off, or whose worker is gone, lost its worker; hand it back (the
             # same claim only: a run that started again in between is left alone).
             ErasureJob.objects.filter(pk__in=batch, state=ErasureJob.State.RUNNING,
@@ -444,7 +443,7 @@ def erasures_reapply(*, chunk_size: int = 1000) -> int:
         datakeys_destroy(subject_ids=back_ids)  # a restored key store must not bring a key back
         for name in datamap.files_of(back_ids):
             vault_files.file_delete(name=name)
-        with transaction.atomic():
+        with audited_transaction():
             counts = datamap.rows_count_by_person(subject_ids=back_ids)
             datamap.rows_erase(subject_ids=back_ids)
             DataSubject.objects.filter(pk__in=back_ids).update(status=DataSubject.Status.ERASED,

@@ -4,7 +4,6 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
@@ -87,7 +86,7 @@ def subject_create(*, actor: Actor, full_name: str, email: str, mobile: PhoneNum
     return subject
 
 
-@transaction.atomic
+@audited_transaction()
 def record_update(*, subject: DataSubject, actor: Actor, changes: dict) -> list[str]:
     """Correct fields of a person's record. Audits which fields changed, never the values."""
     unknown = set(changes) - set(RECORD_FIELDS)
@@ -119,7 +118,7 @@ def enquiry_add(*, subject: DataSubject, actor: Actor, message: str) -> Enquiry:
     return enquiry
 
 
-@transaction.atomic
+@audited_transaction()
 def subject_links_revoke(*, subject: DataSubject, actor: Actor) -> int:
     """Every private link issued so far stops working. Returns the new link version."""
     DataSubject.objects.filter(pk=subject.pk).update(link_version=F("link_version") + 1)
@@ -187,7 +186,7 @@ def reveal_write(*, subject: DataSubject, staff_user, what: str, reason: str, no
     return reveal
 
 
-@transaction.atomic
+@audited_transaction()
 def subject_reveal(*, subject: DataSubject, staff_user, reason: str,
                    note: str = "") -> PersonalRecord | None:
     """A member of staff with the permission sees the record in clear: audited with the reason."""
@@ -195,7 +194,7 @@ def subject_reveal(*, subject: DataSubject, staff_user, reason: str,
     return PersonalRecord.objects.filter(subject=subject).first()
 
 
-@transaction.atomic
+@audited_transaction()
 def subject_export(*, subject: DataSubject, actor: Actor) -> dict:
     """Everything the personal-data map holds about the person, holding by holding, with what each part
     is for; audited. The person (behind their link) and staff with the reveal permission use it."""

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from apps.audit.services import Actor, Verb, audit_record
+from apps.audit.services import Actor, Verb, audit_record, audited_transaction
 
 from ..models import DataSubject
 
@@ -32,7 +32,7 @@ def restricted_any(*, subjects: Iterable[DataSubject]) -> bool:
     return bool(ids) and DataSubject.objects.filter(pk__in=ids, restricted_at__isnull=False).exists()
 
 
-@transaction.atomic
+@audited_transaction()
 def restriction_set(*, subject: DataSubject, actor: Actor, ground: str) -> bool:
     """Restrict processing on one of the grounds of s.34(1). Returns False if it already was (nothing changes)."""
     if ground not in DataSubject.RestrictionGround.values:
@@ -49,7 +49,7 @@ def restriction_set(*, subject: DataSubject, actor: Actor, ground: str) -> bool:
     return True
 
 
-@transaction.atomic
+@audited_transaction()
 def restriction_lift(*, subject: DataSubject, actor: Actor, reason: str) -> bool:
     """Lift the restriction, with the reason. Returns False if there was none."""
     if reason not in DataSubject.RestrictionLifted.values:

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from apps.audit.services import Actor, Verb, audit_record
+from apps.audit.services import Actor, Verb, audit_record, audited_transaction
 from apps.core import datamap
 
 from ..models import DataSubject, ServiceEngagement
@@ -85,7 +84,7 @@ def enforce_retention(*, now: datetime | None = None) -> int:
     return len({job.subject_id for job in jobs})
 
 
-@transaction.atomic
+@audited_transaction()
 def rows_expire(*, now: datetime) -> dict[str, int]:
     """Delete the rows that the personal-data map gives a retention period of their own."""
     counts = datamap.expired_rows_delete(now=now)
@@ -117,7 +116,7 @@ def people_due_notice(*, now: datetime) -> list[DueNotice]:
     return due
 
 
-@transaction.atomic
+@audited_transaction()
 def person_notice_claim(*, due: DueNotice) -> bool:
     """Mark that the person is being told; False if someone already did (a second run, a second beat)."""
     claimed = ServiceEngagement.objects.filter(pk__in=[e.pk for e in due.engagements],

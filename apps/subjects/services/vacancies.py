@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.audit.services import Actor, Verb, audit_record
+from apps.audit.services import Actor, Verb, audit_record, audited_transaction
 from apps.core.cache import content_bump
 
 from ..models import Controller, ErasureJob, ServiceEngagement, Vacancy
@@ -29,7 +29,7 @@ class VacancyClosed(ValueError):
     """An application for a vacancy that is closed (or does not exist): nothing is stored."""
 
 
-@transaction.atomic
+@audited_transaction()
 def vacancy_save(*, vacancy: Vacancy, actor: Actor, changed: list[str]) -> Vacancy:
     """Staff create or edit a vacancy. Audited with the names of the fields changed, never the texts."""
     created = vacancy._state.adding
@@ -46,7 +46,7 @@ def vacancy_save(*, vacancy: Vacancy, actor: Actor, changed: list[str]) -> Vacan
     return vacancy
 
 
-@transaction.atomic
+@audited_transaction()
 def vacancy_ensure(*, controller_name: str, texts: dict[str, str], closing_date: date,
                    actor: Actor) -> tuple[Vacancy, bool]:
     """Create the vacancy (by client company and English title) unless it exists: a set-up file never
@@ -94,7 +94,7 @@ def vacancy_close_preview(*, vacancy: Vacancy) -> tuple[int, int]:
 def vacancy_close(*, vacancy: Vacancy, actor: Actor) -> list[ErasureJob]:
     """Close the vacancy and complete every open application to it (CHUNK per transaction); returns the
     erasure jobs queued. Closing a closed vacancy again completes what a failed run left open."""
-    with transaction.atomic():
+    with audited_transaction():
         locked = Vacancy.objects.select_for_update().get(pk=vacancy.pk)
         if locked.is_open:
             erased, kept = vacancy_close_preview(vacancy=locked)
