@@ -17,6 +17,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from privacy_portal.beat import beat_schedule
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -313,25 +315,11 @@ CELERY_BEAT_SCHEDULER = "apps.core.beat:SingleBeatScheduler"
 # How often beat re-drives work a broker outage left behind.
 BEAT_REDRIVE_SECONDS = env.float("BEAT_REDRIVE_SECONDS", default=30.0)
 AUDIT_ANCHOR_SECONDS = env.int("AUDIT_ANCHOR_SECONDS", default=60)
-CELERY_BEAT_SCHEDULE: dict = {
-    "erasure-redrive": {"task": "apps.subjects.tasks.erasure_redrive_task", "schedule": BEAT_REDRIVE_SECONDS},
-    "enforce-retention": {"task": "apps.subjects.tasks.enforce_retention_task", "schedule": 3600.0},
-    "link-requests-redrive": {"task": "apps.selfservice.tasks.link_requests_redrive_task",
-                              "schedule": BEAT_REDRIVE_SECONDS},
-    # The audit chain heads, published outside the database every AUDIT_ANCHOR_SECONDS (only when they moved):
-    # a log line, a stored anchor and a signed leaf of the public transparency log; an email daily.
-    "audit-anchor": {"task": "apps.vault.tasks.audit_anchor_log_task", "schedule": float(AUDIT_ANCHOR_SECONDS)},
-    "audit-anchor-email": {"task": "apps.vault.tasks.audit_anchor_log_task", "schedule": 86400.0,
-                           "kwargs": {"email": True}},
-    "referee-notices-expire": {"task": "apps.recruitment.tasks.referee_notices_expire_task", "schedule": 86400.0},
-}
-CELERY_BEAT_SCHEDULE["transparency-head"] = {
-    "task": "apps.vault.tasks.tree_head_publish_task", "schedule": float(TRANSPARENCY_HEAD_SECONDS)}
-CELERY_BEAT_SCHEDULE["retention-notices"] = {
-    "task": "apps.selfservice.tasks.retention_notices_task", "schedule": 3600.0}
+# The schedule itself is privacy_portal/beat.py (one place, every entry a registered task).
+CELERY_BEAT_SCHEDULE = beat_schedule(redrive_seconds=BEAT_REDRIVE_SECONDS, audit_anchor_seconds=AUDIT_ANCHOR_SECONDS,
+                                     transparency_head_seconds=TRANSPARENCY_HEAD_SECONDS)
 # A vacancy this many days past its closing date is closed by beat (its applicants' data erased).
 VACANCY_CLOSE_GRACE_DAYS = env.int("VACANCY_CLOSE_GRACE_DAYS", default=14)
-CELERY_BEAT_SCHEDULE["vacancies-close"] = {"task": "apps.subjects.tasks.vacancies_close_task", "schedule": 3600.0}
 # An open service with no activity for this long (unless its purposes say otherwise), and a person
 # with no service at all, are erased.
 ABANDONED_RECORD_DAYS = env.int("ABANDONED_RECORD_DAYS", default=90)
@@ -497,20 +485,10 @@ NOTIFICATION_RETRY_BACKOFF_MAX = 600
 NOTIFICATION_DEAD_CLAIM_GRACE = env.int("NOTIFICATION_DEAD_CLAIM_GRACE", default=30)
 # The deletion confirmation's sealed address lives this long at most (apps/notifications/erasure_notices.py).
 ERASURE_NOTICE_HOURS = env.float("ERASURE_NOTICE_HOURS", default=24.0)
-CELERY_BEAT_SCHEDULE["erasure-notices-redrive"] = {
-    "task": "apps.notifications.tasks.erasure_notices_redrive_task", "schedule": 60.0}
-CELERY_BEAT_SCHEDULE["notifications-redrive"] = {
-    "task": "apps.notifications.tasks.notifications_redrive_task",
-    "schedule": 30.0,
-}
 
 # --- Policy versions (issue 13) -------------------------------------------------------------------
 # A version comes into force on its date (recorded once), and a change campaign that stopped moving
 # (broker down, worker killed) has its next batch published again.
-CELERY_BEAT_SCHEDULE["policies-in-force"] = {
-    "task": "apps.policies.tasks.policies_bring_into_force_task", "schedule": 60.0}
-CELERY_BEAT_SCHEDULE["campaigns-redrive"] = {
-    "task": "apps.policies.tasks.campaigns_redrive_task", "schedule": 30.0}
 
 # --- Forms and self-service -----------------------------------------------------------
 SELF_SERVICE_LINK_DAYS = env.int("SELF_SERVICE_LINK_DAYS", default=30)
@@ -526,11 +504,8 @@ INTAKE_CODE_ATTEMPTS = 5
 # At most this many SMS to one number per window (count, seconds), whatever sends them (apps.notifications.limits).
 SMS_PER_NUMBER_LIMITS = ((env.int("SMS_PER_NUMBER_HOUR", default=3), 3600),
                          (env.int("SMS_PER_NUMBER_DAY", default=10), 86400))
-CELERY_BEAT_SCHEDULE["intakes-expire"] = {"task": "apps.recruitment.tasks.intakes_expire_task", "schedule": 3600.0}
 # A file attached to a form that came back with mistakes is kept this long for the visitor to send it again.
 UPLOAD_KEPT_MINUTES = env.int("UPLOAD_KEPT_MINUTES", default=30)
-CELERY_BEAT_SCHEDULE["uploads-kept-expire"] = {"task": "apps.recruitment.tasks.uploads_kept_expire_task",
-                                               "schedule": 300.0}
 STEPUP_CODE_MINUTES = 10
 STEPUP_MAX_TRIES = 5
 # Wrong codes one link allows in 24 hours, across codes; the last one signs the link out.

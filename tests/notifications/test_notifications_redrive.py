@@ -104,7 +104,7 @@ def test_the_command_runs_the_same_sweep(capsys, mailoutbox, django_capture_on_c
 
 
 def test_beat_runs_the_sweep_every_30_seconds(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["notifications-redrive"]
+    entry = settings.CELERY_BEAT_SCHEDULE["notifications-redrive"]  # privacy_portal/beat.py
     assert entry == {"task": "apps.notifications.tasks.notifications_redrive_task", "schedule": 30.0}
 
 
