@@ -4,6 +4,7 @@ from django.db import DatabaseError, connection, transaction
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import Actor, audit_record, audited_transaction
+from tests.audit.helpers import raw_as_superuser
 
 pytestmark = pytest.mark.django_db
 
@@ -59,15 +60,6 @@ def test_the_orm_and_admin_cannot_change_or_delete_events(admin_client):
     assert admin_client.post(f"/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
 
 
-def _raw(sql: str, params: list) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # an attacker with the superuser's rights
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
-
-
 @pytest.mark.parametrize("tamper", ["edit-detail", "edit-verb", "delete-middle", "delete-newest"])
 def test_verify_finds_the_first_tampered_event(tamper, capsys):
     events = _events(30)
@@ -75,11 +67,11 @@ def test_verify_finds_the_first_tampered_event(tamper, capsys):
     in_chain = sorted((e for e in events if e.chain == chain), key=lambda e: e.seq)
     victim = in_chain[-1] if tamper == "delete-newest" else in_chain[0]
     if tamper == "edit-detail":
-        _raw("UPDATE audit_auditevent SET detail = %s WHERE id = %s", ['{"i": 999}', victim.pk])
+        raw_as_superuser("UPDATE audit_auditevent SET detail = %s WHERE id = %s", ['{"i": 999}', victim.pk])
     elif tamper == "edit-verb":
-        _raw("UPDATE audit_auditevent SET verb = %s WHERE id = %s", ["nothing.happened", victim.pk])
+        raw_as_superuser("UPDATE audit_auditevent SET verb = %s WHERE id = %s", ["nothing.happened", victim.pk])
     else:
-        _raw("DELETE FROM audit_auditevent WHERE id = %s", [victim.pk])
+        raw_as_superuser("DELETE FROM audit_auditevent WHERE id = %s", [victim.pk])
     with pytest.raises(CommandError, match=f"Audit chain broken at .*chain {chain}"):
         call_command("verify_audit_chain")
 

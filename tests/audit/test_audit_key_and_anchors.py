@@ -11,6 +11,7 @@ from apps.audit.checks import check_audit_key
 from apps.audit.models import AuditAnchor, AuditChainHead, AuditEvent
 from apps.audit.services import Actor, audit_anchor_publish, audit_record
 from apps.audit.tasks import audit_anchor_task
+from tests.audit.helpers import as_superuser
 
 pytestmark = pytest.mark.django_db
 
@@ -19,17 +20,6 @@ def _events(n: int) -> list[AuditEvent]:
     with transaction.atomic():  # one transaction: one chain
         return [audit_record(actor=Actor.system("test"), verb="links.revoked", target=f"t{i}", detail={"i": i})
                 for i in range(n)]
-
-
-def _as_superuser(*statements: tuple[str, list]) -> None:
-    """What a database superuser can do: bypass the triggers and write what they like."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")
-        for sql, params in statements:
-            cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def _unkeyed(event: AuditEvent, **changes) -> str:
@@ -46,7 +36,7 @@ def test_an_event_edited_and_rehashed_without_the_key_is_detected():
     events = _events(5)
     newest = events[-1]
     forged = _unkeyed(newest, verb="nothing.happened")
-    _as_superuser(("UPDATE audit_auditevent SET verb = %s, hash = %s WHERE id = %s", ["nothing.happened", forged,
+    as_superuser(("UPDATE audit_auditevent SET verb = %s, hash = %s WHERE id = %s", ["nothing.happened", forged,
                                                                                        newest.pk]),
                   ("UPDATE audit_auditchainhead SET hash = %s WHERE chain = %s", [forged, newest.chain]))
     with pytest.raises(CommandError, match="event content does not match its hash"):
@@ -74,12 +64,12 @@ def test_a_chain_cut_short_passes_the_keys_but_not_the_anchors(tmp_path, mailout
 
     # The newest two events removed and the head set back: every remaining hash is genuine, but the log
     # kept its newest anchor and knows the chain was longer.
-    _as_superuser(("DELETE FROM audit_auditevent WHERE chain = %s AND seq > 3", [chain]),
+    as_superuser(("DELETE FROM audit_auditevent WHERE chain = %s AND seq > 3", [chain]),
                   ("UPDATE audit_auditchainhead SET seq = 3, hash = %s WHERE chain = %s", [events[1].hash, chain]))
     with pytest.raises(CommandError, match=rf"chain {chain}.*chain head \(event 3\) is older than the anchor"):
         call_command("verify_audit_chain")
     # The stored anchors deleted too: the keyed chain alone cannot tell, the emailed copy can.
-    _as_superuser(("DELETE FROM audit_auditanchor", []))
+    as_superuser(("DELETE FROM audit_auditanchor", []))
     call_command("verify_audit_chain")
     emailed = tmp_path / "email.txt"
     emailed.write_text(mail.body)

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from apps.audit.models import AuditChainHead, AuditEvent
 from apps.audit.services import Actor, Entry, audit_anchor_publish, audit_chain_verify, audit_records
-from tests.audit.test_audit_key_and_anchors import _as_superuser
+from tests.audit.helpers import as_superuser
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def test_every_chain_starts_with_its_genesis_event_and_the_untouched_log_verifie
 
 def test_a_whole_chain_deleted_with_its_head_is_caught():
     chain = _events(3)[0].chain
-    _as_superuser(("DELETE FROM audit_auditevent WHERE chain = %s", [chain]),
+    as_superuser(("DELETE FROM audit_auditevent WHERE chain = %s", [chain]),
                   ("DELETE FROM audit_auditchainhead WHERE chain = %s", [chain]))
     with pytest.raises(CommandError, match=rf"chain {chain}: chain is missing"):
         call_command("verify_audit_chain")
@@ -39,7 +39,7 @@ def test_a_whole_chain_deleted_with_its_head_is_caught():
 
 def test_every_event_and_head_deleted_is_caught():
     _events(3)
-    _as_superuser(("DELETE FROM audit_auditevent", []), ("DELETE FROM audit_auditchainhead", []))
+    as_superuser(("DELETE FROM audit_auditevent", []), ("DELETE FROM audit_auditchainhead", []))
     report = audit_chain_verify()
     assert not report.ok and "the audit log is empty" in report.problem
     with pytest.raises(CommandError, match="the audit log is empty"):
@@ -48,7 +48,7 @@ def test_every_event_and_head_deleted_is_caught():
 
 def test_every_event_deleted_heads_kept_is_caught():
     _events(3)
-    _as_superuser(("DELETE FROM audit_auditevent", []))
+    as_superuser(("DELETE FROM audit_auditevent", []))
     with pytest.raises(CommandError, match="chain head does not match its newest event"):
         call_command("verify_audit_chain")
 
@@ -57,7 +57,7 @@ def test_the_newest_events_deleted_and_the_head_set_back_are_caught_by_the_newes
     events = _events(4)
     chain, kept = events[0].chain, events[1]
     audit_anchor_publish()  # taken every minute: the cut falls before it
-    _as_superuser(("DELETE FROM audit_auditevent WHERE chain = %s AND seq > %s", [chain, kept.seq]),
+    as_superuser(("DELETE FROM audit_auditevent WHERE chain = %s AND seq > %s", [chain, kept.seq]),
                   ("UPDATE audit_auditchainhead SET seq = %s, hash = %s WHERE chain = %s",
                    [kept.seq, kept.hash, chain]))
     with pytest.raises(CommandError, match=rf"chain {chain}.*older than the anchor of .* \(event {events[-1].seq}\)"):
@@ -68,7 +68,7 @@ def test_a_chain_cut_short_that_grew_again_past_its_anchor_is_caught():
     events = _events(4)
     chain, kept = events[0].chain, events[1]
     audit_anchor_publish()
-    _as_superuser(("DELETE FROM audit_auditevent WHERE chain = %s AND seq > %s", [chain, kept.seq]),
+    as_superuser(("DELETE FROM audit_auditevent WHERE chain = %s AND seq > %s", [chain, kept.seq]),
                   ("UPDATE audit_auditchainhead SET seq = %s, hash = %s WHERE chain = %s",
                    [kept.seq, kept.hash, chain]))
     _events(5, chain=chain)  # the application goes on writing: the chain is longer than its anchor again

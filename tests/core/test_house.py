@@ -4,7 +4,8 @@ the day one is broken:
 - one transaction idiom: above apps.audit, work runs in `audited_transaction()`; `transaction.atomic` only
   for another database (`using=`: the key store), where the audit log is not;
 - no private transaction internals of Django (a Django upgrade must not silently break audit writes);
-- no import circle inside an app (a service queues a task by name, it never imports the task module).
+- no import circle inside an app (a service queues a task by name, it never imports the task module);
+- test helpers shared between test modules live in helpers.py or conftest.py.
 """
 
 import ast
@@ -103,3 +104,14 @@ def test_no_import_circle_inside_any_app():
 def test_the_circle_finder_finds_a_circle():
     assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
     assert _circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_test_module_imports_from_another():
+    """Shared helpers live in a helpers.py or conftest.py (a test module imported elsewhere runs its tests'
+    module-level code twice and ties unrelated tests together)."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").rpartition(".")[2].startswith("test_"):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} from {node.module}")
+    assert not found, found

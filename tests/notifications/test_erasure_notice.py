@@ -16,14 +16,14 @@ from apps.notifications.erasure_notices import erasure_notices_redrive
 from apps.notifications.models import ErasureNotice, Notification
 from apps.subjects.models import DataSubject
 from apps.vault.models import DeletionCertificate
-from tests.selfservice.test_pages import _apply, _step_up
+from tests.selfservice.helpers import apply_for_link, step_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _delete_everything(client, mailoutbox, demo_purposes) -> tuple[str, str]:
-    link = _apply(client, mailoutbox)
-    _step_up(client, mailoutbox, link)
+    link = apply_for_link(client, mailoutbox)
+    step_up(client, mailoutbox, link)
     mailoutbox.clear()
     body = client.post(link + "delete/", {"confirm": "yes"}).content.decode()
     certificate_id = re.search(r'id="certificate-id">([0-9a-f-]{36})<', body).group(1)
@@ -51,8 +51,8 @@ def test_the_person_gets_one_email_with_the_certificate_and_the_address_is_gone(
 
 def test_a_mail_server_that_refuses_delays_nothing_and_the_address_expires(client, mailoutbox, demo_purposes,
                                                                             smtp_server, settings):
-    link = _apply(client, mailoutbox)
-    _step_up(client, mailoutbox, link)
+    link = apply_for_link(client, mailoutbox)
+    step_up(client, mailoutbox, link)
     collector, port = smtp_server
     collector.messages.clear()
     collector.before_accept = lambda msg: "451 4.3.0 Try again later"

@@ -15,14 +15,14 @@ from apps.consent.models import ConsentRecord
 from apps.core.phones import phone_format
 from tests.consent.helpers import application_post, send_form
 from tests.factories import SubjectFactory
-from tests.selfservice.test_pages import _apply, _step_up
+from tests.selfservice.helpers import apply_for_link, step_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def applicant(client, mailoutbox, demo_purposes):
-    return _apply(client, mailoutbox, **{"consent_marketing": "on"})
+    return apply_for_link(client, mailoutbox, **{"consent_marketing": "on"})
 
 
 def test_the_step_up_page_says_where_the_code_goes(client, applicant, mailoutbox):
@@ -44,7 +44,7 @@ def test_a_withdrawn_optional_consent_can_be_given_again_with_a_new_receipt(clie
     refused = client.post(applicant + "give/marketing/", {"confirm": "yes", "notice": "1"})
     assert refused.status_code == 302 and refused["Location"] == applicant + "code/?next=home"
     assert ConsentRecord.objects.filter(purpose__slug="marketing").count() == 2
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     page = client.get(applicant + "give/marketing/").content.decode()
     assert "Occasional emails about new jobs" in page  # the words agreed to, shown before agreeing
     notice = re.search(r'name="notice" value="(\d+)"', page).group(1)
@@ -63,7 +63,7 @@ def test_a_withdrawn_optional_consent_can_be_given_again_with_a_new_receipt(clie
 def test_phone_numbers_read_the_same_everywhere(client, applicant, mailoutbox, staff_client, django_user_model):
     assert "+2••••••••78" not in client.get(applicant).content.decode()
     assert "+254 7•• ••• •78" in client.get(applicant).content.decode()
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     data = client.get(applicant + "data/").content.decode()
     assert '<td id="v-mobile">+254 712 345 678</td>' in data
     assert "+254 722 111 222" in data and "+254 733 444 555" in data and "+254722111222" not in data
@@ -91,7 +91,7 @@ def test_the_format_groups_kenyan_mobiles_in_threes_and_leaves_others_to_libphon
 
 
 def test_id_types_read_as_words(client, applicant, mailoutbox, settings):
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     data = client.get(applicant + "data/").content.decode()
     assert "National ID card 27654321" in data and "national-id" not in data
     archive = zipfile.ZipFile(io.BytesIO(client.get(applicant + "export/").content))
@@ -133,8 +133,8 @@ def test_the_cookie_page_offers_no_empty_category_and_shows_no_version_hash(clie
 def test_on_a_phone_the_correction_form_groups_referees_and_the_header_switches_language(
         page, live_server, demo_purposes, mailoutbox, client, settings):
     settings.SITE_URL = live_server.url
-    link = _apply(client, mailoutbox, referee_1_relationship="Former supervisor at work")
-    _step_up(client, mailoutbox, link)
+    link = apply_for_link(client, mailoutbox, referee_1_relationship="Former supervisor at work")
+    step_up(client, mailoutbox, link)
     page.context.add_cookies([{"name": c.key, "value": c.value, "url": live_server.url}
                               for c in client.cookies.values()])
     page.set_viewport_size({"width": 360, "height": 700})

@@ -9,14 +9,14 @@ from apps.audit.services import Actor
 from apps.subjects.links import LinkProblem, link_resolve, link_token, referee_resolve, referee_token
 from apps.subjects.models import DataSubject
 from apps.subjects.services import subject_links_revoke
-from tests.selfservice.test_pages import _apply, _step_up
+from tests.selfservice.helpers import apply_for_link, step_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def applicant(client, mailoutbox, demo_purposes) -> str:
-    return _apply(client, mailoutbox)
+    return apply_for_link(client, mailoutbox)
 
 
 def test_a_token_reveals_nothing_about_whose_it_is(applicant):
@@ -51,7 +51,7 @@ def test_a_token_from_before_a_secret_key_change_still_opens_with_the_fallback(a
 
 
 def test_signing_out_all_links_ends_a_step_up_made_before_it(client, applicant, mailoutbox):
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     assert client.get(applicant + "data/").status_code == 200
     subject = DataSubject.objects.get()
     subject_links_revoke(subject=subject, actor=Actor.subject(subject))
@@ -83,4 +83,4 @@ def test_a_new_link_after_a_lock_has_its_own_budget(client, applicant, mailoutbo
         client.post(applicant + "code/", {"action": "verify", "code": "000000"})
     assert client.get(applicant).status_code == 410
     new_link = "/me/" + link_token(DataSubject.objects.get()) + "/"
-    _step_up(client, mailoutbox, new_link)
+    step_up(client, mailoutbox, new_link)

@@ -25,33 +25,19 @@ from apps.subjects.services import record_update, subject_erase_now, subject_lin
 from apps.vault.models import DeletionCertificate
 from apps.vault.transparency import proof_check
 from tests.conftest import wait_for
-from tests.consent.helpers import application_post, send_form
+from tests.consent.helpers import send_form
+from tests.selfservice.helpers import LINK_RE, apply_for_link, step_up
 
 # Jobs are queued on commit, so these tests commit (as a real request does).
 pytestmark = pytest.mark.django_db(transaction=True)
-LINK_RE = re.compile(r"https?://[^\s\"<>]+/me/[^\s\"<>]+/")
 FILES = {"id_document", "cv"}  # file inputs: a browser sends them empty; a test leaves them out
 
 
-def _apply(client, mailoutbox, **overrides) -> str:
-    """Send an application; return the path of the private link from the confirmation email."""
-    mailoutbox.clear()
-    assert send_form(client, "/apply/", application_post(**overrides)).status_code == 302
-    link = LINK_RE.search(mailoutbox[-1].body).group(0)
-    mailoutbox.clear()
-    return "/" + link.split("/", 3)[3]
-
-
-def _step_up(client, mailoutbox, link: str) -> None:
-    client.post(link + "code/", {"action": "send"})
-    code = re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
-    assert code not in mailoutbox[-1].subject  # a phone's lock screen shows subjects
-    assert client.post(link + "code/?next=data", {"action": "verify", "code": code}).status_code == 302
 
 
 @pytest.fixture
 def applicant(client, mailoutbox, demo_purposes):
-    return _apply(client, mailoutbox, **{"consent_marketing": "on"})
+    return apply_for_link(client, mailoutbox, **{"consent_marketing": "on"})
 
 
 def test_the_link_shows_masked_data_with_private_headers(client, applicant):
@@ -68,7 +54,7 @@ def test_a_forwarded_link_cannot_read_the_data_without_the_code(client, applican
     response = client.get(applicant + "data/")
     assert response.status_code == 302 and "/code/" in response["Location"]
     assert client.get(applicant + "export/").status_code == 302
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     body = client.get(applicant + "data/").content.decode()
     assert "Amani Wekesa" in body and "Ngong Road" in body
 
@@ -96,7 +82,7 @@ def test_a_code_expires_after_ten_minutes(client, applicant, mailoutbox):
 
 
 def test_correcting_the_address_is_saved_and_audited_without_values(client, applicant, mailoutbox):
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     form = client.get(applicant + "correct/").context["form"]
     data = {name: (field.value() if not hasattr(field.value(), "as_e164") else field.value().as_e164)
             for name, field in ((n, form[n]) for n in form.fields if n not in FILES)}
@@ -108,7 +94,7 @@ def test_correcting_the_address_is_saved_and_audited_without_values(client, appl
 
 
 def test_the_work_experience_can_be_corrected(client, applicant, mailoutbox):
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     form = client.get(applicant + "correct/").context["form"]
     data = {n: (form[n].value().as_e164 if hasattr(form[n].value(), "as_e164") else form[n].value())
             for n in form.fields if n not in FILES}
@@ -123,7 +109,7 @@ def test_the_correction_page_shows_the_work_experience_and_never_changes_a_field
     record = PersonalRecord.objects.get()
     record.experience = "Five years as a stores clerk."
     record.save()
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     page = client.get(applicant + "correct/").content.decode()
     assert 'name="experience"' in page and "Five years as a stores clerk." in page
     form = client.get(applicant + "correct/").context["form"]
@@ -138,7 +124,7 @@ def test_the_correction_page_shows_the_work_experience_and_never_changes_a_field
 
 
 def test_changing_the_email_revokes_the_link_and_tells_both_addresses(client, applicant, mailoutbox):
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     form = client.get(applicant + "correct/").context["form"]
     data = {n: (form[n].value().as_e164 if hasattr(form[n].value(), "as_e164") else form[n].value())
             for n in form.fields if n not in FILES}
@@ -160,7 +146,7 @@ def _archive(response) -> zipfile.ZipFile:
 
 
 def test_the_export_holds_everything(client, applicant, mailoutbox):
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     archive = _archive(client.get(applicant + "export/"))
     export = json.loads(archive.read("my-data/my-data.json"))
     data = {label: section["rows"] for label, section in export["data"].items()}
@@ -188,7 +174,7 @@ def test_the_export_holds_everything(client, applicant, mailoutbox):
 
 
 def test_the_export_page_is_in_the_persons_language(client, applicant, mailoutbox):
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     client.cookies["django_language"] = "sw"
     archive = _archive(client.get(applicant + "export/", HTTP_ACCEPT_LANGUAGE="sw"))
     page = archive.read("my-data/my-data.html").decode()
@@ -207,7 +193,7 @@ def test_withdrawing_a_consent_the_service_needs_asks_then_ends_it(client, appli
                                                                    django_capture_on_commit_callbacks):
     assert "/code/" in client.post(applicant + "withdraw/recruitment/", {"confirm": "yes"})["Location"]
     assert PersonalRecord.objects.exists()  # a forwarded link alone cannot end the service
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     page = client.post(applicant + "withdraw/recruitment/")
     assert "the service ends and we delete all your data" in page.content.decode()
     assert PersonalRecord.objects.exists()
@@ -221,7 +207,7 @@ def test_delete_everything_shows_the_certificate_and_the_link_then_says_deleted(
     refused = client.post(applicant + "delete/", {"confirm": "yes"})
     assert refused.status_code == 302 and "/code/" in refused["Location"]
     assert PersonalRecord.objects.exists()  # a forwarded link alone cannot delete
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     assert "Delete all your data now?" in client.get(applicant + "delete/").content.decode()
     body = client.post(applicant + "delete/", {"confirm": "yes"}).content.decode()
     certificate = DeletionCertificate.objects.get()
@@ -330,7 +316,7 @@ def test_a_referees_link_works_as_long_as_a_private_link_and_then_expires(client
 
 
 def test_one_persons_link_never_shows_another_persons_data(client, applicant, mailoutbox, admin_client):
-    other = _apply(client, mailoutbox, email="other@example.org", full_name="Other Person")
+    other = apply_for_link(client, mailoutbox, email="other@example.org", full_name="Other Person")
     assert "Other Person" not in client.get(applicant).content.decode()
     assert "Am••••••••sa" not in client.get(other).content.decode()
     # staff see masked data only in the admin
@@ -391,8 +377,8 @@ def test_a_new_mobile_number_ends_every_link_and_step_up_and_tells_the_old_numbe
                                                                                     settings):
     settings.SMS_BACKEND = "apps.notifications.backends.LocmemSmsBackend"
     other_browser = Client()
-    _step_up(other_browser, mailoutbox, applicant)  # someone holding the link and once a code
-    _step_up(client, mailoutbox, applicant)
+    step_up(other_browser, mailoutbox, applicant)  # someone holding the link and once a code
+    step_up(client, mailoutbox, applicant)
     form = client.get(applicant + "correct/").context["form"]
     data = {name: (field.value() if not hasattr(field.value(), "as_e164") else field.value().as_e164)
             for name, field in ((n, form[n]) for n in form.fields if n not in FILES)}
@@ -437,7 +423,7 @@ def test_a_link_met_between_the_keys_destruction_and_the_rows_deletion_says_eras
 
 
 def test_a_correction_page_opened_before_a_referee_objected_changes_nothing(client, applicant, mailoutbox):
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     form = client.get(applicant + "correct/").context["form"]
     data = {n: (form[n].value().as_e164 if hasattr(form[n].value(), "as_e164") else form[n].value())
             for n in form.fields if n not in FILES}

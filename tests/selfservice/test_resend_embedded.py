@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.selfservice.models import LinkRequest
 from tests.conftest import wait_for
-from tests.selfservice.test_pages import _apply
+from tests.selfservice.helpers import apply_for_link
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +23,7 @@ def _statements(client, address: str) -> list[str]:
 
 def test_the_request_runs_the_same_queries_for_a_known_and_an_unknown_address(client, mailoutbox, demo_purposes,
                                                                                settings):
-    _apply(client, mailoutbox)
+    apply_for_link(client, mailoutbox)
     settings.REDIS_URL = ""  # embedded mode
     _statements(client, "someone.else@example.org")  # the page's cached parts are filled by whichever request is first
     mailoutbox.clear()

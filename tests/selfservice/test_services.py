@@ -13,7 +13,7 @@ from apps.subjects import services as subject_services
 from apps.subjects.models import ErasureJob, PersonalRecord, ServiceEngagement
 from apps.vault.models import DeletionCertificate
 from tests.factories import EngagementFactory
-from tests.selfservice.test_pages import _apply, _step_up
+from tests.selfservice.helpers import apply_for_link, step_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FILES = {"id_document", "cv"}  # file inputs: a browser sends them empty; a test leaves them out
@@ -21,11 +21,11 @@ FILES = {"id_document", "cv"}  # file inputs: a browser sends them empty; a test
 
 @pytest.fixture
 def applicant(client, mailoutbox, demo_purposes):
-    return _apply(client, mailoutbox, **{"consent_marketing": "on"})
+    return apply_for_link(client, mailoutbox, **{"consent_marketing": "on"})
 
 
 def test_deleting_everything_from_the_link_ends_the_service_too(client, applicant, mailoutbox):
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     page = client.post(applicant + "delete/", {"confirm": "yes"}).content.decode()
     assert "Your data is deleted" in page
     engagement = ServiceEngagement.objects.get()
@@ -34,7 +34,7 @@ def test_deleting_everything_from_the_link_ends_the_service_too(client, applican
 
 
 def test_withdrawing_a_required_consent_is_recorded_as_the_persons_request(client, applicant, mailoutbox):
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     client.post(applicant + "withdraw/recruitment/", {"confirm": "yes"})
     assert DeletionCertificate.objects.get().reason == "subject-request"
     assert ServiceEngagement.objects.get().status == ServiceEngagement.Status.ENDED_BY_SUBJECT
@@ -49,7 +49,7 @@ def test_withdrawing_an_optional_consent_does_not_threaten_the_service(client, a
 
 def test_a_correction_whose_notice_cannot_be_written_changes_nothing(client, applicant, mailoutbox, monkeypatch):
     """The correction, its audit event and the notices are one transaction: no request commits in pieces."""
-    _step_up(client, mailoutbox, applicant)
+    step_up(client, mailoutbox, applicant)
     form = client.get(applicant + "correct/").context["form"]
     data = {n: (form[n].value().as_e164 if hasattr(form[n].value(), "as_e164") else form[n].value())
             for n in form.fields if n not in FILES}

@@ -12,7 +12,7 @@ from apps.subjects.links import referee_token
 from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord
 from apps.vault.models import DataKey, DeletionCertificate
 from tests.consent.helpers import application_post, send_form
-from tests.subjects.test_links_promises import tamper_signature
+from tests.subjects.helpers import tamper_signature
 
 # Jobs are queued on commit, so these tests commit (as a real request does).
 pytestmark = pytest.mark.django_db(transaction=True)

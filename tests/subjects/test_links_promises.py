@@ -6,16 +6,11 @@ import pytest
 
 from apps.subjects.links import LinkProblem, referee_resolve, referee_token
 from tests.factories import SubjectFactory
+from tests.subjects.helpers import tamper_signature
 
 pytestmark = pytest.mark.django_db
 
 REFEREE_ID = uuid.uuid4().hex
-
-
-def tamper_signature(token: str) -> str:
-    """Change one character in the middle of the sealed token (AES-GCM authenticates every byte)."""
-    i = len(token) // 2
-    return f"{token[:i]}{'A' if token[i] != 'A' else 'B'}{token[i + 1:]}"
 
 
 def test_a_referee_link_with_a_changed_signature_resolves_to_no_one():

@@ -12,7 +12,7 @@ from apps.vault import tasks, transparency
 from apps.vault.models import AnchorEntry, LogLeaf
 from apps.vault.proofs import proof_verify
 from privacy_portal_verify import merkle
-from tests.vault.test_transparency import _as_superuser, _erase
+from tests.vault.helpers import as_superuser, erase_people
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def _events(n: int, chain: int | None = None):
 
 
 def test_an_anchor_is_signed_appended_and_proved_in_the_log_beside_certificates(capsys):
-    _erase(2)
+    erase_people(2)
     _events(3)
     assert tasks.audit_anchor_log_task() == 1
     assert tasks.audit_anchor_log_task() == 0  # nothing moved: no new anchor, nothing appended
@@ -37,7 +37,7 @@ def test_an_anchor_is_signed_appended_and_proved_in_the_log_beside_certificates(
     proof = transparency.inclusion_proof(leaf_hash=leaf.leaf_hash, size=head.size)
     assert merkle.verify_inclusion(bytes.fromhex(leaf.leaf_hash), proof["leaf_index"], head.size,
                                    [bytes.fromhex(p) for p in proof["proof"]], bytes.fromhex(head.root_hash))
-    _erase(1)  # certificates go on being appended after it
+    erase_people(1)  # certificates go on being appended after it
     transparency.tree_head_publish()
     call_command("verify_transparency_log")
     call_command("verify_audit_chain")
@@ -49,10 +49,10 @@ def test_the_audit_log_cut_with_its_stored_anchors_deleted_is_caught_by_the_publ
     chain, kept = events[0].chain, events[1]
     tasks.audit_anchor_log_task()
     transparency.tree_head_publish()
-    _as_superuser("DELETE FROM audit_auditevent WHERE chain = %s AND seq > %s", [chain, kept.seq])
-    _as_superuser("UPDATE audit_auditchainhead SET seq = %s, hash = %s WHERE chain = %s",
+    as_superuser("DELETE FROM audit_auditevent WHERE chain = %s AND seq > %s", [chain, kept.seq])
+    as_superuser("UPDATE audit_auditchainhead SET seq = %s, hash = %s WHERE chain = %s",
                   [kept.seq, kept.hash, chain])
-    _as_superuser("DELETE FROM audit_auditanchor", [])
+    as_superuser("DELETE FROM audit_auditanchor", [])
     call_command("verify_audit_chain")  # the database alone no longer knows the chain was longer
     problems = transparency.log_verify().problems
     assert any(f"the audit log was cut: chain {chain} no longer has event {events[-1].seq}" in p for p in problems)
@@ -65,6 +65,6 @@ def test_an_anchor_dropped_from_the_key_store_is_caught():
     _events(2)
     tasks.audit_anchor_log_task()
     entry = AnchorEntry.objects.get()
-    _as_superuser("DELETE FROM vault_anchorentry", [])
+    as_superuser("DELETE FROM vault_anchorentry", [])
     assert any(f"audit anchor {entry.anchor_id} is in the log but no longer in the key store" in p
                for p in transparency.log_verify().problems)

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 
 from apps.subjects.models import ErasureJob
 from apps.vault import transparency
-from apps.vault.models import DeletionCertificate, LogLeaf, LogNode, TreeHead
-from tests.vault.test_transparency import _as_superuser, _erase, _pk
+from apps.vault.models import TreeHead
+from tests.vault.helpers import as_superuser, certificate_pk, drop_newest_certificate, erase_people
 
 pytestmark = pytest.mark.django_db
 
@@ -25,24 +25,10 @@ def _seen() -> list[dict]:
     return [transparency.head_json(h) for h in TreeHead.objects.order_by("size")]
 
 
-def _drop_newest_certificate() -> DeletionCertificate:
-    """The newest certificate, its leaf, the subtrees it completed and every head that covered it."""
-    newest = LogLeaf.objects.order_by("-index").first()
-    size = newest.index
-    certificate = DeletionCertificate.objects.get(pk=newest.certificate_id)
-    _as_superuser("DELETE FROM vault_deletioncertificate WHERE id = %s", [_pk(certificate)])
-    _as_superuser('DELETE FROM vault_logleaf WHERE "index" = %s', [newest.index])
-    for node in LogNode.objects.all():
-        if (node.index + 1) << node.level > size:
-            _as_superuser('DELETE FROM vault_lognode WHERE level = %s AND "index" = %s', [node.level, node.index])
-    _as_superuser("DELETE FROM vault_treehead WHERE size > %s", [size])
-    return certificate
-
-
 def test_an_untouched_log_verifies_with_its_jobs_audit_events_and_a_witness(tmp_path, capsys):
-    _erase(3)
+    erase_people(3)
     transparency.tree_head_publish()
-    _erase(2)
+    erase_people(2)
     transparency.tree_head_publish()
     assert ErasureJob.objects.exclude(certificate_id=None).count() == 5
     call_command("verify_transparency_log", witness=[_heads_file(tmp_path, _seen())])
@@ -50,12 +36,12 @@ def test_an_untouched_log_verifies_with_its_jobs_audit_events_and_a_witness(tmp_
 
 
 def test_the_newest_certificate_dropped_with_its_leaf_nodes_and_heads_is_caught(tmp_path, capsys):
-    _erase(3)
+    erase_people(3)
     transparency.tree_head_publish()
-    _erase(1)
+    erase_people(1)
     transparency.tree_head_publish()
     witnessed = _heads_file(tmp_path, _seen())
-    certificate = _drop_newest_certificate()
+    certificate = drop_newest_certificate()
     report = transparency.log_verify()
     assert report.leaves == 3 and report.heads == 1
     assert any(f"ErasureJob {job.pk} names certificate {certificate.pk}, which is no longer in the key store"
@@ -68,19 +54,19 @@ def test_the_newest_certificate_dropped_with_its_leaf_nodes_and_heads_is_caught(
 
 
 def test_a_certificate_named_by_a_job_but_missing_from_the_log_is_caught():
-    certificate = _erase(2)[0]
+    certificate = erase_people(2)[0]
     transparency.tree_head_publish()
-    _as_superuser("DELETE FROM vault_logleaf", [])
-    _as_superuser("DELETE FROM vault_lognode", [])
-    _as_superuser("DELETE FROM vault_treehead", [])
-    _as_superuser("DELETE FROM vault_deletioncertificate WHERE id <> %s", [_pk(certificate)])
-    _as_superuser("UPDATE vault_deletioncertificate SET signed = '' WHERE id = %s", [_pk(certificate)])
+    as_superuser("DELETE FROM vault_logleaf", [])
+    as_superuser("DELETE FROM vault_lognode", [])
+    as_superuser("DELETE FROM vault_treehead", [])
+    as_superuser("DELETE FROM vault_deletioncertificate WHERE id <> %s", [certificate_pk(certificate)])
+    as_superuser("UPDATE vault_deletioncertificate SET signed = '' WHERE id = %s", [certificate_pk(certificate)])
     problems = transparency.log_verify().problems
     assert any(f"names certificate {certificate.pk}, which is not in the log" in p for p in problems)
 
 
 def test_a_witnessed_head_the_log_forked_from_or_not_signed_by_us_is_caught(tmp_path, capsys):
-    _erase(3)
+    erase_people(3)
     head = transparency.head_json(transparency.tree_head_publish())
     forked = {**head, "root_hash": "ab" * 32, "signed": ""}
     with pytest.raises(CommandError):

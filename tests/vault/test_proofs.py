@@ -13,34 +13,22 @@ from django.core import checks
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.audit.services import Actor
-from apps.consent.models import ConsentRecord, Purpose
+from apps.consent.models import ConsentRecord
 from apps.consent.receipts import receipt_sign
-from apps.consent.services import CollectionContext, consent_give, purpose_save
-from apps.subjects import services
+from apps.consent.services import purpose_save
 from apps.subjects.links import link_token
 from apps.vault import transparency
 from apps.vault.proofs import ProofInvalid, proof_verify
 from privacy_portal_verify import merkle
 from privacy_portal_verify.jws import b64decode
 from tests.conftest import ROOT
-from tests.factories import EngagementFactory, SubjectFactory
+from tests.factories import SubjectFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _key() -> str:
     return base64.b64encode(os.urandom(32)).decode()
-
-
-@pytest.fixture
-def receipt(demo_purposes) -> ConsentRecord:
-    return consent_give(subject=SubjectFactory(), purpose=Purpose.objects.get(slug="recruitment"),
-                        context=CollectionContext(collection_point="apply-form", form_version="2", source="web-form"))
-
-
-@pytest.fixture
-def certificate():
-    return services.subject_erase(subject=EngagementFactory().subject, reason="subject-request")
 
 
 def _changed(token: str, field: str) -> str:

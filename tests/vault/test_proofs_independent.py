@@ -19,7 +19,6 @@ from apps.vault import transparency
 from apps.vault.proofs import ProofInvalid, _keys, proof_verify, public_keys
 from privacy_portal_verify import merkle
 from privacy_portal_verify.jws import b64decode, verify
-from tests.vault.test_proofs import certificate, receipt  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 

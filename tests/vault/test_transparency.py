@@ -8,13 +8,11 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from apps.audit.services import Actor
-from apps.subjects import services
 from apps.vault import transparency
 from apps.vault.models import DeletionCertificate, LogLeaf, TreeHead
 from apps.vault.routers import vault_db
 from privacy_portal_verify import merkle
-from tests.factories import EngagementFactory
+from tests.vault.helpers import as_superuser, certificate_pk, erase_people
 
 # RFC 6962 / 9162 reference inputs and the roots of the trees over their first n leaves.
 LEAVES = [bytes.fromhex(h) for h in ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
@@ -64,16 +62,9 @@ def test_every_proof_verifies_in_every_tree_size_and_a_changed_one_does_not():
         assert not merkle.verify_consistency(first, second, proof, mth(0, first), hashes[0])
 
 
-def _erase(n: int) -> list[DeletionCertificate]:
-    people = [EngagementFactory().subject for _ in range(n)]
-    jobs = [(j.pk, j.subject_id, j.reason) for j in services.erasures_request(
-        subject_ids=[p.pk for p in people], reason="retention", actor=Actor.system("test"))]
-    return [c for c in services.subjects_erase(jobs=jobs).values() if c]
-
-
 @pytest.mark.django_db
 def test_every_certificate_is_signed_logged_and_provably_included_after_many_erasures():
-    certificates = _erase(120) + _erase(37)
+    certificates = erase_people(120) + erase_people(37)
     head = transparency.tree_head_publish()
     assert head.size == 157 == LogLeaf.objects.count()
     root = bytes.fromhex(head.root_hash)
@@ -127,7 +118,7 @@ def test_every_one_of_a_thousand_certificates_is_provably_included_in_the_latest
 def test_every_pair_of_published_heads_is_consistent():
     heads = []
     for n in [1, 2, 5, 8, 3]:
-        _erase(n)
+        erase_people(n)
         heads.append(transparency.tree_head_publish())
     assert transparency.tree_head_publish() is None  # nothing new: no new head
     for first, second in itertools.combinations(heads, 2):
@@ -138,7 +129,7 @@ def test_every_pair_of_published_heads_is_consistent():
 
 @pytest.mark.django_db
 def test_the_log_refuses_changes_through_the_application_and_the_database():
-    _erase(2)
+    erase_people(2)
     transparency.tree_head_publish()
     with pytest.raises(PermissionError):
         LogLeaf.objects.update(leaf_hash="0" * 64)
@@ -154,7 +145,7 @@ def test_the_log_refuses_changes_through_the_application_and_the_database():
 @pytest.mark.django_db
 @pytest.mark.parametrize("tamper", ["leaf", "certificate"])
 def test_tampering_as_a_database_superuser_is_detected(tamper):
-    _erase(6)
+    erase_people(6)
     transparency.tree_head_publish()
     call_command("verify_transparency_log")
     with connection.cursor() as cursor:
@@ -167,7 +158,7 @@ def test_tampering_as_a_database_superuser_is_detected(tamper):
             certificate.counts = {"record": 0}
             transparency.certificates_sign([certificate])
             cursor.execute("UPDATE vault_deletioncertificate SET signed = %s, counts = %s WHERE id = %s",
-                           [certificate.signed, '{"record": 0}', _pk(certificate)])
+                           [certificate.signed, '{"record": 0}', certificate_pk(certificate)])
         if connection.vendor == "postgresql":
             cursor.execute("SET session_replication_role = DEFAULT")
     with pytest.raises(CommandError, match="does not verify"):
@@ -176,7 +167,7 @@ def test_tampering_as_a_database_superuser_is_detected(tamper):
 
 @pytest.mark.django_db
 def test_the_log_answers_proofs_over_http(client):
-    certificate = _erase(5)[2]
+    certificate = erase_people(5)[2]
     transparency.tree_head_publish()
     head = client.get("/transparency/heads/latest").json()
     assert head["size"] == 5 and client.get("/transparency/heads/5").json() == head
@@ -184,7 +175,7 @@ def test_the_log_answers_proofs_over_http(client):
     proof = client.get(f"/transparency/proof/inclusion?hash={leaf.hex()}&size=5").json()
     assert merkle.verify_inclusion(leaf, proof["leaf_index"], 5, [bytes.fromhex(p) for p in proof["proof"]],
                                    bytes.fromhex(head["root_hash"]))
-    _erase(3)
+    erase_people(3)
     transparency.tree_head_publish()
     consistency = client.get("/transparency/proof/consistency?first=5&second=8").json()
     later = TreeHead.objects.get(size=8)
@@ -197,23 +188,10 @@ def test_the_log_answers_proofs_over_http(client):
 
 
 def _logged() -> DeletionCertificate:
-    certificate = _erase(3)[1]
+    certificate = erase_people(3)[1]
     transparency.tree_head_publish()
     call_command("verify_transparency_log")
     return certificate
-
-
-def _as_superuser(sql: str, params: list) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = DEFAULT")
-
-
-def _pk(certificate) -> str:
-    return str(certificate.pk) if connection.vendor == "postgresql" else certificate.pk.hex
 
 
 @pytest.mark.django_db
@@ -224,7 +202,7 @@ def _pk(certificate) -> str:
 ])
 def test_a_dropped_blanked_or_rewritten_certificate_is_detected(tamper):
     certificate = _logged()
-    _as_superuser(tamper, [_pk(certificate)])
+    as_superuser(tamper, [certificate_pk(certificate)])
     with pytest.raises(CommandError, match="does not verify"):
         call_command("verify_transparency_log")
 

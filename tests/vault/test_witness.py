@@ -12,8 +12,7 @@ from apps.vault import transparency
 from apps.vault.models import TreeHead
 from privacy_portal_verify import witness
 from tests.conftest import ROOT
-from tests.vault.test_log_cross_checks import _drop_newest_certificate
-from tests.vault.test_transparency import _as_superuser, _erase
+from tests.vault.helpers import as_superuser, drop_newest_certificate, erase_people
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server reads what the test wrote
 
@@ -26,7 +25,7 @@ def _witness(live_server, heads, *extra: str) -> subprocess.CompletedProcess:
 
 
 def _step(n: int) -> None:
-    _erase(n)
+    erase_people(n)
     transparency.tree_head_publish()
 
 
@@ -42,7 +41,7 @@ def test_a_witness_follows_the_site_through_erasures_and_catches_a_rollback_made
     assert done.returncode == 0, done.stderr
     assert [json.loads(line)["size"] for line in heads.read_text().splitlines()] == [3, 4, 8]
 
-    _drop_newest_certificate()  # the database cut back to 7 leaves, its heads of 8 gone
+    drop_newest_certificate()  # the database cut back to 7 leaves, its heads of 8 gone
     transparency.tree_head_publish()  # a new head of 7, honestly signed
     rolled_back = _witness(live_server, heads)
     assert rolled_back.returncode == witness.TAMPERED
@@ -54,7 +53,7 @@ def test_a_fork_after_a_rollback_that_grew_again_is_caught(live_server, tmp_path
     for n in [2, 2]:
         _step(n)
         assert witness.main([live_server.url, "--heads", str(heads)]) == 0
-    _drop_newest_certificate()
+    drop_newest_certificate()
     _step(3)  # 3 + 3 = 6 leaves: larger than any head seen, but not an extension of the head of 4
     assert witness.main([live_server.url, "--heads", str(heads)]) == witness.TAMPERED
     assert "fork: head 6 is not an extension of head 4 seen before" in capsys.readouterr().err
@@ -66,11 +65,11 @@ def test_a_head_with_a_bad_signature_is_refused(live_server, tmp_path, capsys):
     head = TreeHead.objects.get()
     signature = head.signed.rsplit(".", 1)[1]
     forged = head.signed[: -len(signature)] + ("A" if signature[0] != "A" else "B") + signature[1:]
-    _as_superuser("UPDATE vault_treehead SET signed = %s WHERE size = %s", [forged, head.size])
+    as_superuser("UPDATE vault_treehead SET signed = %s WHERE size = %s", [forged, head.size])
     assert witness.main([live_server.url, "--heads", str(heads)]) == witness.TAMPERED
     assert "TAMPERED: bad signature on tree head 2" in capsys.readouterr().err
     assert not heads.exists()  # nothing kept from a head that did not verify
     (tmp_path / "keys.json").write_text(json.dumps({"keys": []}))  # a pinned key set without the site's key
-    _as_superuser("UPDATE vault_treehead SET signed = %s WHERE size = %s", [head.signed, head.size])
+    as_superuser("UPDATE vault_treehead SET signed = %s WHERE size = %s", [head.signed, head.size])
     assert witness.main([live_server.url, "--heads", str(heads), "--keys", str(tmp_path / "keys.json")]) == 1
     assert "no published key" in capsys.readouterr().err
