@@ -21,7 +21,7 @@ def test_the_readme_and_docs_point_only_inside_the_repository():
 
 
 def test_the_docs_a_contributor_needs_are_here():
-    for name in ["architecture.md", "style.md", "personal-data-map.md", "proofs.md"]:
+    for name in ["architecture.md", "style.md", "personal-data-map.md", "proofs.md", "decisions.md"]:
         assert (ROOT / "docs" / name).exists()
     architecture = (ROOT / "docs" / "architecture.md").read_text()
     assert "The deletion notice" in architecture and "crypto-shred" in architecture
