@@ -442,3 +442,24 @@ def staff_roles(transactional_db) -> None:
     from apps.staff.roles import groups_apply
 
     groups_apply(group_model=Group, permission_model=Permission)
+
+
+# --- proofs: a signed consent receipt's record and a deletion certificate ---------------------------------
+@pytest.fixture
+def receipt(demo_purposes):
+    """A consent given on the application form (its receipt is signed from this record)."""
+    from apps.consent.models import Purpose
+    from apps.consent.services import CollectionContext, consent_give
+    from tests.factories import SubjectFactory
+
+    return consent_give(subject=SubjectFactory(), purpose=Purpose.objects.get(slug="recruitment"),
+                        context=CollectionContext(collection_point="apply-form", form_version="2", source="web-form"))
+
+
+@pytest.fixture
+def certificate(db):
+    """A person erased at their request: their deletion certificate."""
+    from apps.subjects import services
+    from tests.factories import EngagementFactory
+
+    return services.subject_erase(subject=EngagementFactory().subject, reason="subject-request")

@@ -22,6 +22,10 @@ from tests.consent.helpers import application_post, intake_link, send_form
 from tests.factories import EngagementFactory
 from tests.policies.helpers import TALENT_POOL, publish
 
+# The rules axe-core checks a page against: WCAG 2.2 A and AA.
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+        "resultTypes": ["violations"]}
+
 LINK_RE = re.compile(r"https?://[^\s\"<>]+/me/[^\s\"<>]+/")
 
 

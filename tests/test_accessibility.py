@@ -17,11 +17,8 @@ from apps.subjects.seed import DEMO_VACANCIES
 from apps.subjects.services import restriction_set, subject_erase
 from tests.consent.helpers import application_post, intake_link, send_form
 from tests.factories import EngagementFactory
+from tests.pages import WCAG
 from tests.policies.helpers import BACKGROUND, HIRING, publish
-
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
-        "resultTypes": ["violations"]}
-
 
 DEMO_VACANCY = DEMO_VACANCIES[0]["id"]
 

@@ -8,14 +8,13 @@ from playwright.sync_api import expect
 
 from apps.consent.receipts import receipt_sign
 from apps.vault.proofs import proof_verify
-from tests.core.test_site import _manage
-from tests.vault.test_proofs import certificate, receipt  # noqa: F401 (fixtures)
+from tests.core.helpers import manage
 
 NUMBER = "ODPC/DC/TEST/0001"  # tests/env.py
 
 
 def test_production_refuses_to_start_without_the_controllers_registration():
-    result = _manage("check", DEBUG="0", SECRET_KEY="s" * 60, ALLOWED_HOSTS="example.org",
+    result = manage("check", DEBUG="0", SECRET_KEY="s" * 60, ALLOWED_HOSTS="example.org",
                      SITE_URL="https://example.org", CONTROLLER_REGISTRATION="")
     assert result.returncode != 0
     assert "core.E002" in result.stderr and "CONTROLLER_REGISTRATION is not set" in result.stderr
@@ -31,8 +30,8 @@ def test_the_check_passes_once_the_number_is_set_and_development_does_not_ask(se
 
 
 @pytest.mark.django_db
-def test_receipts_and_certificates_carry_both_numbers_and_the_verify_page_names_ours(client, settings, receipt,  # noqa: F811
-                                                                                    certificate):  # noqa: F811
+def test_receipts_and_certificates_carry_both_numbers_and_the_verify_page_names_ours(client, settings, receipt,
+                                                                                    certificate):
     settings.PROCESSOR_REGISTRATION = "ODPC/DP/TEST/0002"
     payload = proof_verify(receipt_sign(receipt))
     assert payload["controller"]["registration"] == NUMBER

@@ -1,7 +1,4 @@
-import os
 import secrets
-import subprocess
-import sys
 from datetime import timedelta
 from unittest import mock
 
@@ -11,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.models import BeatRun
-from tests.conftest import ROOT
+from tests.core.helpers import manage
 
 
 @pytest.mark.django_db  # the home page lists the open jobs
@@ -88,21 +85,14 @@ def test_seed_demo_can_run_twice(django_user_model, settings):
     assert django_user_model.objects.filter(username="admin").count() == 1
 
 
-def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    clean.update(env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean,
-                          capture_output=True, text=True, timeout=120)
-
-
 def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
-    result = _manage("check", DEBUG="0", ALLOWED_HOSTS="example.org", SITE_URL="https://example.org")
+    result = manage("check", DEBUG="0", ALLOWED_HOSTS="example.org", SITE_URL="https://example.org")
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
 
 
 def test_the_deployment_checklist_passes_with_production_settings():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="0",
+    result = manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="0",
                      SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="example.org",
                      SITE_URL="https://example.org")
     assert result.returncode == 0, result.stderr

@@ -16,9 +16,8 @@ from apps.consent.services import CollectionContext, consent_give
 from apps.vault import tasks, transparency
 from apps.vault.models import AnchorEntry
 from tests.factories import SubjectFactory
-from tests.test_accessibility import WCAG
-from tests.vault.test_log_cross_checks import _drop_newest_certificate
-from tests.vault.test_transparency import _erase
+from tests.pages import WCAG
+from tests.vault.helpers import drop_newest_certificate, erase_people
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +46,9 @@ def test_a_receipt_names_its_purpose_in_the_readers_language_not_its_id(client, 
 
 
 def test_a_signed_tree_head_is_explained_and_checked_against_the_log_as_it_is_now(client):
-    _erase(3)
+    erase_people(3)
     first = transparency.tree_head_publish()
-    _erase(2)
+    erase_people(2)
     latest = transparency.tree_head_publish()
     page = _check(client, first.signed)
     assert "Valid signed tree head" in page and "our public log held 3 entries" in page
@@ -63,7 +62,7 @@ def test_a_signed_tree_head_is_explained_and_checked_against_the_log_as_it_is_no
     kept = client.get("/transparency/heads/latest").content.decode()  # the head as a person saves it (JSON)
     assert "Our log today still begins with exactly these 5 entries" in _check(client, kept)
 
-    _drop_newest_certificate()  # cut back with SQL to 4 leaves; the head of 5 is gone from the key store
+    drop_newest_certificate()  # cut back with SQL to 4 leaves; the head of 5 is gone from the key store
     page = _check(client, latest.signed)  # the head a person kept
     assert "Our log today no longer holds the entries this head describes" in page
     assert "still begins" not in page
@@ -88,7 +87,7 @@ def test_an_audit_anchor_is_recognised_and_found_in_the_log(client):
 @pytest.mark.real_services
 def test_a_swahili_reader_checks_a_tree_head_and_a_receipt_in_the_browser(page, demo_purposes):
     signed_receipt = _receipt()
-    _erase(2)
+    erase_people(2)
     head = transparency.tree_head_publish()
     page.goto("/verify/")
     page.get_by_role("banner").get_by_role("button", name=re.compile("^Kiswahili")).click()
