@@ -9,8 +9,7 @@ import pytest
 
 from tests.conftest import _missing
 
-from .nginx_site import NginxSite
-from .test_production_topology import NGINX
+from .nginx_site import NGINX, NginxSite  # the helper module names what the topology test runs
 
 MB = 1024 * 1024
 

@@ -12,7 +12,7 @@ from apps.audit.models import AuditEvent
 from apps.subjects.models import DataSubject, IdentityDocument, PersonalRecord
 from apps.subjects.services import document_read
 from tests.factories import JPEG_BYTES, PDF_BYTES
-from tests.selfservice.test_pages import _apply, _step_up
+from tests.selfservice.helpers import apply_for_link, step_up
 
 pytestmark = pytest.mark.real_services
 
@@ -21,9 +21,9 @@ NEW_CV = b"%PDF-1.4\n% the new CV\n" + b"supervisor " * 30
 
 
 def _open_correction(page, live_server, client, mailoutbox) -> str:
-    link = _apply(client, mailoutbox, experience="Five years as a stores clerk.",
+    link = apply_for_link(client, mailoutbox, experience="Five years as a stores clerk.",
                   cv=SimpleUploadedFile("cv.pdf", OLD_CV, content_type="application/pdf"))
-    _step_up(client, mailoutbox, link)
+    step_up(client, mailoutbox, link)
     page.context.add_cookies([{"name": c.key, "value": c.value, "url": live_server.url}
                               for c in client.cookies.values()])
     page.goto(link + "correct/")
