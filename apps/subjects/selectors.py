@@ -9,10 +9,7 @@ from apps.core.cache import content_cached
 
 from .models import Controller, DataSubject, ServiceEngagement, Vacancy
 from .services import lookup_digest, subjects_matching
-
-# The content version the vacancy services bump (apps.core.cache): the open jobs (and their client companies'
-# names) that public pages list.
-VACANCIES = "vacancies"
+from .services.vacancies import VACANCIES  # the content version the vacancy services bump (apps.core.cache)
 
 
 def vacancies_open() -> QuerySet[Vacancy]:

@@ -14,7 +14,7 @@ from apps.audit.services import Actor
 from apps.selfservice.services import data_export_archive
 from apps.subjects import services
 from tests.factories import PDF_BYTES, EngagementFactory
-from tests.test_html_valid import _vnu
+from tests.pages import vnu_command
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def test_the_export_page_is_valid_html_and_self_contained(language, tmp_path):
         assert f"my-data/{href}" in archive.namelist(), href
     path = tmp_path / "my-data.html"
     path.write_text(page)
-    result = subprocess.run([*_vnu(), "--format", "json", "--exit-zero-always", "--stdout", str(path)],
+    result = subprocess.run([*vnu_command(), "--format", "json", "--exit-zero-always", "--stdout", str(path)],
                             capture_output=True, text=True, timeout=120, check=True)
     errors = [m for m in json.loads(result.stdout)["messages"] if m["type"] == "error"]
     assert errors == []

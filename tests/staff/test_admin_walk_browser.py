@@ -33,10 +33,9 @@ from apps.staff.services import breach_record, rights_request_record
 from apps.subjects import services
 from apps.subjects.models import DataSubject, Enquiry
 from tests.factories import PDF_BYTES, EngagementFactory, SubjectFactory, VacancyFactory
+from tests.pages import WCAG, vnu_command
 from tests.policies.helpers import BACKGROUND, HIRING, draft
 from tests.staff.helpers import current_code
-from tests.test_accessibility import WCAG
-from tests.test_html_valid import _vnu
 
 pytestmark = pytest.mark.real_services
 PASSWORD = "a long staff password 42"
@@ -371,7 +370,7 @@ class Walk:
             path = tmp_path / f"{self.role.replace(' ', '-')}-{n}.html"
             path.write_text(body)
             files[path.as_uri()] = name
-        result = subprocess.run([*_vnu(), "--format", "json", "--exit-zero-always", "--stdout", *map(str, sorted(
+        result = subprocess.run([*vnu_command(), "--format", "json", "--exit-zero-always", "--stdout", *map(str, sorted(
             tmp_path.glob("*.html")))], capture_output=True, text=True, timeout=600, check=True)
         for m in json.loads(result.stdout)["messages"]:
             if m["type"] in ("error", "non-document-error"):

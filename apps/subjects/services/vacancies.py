@@ -19,10 +19,12 @@ from apps.audit.services import Actor, Verb, audit_record, audited_transaction
 from apps.core.cache import content_bump
 
 from ..models import Controller, ErasureJob, ServiceEngagement, Vacancy
-from ..selectors import VACANCIES
 from .engagements import engagements_complete
 
 BEAT = Actor.system("close_vacancies")
+# The content version these services bump (apps.core.cache): the open jobs (and their client companies' names)
+# that public pages list. Read through apps.subjects.selectors.VACANCIES.
+VACANCIES = "vacancies"
 
 
 class VacancyClosed(ValueError):
