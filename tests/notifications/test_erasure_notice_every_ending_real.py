@@ -86,7 +86,7 @@ def test_the_client_company_ending_the_service_through_the_api_in_swahili(celery
     assert done.status_code == 202, done.content
     body, payload = _told(mailbox, "achieng61@example.org", public_id, client, subject_words="imefutwa")
     assert payload["reason"] == "service-complete"
-    assert "Huduma uliyotupa data yako kwa ajili yake imekwisha" in body
+    assert "Huduma uliyotupatia data yako kwa ajili yake imekwisha" in body
 
 
 def test_a_vacancy_closing(celery_worker, mailbox, client):
