@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django_otp.oath import totp
 
 from apps.staff.services import enrolment_code_issue
-from tests.test_accessibility import WCAG
+from tests.pages import WCAG
 
 pytestmark = pytest.mark.real_services
 PASSWORD = "a long staff password 42"
