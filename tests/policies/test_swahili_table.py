@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.utils import translation
+from playwright.sync_api import expect
 
 from apps.core.datamap import export_for
 from apps.policies.models import Campaign, PolicyVersion
@@ -69,3 +70,15 @@ def test_the_demo_seed_republishes_a_first_version_frozen_with_english_in_its_sw
     assert PolicyVersion.objects.count() == 2
     client.post("/i18n/setlang/", {"language": "sw", "next": "/"})
     assert "uajiri kwa niaba ya kampuni za wateja" in client.get("/privacy/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_swahili_reader_sees_the_policy_table_in_swahili_in_the_browser(page, demo_purposes):
+    page.goto("/privacy/")
+    page.get_by_role("button", name="Kiswahili").first.click()
+    expect(page.locator("html")).to_have_attribute("lang", "sw")
+    table = page.locator("main table").first
+    expect(table).to_contain_text("uajiri kwa niaba ya kampuni za wateja")
+    expect(table).to_contain_text("wajibu wa kisheria")
+    for english in ("recruitment for client companies", "a legal obligation", "kept as evidence", "our email server"):
+        expect(table).not_to_contain_text(english)
