@@ -20,6 +20,13 @@ PREFIX = "/api/v1/"
 UNAUDITED = {"/api/v1/openapi.json", "/api/v1/docs"}  # public pages, no token
 
 
+def _not_stored(response: HttpResponse) -> HttpResponse:
+    """An answer about a company's people is never kept by a cache on the way (and, marked so, never compressed:
+    docs/compression.md)."""
+    response.setdefault("Cache-Control", "no-store")
+    return response
+
+
 class ApiMiddleware:
     def __init__(self, get_response: Callable) -> None:
         self.get_response = get_response
@@ -32,7 +39,7 @@ class ApiMiddleware:
             # An address past the failed-sign-in limit: answered without an audit event each time, or anyone
             # could grow the append-only log at will; a warning instead, without the address.
             logger.warning("API call refused: the address is over the failed sign-in limit")
-            return error_response(request, 429, "rate_limited", Retry_After=str(wait))
+            return _not_stored(error_response(request, 429, "rate_limited", Retry_After=str(wait)))
         response = self._refused(request) or self.get_response(request)
         if response.status_code == 401:  # guessing tokens from one address: it is refused for a while
             self._failure_count(request)
@@ -49,7 +56,7 @@ class ApiMiddleware:
                             status=response.status_code, code=getattr(response, "api_code", ""))
         except DatabaseError as exc:  # the answer stands; the database is down or refused the write
             logger.error("API call not audited: %s", type(exc).__name__)
-        return response
+        return _not_stored(response)
 
     @staticmethod
     def _failure_count(request: HttpRequest) -> None:

@@ -99,7 +99,7 @@ def test_the_privacy_officer_is_refused_a_disclosure_abroad_without_a_safeguard_
     page.get_by_label("Code from your authenticator app (or a backup code)").fill(current_code(device))
     page.get_by_role("button", name="Log in").click()
     page.goto("/admin/policies/disclosure/add/")
-    page.get_by_label("People (public ids, one per line)").fill(str(applicant.pk))
+    page.get_by_label("People (one per line)").fill(str(applicant.pk))
     page.get_by_label("Legal basis").select_option("consent")
     page.get_by_label("Disclosure allowed by the policy in force (for consent)").select_option(
         str(_abroad(version).pk))

@@ -12,8 +12,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _checked_switches(body: str) -> set[str]:
-    switches = re.findall(r'<input type="checkbox" role="switch" name="category" value="([^"]+)"([^>]*)>', body)
-    return {value for value, attrs in switches if re.search(r"\bchecked\b", attrs)}
+    switches = re.findall(r'<input type="checkbox" role="switch" aria-checked="(true|false)" name="category" '
+                          r'value="([^"]+)"([^>]*)>', body)
+    checked = {value for _aria, value, attrs in switches if re.search(r"(?<![\w-])checked(?![\w=-])", attrs)}
+    assert checked == {value for aria, value, _attrs in switches if aria == "true"}  # aria-checked agrees
+    return checked
 
 
 def test_a_first_visit_shows_the_banner_with_accept_and_reject_side_by_side(client, catalogue):
